@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests talk to: net-snmp's tools, snmpsim, an SMTP server, Chromium.
+set -euo pipefail
+need_apt=()
+command -v snmpget >/dev/null 2>&1 || need_apt+=(snmp)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+python3 -c 'import snmpsim' 2>/dev/null || pip install -q snmpsim
+python3 -c 'import aiosmtpd' 2>/dev/null || pip install -q aiosmtpd
+command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting, lints, unit, integration and interop tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
+export DATABASE_URL_PG="${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/test}"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo nextest run --workspace --locked --no-fail-fast
