@@ -1,1 +1,6 @@
-//! printer
+//! Reading a printer: an SNMP v2c client, the snmprec recording format, and one
+//! `interpret(varbinds) -> DeviceReport` that every path uses (UDP SNMP, and varbinds that a weblet
+//! collected through the device's WS-SNMP service).
+
+pub mod snmp;
+pub mod snmprec;
