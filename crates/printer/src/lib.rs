@@ -2,5 +2,10 @@
 //! `interpret(varbinds) -> DeviceReport` that every path uses (UDP SNMP, and varbinds that a weblet
 //! collected through the device's WS-SNMP service).
 
+pub mod interpret;
 pub mod snmp;
+
+pub use interpret::{
+    DeviceReport, Identity, Meter, Supply, SupplyClass, SupplyStatus, interpret, interpret_with,
+};
 pub mod snmprec;
