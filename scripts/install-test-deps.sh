@@ -9,6 +9,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-python3 -c 'import snmpsim' 2>/dev/null || pip install -q snmpsim
+python3 -c 'import snmpsim, pysmi' 2>/dev/null || pip install -q snmpsim pysmi
 python3 -c 'import aiosmtpd' 2>/dev/null || pip install -q aiosmtpd
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest

@@ -1,1 +1,112 @@
-fn main() {}
+//! `support-assistant`: every part of the system behind one binary.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+mod demo;
+
+#[derive(Debug, Parser)]
+#[command(name = "support-assistant", version, about = "Help at the printer panel, tracked by the service partner", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole system on loopback with embedded defaults (SQLite files, mail into a folder, emulated devices).
+    Demo(demo::DemoArgs),
+    /// Read a real device, or run an emulated one.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Run one service of the system.
+    #[command(subcommand)]
+    Serve(ServeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Read identity, supplies and meters of a printer over SNMP v2c.
+    Read(ReadArgs),
+    /// Emulate an MFD: an SNMP v2c agent replaying a recording, and the device's web services.
+    Serve(device::serve::ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ServeCommand {}
+
+#[derive(Debug, clap::Args)]
+struct ReadArgs {
+    /// The device: HOST or HOST:PORT (default port 161).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    target: String,
+    /// The SNMP read community.
+    #[arg(long, default_value = "public")]
+    community: String,
+    /// Print JSON (shared/printers/CONTRACT.md) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// How long to wait for each answer.
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    timeout_ms: u64,
+    /// How many times to ask again after a timeout.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    retries: u32,
+    /// Print how many requests the read took, and how long (to stderr).
+    #[arg(long)]
+    stats: bool,
+}
+
+async fn device_read(args: ReadArgs) -> anyhow::Result<()> {
+    let options = printer::read::ReadOptions {
+        community: args.community,
+        timeout: Duration::from_millis(args.timeout_ms),
+        retries: args.retries,
+        ..Default::default()
+    };
+    let (report, stats) = printer::read::read_device(&args.target, &options).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", printer::read::render_table(&report));
+    }
+    if args.stats {
+        eprintln!(
+            "{} requests, {} values, {} ms",
+            stats.requests,
+            stats.varbinds,
+            stats.elapsed.as_millis()
+        );
+    }
+    Ok(())
+}
+
+fn init_logs() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs();
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(args).await,
+        Command::Device(DeviceCommand::Read(args)) => device_read(args).await,
+        Command::Device(DeviceCommand::Serve(args)) => device::serve::run(args).await,
+        Command::Serve(s) => match s {},
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -178,9 +178,7 @@ impl<'a> View<'a> {
         self.mib.get(o).copied()
     }
     fn text(&self, o: &Oid) -> Option<String> {
-        self.get(o)
-            .and_then(|v| value_text(v))
-            .filter(|s| !s.is_empty())
+        self.get(o).and_then(value_text).filter(|s| !s.is_empty())
     }
     fn subtree(&self, root: &Oid) -> std::vec::IntoIter<(&'a Oid, &'a Value)> {
         self.mib
@@ -226,7 +224,10 @@ fn decode_hex_text(s: &str) -> Option<String> {
         .strip_prefix("0x")
         .or_else(|| digits.strip_prefix("0X"))
         .unwrap_or(&digits);
-    if digits.len() < 8 || digits.len() % 2 != 0 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+    if digits.len() < 8
+        || !digits.len().is_multiple_of(2)
+        || !digits.chars().all(|c| c.is_ascii_hexdigit())
+    {
         return None;
     }
     let bytes = hex::decode(digits).ok()?;
@@ -404,10 +405,10 @@ fn supplies(v: &View<'_>, options: InterpretOptions) -> Vec<Supply> {
     let table = oid(PRT_SUPPLIES);
     let mut indices: BTreeSet<(u32, u32)> = BTreeSet::new();
     for (k, _) in v.subtree(&table) {
-        if let Some([col, d, s]) = k.suffix_after(&table) {
-            if (1..=9).contains(col) {
-                indices.insert((*d, *s));
-            }
+        if let Some([col, d, s]) = k.suffix_after(&table)
+            && (1..=9).contains(col)
+        {
+            indices.insert((*d, *s));
         }
     }
     indices

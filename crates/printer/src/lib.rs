@@ -2,7 +2,9 @@
 //! `interpret(varbinds) -> DeviceReport` that every path uses (UDP SNMP, and varbinds that a weblet
 //! collected through the device's WS-SNMP service).
 
+pub mod contract;
 pub mod interpret;
+pub mod read;
 pub mod snmp;
 
 pub use interpret::{

@@ -50,10 +50,13 @@ fn xerox_colour_mfd_has_identity_supplies_and_billing_meters() {
     );
 }
 
+/// (description, max capacity, level, percent, status)
+type Row<'a> = (&'a str, Option<i64>, Option<i64>, Option<u8>, SupplyStatus);
+
 #[test]
 fn special_values_and_hex_descriptions() {
     let r = fixture("special-values.snmprec");
-    let got: Vec<(&str, Option<i64>, Option<i64>, Option<u8>, SupplyStatus)> = r
+    let got: Vec<Row> = r
         .supplies
         .iter()
         .map(|s| {

@@ -1,0 +1,84 @@
+//! Tests of the `support-assistant` binary against real peers: net-snmp's tools against our agent,
+//! our reader against snmpsim, and the errors a person sees.
+
+mod device_read;
+mod net_snmp;
+mod snmpsim;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_support-assistant"))
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn shared_recordings() -> PathBuf {
+    root().join("../shared/printers/recordings")
+}
+
+/// A child process killed when dropped.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `device serve` on ephemeral ports and returns it with its SNMP address.
+pub fn serve_device(recording: &std::path::Path, extra: &[&str]) -> (Running, String) {
+    let data = tempfile::tempdir().expect("tempdir").keep();
+    let mut child = bin()
+        .args([
+            "device",
+            "serve",
+            "--snmp",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--admin-password",
+            "test-admin-pw",
+        ])
+        .arg("--recording")
+        .arg(recording)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("device serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(rest) = line.split("udp://").nth(1) {
+            let addr = rest.split_whitespace().next().expect("address").to_string();
+            // Keep draining stdout so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines.by_ref() {});
+            return (running, addr);
+        }
+    }
+    panic!("device serve did not print its SNMP address");
+}
+
+/// Runs a command and returns (exit success, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run {cmd:?}: {e} (scripts/install-test-deps.sh installs the tools)")
+    });
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
