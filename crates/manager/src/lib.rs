@@ -1,1 +1,9 @@
-//! manager
+//! Services Manager: incidents, meter reads and the partner console, on SQLite or PostgreSQL.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod auth;
+pub mod clock;
+pub mod crypto;
+pub mod domain;
+pub mod retention;
+pub mod storage;

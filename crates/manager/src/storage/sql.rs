@@ -1,0 +1,872 @@
+//! The SQL both backends share. Placeholders are `$N` (SQLite accepts them too), times are
+//! BIGINT milliseconds, ids are UUID text, so one body of code serves both; the macro
+//! instantiates it for each pool type. Write transactions start with a write, so SQLite
+//! takes its write lock up front (no read-to-write upgrade that could fail with BUSY).
+
+/// Columns and joins to read an incident.
+pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
+    c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
+    i.contact_name, i.contact_email, i.contact_phone, i.status, i.created_at, i.updated_at, \
+    i.closed_at FROM incidents i JOIN devices d ON d.id = i.device_id \
+    JOIN customers c ON c.id = i.customer_id";
+
+pub(crate) const DEVICE_SELECT: &str = "SELECT d.id, d.partner_id, d.customer_id, c.name AS customer_name, \
+    d.serial, d.model, d.location, d.created_at FROM devices d JOIN customers c ON c.id = d.customer_id";
+
+/// A value to bind in a query built at run time.
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        use $crate::crypto::KeyRing;
+        use $crate::domain::{
+            Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber,
+            IncidentStatus, Label, MeterSource, PhoneNumber,
+        };
+        use $crate::storage::sql::{Arg, DEVICE_SELECT, INCIDENT_SELECT};
+        use $crate::storage::{
+            from_ms, ms, uuid, Created, Customer, Device, Idempotency, Incident, IncidentFilter,
+            MeterRead, MeterValue, NewDevice, NewIncident, NewMeterRead, Partner, Result, Role,
+            Session, StatusChange, Storage, StorageError, User,
+        };
+        use chrono::{DateTime, Datelike, Utc};
+        use sqlx::{AssertSqlSafe, Row};
+        use uuid::Uuid;
+
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn corrupt(what: &str) -> StorageError {
+            StorageError::Corrupt(what.to_string())
+        }
+
+        fn device_from_row(r: &DbRow) -> Result<Device> {
+            Ok(Device {
+                id: uuid(&r.try_get::<String, _>("id")?)?,
+                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
+                customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
+                customer_name: r.try_get("customer_name")?,
+                serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
+                    .map_err(|_| corrupt("serial"))?,
+                model: r.try_get("model")?,
+                location: r.try_get("location")?,
+                created_at: from_ms(r.try_get("created_at")?)?,
+            })
+        }
+
+        fn decrypt_opt(keys: &KeyRing, v: Option<String>, ctx: &str) -> Result<Option<String>> {
+            v.map(|s| keys.decrypt(&s, ctx)).transpose().map_err(StorageError::from)
+        }
+
+        fn incident_from_row(keys: &KeyRing, r: &DbRow) -> Result<Incident> {
+            let id_text: String = r.try_get("id")?;
+            let name = decrypt_opt(keys, r.try_get("contact_name")?, &format!("{id_text}:name"))?;
+            let email = decrypt_opt(keys, r.try_get("contact_email")?, &format!("{id_text}:email"))?;
+            let phone = decrypt_opt(keys, r.try_get("contact_phone")?, &format!("{id_text}:phone"))?;
+            let contact = match (name, email) {
+                (Some(n), Some(e)) => Some(Contact {
+                    name: ContactName::parse(&n).map_err(|_| corrupt("contact name"))?,
+                    email: EmailAddress::parse(&e).map_err(|_| corrupt("contact email"))?,
+                    phone: phone
+                        .map(|p| PhoneNumber::parse(&p))
+                        .transpose()
+                        .map_err(|_| corrupt("contact phone"))?,
+                }),
+                _ => None,
+            };
+            let supplies: String = r.try_get("supplies")?;
+            Ok(Incident {
+                id: uuid(&id_text)?,
+                number: IncidentNumber::parse(&r.try_get::<String, _>("number")?)
+                    .map_err(|_| corrupt("number"))?,
+                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
+                customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
+                customer_name: r.try_get("customer_name")?,
+                device_serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
+                    .map_err(|_| corrupt("serial"))?,
+                kind: IncidentKind::parse(&r.try_get::<String, _>("kind")?)
+                    .map_err(|_| corrupt("kind"))?,
+                issue_code: r.try_get("issue_code")?,
+                description: r.try_get("description")?,
+                supplies: serde_json::from_str(&supplies).map_err(|_| corrupt("supplies"))?,
+                contact,
+                status: IncidentStatus::parse(&r.try_get::<String, _>("status")?)
+                    .map_err(|_| corrupt("status"))?,
+                created_at: from_ms(r.try_get("created_at")?)?,
+                updated_at: from_ms(r.try_get("updated_at")?)?,
+                closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_ms).transpose()?,
+            })
+        }
+
+        fn user_from_row(r: &DbRow) -> Result<User> {
+            Ok(User {
+                id: uuid(&r.try_get::<String, _>("id")?)?,
+                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
+                email: r.try_get("email")?,
+                role: Role::parse(&r.try_get::<String, _>("role")?).ok_or_else(|| corrupt("role"))?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        }
+
+        fn bind_all<'q>(
+            mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            args: Vec<Arg>,
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            for a in args {
+                q = match a {
+                    Arg::Text(s) => q.bind(s),
+                    Arg::Int(i) => q.bind(i),
+                };
+            }
+            q
+        }
+
+        impl $store {
+            async fn device_row(&self, partner_id: Uuid, serial: &DeviceSerial) -> Result<Device> {
+                self.get_device(partner_id, serial).await?.ok_or(StorageError::NotFound("device"))
+            }
+
+            async fn incident_by_id(&self, id: &str) -> Result<Incident> {
+                let sql = format!("{INCIDENT_SELECT} WHERE i.id = $1");
+                let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_one(&self.pool).await?;
+                incident_from_row(&self.ctx.keys, &row)
+            }
+
+            async fn meter_read_by_id(&self, id: &str) -> Result<MeterRead> {
+                let row = sqlx::query(
+                    "SELECT r.id, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
+                     FROM meter_reads r JOIN devices d ON d.id = r.device_id WHERE r.id = $1",
+                )
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+                let mut reads = self.meter_reads_from_rows(vec![row]).await?;
+                reads.pop().ok_or(StorageError::NotFound("meter read"))
+            }
+
+            async fn meter_reads_from_rows(&self, rows: Vec<DbRow>) -> Result<Vec<MeterRead>> {
+                let mut reads = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let id: String = r.try_get("id")?;
+                    let values = sqlx::query(
+                        "SELECT meter_id, name, value FROM meter_values WHERE read_id = $1 ORDER BY meter_id",
+                    )
+                    .bind(&id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let meters = values
+                        .iter()
+                        .map(|v| {
+                            Ok(MeterValue {
+                                id: v.try_get("meter_id")?,
+                                name: v.try_get("name")?,
+                                value: v.try_get("value")?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    reads.push(MeterRead {
+                        id: uuid(&id)?,
+                        device_serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
+                            .map_err(|_| corrupt("serial"))?,
+                        read_at: from_ms(r.try_get("read_at")?)?,
+                        source: MeterSource::parse(&r.try_get::<String, _>("source")?)
+                            .map_err(|_| corrupt("source"))?,
+                        meter_replacement: r.try_get::<i64, _>("meter_replacement")? != 0,
+                        meters,
+                        created_at: from_ms(r.try_get("created_at")?)?,
+                    });
+                }
+                Ok(reads)
+            }
+
+            /// Looks up an earlier use of an idempotency key after our insert lost the race.
+            async fn idempotent_replay(
+                &self,
+                partner_id: Uuid,
+                operation: &str,
+                idem: &Idempotency,
+            ) -> Result<String> {
+                let row = sqlx::query(
+                    "SELECT request_hash, resource_id FROM idempotency_keys \
+                     WHERE partner_id = $1 AND operation = $2 AND key = $3",
+                )
+                .bind(partner_id.to_string())
+                .bind(operation)
+                .bind(&idem.key)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StorageError::Conflict("idempotency key vanished; retry".into()))?;
+                let hash: String = row.try_get("request_hash")?;
+                if hash != idem.request_hash {
+                    return Err(StorageError::IdempotencyMismatch);
+                }
+                Ok(row.try_get("resource_id")?)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Storage for $store {
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_partner(&self, name: &Label) -> Result<Partner> {
+                let p = Partner {
+                    id: self.ctx.ids.new_id(),
+                    name: name.as_str().to_string(),
+                    created_at: self.ctx.clock.now(),
+                };
+                sqlx::query("INSERT INTO partners (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(p.id.to_string())
+                    .bind(&p.name)
+                    .bind(ms(p.created_at))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(p)
+            }
+
+            async fn list_partners(&self) -> Result<Vec<Partner>> {
+                let rows = sqlx::query("SELECT id, name, created_at FROM partners ORDER BY name")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Partner {
+                            id: uuid(&r.try_get::<String, _>("id")?)?,
+                            name: r.try_get("name")?,
+                            created_at: from_ms(r.try_get("created_at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_customer(&self, partner_id: Uuid, name: &Label) -> Result<Customer> {
+                let c = Customer {
+                    id: self.ctx.ids.new_id(),
+                    partner_id,
+                    name: name.as_str().to_string(),
+                    created_at: self.ctx.clock.now(),
+                };
+                let res = sqlx::query(
+                    "INSERT INTO customers (id, partner_id, name, created_at) \
+                     SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM partners WHERE id = $2)",
+                )
+                .bind(c.id.to_string())
+                .bind(partner_id.to_string())
+                .bind(&c.name)
+                .bind(ms(c.created_at))
+                .execute(&self.pool)
+                .await?;
+                if res.rows_affected() == 0 {
+                    return Err(StorageError::NotFound("partner"));
+                }
+                Ok(c)
+            }
+
+            async fn list_customers(&self, partner_id: Uuid) -> Result<Vec<Customer>> {
+                let rows = sqlx::query(
+                    "SELECT id, partner_id, name, created_at FROM customers WHERE partner_id = $1 ORDER BY name",
+                )
+                .bind(partner_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Customer {
+                            id: uuid(&r.try_get::<String, _>("id")?)?,
+                            partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
+                            name: r.try_get("name")?,
+                            created_at: from_ms(r.try_get("created_at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_device(&self, partner_id: Uuid, device: &NewDevice) -> Result<Device> {
+                let id = self.ctx.ids.new_id();
+                let res = sqlx::query(
+                    "INSERT INTO devices (id, partner_id, customer_id, serial, model, location, created_at) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7 \
+                     WHERE EXISTS (SELECT 1 FROM customers WHERE id = $3 AND partner_id = $2) \
+                     ON CONFLICT (partner_id, serial) DO NOTHING",
+                )
+                .bind(id.to_string())
+                .bind(partner_id.to_string())
+                .bind(device.customer_id.to_string())
+                .bind(device.serial.as_str())
+                .bind(device.model.as_str())
+                .bind(device.location.as_str())
+                .bind(ms(self.ctx.clock.now()))
+                .execute(&self.pool)
+                .await?;
+                if res.rows_affected() == 0 {
+                    return match self.get_device(partner_id, &device.serial).await? {
+                        Some(_) => Err(StorageError::Conflict(format!(
+                            "a device with serial {} already exists",
+                            device.serial
+                        ))),
+                        None => Err(StorageError::NotFound("customer")),
+                    };
+                }
+                self.device_row(partner_id, &device.serial).await
+            }
+
+            async fn get_device(&self, partner_id: Uuid, serial: &DeviceSerial) -> Result<Option<Device>> {
+                let sql = format!("{DEVICE_SELECT} WHERE d.partner_id = $1 AND d.serial = $2");
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(partner_id.to_string())
+                    .bind(serial.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(device_from_row).transpose()
+            }
+
+            async fn list_devices(&self, partner_id: Uuid) -> Result<Vec<Device>> {
+                let sql = format!("{DEVICE_SELECT} WHERE d.partner_id = $1 ORDER BY d.serial");
+                let rows = sqlx::query(AssertSqlSafe(sql))
+                    .bind(partner_id.to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(device_from_row).collect()
+            }
+
+            async fn create_api_key(&self, partner_id: Uuid, name: &Label, key_hash: &str) -> Result<Uuid> {
+                let id = self.ctx.ids.new_id();
+                let res = sqlx::query(
+                    "INSERT INTO api_keys (id, partner_id, name, key_hash, created_at) \
+                     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM partners WHERE id = $2)",
+                )
+                .bind(id.to_string())
+                .bind(partner_id.to_string())
+                .bind(name.as_str())
+                .bind(key_hash)
+                .bind(ms(self.ctx.clock.now()))
+                .execute(&self.pool)
+                .await?;
+                if res.rows_affected() == 0 {
+                    return Err(StorageError::NotFound("partner"));
+                }
+                Ok(id)
+            }
+
+            async fn partner_for_api_key(&self, key_hash: &str) -> Result<Option<Uuid>> {
+                let row = sqlx::query("SELECT partner_id FROM api_keys WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| uuid(&r.try_get::<String, _>("partner_id")?)).transpose()
+            }
+
+            async fn create_user(
+                &self,
+                partner_id: Uuid,
+                email: &str,
+                password_hash: &str,
+                role: Role,
+            ) -> Result<User> {
+                let user = User {
+                    id: self.ctx.ids.new_id(),
+                    partner_id,
+                    email: email.trim().to_lowercase(),
+                    role,
+                    password_hash: password_hash.to_string(),
+                };
+                let res = sqlx::query(
+                    "INSERT INTO users (id, partner_id, email, password_hash, role, created_at) \
+                     SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM partners WHERE id = $2) \
+                     ON CONFLICT (email) DO NOTHING",
+                )
+                .bind(user.id.to_string())
+                .bind(partner_id.to_string())
+                .bind(&user.email)
+                .bind(&user.password_hash)
+                .bind(role.as_str())
+                .bind(ms(self.ctx.clock.now()))
+                .execute(&self.pool)
+                .await?;
+                if res.rows_affected() == 0 {
+                    return match self.find_user_by_email(&user.email).await? {
+                        Some(_) => Err(StorageError::Conflict("a user with this e-mail already exists".into())),
+                        None => Err(StorageError::NotFound("partner")),
+                    };
+                }
+                Ok(user)
+            }
+
+            async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+                let row = sqlx::query(
+                    "SELECT id, partner_id, email, password_hash, role FROM users WHERE email = $1",
+                )
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: Uuid,
+                csrf_token: &str,
+                expires_at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(user_id.to_string())
+                .bind(csrf_token)
+                .bind(ms(expires_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn find_session(&self, token_hash: &str) -> Result<Option<Session>> {
+                let row = sqlx::query(
+                    "SELECT u.id, u.partner_id, u.email, u.password_hash, u.role, s.csrf_token, s.expires_at \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(ms(self.ctx.clock.now()))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                Ok(Some(Session {
+                    user: user_from_row(&r)?,
+                    csrf_token: r.try_get("csrf_token")?,
+                    expires_at: from_ms(r.try_get("expires_at")?)?,
+                }))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_incident(
+                &self,
+                partner_id: Uuid,
+                idem: &Idempotency,
+                new: &NewIncident,
+            ) -> Result<Created<Incident>> {
+                let device = self.device_row(partner_id, &new.device_serial).await?;
+                let now = self.ctx.clock.now();
+                let id = self.ctx.ids.new_id().to_string();
+                let mut tx = self.pool.begin().await?;
+                // First statement is a write: it takes SQLite's write lock, and on PostgreSQL a
+                // concurrent insert of the same key waits here until the other one commits.
+                let claimed = sqlx::query(
+                    "INSERT INTO idempotency_keys (partner_id, operation, key, request_hash, resource_id, created_at) \
+                     VALUES ($1, 'create_incident', $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(partner_id.to_string())
+                .bind(&idem.key)
+                .bind(&idem.request_hash)
+                .bind(&id)
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed == 0 {
+                    tx.rollback().await?;
+                    let earlier = self.idempotent_replay(partner_id, "create_incident", idem).await?;
+                    return Ok(Created::Replayed(self.incident_by_id(&earlier).await?));
+                }
+                let seq: i64 = sqlx::query(
+                    "INSERT INTO incident_counters (year, last_seq) VALUES ($1, 1) \
+                     ON CONFLICT (year) DO UPDATE SET last_seq = incident_counters.last_seq + 1 \
+                     RETURNING last_seq",
+                )
+                .bind(i64::from(now.year()))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("last_seq")?;
+                let number = IncidentNumber::new(now.year(), seq)
+                    .map_err(|e| StorageError::Conflict(format!("incident number: {e}")))?;
+                let keys = &self.ctx.keys;
+                let c = &new.contact;
+                let supplies = serde_json::to_string(&new.supplies).map_err(|_| corrupt("supplies"))?;
+                sqlx::query(
+                    "INSERT INTO incidents (id, number, partner_id, customer_id, device_id, kind, issue_code, \
+                     description, supplies, contact_name, contact_email, contact_phone, status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $13)",
+                )
+                .bind(&id)
+                .bind(number.to_string())
+                .bind(partner_id.to_string())
+                .bind(device.customer_id.to_string())
+                .bind(device.id.to_string())
+                .bind(new.kind.as_str())
+                .bind(new.issue_code.as_ref().map(|c| c.as_str().to_string()))
+                .bind(new.description.as_str())
+                .bind(supplies)
+                .bind(keys.encrypt(c.name.expose(), &format!("{id}:name"))?)
+                .bind(keys.encrypt(c.email.expose(), &format!("{id}:email"))?)
+                .bind(
+                    c.phone
+                        .as_ref()
+                        .map(|p| keys.encrypt(p.expose(), &format!("{id}:phone")))
+                        .transpose()?,
+                )
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO incident_events (id, incident_id, at, actor, from_status, to_status, comment) \
+                     VALUES ($1, $2, $3, 'api', NULL, 'open', 'created')",
+                )
+                .bind(self.ctx.ids.new_id().to_string())
+                .bind(&id)
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Created::New(self.incident_by_id(&id).await?))
+            }
+
+            async fn get_incident(&self, partner_id: Uuid, number: &IncidentNumber) -> Result<Option<Incident>> {
+                let sql = format!("{INCIDENT_SELECT} WHERE i.partner_id = $1 AND i.number = $2");
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(partner_id.to_string())
+                    .bind(number.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| incident_from_row(&self.ctx.keys, &r)).transpose()
+            }
+
+            async fn list_device_incidents(
+                &self,
+                partner_id: Uuid,
+                serial: &DeviceSerial,
+                since: DateTime<Utc>,
+            ) -> Result<Vec<Incident>> {
+                let sql = format!(
+                    "{INCIDENT_SELECT} WHERE i.partner_id = $1 AND d.serial = $2 AND i.created_at >= $3 \
+                     ORDER BY i.created_at DESC, i.number DESC LIMIT 1000"
+                );
+                let rows = sqlx::query(AssertSqlSafe(sql))
+                    .bind(partner_id.to_string())
+                    .bind(serial.as_str())
+                    .bind(ms(since))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| incident_from_row(&self.ctx.keys, r)).collect()
+            }
+
+            async fn search_incidents(
+                &self,
+                partner_id: Uuid,
+                f: &IncidentFilter,
+                offset: u32,
+                limit: u32,
+            ) -> Result<(Vec<Incident>, u64)> {
+                let mut cond = vec!["i.partner_id = $1".to_string()];
+                let mut args = vec![Arg::Text(partner_id.to_string())];
+                let mut push = |c: &str, a: Arg, args: &mut Vec<Arg>| {
+                    args.push(a);
+                    cond.push(c.replace('?', &format!("${}", args.len())));
+                };
+                if let Some(s) = f.status {
+                    push("i.status = ?", Arg::Text(s.as_str().into()), &mut args);
+                }
+                if let Some(k) = f.kind {
+                    push("i.kind = ?", Arg::Text(k.as_str().into()), &mut args);
+                }
+                if let Some(d) = &f.device {
+                    push("d.serial = ?", Arg::Text(d.as_str().into()), &mut args);
+                }
+                if let Some(c) = f.customer_id {
+                    push("i.customer_id = ?", Arg::Text(c.to_string()), &mut args);
+                }
+                if let Some(t) = f.from {
+                    push("i.created_at >= ?", Arg::Int(ms(t)), &mut args);
+                }
+                if let Some(t) = f.to {
+                    push("i.created_at < ?", Arg::Int(ms(t)), &mut args);
+                }
+                let where_ = cond.join(" AND ");
+                let count_sql = format!(
+                    "SELECT COUNT(*) AS n FROM incidents i JOIN devices d ON d.id = i.device_id WHERE {where_}"
+                );
+                let count_args = args
+                    .iter()
+                    .map(|a| match a {
+                        Arg::Text(s) => Arg::Text(s.clone()),
+                        Arg::Int(i) => Arg::Int(*i),
+                    })
+                    .collect();
+                let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), count_args)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                let n = args.len();
+                let sql = format!(
+                    "{INCIDENT_SELECT} WHERE {where_} ORDER BY i.created_at DESC, i.number DESC LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                );
+                args.push(Arg::Int(i64::from(limit)));
+                args.push(Arg::Int(i64::from(offset)));
+                let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), args).fetch_all(&self.pool).await?;
+                let list = rows
+                    .iter()
+                    .map(|r| incident_from_row(&self.ctx.keys, r))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((list, u64::try_from(total).unwrap_or_default()))
+            }
+
+            async fn change_status(
+                &self,
+                partner_id: Uuid,
+                number: &IncidentNumber,
+                to: IncidentStatus,
+                actor: &str,
+                comment: &str,
+            ) -> Result<Incident> {
+                let now = self.ctx.clock.now();
+                let current = self
+                    .get_incident(partner_id, number)
+                    .await?
+                    .ok_or(StorageError::NotFound("incident"))?;
+                if !current.status.can_become(to) {
+                    return Err(StorageError::InvalidTransition { from: current.status, to });
+                }
+                let mut tx = self.pool.begin().await?;
+                // Compare-and-set on the status: a concurrent change makes this update miss.
+                let changed = sqlx::query(
+                    "UPDATE incidents SET status = $1, updated_at = $2, \
+                     closed_at = CASE WHEN $1 IN ('closed', 'cancelled') THEN $2 ELSE closed_at END \
+                     WHERE id = $3 AND status = $4",
+                )
+                .bind(to.as_str())
+                .bind(ms(now))
+                .bind(current.id.to_string())
+                .bind(current.status.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    tx.rollback().await?;
+                    return Err(StorageError::Conflict(
+                        "the incident changed meanwhile; reload and try again".into(),
+                    ));
+                }
+                sqlx::query(
+                    "INSERT INTO incident_events (id, incident_id, at, actor, from_status, to_status, comment) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(self.ctx.ids.new_id().to_string())
+                .bind(current.id.to_string())
+                .bind(ms(now))
+                .bind(actor)
+                .bind(current.status.as_str())
+                .bind(to.as_str())
+                .bind(comment)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                self.incident_by_id(&current.id.to_string()).await
+            }
+
+            async fn incident_history(
+                &self,
+                partner_id: Uuid,
+                number: &IncidentNumber,
+            ) -> Result<Vec<StatusChange>> {
+                let rows = sqlx::query(
+                    "SELECT e.at, e.actor, e.from_status, e.to_status, e.comment FROM incident_events e \
+                     JOIN incidents i ON i.id = e.incident_id \
+                     WHERE i.partner_id = $1 AND i.number = $2 ORDER BY e.at, e.id",
+                )
+                .bind(partner_id.to_string())
+                .bind(number.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StatusChange {
+                            at: from_ms(r.try_get("at")?)?,
+                            actor: r.try_get("actor")?,
+                            from: r
+                                .try_get::<Option<String>, _>("from_status")?
+                                .map(|s| IncidentStatus::parse(&s))
+                                .transpose()
+                                .map_err(|_| corrupt("status"))?,
+                            to: IncidentStatus::parse(&r.try_get::<String, _>("to_status")?)
+                                .map_err(|_| corrupt("status"))?,
+                            comment: r.try_get("comment")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_meter_read(
+                &self,
+                partner_id: Uuid,
+                idem: &Idempotency,
+                read: &NewMeterRead,
+            ) -> Result<Created<MeterRead>> {
+                let device = self.device_row(partner_id, &read.device_serial).await?;
+                let now = self.ctx.clock.now();
+                let id = self.ctx.ids.new_id().to_string();
+                let device_id = device.id.to_string();
+                let read_at = ms(read.read_at);
+                let mut tx = self.pool.begin().await?;
+                let claimed = sqlx::query(
+                    "INSERT INTO idempotency_keys (partner_id, operation, key, request_hash, resource_id, created_at) \
+                     VALUES ($1, 'record_meter_read', $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(partner_id.to_string())
+                .bind(&idem.key)
+                .bind(&idem.request_hash)
+                .bind(&id)
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed == 0 {
+                    tx.rollback().await?;
+                    let earlier = self.idempotent_replay(partner_id, "record_meter_read", idem).await?;
+                    return Ok(Created::Replayed(self.meter_read_by_id(&earlier).await?));
+                }
+                // Serialises reads of one device (row lock on PostgreSQL), so two concurrent
+                // reads cannot both pass the monotonicity check against the same previous value.
+                sqlx::query("UPDATE devices SET meter_version = meter_version + 1 WHERE id = $1")
+                    .bind(&device_id)
+                    .execute(&mut *tx)
+                    .await?;
+                for m in &read.meters {
+                    let before = sqlx::query(
+                        "SELECT value FROM meter_values WHERE device_id = $1 AND meter_id = $2 AND read_at <= $3 \
+                         ORDER BY read_at DESC LIMIT 1",
+                    )
+                    .bind(&device_id)
+                    .bind(&m.id)
+                    .bind(read_at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(r) = before {
+                        let previous: i64 = r.try_get("value")?;
+                        if m.value < previous && !read.meter_replacement {
+                            tx.rollback().await?;
+                            return Err(StorageError::MeterRollback {
+                                meter_id: m.id.clone(),
+                                previous,
+                                value: m.value,
+                            });
+                        }
+                    }
+                    let after = sqlx::query(
+                        "SELECT v.value, r.meter_replacement FROM meter_values v JOIN meter_reads r ON r.id = v.read_id \
+                         WHERE v.device_id = $1 AND v.meter_id = $2 AND v.read_at > $3 ORDER BY v.read_at ASC LIMIT 1",
+                    )
+                    .bind(&device_id)
+                    .bind(&m.id)
+                    .bind(read_at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(r) = after {
+                        let later: i64 = r.try_get("value")?;
+                        let later_is_replacement = r.try_get::<i64, _>("meter_replacement")? != 0;
+                        if m.value > later && !later_is_replacement {
+                            tx.rollback().await?;
+                            return Err(StorageError::MeterAboveLater {
+                                meter_id: m.id.clone(),
+                                later,
+                                value: m.value,
+                            });
+                        }
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO meter_reads (id, partner_id, device_id, read_at, source, meter_replacement, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&id)
+                .bind(partner_id.to_string())
+                .bind(&device_id)
+                .bind(read_at)
+                .bind(read.source.as_str())
+                .bind(i64::from(read.meter_replacement))
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await?;
+                for m in &read.meters {
+                    sqlx::query(
+                        "INSERT INTO meter_values (read_id, device_id, meter_id, name, value, read_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&id)
+                    .bind(&device_id)
+                    .bind(&m.id)
+                    .bind(&m.name)
+                    .bind(m.value)
+                    .bind(read_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Created::New(self.meter_read_by_id(&id).await?))
+            }
+
+            async fn list_meter_reads(
+                &self,
+                partner_id: Uuid,
+                serial: &DeviceSerial,
+                since: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<MeterRead>> {
+                let rows = sqlx::query(
+                    "SELECT r.id, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
+                     FROM meter_reads r JOIN devices d ON d.id = r.device_id \
+                     WHERE r.partner_id = $1 AND d.serial = $2 AND r.read_at >= $3 \
+                     ORDER BY r.read_at, r.id LIMIT $4",
+                )
+                .bind(partner_id.to_string())
+                .bind(serial.as_str())
+                .bind(ms(since))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                self.meter_reads_from_rows(rows).await
+            }
+
+            async fn remove_expired_contacts(&self, closed_before: DateTime<Utc>) -> Result<u64> {
+                let res = sqlx::query(
+                    "UPDATE incidents SET contact_name = NULL, contact_email = NULL, contact_phone = NULL, \
+                     contact_removed_at = $1 \
+                     WHERE status IN ('closed', 'cancelled') AND closed_at < $2 AND contact_removed_at IS NULL",
+                )
+                .bind(ms(self.ctx.clock.now()))
+                .bind(ms(closed_before))
+                .execute(&self.pool)
+                .await?;
+                Ok(res.rows_affected())
+            }
+
+            async fn raw_contact_columns(&self, number: &IncidentNumber) -> Result<Vec<Option<String>>> {
+                let r = sqlx::query(
+                    "SELECT contact_name, contact_email, contact_phone FROM incidents WHERE number = $1",
+                )
+                .bind(number.to_string())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(vec![
+                    r.try_get("contact_name")?,
+                    r.try_get("contact_email")?,
+                    r.try_get("contact_phone")?,
+                ])
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

@@ -1,0 +1,5 @@
+//! The manager's integration tests, in one binary.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+mod storage;
