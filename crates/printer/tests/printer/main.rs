@@ -1,5 +1,6 @@
 //! interpret() on the project's own fixtures and on the real recordings of ../shared/printers.
 
+mod client;
 mod contract;
 mod fixtures;
 
