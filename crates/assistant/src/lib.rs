@@ -1,0 +1,3 @@
+//! The App Service: what the weblet on the device panel talks to.
+
+pub mod mail;
