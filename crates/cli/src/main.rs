@@ -24,6 +24,9 @@ enum Command {
     /// Run one service of the system.
     #[command(subcommand)]
     Serve(ServeCommand),
+    /// Publish apps to the App Gallery and install them on devices.
+    #[command(subcommand)]
+    Gallery(gallery::cli::GalleryCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,7 +38,10 @@ enum DeviceCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum ServeCommand {}
+enum ServeCommand {
+    /// The App Gallery: app versions, sealed configuration, entitlements, device credentials.
+    Gallery(gallery::cli::ServeArgs),
+}
 
 #[derive(Debug, clap::Args)]
 struct ReadArgs {
@@ -100,7 +106,10 @@ async fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).await,
         Command::Device(DeviceCommand::Read(args)) => device_read(args).await,
         Command::Device(DeviceCommand::Serve(args)) => device::serve::run(args).await,
-        Command::Serve(s) => match s {},
+        Command::Serve(s) => match s {
+            ServeCommand::Gallery(args) => gallery::cli::run_serve(args).await,
+        },
+        Command::Gallery(command) => gallery::cli::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

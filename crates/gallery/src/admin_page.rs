@@ -1,0 +1,227 @@
+//! The admin page: a server-rendered form to edit one device's app configuration.
+//! Protected by HTTP Basic (any user name, an API key as password); POSTs must come from the
+//! page itself (Sec-Fetch-Site / Origin), so another site cannot make a logged-in browser save.
+
+use crate::b64;
+use crate::config::{AppConfiguration, Language, SnmpCommunity};
+use crate::domain::DeviceSerial;
+use crate::http::{ApiError, AppState, configuration_of, hash_api_key, store_configuration};
+use crate::logo::Logo;
+use crate::storage::Store;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, FromRequestParts, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/admin/devices/{serial}", get(show).post(save))
+}
+
+/// A browser that gave an API key through HTTP Basic.
+pub struct PageAdmin;
+
+fn challenge() -> Response {
+    let mut response = (StatusCode::UNAUTHORIZED, "API key required").into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"App Gallery\", charset=\"UTF-8\""),
+    );
+    response
+}
+
+impl FromRequestParts<AppState> for PageAdmin {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let password = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .and_then(|v| b64::std_decode(v).ok())
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|v| v.split_once(':').map(|(_, p)| p.to_owned()));
+        let Some(password) = password else {
+            return Err(challenge());
+        };
+        match state
+            .store
+            .api_key_hash_exists(&hash_api_key(&password))
+            .await
+        {
+            Ok(true) => Ok(PageAdmin),
+            Ok(false) => Err(challenge()),
+            Err(err) => Err(ApiError::from(err).into_response()),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "device.html")]
+struct DevicePage {
+    serial: String,
+    notice: Option<String>,
+    error: Option<String>,
+    snmp_community: String,
+    language: String,
+    logo_src: Option<String>,
+    logo_url: String,
+    create_service_incidents: bool,
+    create_supply_incidents: bool,
+    submit_meters: bool,
+    email_service_incident: bool,
+    email_supply_incident: bool,
+    email_meter_submission: bool,
+    tab_incidents: bool,
+    tab_report_fault: bool,
+    tab_request_supplies: bool,
+    tab_meters: bool,
+    tab_help: bool,
+    help_desk_text: String,
+}
+
+impl DevicePage {
+    fn new(serial: &DeviceSerial, c: &AppConfiguration) -> Self {
+        Self {
+            serial: serial.to_string(),
+            notice: None,
+            error: None,
+            snmp_community: c.snmp_community.expose().to_owned(),
+            language: c.language.as_str().to_owned(),
+            logo_src: c.logo.as_ref().map(Logo::src),
+            logo_url: match &c.logo {
+                Some(Logo::Url(url)) => url.clone(),
+                _ => String::new(),
+            },
+            create_service_incidents: c.permissions.create_service_incidents,
+            create_supply_incidents: c.permissions.create_supply_incidents,
+            submit_meters: c.permissions.submit_meters,
+            email_service_incident: c.confirmation_email.service_incident,
+            email_supply_incident: c.confirmation_email.supply_incident,
+            email_meter_submission: c.confirmation_email.meter_submission,
+            tab_incidents: c.tabs.incidents,
+            tab_report_fault: c.tabs.report_fault,
+            tab_request_supplies: c.tabs.request_supplies,
+            tab_meters: c.tabs.meters,
+            tab_help: c.tabs.help,
+            help_desk_text: c.help_desk_text.clone(),
+        }
+    }
+}
+
+async fn device_serial(state: &AppState, text: &str) -> Result<DeviceSerial, ApiError> {
+    let serial = DeviceSerial::parse(text)?;
+    if state.store.device(&serial).await?.is_none() {
+        return Err(ApiError::NotFound(format!("device {serial} not found")));
+    }
+    Ok(serial)
+}
+
+async fn show(
+    _: PageAdmin,
+    State(state): State<AppState>,
+    Path(serial): Path<String>,
+) -> Result<DevicePage, ApiError> {
+    let serial = device_serial(&state, &serial).await?;
+    let config = configuration_of(&state, &serial).await?;
+    Ok(DevicePage::new(&serial, &config))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeviceForm {
+    snmp_community: String,
+    language: String,
+    #[serde(default)]
+    logo_url: String,
+    logo_remove: Option<String>,
+    create_service_incidents: Option<String>,
+    create_supply_incidents: Option<String>,
+    submit_meters: Option<String>,
+    email_service_incident: Option<String>,
+    email_supply_incident: Option<String>,
+    email_meter_submission: Option<String>,
+    tab_incidents: Option<String>,
+    tab_report_fault: Option<String>,
+    tab_request_supplies: Option<String>,
+    tab_meters: Option<String>,
+    tab_help: Option<String>,
+    #[serde(default)]
+    help_desk_text: String,
+}
+
+fn same_origin(headers: &HeaderMap) -> bool {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = site {
+        return site == "same-origin" || site == "none";
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host),
+        (Some(_), None) => false,
+        (None, _) => true, // not a browser form post
+    }
+}
+
+fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfiguration, String> {
+    let on = |v: &Option<String>| v.is_some();
+    config.snmp_community =
+        SnmpCommunity::parse(form.snmp_community.trim()).map_err(|e| e.to_string())?;
+    config.language = Language::parse(form.language.trim()).map_err(|e| e.to_string())?;
+    if on(&form.logo_remove) {
+        config.logo = None;
+    } else if !form.logo_url.trim().is_empty() {
+        config.logo = Some(Logo::from_url(&form.logo_url).map_err(|e| e.to_string())?);
+    }
+    config.permissions.create_service_incidents = on(&form.create_service_incidents);
+    config.permissions.create_supply_incidents = on(&form.create_supply_incidents);
+    config.permissions.submit_meters = on(&form.submit_meters);
+    config.confirmation_email.service_incident = on(&form.email_service_incident);
+    config.confirmation_email.supply_incident = on(&form.email_supply_incident);
+    config.confirmation_email.meter_submission = on(&form.email_meter_submission);
+    config.tabs.incidents = on(&form.tab_incidents);
+    config.tabs.report_fault = on(&form.tab_report_fault);
+    config.tabs.request_supplies = on(&form.tab_request_supplies);
+    config.tabs.meters = on(&form.tab_meters);
+    config.tabs.help = on(&form.tab_help);
+    config.help_desk_text = form.help_desk_text.replace("\r\n", "\n");
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
+}
+
+async fn save(
+    _: PageAdmin,
+    State(state): State<AppState>,
+    Path(serial): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<DeviceForm>,
+) -> Result<Response, ApiError> {
+    if !same_origin(&headers) {
+        return Err(ApiError::Forbidden(
+            "form posts must come from the admin page itself".into(),
+        ));
+    }
+    let serial = device_serial(&state, &serial).await?;
+    let current = configuration_of(&state, &serial).await?;
+    match apply(&form, current.clone()) {
+        Ok(config) => {
+            store_configuration(&state, &serial, &config).await?;
+            let mut page = DevicePage::new(&serial, &config);
+            page.notice = Some(
+                "Saved. The device receives the new configuration with its next install or update."
+                    .into(),
+            );
+            Ok(page.into_response())
+        }
+        Err(message) => {
+            let mut page = DevicePage::new(&serial, &current);
+            page.error = Some(message);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,670 @@
+//! Storage: one trait, a SQLite implementation (default, WAL) and a PostgreSQL one.
+//! Both run the same runtime-checked SQL (written once, in `impl_store!`), against their own
+//! migrations; the URL scheme picks the backend.
+
+use crate::domain::{AppId, DeviceSerial, Tenant};
+use crate::entitlement::{Contract, Entitlements};
+use chrono::{DateTime, NaiveDate, Utc};
+use semver::Version;
+use sqlx::Row;
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("database URL must start with sqlite: or postgres:, got {0:?}")]
+    UnsupportedUrl(String),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A device the gallery manages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub serial: DeviceSerial,
+    pub tenant: Tenant,
+    /// The device's administrator opted in to automatic updates.
+    pub auto_update: bool,
+}
+
+/// A published app version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVersion {
+    pub app_id: AppId,
+    pub version: Version,
+    pub manifest_json: String,
+    pub package: Vec<u8>,
+    pub sha256: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// An issued device credential (the token itself is not kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRecord {
+    pub id: Uuid,
+    pub serial: DeviceSerial,
+    pub tenant: Tenant,
+    pub app_id: AppId,
+    pub key_id: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An app installed on a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installation {
+    pub serial: DeviceSerial,
+    pub app_id: AppId,
+    pub version: Version,
+    pub credential_id: Uuid,
+    pub installed_at: DateTime<Utc>,
+}
+
+/// Everything the gallery keeps.
+pub trait Store: Send + Sync + 'static {
+    fn add_api_key_hash(
+        &self,
+        key_hash: &str,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+    fn api_key_hash_exists(
+        &self,
+        key_hash: &str,
+    ) -> impl Future<Output = StorageResult<bool>> + Send;
+
+    fn put_device(
+        &self,
+        device: &Device,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+    fn device(
+        &self,
+        serial: &DeviceSerial,
+    ) -> impl Future<Output = StorageResult<Option<Device>>> + Send;
+
+    /// Stores the sealed app configuration blob of a device (the device must exist).
+    fn put_configuration(
+        &self,
+        serial: &DeviceSerial,
+        sealed: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+    fn configuration(
+        &self,
+        serial: &DeviceSerial,
+    ) -> impl Future<Output = StorageResult<Option<String>>> + Send;
+
+    fn put_entitlements(
+        &self,
+        serial: &DeviceSerial,
+        entitlements: &Entitlements,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+    fn entitlements(
+        &self,
+        serial: &DeviceSerial,
+    ) -> impl Future<Output = StorageResult<Option<Entitlements>>> + Send;
+
+    /// Adds a version; publishing the same app id and version twice is a conflict.
+    fn add_version(
+        &self,
+        version: &StoredVersion,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+    fn versions(&self, app_id: &AppId) -> impl Future<Output = StorageResult<Vec<Version>>> + Send;
+    fn version(
+        &self,
+        app_id: &AppId,
+        version: &Version,
+    ) -> impl Future<Output = StorageResult<Option<StoredVersion>>> + Send;
+
+    /// Records an issued credential and the installation it belongs to, in one transaction.
+    fn record_installation(
+        &self,
+        credential: &CredentialRecord,
+        installation: &Installation,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+    fn installations(
+        &self,
+        serial: &DeviceSerial,
+    ) -> impl Future<Output = StorageResult<Vec<Installation>>> + Send;
+    fn credential(
+        &self,
+        id: Uuid,
+    ) -> impl Future<Output = StorageResult<Option<CredentialRecord>>> + Send;
+    /// Marks a credential revoked; false if there is no such credential.
+    fn revoke_credential(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StorageResult<bool>> + Send;
+    /// Ids of revoked credentials that have not yet expired at `now`.
+    fn revoked_credentials(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StorageResult<Vec<Uuid>>> + Send;
+}
+
+fn parse<T: FromStr>(what: &str, text: &str) -> StorageResult<T> {
+    text.parse()
+        .map_err(|_| StorageError::Corrupt(format!("{what} {text:?}")))
+}
+
+fn contract(starts: Option<NaiveDate>, ends: Option<NaiveDate>) -> Option<Contract> {
+    match (starts, ends) {
+        (Some(starts_on), Some(ends_on)) => Some(Contract { starts_on, ends_on }),
+        _ => None,
+    }
+}
+
+macro_rules! impl_store {
+    ($store:ty) => {
+        impl Store for $store {
+            async fn add_api_key_hash(
+                &self,
+                key_hash: &str,
+                label: &str,
+                at: DateTime<Utc>,
+            ) -> StorageResult<()> {
+                sqlx::query(
+                    "INSERT INTO api_keys (key_hash, label, created_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (key_hash) DO NOTHING",
+                )
+                .bind(key_hash)
+                .bind(label)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn api_key_hash_exists(&self, key_hash: &str) -> StorageResult<bool> {
+                let row = sqlx::query("SELECT 1 AS one FROM api_keys WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.is_some())
+            }
+
+            async fn put_device(&self, device: &Device, at: DateTime<Utc>) -> StorageResult<()> {
+                sqlx::query(
+                    "INSERT INTO devices (serial, tenant, auto_update, updated_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (serial) DO UPDATE SET tenant = excluded.tenant,
+                        auto_update = excluded.auto_update, updated_at = excluded.updated_at",
+                )
+                .bind(device.serial.as_str())
+                .bind(device.tenant.as_str())
+                .bind(device.auto_update)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn device(&self, serial: &DeviceSerial) -> StorageResult<Option<Device>> {
+                let row =
+                    sqlx::query("SELECT serial, tenant, auto_update FROM devices WHERE serial = $1")
+                        .bind(serial.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|row| {
+                    Ok(Device {
+                        serial: parse("serial", &row.try_get::<String, _>("serial")?)?,
+                        tenant: parse("tenant", &row.try_get::<String, _>("tenant")?)?,
+                        auto_update: row.try_get("auto_update")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn put_configuration(
+                &self,
+                serial: &DeviceSerial,
+                sealed: &str,
+                at: DateTime<Utc>,
+            ) -> StorageResult<()> {
+                self.require_device(serial).await?;
+                sqlx::query(
+                    "INSERT INTO app_configurations (serial, sealed, updated_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (serial) DO UPDATE SET sealed = excluded.sealed,
+                        updated_at = excluded.updated_at",
+                )
+                .bind(serial.as_str())
+                .bind(sealed)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn configuration(&self, serial: &DeviceSerial) -> StorageResult<Option<String>> {
+                let row = sqlx::query("SELECT sealed FROM app_configurations WHERE serial = $1")
+                    .bind(serial.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.try_get("sealed")).transpose()?)
+            }
+
+            async fn put_entitlements(
+                &self,
+                serial: &DeviceSerial,
+                entitlements: &Entitlements,
+                at: DateTime<Utc>,
+            ) -> StorageResult<()> {
+                self.require_device(serial).await?;
+                sqlx::query(
+                    "INSERT INTO entitlements (serial, service_starts_on, service_ends_on,
+                        supplies_starts_on, supplies_ends_on, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (serial) DO UPDATE SET
+                        service_starts_on = excluded.service_starts_on,
+                        service_ends_on = excluded.service_ends_on,
+                        supplies_starts_on = excluded.supplies_starts_on,
+                        supplies_ends_on = excluded.supplies_ends_on,
+                        updated_at = excluded.updated_at",
+                )
+                .bind(serial.as_str())
+                .bind(entitlements.service.map(|c| c.starts_on))
+                .bind(entitlements.service.map(|c| c.ends_on))
+                .bind(entitlements.supplies.map(|c| c.starts_on))
+                .bind(entitlements.supplies.map(|c| c.ends_on))
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn entitlements(
+                &self,
+                serial: &DeviceSerial,
+            ) -> StorageResult<Option<Entitlements>> {
+                let row = sqlx::query(
+                    "SELECT service_starts_on, service_ends_on, supplies_starts_on, supplies_ends_on
+                     FROM entitlements WHERE serial = $1",
+                )
+                .bind(serial.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(Entitlements {
+                        service: contract(
+                            row.try_get("service_starts_on")?,
+                            row.try_get("service_ends_on")?,
+                        ),
+                        supplies: contract(
+                            row.try_get("supplies_starts_on")?,
+                            row.try_get("supplies_ends_on")?,
+                        ),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn add_version(&self, v: &StoredVersion) -> StorageResult<()> {
+                let result = sqlx::query(
+                    "INSERT INTO app_versions (app_id, version, manifest, package, sha256, published_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, version) DO NOTHING",
+                )
+                .bind(v.app_id.as_str())
+                .bind(v.version.to_string())
+                .bind(&v.manifest_json)
+                .bind(&v.package)
+                .bind(&v.sha256)
+                .bind(v.published_at)
+                .execute(&self.pool)
+                .await?;
+                if result.rows_affected() == 0 {
+                    return Err(StorageError::Conflict(format!(
+                        "{} version {} is already published; publish a new version number",
+                        v.app_id, v.version
+                    )));
+                }
+                Ok(())
+            }
+
+            async fn versions(&self, app_id: &AppId) -> StorageResult<Vec<Version>> {
+                let rows = sqlx::query("SELECT version FROM app_versions WHERE app_id = $1")
+                    .bind(app_id.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut versions = rows
+                    .iter()
+                    .map(|r| parse::<Version>("version", &r.try_get::<String, _>("version")?))
+                    .collect::<StorageResult<Vec<_>>>()?;
+                versions.sort();
+                Ok(versions)
+            }
+
+            async fn version(
+                &self,
+                app_id: &AppId,
+                version: &Version,
+            ) -> StorageResult<Option<StoredVersion>> {
+                let row = sqlx::query(
+                    "SELECT manifest, package, sha256, published_at FROM app_versions
+                     WHERE app_id = $1 AND version = $2",
+                )
+                .bind(app_id.as_str())
+                .bind(version.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(StoredVersion {
+                        app_id: app_id.clone(),
+                        version: version.clone(),
+                        manifest_json: row.try_get("manifest")?,
+                        package: row.try_get("package")?,
+                        sha256: row.try_get("sha256")?,
+                        published_at: row.try_get("published_at")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn record_installation(
+                &self,
+                c: &CredentialRecord,
+                i: &Installation,
+            ) -> StorageResult<()> {
+                self.require_device(&c.serial).await?;
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO credentials (id, serial, tenant, app_id, key_id, issued_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(c.id.to_string())
+                .bind(c.serial.as_str())
+                .bind(c.tenant.as_str())
+                .bind(c.app_id.as_str())
+                .bind(&c.key_id)
+                .bind(c.issued_at)
+                .bind(c.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO installations (serial, app_id, version, credential_id, installed_at)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (serial, app_id) DO UPDATE SET version = excluded.version,
+                        credential_id = excluded.credential_id, installed_at = excluded.installed_at",
+                )
+                .bind(i.serial.as_str())
+                .bind(i.app_id.as_str())
+                .bind(i.version.to_string())
+                .bind(i.credential_id.to_string())
+                .bind(i.installed_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn installations(&self, serial: &DeviceSerial) -> StorageResult<Vec<Installation>> {
+                let rows = sqlx::query(
+                    "SELECT app_id, version, credential_id, installed_at FROM installations
+                     WHERE serial = $1 ORDER BY app_id",
+                )
+                .bind(serial.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Installation {
+                            serial: serial.clone(),
+                            app_id: parse("app id", &row.try_get::<String, _>("app_id")?)?,
+                            version: parse("version", &row.try_get::<String, _>("version")?)?,
+                            credential_id: parse(
+                                "credential id",
+                                &row.try_get::<String, _>("credential_id")?,
+                            )?,
+                            installed_at: row.try_get("installed_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn credential(&self, id: Uuid) -> StorageResult<Option<CredentialRecord>> {
+                let row = sqlx::query(
+                    "SELECT serial, tenant, app_id, key_id, issued_at, expires_at, revoked_at
+                     FROM credentials WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(CredentialRecord {
+                        id,
+                        serial: parse("serial", &row.try_get::<String, _>("serial")?)?,
+                        tenant: parse("tenant", &row.try_get::<String, _>("tenant")?)?,
+                        app_id: parse("app id", &row.try_get::<String, _>("app_id")?)?,
+                        key_id: row.try_get("key_id")?,
+                        issued_at: row.try_get("issued_at")?,
+                        expires_at: row.try_get("expires_at")?,
+                        revoked_at: row.try_get("revoked_at")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StorageResult<bool> {
+                let result = sqlx::query(
+                    "UPDATE credentials SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(result.rows_affected() > 0)
+            }
+
+            async fn revoked_credentials(&self, now: DateTime<Utc>) -> StorageResult<Vec<Uuid>> {
+                let rows = sqlx::query(
+                    "SELECT id FROM credentials WHERE revoked_at IS NOT NULL AND expires_at > $1
+                     ORDER BY id",
+                )
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| parse("credential id", &r.try_get::<String, _>("id")?))
+                    .collect()
+            }
+        }
+
+        impl $store {
+            async fn require_device(&self, serial: &DeviceSerial) -> StorageResult<()> {
+                let row = sqlx::query("SELECT 1 AS one FROM devices WHERE serial = $1")
+                    .bind(serial.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(_) => Ok(()),
+                    None => Err(StorageError::NotFound(format!("device {serial}"))),
+                }
+            }
+        }
+    };
+}
+
+/// SQLite, in WAL mode with a busy timeout.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite:path` or `sqlite::memory:`)
+    /// and runs the migrations.
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if memory { 1 } else { 8 })
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+/// PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        Self::connect_with(sqlx::postgres::PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connects with every session's `search_path` set to `schema` (created if missing), so
+    /// several galleries, or parallel tests, can share one database.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> StorageResult<Self> {
+        if schema.is_empty()
+            || !schema
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(StorageError::Conflict(format!(
+                "schema name {schema:?} must be lowercase letters, digits and '_'"
+            )));
+        }
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+        {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect_with(&options).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}"
+            )))
+            .execute(&mut conn)
+            .await?;
+            conn.close().await?;
+        }
+        Self::connect_with(options.options([("search_path", schema)])).await
+    }
+
+    async fn connect_with(options: sqlx::postgres::PgConnectOptions) -> StorageResult<Self> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+impl_store!(SqliteStore);
+impl_store!(PgStore);
+
+/// The backend picked by the database URL.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres(PgStore::connect(url).await?))
+        } else {
+            Err(StorageError::UnsupportedUrl(url.chars().take(40).collect()))
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            AnyStore::Sqlite(s) => s.$method($($arg),*).await,
+            AnyStore::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn add_api_key_hash(&self, h: &str, l: &str, at: DateTime<Utc>) -> StorageResult<()> {
+        delegate!(self, add_api_key_hash(h, l, at))
+    }
+    async fn api_key_hash_exists(&self, h: &str) -> StorageResult<bool> {
+        delegate!(self, api_key_hash_exists(h))
+    }
+    async fn put_device(&self, d: &Device, at: DateTime<Utc>) -> StorageResult<()> {
+        delegate!(self, put_device(d, at))
+    }
+    async fn device(&self, s: &DeviceSerial) -> StorageResult<Option<Device>> {
+        delegate!(self, device(s))
+    }
+    async fn put_configuration(
+        &self,
+        s: &DeviceSerial,
+        sealed: &str,
+        at: DateTime<Utc>,
+    ) -> StorageResult<()> {
+        delegate!(self, put_configuration(s, sealed, at))
+    }
+    async fn configuration(&self, s: &DeviceSerial) -> StorageResult<Option<String>> {
+        delegate!(self, configuration(s))
+    }
+    async fn put_entitlements(
+        &self,
+        s: &DeviceSerial,
+        e: &Entitlements,
+        at: DateTime<Utc>,
+    ) -> StorageResult<()> {
+        delegate!(self, put_entitlements(s, e, at))
+    }
+    async fn entitlements(&self, s: &DeviceSerial) -> StorageResult<Option<Entitlements>> {
+        delegate!(self, entitlements(s))
+    }
+    async fn add_version(&self, v: &StoredVersion) -> StorageResult<()> {
+        delegate!(self, add_version(v))
+    }
+    async fn versions(&self, a: &AppId) -> StorageResult<Vec<Version>> {
+        delegate!(self, versions(a))
+    }
+    async fn version(&self, a: &AppId, v: &Version) -> StorageResult<Option<StoredVersion>> {
+        delegate!(self, version(a, v))
+    }
+    async fn record_installation(
+        &self,
+        c: &CredentialRecord,
+        i: &Installation,
+    ) -> StorageResult<()> {
+        delegate!(self, record_installation(c, i))
+    }
+    async fn installations(&self, s: &DeviceSerial) -> StorageResult<Vec<Installation>> {
+        delegate!(self, installations(s))
+    }
+    async fn credential(&self, id: Uuid) -> StorageResult<Option<CredentialRecord>> {
+        delegate!(self, credential(id))
+    }
+    async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StorageResult<bool> {
+        delegate!(self, revoke_credential(id, at))
+    }
+    async fn revoked_credentials(&self, now: DateTime<Utc>) -> StorageResult<Vec<Uuid>> {
+        delegate!(self, revoked_credentials(now))
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the gallery: one binary, modules by area.
+
+mod admin_page;
+mod api;
+mod device_install;
+mod helpers;
+mod package;
+mod storage;
