@@ -143,3 +143,107 @@ pub async fn seed(store: &dyn Storage, partner: &str, serial: &str) -> (Uuid, De
         .expect("device");
     (p.id, d)
 }
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// One partner's credentials in a running test app.
+#[allow(dead_code)]
+pub struct Tenant {
+    pub partner_id: Uuid,
+    pub api_key: String,
+    pub device: Device,
+    pub admin_email: String,
+    pub tech_email: String,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: TestStore,
+    /// Two partners: `a` and `b`, each with a customer, a device `SN-100` and users.
+    pub a: Tenant,
+    pub b: Tenant,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+async fn tenant(store: &dyn Storage, name: &str) -> Tenant {
+    let (partner_id, device) = seed(store, name, "SN-100").await;
+    let key = manager::auth::generate_api_key();
+    let api_key = secrecy::ExposeSecret::expose_secret(&key).to_string();
+    store
+        .create_api_key(
+            partner_id,
+            &Label::parse("tests", 50).unwrap(),
+            &manager::auth::token_hash(&api_key),
+        )
+        .await
+        .unwrap();
+    let hash = manager::auth::hash_password(
+        &secrecy::SecretString::from(PASSWORD),
+        manager::auth::PasswordCost::Cheap,
+    )
+    .unwrap();
+    let admin_email = format!("admin@{}.example", name.to_lowercase());
+    let tech_email = format!("tech@{}.example", name.to_lowercase());
+    store
+        .create_user(
+            partner_id,
+            &admin_email,
+            &hash,
+            manager::storage::Role::PartnerAdmin,
+        )
+        .await
+        .unwrap();
+    store
+        .create_user(
+            partner_id,
+            &tech_email,
+            &hash,
+            manager::storage::Role::Technician,
+        )
+        .await
+        .unwrap();
+    Tenant {
+        partner_id,
+        api_key,
+        device,
+        admin_email,
+        tech_email,
+    }
+}
+
+/// Starts the real server on 127.0.0.1:0 over a fresh store of the given backend.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let store = test_store(backend).await;
+    let a = tenant(&*store.store, "Acme").await;
+    let b = tenant(&*store.store, "Bolt").await;
+    let config = manager::app::AppConfig {
+        password_cost: manager::auth::PasswordCost::Cheap,
+        ..Default::default()
+    };
+    let state = manager::app::AppState::new(store.store.clone(), store.clock.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let _ = manager::app::serve(listener, state).await;
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    TestApp {
+        base,
+        http,
+        store,
+        a,
+        b,
+        _server: server,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}

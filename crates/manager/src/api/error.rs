@@ -1,0 +1,126 @@
+//! The API's one error type, mapped once to an HTTP status and an RFC 9457 problem+json body.
+
+use super::types::{FieldProblem, Problem};
+use crate::storage::StorageError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldProblem>),
+    #[error("{detail}")]
+    BadRequest {
+        field: Option<String>,
+        detail: String,
+    },
+    #[error("a valid API key is required (Authorization: Bearer KEY)")]
+    Unauthorized,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the Idempotency-Key was already used with a different request body")]
+    IdempotencyMismatch,
+    #[error("status cannot change from {from} to {to}")]
+    InvalidTransition { from: String, to: String },
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(what) => ApiError::NotFound(what),
+            StorageError::Conflict(m) => ApiError::Conflict(m),
+            StorageError::IdempotencyMismatch => ApiError::IdempotencyMismatch,
+            StorageError::InvalidTransition { from, to } => ApiError::InvalidTransition {
+                from: from.to_string(),
+                to: to.to_string(),
+            },
+            e @ (StorageError::MeterRollback { .. } | StorageError::MeterAboveLater { .. }) => {
+                ApiError::Validation(vec![FieldProblem {
+                    field: "meters".into(),
+                    detail: e.to_string(),
+                }])
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_)
+            | ApiError::IdempotencyMismatch
+            | ApiError::InvalidTransition { .. } => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let (slug, field, errors) = match self {
+            ApiError::Validation(errs) => (
+                "validation",
+                errs.first().map(|e| e.field.clone()),
+                errs.clone(),
+            ),
+            ApiError::BadRequest { field, .. } => ("bad-request", field.clone(), vec![]),
+            ApiError::Unauthorized => ("unauthorized", None, vec![]),
+            ApiError::NotFound(_) => ("not-found", None, vec![]),
+            ApiError::Conflict(_) => ("conflict", None, vec![]),
+            ApiError::IdempotencyMismatch => (
+                "idempotency-key-reused",
+                Some("Idempotency-Key".into()),
+                vec![],
+            ),
+            ApiError::InvalidTransition { .. } => {
+                ("invalid-status-change", Some("status".into()), vec![])
+            }
+            ApiError::Internal(_) => ("internal", None, vec![]),
+        };
+        let detail = match self {
+            ApiError::Validation(errs) => errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.detail))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        Problem {
+            type_: format!("https://support-assistant.dev/problems/{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            field,
+            errors,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(msg) = &self {
+            // Storage errors carry no contact details (those are encrypted before the SQL layer).
+            tracing::error!(error = %msg, "request failed");
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}

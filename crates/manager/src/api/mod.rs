@@ -1,0 +1,389 @@
+//! The REST API (JSON) for other services: tenants, incidents, meter reads.
+//! Service-to-service authentication: `Authorization: Bearer KEY`, keys stored as SHA-256.
+
+pub mod error;
+pub mod types;
+
+use crate::app::AppState;
+use crate::auth::token_hash;
+use crate::domain::{DeviceSerial, IncidentNumber, Label};
+use crate::storage::{Created, Idempotency};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use error::ApiError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use types::*;
+use utoipa::OpenApi;
+use uuid::Uuid;
+
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi_json))
+        .route(
+            "/api/v1/customers",
+            get(list_customers).post(create_customer),
+        )
+        .route("/api/v1/devices", get(list_devices).post(create_device))
+        .route("/api/v1/devices/{serial}", get(get_device))
+        .route(
+            "/api/v1/devices/{serial}/incidents",
+            get(list_device_incidents),
+        )
+        .route(
+            "/api/v1/devices/{serial}/meter-reads",
+            get(list_meter_reads).post(record_meter_read),
+        )
+        .route("/api/v1/incidents", post(create_incident))
+        .route("/api/v1/incidents/{number}", get(get_incident))
+        .route("/api/v1/incidents/{number}/status", post(change_status))
+}
+
+/// The partner whose API key came with the request.
+pub struct ApiPartner(pub Uuid);
+
+impl FromRequestParts<AppState> for ApiPartner {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+            .ok_or(ApiError::Unauthorized)?;
+        let partner = state.store.partner_for_api_key(&token_hash(key)).await?;
+        partner.map(ApiPartner).ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// JSON body whose rejections are problem+json naming what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(ApiError::BadRequest {
+                field: Some("body".into()),
+                detail: rej.body_text(),
+            }),
+        }
+    }
+}
+
+fn idempotency(headers: &HeaderMap, body: &impl Serialize) -> Result<Idempotency, ApiError> {
+    let bad = |detail: &str| ApiError::BadRequest {
+        field: Some(IDEMPOTENCY_KEY.into()),
+        detail: detail.into(),
+    };
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| bad("the Idempotency-Key header is required"))?
+        .to_str()
+        .map_err(|_| bad("Idempotency-Key must be printable ASCII"))?
+        .trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad(
+            "Idempotency-Key must be 1 to 255 printable ASCII characters",
+        ));
+    }
+    let canonical = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Idempotency {
+        key: key.to_string(),
+        request_hash: hex::encode(Sha256::digest(&canonical)),
+    })
+}
+
+fn parse_serial(s: &str) -> Result<DeviceSerial, ApiError> {
+    DeviceSerial::parse(s).map_err(|e| ApiError::BadRequest {
+        field: Some("serial".into()),
+        detail: format!("serial: {e}"),
+    })
+}
+
+fn parse_number(s: &str) -> Result<IncidentNumber, ApiError> {
+    IncidentNumber::parse(s).map_err(|e| ApiError::BadRequest {
+        field: Some("number".into()),
+        detail: format!("number: {e}"),
+    })
+}
+
+fn parse_since(q: &SinceQuery, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    match q.since.as_deref() {
+        None | Some("") => Ok(now - chrono::Duration::days(30)),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| ApiError::BadRequest {
+                field: Some("since".into()),
+                detail: "since: must be an RFC 3339 time such as 2026-01-31T00:00:00Z".into(),
+            }),
+    }
+}
+
+fn created<T: Serialize>(c: Created<T>) -> Response {
+    let replay = c.is_replay();
+    let mut res = (StatusCode::CREATED, Json(c.into_inner())).into_response();
+    if replay {
+        res.headers_mut()
+            .insert("Idempotent-Replayed", HeaderValue::from_static("true"));
+    }
+    res
+}
+
+/// Liveness: answers without touching the database (also the bare route for benchmarks).
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "alive", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = String), (status = 500, body = Problem)))]
+pub async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError> {
+    st.store.ping().await?;
+    Ok("ready")
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[utoipa::path(get, path = "/api/v1/customers", security(("api_key" = [])),
+    responses((status = 200, body = Vec<CustomerView>), (status = 401, body = Problem)))]
+pub async fn list_customers(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+) -> Result<Json<Vec<CustomerView>>, ApiError> {
+    Ok(Json(
+        st.store
+            .list_customers(p)
+            .await?
+            .iter()
+            .map(CustomerView::from)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/customers", security(("api_key" = [])), request_body = CreateCustomerRequest,
+    responses((status = 201, body = CustomerView), (status = 422, body = Problem)))]
+pub async fn create_customer(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    ApiJson(req): ApiJson<CreateCustomerRequest>,
+) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
+    let name = Label::parse(&req.name, 200).map_err(|e| {
+        ApiError::Validation(vec![FieldProblem {
+            field: "name".into(),
+            detail: e.to_string(),
+        }])
+    })?;
+    let c = st.store.create_customer(p, &name).await?;
+    Ok((StatusCode::CREATED, Json(CustomerView::from(&c))))
+}
+
+#[utoipa::path(get, path = "/api/v1/devices", security(("api_key" = [])),
+    responses((status = 200, body = Vec<DeviceView>)))]
+pub async fn list_devices(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+) -> Result<Json<Vec<DeviceView>>, ApiError> {
+    Ok(Json(
+        st.store
+            .list_devices(p)
+            .await?
+            .iter()
+            .map(DeviceView::from)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/devices", security(("api_key" = [])), request_body = CreateDeviceRequest,
+    responses((status = 201, body = DeviceView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_device(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    ApiJson(req): ApiJson<CreateDeviceRequest>,
+) -> Result<(StatusCode, Json<DeviceView>), ApiError> {
+    let new = req.validate().map_err(ApiError::Validation)?;
+    let d = st.store.create_device(p, &new).await?;
+    Ok((StatusCode::CREATED, Json(DeviceView::from(&d))))
+}
+
+#[utoipa::path(get, path = "/api/v1/devices/{serial}", security(("api_key" = [])),
+    params(("serial" = String, Path)), responses((status = 200, body = DeviceView), (status = 404, body = Problem)))]
+pub async fn get_device(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(serial): Path<String>,
+) -> Result<Json<DeviceView>, ApiError> {
+    let serial = parse_serial(&serial)?;
+    let d = st
+        .store
+        .get_device(p, &serial)
+        .await?
+        .ok_or(ApiError::NotFound("device"))?;
+    Ok(Json(DeviceView::from(&d)))
+}
+
+/// Creates a service or supply incident. Safe to retry with the same `Idempotency-Key`:
+/// the same key and body give the same incident; the same key with another body gives 409.
+#[utoipa::path(post, path = "/api/v1/incidents", security(("api_key" = [])), request_body = CreateIncidentRequest,
+    params(("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters, unique per request")),
+    responses((status = 201, body = IncidentView), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_incident(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreateIncidentRequest>,
+) -> Result<Response, ApiError> {
+    let idem = idempotency(&headers, &req)?;
+    let new = req.validate().map_err(ApiError::Validation)?;
+    let c = st
+        .store
+        .create_incident(p, &idem, &new)
+        .await
+        .map_err(|e| match e {
+            crate::storage::StorageError::NotFound("device") => {
+                ApiError::Validation(vec![FieldProblem {
+                    field: "device_serial".into(),
+                    detail: "no such device".into(),
+                }])
+            }
+            other => other.into(),
+        })?;
+    Ok(created(match c {
+        Created::New(i) => Created::New(IncidentView::summary(&i)),
+        Created::Replayed(i) => Created::Replayed(IncidentView::summary(&i)),
+    }))
+}
+
+/// A device's incidents created since a time (default: the last 30 days), newest first.
+#[utoipa::path(get, path = "/api/v1/devices/{serial}/incidents", security(("api_key" = [])),
+    params(("serial" = String, Path), SinceQuery),
+    responses((status = 200, body = Vec<IncidentView>), (status = 400, body = Problem)))]
+pub async fn list_device_incidents(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(serial): Path<String>,
+    Query(q): Query<SinceQuery>,
+) -> Result<Json<Vec<IncidentView>>, ApiError> {
+    let serial = parse_serial(&serial)?;
+    let since = parse_since(&q, st.clock.now())?;
+    let list = st.store.list_device_incidents(p, &serial, since).await?;
+    Ok(Json(list.iter().map(IncidentView::summary).collect()))
+}
+
+/// One incident, with its contact details (until retention removes them) and its history.
+#[utoipa::path(get, path = "/api/v1/incidents/{number}", security(("api_key" = [])),
+    params(("number" = String, Path, example = "SR-2026-000123")),
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem)))]
+pub async fn get_incident(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(number): Path<String>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let number = parse_number(&number)?;
+    let i = st
+        .store
+        .get_incident(p, &number)
+        .await?
+        .ok_or(ApiError::NotFound("incident"))?;
+    let h = st.store.incident_history(p, &number).await?;
+    Ok(Json(IncidentView::full(&i, &h)))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{number}/status", security(("api_key" = [])),
+    params(("number" = String, Path)), request_body = ChangeStatusRequest,
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_status(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<ChangeStatusRequest>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let number = parse_number(&number)?;
+    let (to, actor, comment) = req.validate().map_err(ApiError::Validation)?;
+    let i = st
+        .store
+        .change_status(p, &number, to, actor.as_str(), comment.as_str())
+        .await?;
+    let h = st.store.incident_history(p, &number).await?;
+    Ok(Json(IncidentView::full(&i, &h)))
+}
+
+/// Records a meter read. Idempotent with `Idempotency-Key`. Values may not go below the previous
+/// read of the same meter unless `meter_replacement` is true.
+#[utoipa::path(post, path = "/api/v1/devices/{serial}/meter-reads", security(("api_key" = [])),
+    params(("serial" = String, Path), ("Idempotency-Key" = String, Header)), request_body = RecordMeterReadRequest,
+    responses((status = 201, body = MeterReadView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_meter_read(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(serial): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<RecordMeterReadRequest>,
+) -> Result<Response, ApiError> {
+    let serial = parse_serial(&serial)?;
+    let idem = idempotency(&headers, &(serial.as_str(), &req))?;
+    let new = req.validate(serial).map_err(ApiError::Validation)?;
+    let c = st.store.record_meter_read(p, &idem, &new).await?;
+    Ok(created(match c {
+        Created::New(r) => Created::New(MeterReadView::from(&r)),
+        Created::Replayed(r) => Created::Replayed(MeterReadView::from(&r)),
+    }))
+}
+
+/// A device's meter reads since a time (default: the last 30 days), oldest first.
+#[utoipa::path(get, path = "/api/v1/devices/{serial}/meter-reads", security(("api_key" = [])),
+    params(("serial" = String, Path), SinceQuery), responses((status = 200, body = Vec<MeterReadView>)))]
+pub async fn list_meter_reads(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(serial): Path<String>,
+    Query(q): Query<SinceQuery>,
+) -> Result<Json<Vec<MeterReadView>>, ApiError> {
+    let serial = parse_serial(&serial)?;
+    let since = parse_since(&q, st.clock.now())?;
+    let limit = q.limit.unwrap_or(1000).clamp(1, 5000);
+    let reads = st.store.list_meter_reads(p, &serial, since, limit).await?;
+    Ok(Json(reads.iter().map(MeterReadView::from).collect()))
+}
+
+struct ApiKeyScheme;
+
+impl utoipa::Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Support Assistant Services Manager", description = "Incidents and meter reads of a service partner's fleet."),
+    paths(healthz, readyz, list_customers, create_customer, list_devices, create_device, get_device,
+        create_incident, list_device_incidents, get_incident, change_status, record_meter_read, list_meter_reads),
+    components(schemas(Problem, FieldProblem, CreateIncidentRequest, ContactBody, IncidentView, StatusChangeView,
+        ChangeStatusRequest, RecordMeterReadRequest, MeterValueBody, MeterReadView, CreateCustomerRequest,
+        CustomerView, CreateDeviceRequest, DeviceView, crate::storage::SupplyRequest)),
+    modifiers(&ApiKeyScheme)
+)]
+pub struct ApiDoc;

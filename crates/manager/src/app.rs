@@ -1,0 +1,82 @@
+//! The application: state shared by the API and the console, and the router.
+
+use crate::auth::PasswordCost;
+use crate::clock::Clock;
+use crate::console::LoginLimiter;
+use crate::storage::Storage;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Mark the session cookie `Secure` (when served over TLS, or behind a TLS proxy).
+    pub secure_cookies: bool,
+    pub password_cost: PasswordCost,
+    /// Failed console logins allowed per e-mail and per client address in `login_window`.
+    pub login_attempts: u32,
+    pub login_window: chrono::Duration,
+    pub session_ttl: chrono::Duration,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            password_cost: PasswordCost::Default,
+            login_attempts: 5,
+            login_window: chrono::Duration::minutes(15),
+            session_ttl: chrono::Duration::hours(8),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<AppConfig>,
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        let login_limiter = Arc::new(LoginLimiter::new(
+            config.login_attempts,
+            config.login_window,
+        ));
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            login_limiter,
+        }
+    }
+}
+
+/// The whole service: REST API, console, `/healthz`, `/openapi.json`, with security headers.
+pub fn router(state: AppState) -> Router {
+    let hdr = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    Router::new()
+        .merge(crate::api::routes())
+        .merge(crate::console::routes())
+        .layer(hdr(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(hdr(header::REFERRER_POLICY, "no-referrer"))
+        .layer(hdr(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(hdr(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
+        .with_state(state)
+}
+
+/// Serves the router on `listener` until the task is dropped (client addresses are passed to
+/// handlers for the login rate limit).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).await
+}
