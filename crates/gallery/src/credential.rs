@@ -310,6 +310,41 @@ pub fn verify(
     Ok(claims)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("could not fetch {url}: {source}")]
+    Fetch {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error(transparent)]
+    Keys(#[from] SigningKeyError),
+}
+
+/// Fetches what an offline verifier needs from the gallery: its public keys (`GET /api/keys`)
+/// and revocation list (`GET /api/credentials/revoked`). Refresh them periodically (the gallery
+/// sends max-age 3600 and 60 seconds).
+pub async fn fetch_trust(gallery_url: &str) -> Result<(PublicKeys, RevocationList), TrustError> {
+    async fn get<T: serde::de::DeserializeOwned>(url: String) -> Result<T, TrustError> {
+        let fetch = |source| TrustError::Fetch {
+            url: url.clone(),
+            source,
+        };
+        reqwest::get(&url)
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(fetch)?
+            .json()
+            .await
+            .map_err(fetch)
+    }
+    let base = gallery_url.trim_end_matches('/');
+    let set: PublicKeySet = get(format!("{base}/api/keys")).await?;
+    let revocations: RevocationList = get(format!("{base}/api/credentials/revoked")).await?;
+    Ok((PublicKeys::from_set(&set)?, revocations))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

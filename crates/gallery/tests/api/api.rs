@@ -320,12 +320,13 @@ async fn install_issues_a_credential_that_verifies_offline_and_carries_package_a
         .expect("unseal");
     assert_eq!(config.snmp_community.expose(), "public");
 
-    let keys = public_keys(&app).await;
+    let (keys, revoked) = credential::fetch_trust(&app.address).await.expect("trust");
+    assert_eq!(keys, public_keys(&app).await);
     let serial = DeviceSerial::parse("D1").expect("serial");
     let claims = credential::verify(
         &bundle.credential,
         &keys,
-        &revocations(&app).await,
+        &revoked,
         t0() + Duration::days(1),
         Some(&serial),
     )

@@ -1,44 +1,15 @@
 //! End to end: the gallery installs the app into a running device emulator
 //! (`support-assistant device serve`), and the device lists it afterwards.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, binary, free_port, spawn_app, workspace};
 use gallery::install::{InstallError, device_apps, install_into_device};
 use secrecy::SecretString;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The serial the recording reports (prtGeneralSerialNumber).
 const SERIAL: &str = "XRX9C934E4A7B21";
 const ADMIN_PASSWORD: &str = "device-admin-pw";
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The `support-assistant` binary, built (or brought up to date) once per test process.
-fn binary() -> PathBuf {
-    if let Ok(path) = std::env::var("SA_BIN") {
-        return PathBuf::from(path);
-    }
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "support-assistant",
-            "--bin",
-            "support-assistant",
-        ])
-        .current_dir(workspace())
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "building support-assistant failed");
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace().join("target"));
-    target.join("debug/support-assistant")
-}
 
 struct Emulator {
     child: Child,
@@ -51,14 +22,6 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 async fn start_emulator() -> Emulator {

@@ -225,3 +225,39 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The `support-assistant` binary, built (or brought up to date) once per test process.
+pub fn binary() -> PathBuf {
+    if let Ok(path) = std::env::var("SA_BIN") {
+        return PathBuf::from(path);
+    }
+    let status = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "support-assistant",
+            "--bin",
+            "support-assistant",
+        ])
+        .current_dir(workspace())
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "building support-assistant failed");
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("target"));
+    target.join("debug/support-assistant")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

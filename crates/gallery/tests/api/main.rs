@@ -5,4 +5,5 @@ mod api;
 mod device_install;
 mod helpers;
 mod package;
+mod serve_command;
 mod storage;

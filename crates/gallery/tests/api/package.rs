@@ -134,3 +134,47 @@ fn the_publish_command_line_builds_the_same_bytes_into_out() {
     let built = Package::build(&fixture_weblet()).expect("build");
     assert_eq!(std::fs::read(&out).expect("read"), built.bytes);
 }
+
+#[test]
+fn the_publish_command_line_adds_a_version_to_the_database() {
+    use clap::Parser;
+    use gallery::storage::Store;
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: gallery::cli::GalleryCommand,
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = format!("sqlite:{}", dir.path().join("g.db").display());
+    let publish = || {
+        Cli::try_parse_from([
+            "gallery",
+            "publish",
+            fixture_weblet().to_str().expect("utf8"),
+            "--database",
+            &database,
+        ])
+        .expect("parse")
+        .command
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        gallery::cli::run(publish()).await.expect("publish");
+        let again = gallery::cli::run(publish())
+            .await
+            .expect_err("same version twice");
+        assert!(
+            format!("{again:#}").contains("already published"),
+            "{again:#}"
+        );
+        let store = gallery::storage::SqliteStore::connect(&database)
+            .await
+            .expect("open");
+        let app = gallery::domain::AppId::parse("support-assistant").expect("app");
+        let versions = store.versions(&app).await.expect("versions");
+        assert_eq!(versions, [semver::Version::new(1, 0, 0)]);
+    });
+}

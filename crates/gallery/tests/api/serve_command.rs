@@ -1,0 +1,67 @@
+//! `support-assistant serve gallery` as a process.
+
+use crate::helpers::{binary, free_port};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_gallery_starts_on_sqlite_and_accepts_its_api_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let key = "sag_test-key-for-the-serve-command";
+    let _server = Server(
+        std::process::Command::new(binary())
+            .args(["serve", "gallery", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--database")
+            .arg(format!(
+                "sqlite:{}",
+                dir.path().join("gallery.db").display()
+            ))
+            .env("SA_GALLERY_API_KEY", key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
+            assert_eq!(response.status(), 200);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve gallery did not answer within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let put = client
+        .put(format!("{base}/api/devices/D1"))
+        .bearer_auth(key)
+        .json(&serde_json::json!({ "tenant": "partner-a" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(put.status(), 204);
+    let refused = client
+        .put(format!("{base}/api/devices/D1"))
+        .bearer_auth("sag_other")
+        .json(&serde_json::json!({ "tenant": "partner-a" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), 401);
+    // SQLite runs in WAL mode: the write-ahead log sits beside the database while it is open.
+    assert!(dir.path().join("gallery.db-wal").exists());
+}
