@@ -83,7 +83,10 @@ impl ManagerClient {
             field: None,
             errors: vec![],
         });
-        Err(ClientError::Problem { status, problem: Box::new(problem) })
+        Err(ClientError::Problem {
+            status,
+            problem: Box::new(problem),
+        })
     }
 
     fn url(&self, path: &str) -> String {

@@ -1,0 +1,648 @@
+//! The partner console over the real server, on both backends.
+
+use crate::helpers::{Backend, PASSWORD, TestApp, both_backends, spawn_app, t0};
+use manager::api::types::*;
+use manager::client::ManagerClient;
+use manager::storage::SupplyRequest;
+use secrecy::SecretString;
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
+}
+
+fn hidden_csrf(html: &str) -> String {
+    let at =
+        html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// A logged-in browser: its session cookie and its CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    let page = app
+        .http
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = cookie_value(&set_cookie(&page, "sa_login_csrf").unwrap());
+    let csrf = hidden_csrf(&page.text().await.unwrap());
+    app.http
+        .post(app.url("/console/login"))
+        .header("cookie", format!("sa_login_csrf={login_cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf", &csrf),
+        ]))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login(app: &TestApp, email: &str) -> Browser {
+    let res = try_login(app, email, PASSWORD).await;
+    assert_eq!(res.status(), 303, "login of {email}");
+    let cookie = cookie_value(&set_cookie(&res, "sa_session").unwrap());
+    let mut b = Browser {
+        cookie,
+        csrf: String::new(),
+    };
+    let html = get(app, &b, "/console/incidents")
+        .await
+        .text()
+        .await
+        .unwrap();
+    b.csrf = hidden_csrf(&html);
+    b
+}
+
+async fn get(app: &TestApp, b: &Browser, path: &str) -> reqwest::Response {
+    app.http
+        .get(app.url(path))
+        .header("cookie", format!("sa_session={}", b.cookie))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post(app: &TestApp, b: &Browser, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+    app.http
+        .post(app.url(path))
+        .header("cookie", format!("sa_session={}", b.cookie))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(pairs))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn client(app: &TestApp, key: &str) -> ManagerClient {
+    ManagerClient::new(&app.base, SecretString::from(key.to_string())).unwrap()
+}
+
+fn request(description: &str, name: &str) -> CreateIncidentRequest {
+    CreateIncidentRequest {
+        device_serial: "SN-100".into(),
+        kind: "service".into(),
+        issue_code: Some("toner_low".into()),
+        description: description.into(),
+        supplies: vec![],
+        contact: ContactBody {
+            name: name.into(),
+            email: "walkup@example.com".into(),
+            phone: None,
+        },
+    }
+}
+
+both_backends!(
+    login_sets_a_strict_http_only_session_cookie_and_logout_ends_it,
+    console_login_is_rate_limited,
+    forms_without_the_csrf_token_are_refused,
+    incidents_page_filters_and_pages,
+    incident_page_shows_history_and_changes_status,
+    device_page_shows_supplies_and_an_svg_meter_chart_and_admins_export_csv,
+    xss_payloads_are_escaped_in_pages_and_csv,
+    a_partner_never_sees_another_partners_data_in_the_console,
+);
+
+async fn login_sets_a_strict_http_only_session_cookie_and_logout_ends_it(be: Backend) {
+    let app = spawn_app(be).await;
+    let res = app
+        .http
+        .get(app.url("/console/incidents"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/console/login");
+    let res = try_login(&app, &app.a.admin_email, PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let c = set_cookie(&res, "sa_session").unwrap();
+    assert!(
+        c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Path=/console"),
+        "{c}"
+    );
+    assert!(!c.contains("Secure"), "no Secure without TLS");
+    let wrong = try_login(&app, &app.a.admin_email, "wrong password").await;
+    assert_eq!(wrong.status(), 401);
+    assert!(set_cookie(&wrong, "sa_session").is_none());
+    let b = login(&app, &app.a.tech_email).await;
+    assert_eq!(get(&app, &b, "/console/incidents").await.status(), 200);
+    let out = post(&app, &b, "/console/logout", &[("csrf", &b.csrf)]).await;
+    assert_eq!(out.status(), 303);
+    let after = get(&app, &b, "/console/incidents").await;
+    assert_eq!(
+        after.status(),
+        303,
+        "the old session cookie no longer works"
+    );
+}
+
+async fn console_login_is_rate_limited(be: Backend) {
+    let app = spawn_app(be).await;
+    for _ in 0..5 {
+        assert_eq!(
+            try_login(&app, &app.a.admin_email, "guess").await.status(),
+            401
+        );
+    }
+    let blocked = try_login(&app, &app.a.admin_email, PASSWORD).await;
+    assert_eq!(
+        blocked.status(),
+        429,
+        "even the right password waits once the limit is reached"
+    );
+    assert!(set_cookie(&blocked, "sa_session").is_none());
+    // Once the window has passed, the right password works again.
+    app.store.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(
+        try_login(&app, &app.a.admin_email, PASSWORD).await.status(),
+        303
+    );
+}
+
+async fn forms_without_the_csrf_token_are_refused(be: Backend) {
+    let app = spawn_app(be).await;
+    let inc = client(&app, &app.a.api_key)
+        .create_incident("c1", &request("x", "Ana"))
+        .await
+        .unwrap();
+    let b = login(&app, &app.a.tech_email).await;
+    let path = format!("/console/incidents/{}/status", inc.number);
+    let res = post(&app, &b, &path, &[("status", "acknowledged")]).await;
+    assert_eq!(res.status(), 403);
+    let res = post(
+        &app,
+        &b,
+        &path,
+        &[("status", "acknowledged"), ("csrf", "forged")],
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(post(&app, &b, "/console/logout", &[]).await.status(), 403);
+    // Login without the login CSRF cookie is refused too.
+    let res = app
+        .http
+        .post(app.url("/console/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("email", &app.a.admin_email),
+            ("password", PASSWORD),
+            ("csrf", "x"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let still_open = client(&app, &app.a.api_key)
+        .get_incident(&inc.number)
+        .await
+        .unwrap();
+    assert_eq!(still_open.status, manager::domain::IncidentStatus::Open);
+}
+
+async fn incidents_page_filters_and_pages(be: Backend) {
+    let app = spawn_app(be).await;
+    let c = client(&app, &app.a.api_key);
+    let mut numbers = vec![];
+    for i in 0..30 {
+        app.store.clock.set(t0() + chrono::Duration::hours(i));
+        numbers.push(
+            c.create_incident(&format!("p{i}"), &request(&format!("incident {i}"), "Ana"))
+                .await
+                .unwrap()
+                .number,
+        );
+    }
+    let mut supply = request("", "Ana");
+    supply.kind = "supply".into();
+    supply.supplies = vec![SupplyRequest {
+        description: "Cyan Toner".into(),
+        part_number: None,
+        colorant: None,
+        level_percent: Some(2),
+    }];
+    let s = c.create_incident("s", &supply).await.unwrap();
+    let b = login(&app, &app.a.tech_email).await;
+    let page1 = get(&app, &b, "/console/incidents")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page1.contains("31 incident(s); page 1 of 2"), "{page1}");
+    assert!(page1.contains(&s.number) && page1.contains(&numbers[29]));
+    assert!(
+        !page1.contains(&format!(">{}<", numbers[0])),
+        "oldest is on page 2"
+    );
+    assert!(page1.contains("page=2"));
+    let page2 = get(&app, &b, "/console/incidents?page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page2.contains(&format!(">{}<", numbers[0])));
+    let supplies = get(&app, &b, "/console/incidents?kind=supply")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(supplies.contains("1 incident(s)") && supplies.contains("Cyan Toner"));
+    let day = get(
+        &app,
+        &b,
+        "/console/incidents?from=2026-03-02&to=2026-03-02&status=open&device=SN-100",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        day.contains("17 incident(s)"),
+        "hours 14..29 and the supply one fall on 2 March"
+    );
+    let customer = app.a.device.customer_id;
+    let by_customer = get(&app, &b, &format!("/console/incidents?customer={customer}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_customer.contains("31 incident(s)"));
+    let bad = get(&app, &b, "/console/incidents?from=yesterday")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(bad.contains("from: must be a date"));
+}
+
+async fn incident_page_shows_history_and_changes_status(be: Backend) {
+    let app = spawn_app(be).await;
+    let inc = client(&app, &app.a.api_key)
+        .create_incident("h", &request("fuser noise", "Ana Lopez"))
+        .await
+        .unwrap();
+    let b = login(&app, &app.a.tech_email).await;
+    let path = format!("/console/incidents/{}", inc.number);
+    let html = get(&app, &b, &path).await.text().await.unwrap();
+    assert!(
+        html.contains("fuser noise")
+            && html.contains("Ana Lopez")
+            && html.contains("walkup@example.com")
+    );
+    assert!(html.contains("<option value=\"acknowledged\">"));
+    let res = post(
+        &app,
+        &b,
+        &format!("{path}/status"),
+        &[
+            ("csrf", &b.csrf),
+            ("status", "acknowledged"),
+            ("comment", "calling back"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let html = get(&app, &b, &path).await.text().await.unwrap();
+    assert!(
+        html.contains("open → acknowledged")
+            && html.contains("calling back")
+            && html.contains(&app.a.tech_email)
+    );
+    let res = post(
+        &app,
+        &b,
+        &format!("{path}/status"),
+        &[("csrf", &b.csrf), ("status", "closed")],
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("cannot change from acknowledged to closed")
+    );
+}
+
+async fn device_page_shows_supplies_and_an_svg_meter_chart_and_admins_export_csv(be: Backend) {
+    let app = spawn_app(be).await;
+    let c = client(&app, &app.a.api_key);
+    let mut supply = request("", "Ana");
+    supply.kind = "supply".into();
+    supply.supplies = vec![SupplyRequest {
+        description: "Magenta Toner".into(),
+        part_number: Some("TN-M".into()),
+        colorant: Some("magenta".into()),
+        level_percent: Some(4),
+    }];
+    c.create_incident("s", &supply).await.unwrap();
+    for (i, v) in [100, 250, 400].into_iter().enumerate() {
+        let req = RecordMeterReadRequest {
+            read_at: t0() - chrono::Duration::days(10 - i as i64),
+            source: "automatic".into(),
+            meter_replacement: false,
+            meters: vec![MeterValueBody {
+                id: "101".into(),
+                name: "Total".into(),
+                value: v,
+            }],
+        };
+        c.record_meter_read("SN-100", &format!("m{i}"), &req)
+            .await
+            .unwrap();
+    }
+    let tech = login(&app, &app.a.tech_email).await;
+    let html = get(&app, &tech, "/console/devices/SN-100")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Magenta Toner") && html.contains("TN-M") && html.contains("4%"));
+    assert!(html.contains("<svg") && html.contains("<polyline") && html.contains("3 read(s)"));
+    assert!(
+        !html.contains("meter-reads.csv"),
+        "technicians get no export link"
+    );
+    assert_eq!(
+        get(&app, &tech, "/console/devices/SN-100/meter-reads.csv")
+            .await
+            .status(),
+        403
+    );
+    let admin = login(&app, &app.a.admin_email).await;
+    let res = get(&app, &admin, "/console/devices/SN-100/meter-reads.csv").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines[1].contains("\"SN-100\"") && lines[1].ends_with(",100") && lines[3].ends_with(",400"),
+        "{csv}"
+    );
+    assert_eq!(
+        get(&app, &admin, "/console/devices/NOPE").await.status(),
+        404
+    );
+}
+
+const XSS: &str = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+
+async fn xss_payloads_are_escaped_in_pages_and_csv(be: Backend) {
+    let app = spawn_app(be).await;
+    let key = &app.a.api_key;
+    // Every text field: customer name, device model and location, incident fields, supplies, meters.
+    let cust: CustomerView = app
+        .http
+        .post(app.url("/api/v1/customers"))
+        .bearer_auth(key)
+        .json(&CreateCustomerRequest {
+            name: format!("C{XSS}"),
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dev = CreateDeviceRequest {
+        customer_id: cust.id,
+        serial: "XSS-1".into(),
+        model: format!("M{XSS}"),
+        location: format!("L{XSS}"),
+    };
+    assert_eq!(
+        app.http
+            .post(app.url("/api/v1/devices"))
+            .bearer_auth(key)
+            .json(&dev)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let c = client(&app, key);
+    let mut r = request(&format!("D{XSS}"), &format!("N{XSS}"));
+    r.device_serial = "XSS-1".into();
+    let inc = c.create_incident("x1", &r).await.unwrap();
+    let mut s = r.clone();
+    s.kind = "supply".into();
+    s.supplies = vec![SupplyRequest {
+        description: format!("S{XSS}"),
+        part_number: Some(format!("P{XSS}")),
+        colorant: Some(format!("K{XSS}")),
+        level_percent: None,
+    }];
+    let sup = c.create_incident("x2", &s).await.unwrap();
+    let read = RecordMeterReadRequest {
+        read_at: t0(),
+        source: "walk_up".into(),
+        meter_replacement: false,
+        meters: vec![
+            MeterValueBody {
+                id: "=HYPERLINK(\"http://x\")".into(),
+                name: format!("=cmd|' /C calc'!A0{XSS}"),
+                value: 5,
+            },
+            MeterValueBody {
+                id: "@SUM(A1)".into(),
+                name: "+1-2".into(),
+                value: 6,
+            },
+        ],
+    };
+    c.record_meter_read("XSS-1", "x3", &read).await.unwrap();
+    let admin = login(&app, &app.a.admin_email).await;
+    // A status comment with the payload, through the console form.
+    let res = post(
+        &app,
+        &admin,
+        &format!("/console/incidents/{}/status", inc.number),
+        &[
+            ("csrf", &admin.csrf),
+            ("status", "acknowledged"),
+            ("comment", &format!("X{XSS}")),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    for path in [
+        "/console/incidents".to_string(),
+        format!("/console/incidents?device={}", enc(XSS)),
+        format!("/console/incidents/{}", inc.number),
+        format!("/console/incidents/{}", sup.number),
+        "/console/devices/XSS-1".to_string(),
+    ] {
+        let html = get(&app, &admin, &path).await.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "{path}: raw script tag");
+        assert!(!html.contains("<img src=x"), "{path}: raw img tag");
+        let escaped = html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert!(
+            escaped || path.contains("device="),
+            "{path}: escaped payload shown"
+        );
+    }
+    let csv = get(&app, &admin, "/console/devices/XSS-1/meter-reads.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
+    assert!(csv.contains("\"'=cmd|' /C calc'!A0<script>"), "{csv}");
+    assert!(
+        csv.contains("\"'@SUM(A1)\"") && csv.contains("\"'+1-2\""),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("\"C{}\"", XSS.replace('"', "\"\""))),
+        "customer cell quoted: {csv}"
+    );
+    for line in csv.lines().skip(1) {
+        for cell in line.split(",\"").skip(1) {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "unguarded cell in {line}"
+            );
+        }
+    }
+}
+
+async fn a_partner_never_sees_another_partners_data_in_the_console(be: Backend) {
+    let app = spawn_app(be).await;
+    // Both partners have a device SN-100; A has an incident, meter reads and supplies.
+    let ca = client(&app, &app.a.api_key);
+    let mut supply = request("", "Ana");
+    supply.kind = "supply".into();
+    supply.supplies = vec![SupplyRequest {
+        description: "A-only toner".into(),
+        part_number: None,
+        colorant: None,
+        level_percent: None,
+    }];
+    let inc = ca
+        .create_incident("a", &request("A-only secret", "Alice A"))
+        .await
+        .unwrap();
+    ca.create_incident("a2", &supply).await.unwrap();
+    let read = RecordMeterReadRequest {
+        read_at: t0(),
+        source: "walk_up".into(),
+        meter_replacement: false,
+        meters: vec![MeterValueBody {
+            id: "101".into(),
+            name: "A-only meter".into(),
+            value: 123456,
+        }],
+    };
+    ca.record_meter_read("SN-100", "a3", &read).await.unwrap();
+    for email in [&app.b.admin_email, &app.b.tech_email] {
+        let b = login(&app, email).await;
+        let list = get(&app, &b, "/console/incidents")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("0 incident(s)")
+                && !list.contains(&inc.number)
+                && !list.contains("A-only")
+        );
+        let filtered = get(
+            &app,
+            &b,
+            &format!("/console/incidents?customer={}", app.a.device.customer_id),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(filtered.contains("0 incident(s)"));
+        assert!(
+            !list.contains("Acme customer"),
+            "A's customers are not offered as a filter"
+        );
+        assert_eq!(
+            get(&app, &b, &format!("/console/incidents/{}", inc.number))
+                .await
+                .status(),
+            404
+        );
+        let res = post(
+            &app,
+            &b,
+            &format!("/console/incidents/{}/status", inc.number),
+            &[("csrf", &b.csrf), ("status", "acknowledged")],
+        )
+        .await;
+        assert_eq!(res.status(), 404);
+        let device = get(&app, &b, "/console/devices/SN-100")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !device.contains("A-only")
+                && !device.contains("123456")
+                && device.contains("No meter reads")
+        );
+        let csv = get(&app, &b, "/console/devices/SN-100/meter-reads.csv").await;
+        if email == &app.b.admin_email {
+            let text = csv.text().await.unwrap();
+            assert!(!text.contains("123456") && !text.contains("A-only"));
+        } else {
+            assert_eq!(csv.status(), 403);
+        }
+    }
+    let still = ca.get_incident(&inc.number).await.unwrap();
+    assert_eq!(still.status, manager::domain::IncidentStatus::Open);
+}
