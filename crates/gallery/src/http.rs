@@ -263,6 +263,10 @@ pub fn router(state: AppState) -> Router {
             "/api/devices/{serial}/entitlements",
             get(get_entitlements).put(put_entitlements),
         )
+        .route(
+            "/api/devices/{serial}/configuration/sealed",
+            get(get_sealed_configuration),
+        )
         .route("/api/devices/{serial}/install", post(install))
         .route("/api/devices/{serial}/updates", get(updates))
         .merge(crate::admin_page::routes())
@@ -528,6 +532,51 @@ pub struct SealedConfiguration {
     pub key_id: String,
 }
 
+/// Parses a JSON body strictly: fields the type does not know are an error naming them
+/// (a typo must not silently fall back to a default). Types themselves stay lenient, so a
+/// newer gallery's sealed blob or document still reads in an older assistant.
+pub fn parse_strict<T: serde::de::DeserializeOwned + Serialize>(
+    what: &str,
+    body: &[u8],
+) -> ApiResult<T> {
+    let input: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))?;
+    let value: T = serde_json::from_value(input.clone())
+        .map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))?;
+    let known = serde_json::to_value(&value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut unknown = Vec::new();
+    unknown_fields(&input, &known, "", &mut unknown);
+    if unknown.is_empty() {
+        Ok(value)
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "{what}: unknown field(s) {}",
+            unknown.join(", ")
+        )))
+    }
+}
+
+fn unknown_fields(
+    input: &serde_json::Value,
+    known: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    if let (Some(input), Some(known)) = (input.as_object(), known.as_object()) {
+        for (key, value) in input {
+            let here = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            match known.get(key) {
+                None => out.push(here),
+                Some(known_value) => unknown_fields(value, known_value, &here, out),
+            }
+        }
+    }
+}
+
 #[utoipa::path(put, path = "/api/devices/{serial}/configuration", params(("serial" = String, Path)),
     request_body = AppConfiguration,
     responses((status = 200, body = SealedConfiguration), (status = 400, body = Problem), (status = 404, body = Problem)),
@@ -539,13 +588,53 @@ async fn put_configuration(
     body: Bytes,
 ) -> ApiResult<Json<SealedConfiguration>> {
     let serial = serial(&serial_text)?;
-    let config: AppConfiguration = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("app configuration: {e}")))?;
+    let config: AppConfiguration = parse_strict("app configuration", &body)?;
     let sealed = store_configuration(&state, &serial, &config).await?;
     Ok(Json(SealedConfiguration {
         sealed_config: sealed,
         key_id: state.sealing.current_key_id().to_string(),
     }))
+}
+
+#[utoipa::path(get, path = "/api/devices/{serial}/configuration/sealed", params(("serial" = String, Path)),
+    responses((status = 200, body = SealedConfiguration, description = "The blob the device keeps; ETag"),
+        (status = 304, description = "Not modified"), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("device_credential" = []), ("api_key" = [])))]
+async fn get_sealed_configuration(
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let serial = serial(&serial_text)?;
+    caller_for(&state, &headers, &serial).await?;
+    require_device(&state, &serial).await?;
+    let sealed = match state.store.configuration(&serial).await? {
+        Some(blob) => blob,
+        None => store_configuration(&state, &serial, &AppConfiguration::default()).await?,
+    };
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(sealed.as_bytes()))[..32]
+    );
+    let cache_headers = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+    ];
+    if etag_matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, cache_headers).into_response());
+    }
+    let body = SealedConfiguration {
+        key_id: sealed_key_id(&sealed).unwrap_or_default(),
+        sealed_config: sealed,
+    };
+    Ok((cache_headers, Json(body)).into_response())
+}
+
+/// The key id named in a blob's header (without opening it).
+fn sealed_key_id(blob: &str) -> Option<String> {
+    let raw = b64::url_decode(blob).ok()?;
+    let len = usize::from(*raw.get(1)?);
+    String::from_utf8(raw.get(2..2 + len)?.to_vec()).ok()
 }
 
 #[utoipa::path(put, path = "/api/devices/{serial}/entitlements", params(("serial" = String, Path)),
@@ -559,8 +648,7 @@ async fn put_entitlements(
     body: Bytes,
 ) -> ApiResult<StatusCode> {
     let serial = serial(&serial_text)?;
-    let entitlements: Entitlements = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("entitlements: {e}")))?;
+    let entitlements: Entitlements = parse_strict("entitlements", &body)?;
     entitlements
         .validate()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;

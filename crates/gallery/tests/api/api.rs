@@ -223,6 +223,42 @@ async fn entitlements_are_cacheable_with_etag_and_max_age() {
 }
 
 #[tokio::test]
+async fn misspelt_fields_are_refused_by_name() {
+    let app = spawn_app().await;
+    app.register("D1", "partner-a", false).await;
+    let response = put_entitlements(
+        &app,
+        "D1",
+        json!({ "servce": { "starts_on": "2026-02-01", "ends_on": "2026-03-01" } }),
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("text")
+            .contains("unknown field(s) servce")
+    );
+    let response = app
+        .http
+        .put(app.url("/api/devices/D1/configuration"))
+        .bearer_auth(&app.api_key)
+        .json(&json!({ "permissions": { "submit_meter": false } }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("text")
+            .contains("unknown field(s) permissions.submit_meter")
+    );
+}
+
+#[tokio::test]
 async fn entitlements_ending_before_they_start_are_refused() {
     let app = spawn_app().await;
     app.register("D1", "partner-a", false).await;
@@ -395,6 +431,57 @@ async fn a_device_credential_reads_its_own_entitlements_until_revoked_or_expired
     let revoked = get_with(&app, "/api/devices/D1/entitlements", &bundle.credential).await;
     assert_eq!(revoked.status(), 401);
     assert!(revoked.text().await.expect("text").contains("revoked"));
+}
+
+#[tokio::test]
+async fn a_device_pulls_its_sealed_configuration_again_after_a_change() {
+    let app = spawn_app().await;
+    app.register("D1", "partner-a", false).await;
+    app.publish("1.0.0").await;
+    let bundle = app.install("D1").await;
+    let first = get_with(
+        &app,
+        "/api/devices/D1/configuration/sealed",
+        &bundle.credential,
+    )
+    .await;
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
+    let body: Value = first.json().await.expect("json");
+    assert_eq!(body["sealed_config"], bundle.sealed_config.as_str());
+    assert_eq!(body["key_id"], "seal1");
+    let unchanged = app
+        .http
+        .get(app.url("/api/devices/D1/configuration/sealed"))
+        .bearer_auth(&bundle.credential)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unchanged.status(), 304);
+    app.http
+        .put(app.url("/api/devices/D1/configuration"))
+        .bearer_auth(&app.api_key)
+        .json(&json!({ "snmp_community": "changed" }))
+        .send()
+        .await
+        .expect("request");
+    let changed = app
+        .http
+        .get(app.url("/api/devices/D1/configuration/sealed"))
+        .bearer_auth(&bundle.credential)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(changed.status(), 200);
+    let body: Value = changed.json().await.expect("json");
+    let config: AppConfiguration = app
+        .state
+        .sealing
+        .unseal(body["sealed_config"].as_str().expect("blob"))
+        .expect("unseal");
+    assert_eq!(config.snmp_community.expose(), "changed");
 }
 
 #[tokio::test]
