@@ -1,0 +1,161 @@
+//! Logs: JSON lines in production, pretty in development, filtered by `RUST_LOG`.
+//!
+//! Personal data (contact name, e-mail, phone) never reaches a log: wrap anything that might
+//! carry it in [`Redacted`], and the request trace logs only the method, the route *template*,
+//! the status and the latency — never bodies, query strings, concrete paths or headers.
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::extract::MatchedPath;
+use axum::http::{Request, Response};
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{MakeSpan, OnResponse, TraceLayer};
+use tracing::{Span, Subscriber};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+
+/// A value that must not appear in logs: `Debug` and `Display` print `[redacted]`.
+/// The value itself stays reachable through [`Redacted::expose`] for the code that needs it.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Redacted<T>(T);
+
+impl<T> Redacted<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> From<T> for Redacted<T> {
+    fn from(value: T) -> Self {
+        Self(value)
+    }
+}
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<T> fmt::Display for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Shorthand for `Redacted::new`, for a log field: `tracing::info!(email = %redact(&e))`.
+pub fn redact<T>(value: T) -> Redacted<T> {
+    Redacted(value)
+}
+
+/// The subscriber [`init`] installs, writing to `writer` (tests pass a buffer).
+pub fn subscriber<W>(json: bool, filter: EnvFilter, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let registry = tracing_subscriber::registry().with(filter);
+    if json {
+        Box::new(
+            registry.with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(writer),
+            ),
+        )
+    } else {
+        Box::new(
+            registry.with(
+                tracing_subscriber::fmt::layer()
+                    .pretty()
+                    .with_writer(writer),
+            ),
+        )
+    }
+}
+
+static INITIALISED: OnceLock<()> = OnceLock::new();
+
+/// Installs the global subscriber: JSON lines (`json`) or pretty, on stderr, at the level
+/// `RUST_LOG` says (default `info`). Calling it again is harmless.
+pub fn init(json: bool) -> anyhow::Result<()> {
+    if INITIALISED.get().is_some() {
+        return Ok(());
+    }
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing::subscriber::set_global_default(subscriber(json, filter, std::io::stderr))
+        .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))?;
+    let _ = INITIALISED.set(());
+    Ok(())
+}
+
+/// The span of one request: its method and route template only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestSpan;
+
+impl<B> MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, req: &Request<B>) -> Span {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str)
+            .unwrap_or("unmatched");
+        tracing::info_span!("request", method = %req.method(), route = %route)
+    }
+}
+
+/// One line per response: status and latency.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResponseLog;
+
+impl<B> OnResponse<B> for ResponseLog {
+    fn on_response(self, res: &Response<B>, latency: Duration, _span: &Span) {
+        let status = res.status().as_u16();
+        let latency_ms = latency.as_secs_f64() * 1000.0;
+        if res.status().is_server_error() {
+            tracing::error!(status, latency_ms, "response");
+        } else {
+            tracing::info!(status, latency_ms, "response");
+        }
+    }
+}
+
+/// The request trace: no request line, headers, bodies or body chunks are logged.
+pub type RequestTraceLayer =
+    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), ResponseLog, (), (), ()>;
+
+/// See [`RequestTraceLayer`]. Apply with `Router::layer` so the route template is known.
+pub fn trace_layer() -> RequestTraceLayer {
+    TraceLayer::new_for_http()
+        .make_span_with(RequestSpan)
+        .on_request(())
+        .on_response(ResponseLog)
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_never_formats_its_value() {
+        let r = redact("ada@example.com".to_string());
+        assert_eq!(format!("{r}"), "[redacted]");
+        assert_eq!(format!("{r:?}"), "[redacted]");
+        assert_eq!(format!("{:?}", Some(&r)), "Some([redacted])");
+        assert_eq!(r.expose(), "ada@example.com");
+    }
+}

@@ -1,0 +1,156 @@
+//! Operations: HTTPS, security headers, limits, a rate limit per device, metrics, health and
+//! logs — the parts every deployment of the App Service needs around its routes.
+//!
+//! ```no_run
+//! # async fn demo(api: axum::Router, check: assistant::ops::health::ReadinessCheck) -> anyhow::Result<()> {
+//! use assistant::ops;
+//! ops::logging::init(true)?;
+//! let settings = ops::OpsSettings { hsts: true, ..Default::default() };
+//! let app = ops::layers(api.merge(ops::routes(check)), &settings);
+//! let tls = Some(ops::tls::TlsSettings { cert: "cert.pem".into(), key: "key.pem".into() });
+//! ops::serve(app, "0.0.0.0:8443".parse()?, tls, std::future::pending()).await
+//! # }
+//! ```
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod headers;
+pub mod health;
+pub mod logging;
+pub mod metrics;
+pub mod problem;
+pub mod rate_limit;
+pub mod tls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use headers::FrameAncestor;
+pub use health::ReadinessCheck;
+pub use logging::Redacted;
+pub use problem::Problem;
+pub use rate_limit::{DeviceKey, RateLimitSettings};
+pub use tls::{TlsSettings, serve, serve_bound};
+
+/// Bucket count the rate limiter keeps at most (one per device or peer address).
+pub const RATE_LIMIT_MAX_KEYS: usize = 100_000;
+
+/// What [`layers`] puts around the routes.
+#[derive(Debug, Clone)]
+pub struct OpsSettings {
+    /// Largest request body accepted, in bytes (default 64 KiB); larger → 413.
+    pub body_limit: usize,
+    /// Longest a request may take (default 30 s); longer → 503.
+    pub request_timeout: Duration,
+    /// Requests per device (or per peer address before authentication); `None` = no limit here
+    /// (e.g. because the caller applies [`with_rate_limit`] itself).
+    pub rate_limit: Option<RateLimitSettings>,
+    /// Origins allowed to frame the pages; empty = none (and `X-Frame-Options: DENY`).
+    pub frame_ancestors: Vec<FrameAncestor>,
+    /// Send Strict-Transport-Security: set it when serving over TLS.
+    pub hsts: bool,
+}
+
+impl Default for OpsSettings {
+    fn default() -> Self {
+        Self {
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            rate_limit: Some(RateLimitSettings::default()),
+            frame_ancestors: Vec::new(),
+            hsts: false,
+        }
+    }
+}
+
+/// `/healthz`, `/readyz` (running `check`) and `/metrics`.
+pub fn routes(check: ReadinessCheck) -> Router {
+    health::router(check).merge(metrics::router())
+}
+
+/// Wraps every route of `router` (add all routes first: `Router::layer` only wraps the routes
+/// it already has). From the outside in: request trace (method, route template, status,
+/// latency), metrics, security headers, problem+json for bare 413 answers, request timeout,
+/// rate limit, body size limit.
+///
+/// The rate limit keys on the [`DeviceKey`] request extension, so the authentication layer that
+/// inserts it must run first, i.e. be added *after* this call:
+/// `ops::layers(router, &settings).layer(auth)`. To keep authentication failures inside the
+/// trace and metrics instead, set `rate_limit: None` here and use [`with_rate_limit`] on the
+/// authenticated routes, under the auth layer.
+pub fn layers(router: Router, settings: &OpsSettings) -> Router {
+    let headers = Arc::new(headers::SecurityHeaders::new(
+        &settings.frame_ancestors,
+        settings.hsts,
+    ));
+    let mut router = router
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        .layer(DefaultBodyLimit::max(settings.body_limit));
+    if let Some(limit) = settings.rate_limit {
+        router = with_rate_limit(router, limit);
+    }
+    router
+        .layer(middleware::from_fn_with_state(
+            settings.request_timeout,
+            request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.body_limit,
+            body_too_large_as_problem,
+        ))
+        .layer(middleware::from_fn_with_state(
+            headers,
+            headers::security_headers,
+        ))
+        .layer(middleware::from_fn(metrics::track))
+        .layer(logging::trace_layer())
+}
+
+/// Adds the rate limit per device to the routes `router` has now.
+pub fn with_rate_limit(router: Router, settings: RateLimitSettings) -> Router {
+    let limiter = Arc::new(rate_limit::KeyedLimiter::new(settings, RATE_LIMIT_MAX_KEYS));
+    router.layer(middleware::from_fn_with_state(
+        limiter,
+        rate_limit::rate_limit,
+    ))
+}
+
+async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request-timeout",
+            format!(
+                "the request was not done within {} s; it may be tried again",
+                limit.as_secs_f64()
+            ),
+        )
+        .into_response(),
+    }
+}
+
+/// The body limit answers 413 with a plain-text body (and so do the body extractors when a
+/// chunked body runs over it): give it the same problem+json shape as every other error.
+async fn body_too_large_as_problem(
+    State(limit): State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !problem::is_problem(&res) {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        .into_response();
+    }
+    res
+}
