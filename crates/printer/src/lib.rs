@@ -11,3 +11,4 @@ pub use interpret::{
     DeviceReport, Identity, Meter, Supply, SupplyClass, SupplyStatus, interpret, interpret_with,
 };
 pub mod snmprec;
+pub mod wssnmp;

@@ -1,0 +1,73 @@
+//! Builds the confirmation e-mail of a delivered submission.
+
+use manager::api::types::ContactBody;
+
+use crate::mail::{
+    Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress,
+    IncidentNumber, Language, PhoneNumber, RequestDetails, SupplyLine,
+};
+use crate::service::Payload;
+use crate::store::{Submission, SubmissionKind};
+
+pub fn build(
+    s: &Submission,
+    payload: &Payload,
+    contact: &ContactBody,
+) -> Result<Confirmation, String> {
+    let err = |what: &str, e: crate::mail::ParseError| format!("{what}: {}", e.0);
+    let contact = Contact {
+        name: ContactName::parse(&contact.name).map_err(|e| err("name", e))?,
+        email: EmailAddress::parse(&contact.email).map_err(|e| err("e-mail", e))?,
+        phone: contact
+            .phone
+            .as_deref()
+            .map(PhoneNumber::parse)
+            .transpose()
+            .map_err(|e| err("phone", e))?,
+    };
+    let language = Language::parse(&payload.language)
+        .unwrap_or(Language::parse("en").map_err(|e| err("language", e))?);
+    let request = match s.kind {
+        SubmissionKind::SupplyIncident => RequestDetails::Supply {
+            supplies: payload
+                .supplies
+                .iter()
+                .map(|p| SupplyLine {
+                    description: p.description.clone(),
+                    part_number: p.part_number.clone(),
+                    colorant: p.colorant.clone(),
+                    level_percent: p.percent,
+                })
+                .collect(),
+        },
+        _ => RequestDetails::Service {
+            issue: payload
+                .issue_code
+                .as_deref()
+                .and_then(|c| crate::issues::label(c, language.code()))
+                .unwrap_or("Other")
+                .to_string(),
+            description: payload.description.clone(),
+        },
+    };
+    Ok(Confirmation {
+        contact,
+        incident_number: s
+            .incident_number
+            .as_deref()
+            .and_then(|n| IncidentNumber::parse(n).ok()),
+        reference: s.reference.clone(),
+        created_at: s.created_at,
+        device: DeviceInfo {
+            serial: DeviceSerial::parse(&s.device_serial).map_err(|e| err("serial", e))?,
+            model: payload.model.clone().unwrap_or_default(),
+            location: None,
+        },
+        request,
+        branding: Branding {
+            title: payload.title.clone(),
+            logo: None,
+        },
+        language,
+    })
+}

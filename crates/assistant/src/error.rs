@@ -1,0 +1,121 @@
+//! The App API's errors, mapped once to an HTTP status and an RFC 9457 problem+json body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, detail: &str) -> Self {
+        Self {
+            field: field.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Not allowed for this device; the text says why, in words for the person at the panel.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("some fields are not valid")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A service the answer depends on did not answer.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    type_: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unavailable(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The text shown to a person.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.detail))
+                .collect::<Vec<_>>()
+                .join("; "),
+            ApiError::Internal(_) => "Something went wrong on our side. Please try again.".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Internal(reason) = &self {
+            tracing::error!(%reason, "internal error");
+        }
+        let (type_, title) = match &self {
+            ApiError::Unauthorized(_) => (
+                "/problems/unauthorized",
+                "The device credential was not accepted",
+            ),
+            ApiError::Forbidden(_) => ("/problems/not-allowed", "Not allowed for this device"),
+            ApiError::BadRequest(_) => ("/problems/bad-request", "The request is not valid"),
+            ApiError::Invalid(_) => ("/problems/invalid-fields", "Some fields are not valid"),
+            ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
+            ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
+            ApiError::Unavailable(_) => ("/problems/unavailable", "A service did not answer"),
+            ApiError::Internal(_) => ("/problems/internal", "Internal error"),
+        };
+        let errors = if let ApiError::Invalid(e) = &self {
+            e.clone()
+        } else {
+            Vec::new()
+        };
+        let body = Problem {
+            type_,
+            title,
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors,
+        };
+        let mut res = (status, axum::Json(body)).into_response();
+        res.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}

@@ -1,0 +1,127 @@
+//! Building and starting the App Service from its settings (used by `serve assistant`, the demo and tests).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gallery::credential::{PublicKeySet, PublicKeys};
+use gallery::seal::SealingKeyring;
+use manager::client::ManagerClient;
+use secrecy::SecretString;
+
+use crate::app::{AppState, Background, router, start_background};
+use crate::clock::{Clock, SystemClock};
+use crate::mail::{MailTransport, Mailbox};
+use crate::service::{GalleryLink, ManagerDirectory, Services};
+use crate::worker::Delivery;
+
+pub struct AssistantConfig {
+    /// `sqlite://PATH` or `postgres://…`
+    pub database_url: String,
+    pub manager_url: String,
+    /// Each partner's API key for the Services Manager, by tenant as the device credential names it.
+    pub manager_keys: HashMap<String, SecretString>,
+    pub gallery_url: Option<String>,
+    /// Trusted credential keys; when absent they are fetched from the gallery at start.
+    pub gallery_public_keys: Option<PublicKeys>,
+    /// Opens the sealed app configuration (shared with the gallery).
+    pub config_keys: SealingKeyring,
+    /// Seals contact details in the outbox (the assistant's own).
+    pub contact_keys: SealingKeyring,
+    pub mail: Option<Arc<dyn MailTransport>>,
+    pub mail_from: Mailbox,
+    pub ack_deadline: Duration,
+    pub clock: Arc<dyn Clock>,
+    /// Run the outbox worker in this instance.
+    pub worker: bool,
+}
+
+impl AssistantConfig {
+    pub fn new(
+        database_url: &str,
+        manager_url: &str,
+        config_keys: SealingKeyring,
+        contact_keys: SealingKeyring,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            database_url: database_url.to_string(),
+            manager_url: manager_url.to_string(),
+            manager_keys: HashMap::new(),
+            gallery_url: None,
+            gallery_public_keys: None,
+            config_keys,
+            contact_keys,
+            mail: None,
+            mail_from: "Support Assistant <support-assistant@localhost>".parse()?,
+            ack_deadline: Duration::from_secs(3),
+            clock: Arc::new(SystemClock),
+            worker: true,
+        })
+    }
+}
+
+pub async fn fetch_public_keys(gallery_url: &str) -> anyhow::Result<PublicKeys> {
+    let set: PublicKeySet = reqwest::get(format!("{}/api/keys", gallery_url.trim_end_matches('/')))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(PublicKeys::from_set(&set)?)
+}
+
+/// The services, ready to serve.
+pub async fn build(config: AssistantConfig) -> anyhow::Result<(AppState, Background)> {
+    let store = crate::store::open(&config.database_url).await?;
+    let mut managers = HashMap::new();
+    for (tenant, key) in &config.manager_keys {
+        managers.insert(
+            tenant.clone(),
+            ManagerClient::new(&config.manager_url, key.clone())?,
+        );
+    }
+    let managers = ManagerDirectory(managers);
+    let keys = match (config.gallery_public_keys, &config.gallery_url) {
+        (Some(k), _) => k,
+        (None, Some(url)) => fetch_public_keys(url).await?,
+        (None, None) => anyhow::bail!("no gallery public keys: give the gallery URL or its keys"),
+    };
+    let gallery = Arc::new(GalleryLink::new(config.gallery_url.clone(), keys));
+    let contact_keys = Arc::new(config.contact_keys);
+    let delivery = Arc::new(Delivery {
+        store: store.clone(),
+        managers: managers.clone(),
+        contact_keys: contact_keys.clone(),
+        mail: config.mail,
+        mail_from: config.mail_from,
+        clock: config.clock.clone(),
+        wake: tokio::sync::Notify::new(),
+        lease: Duration::from_secs(30),
+        max_backoff: Duration::from_secs(300),
+    });
+    let services = Services {
+        store,
+        managers,
+        gallery,
+        config_keys: Arc::new(config.config_keys),
+        contact_keys,
+        clock: config.clock,
+        delivery,
+        ack_deadline: config.ack_deadline,
+    };
+    let background = if config.worker {
+        start_background(&services)
+    } else {
+        Background(Vec::new())
+    };
+    Ok((AppState { services }, background))
+}
+
+/// Serves on an already bound listener (plain HTTP; TLS is in `ops`).
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

@@ -1,0 +1,6 @@
+//! Every workflow of the App API against a real Services Manager and App Gallery on loopback.
+
+mod delivery;
+mod helpers;
+mod rules;
+mod workflows;
