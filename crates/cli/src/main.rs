@@ -27,6 +27,9 @@ enum Command {
     /// Publish apps to the App Gallery and install them on devices.
     #[command(subcommand)]
     Gallery(gallery::cli::GalleryCommand),
+    /// Set up the Services Manager: tenants, customers, devices, console users, API keys.
+    #[command(subcommand)]
+    Manager(manager::cli::ManagerCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,6 +44,8 @@ enum DeviceCommand {
 enum ServeCommand {
     /// The App Gallery: app versions, sealed configuration, entitlements, device credentials.
     Gallery(gallery::cli::ServeArgs),
+    /// The Services Manager: incidents, meter reads, partner console.
+    Manager(manager::cli::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,8 +113,10 @@ async fn main() -> ExitCode {
         Command::Device(DeviceCommand::Serve(args)) => device::serve::run(args).await,
         Command::Serve(s) => match s {
             ServeCommand::Gallery(args) => gallery::cli::run_serve(args).await,
+            ServeCommand::Manager(args) => manager::cli::run_serve(args).await,
         },
         Command::Gallery(command) => gallery::cli::run(command).await,
+        Command::Manager(command) => manager::cli::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
