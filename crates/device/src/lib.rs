@@ -2,5 +2,7 @@
 //! (device information, session, WS-SNMP), administrator login, the panel, installed apps.
 
 pub mod agent;
+pub mod http;
 pub mod mib;
 pub mod serve;
+pub mod simulate;

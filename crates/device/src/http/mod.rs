@@ -1,0 +1,183 @@
+//! The device's HTTP side: the EIP SOAP web services an app on the panel calls (Device
+//! Configuration, Session, WS-SNMP), the administrator's login at the panel, installed apps
+//! (`POST /api/apps/install` from the App Gallery, their files under `/apps/<id>/`) and the panel page.
+//!
+//! Serve [`router`] with [`serve`] (or `into_make_service_with_connect_info::<SocketAddr>()`): the
+//! app configuration endpoint answers only callers on the device itself (loopback), and it learns
+//! the caller's address from axum's `ConnectInfo`.
+
+pub mod apps;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod panel;
+pub mod snmp_text;
+pub mod soap;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::mib::Mib;
+pub use auth::{PasswordCost, PasswordHashError, hash_password};
+pub use clock::{Clock, ManualClock, SystemClock};
+
+/// Idle time after which the administrator's panel session ends.
+pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Failed administrator logins allowed per minute before further attempts are refused.
+pub const DEFAULT_LOGIN_FAILURES_PER_MINUTE: u32 = 5;
+
+/// Everything the device's HTTP side needs.
+#[derive(Clone)]
+pub struct HttpState {
+    /// The recording's values (shared with the SNMP agent and the usage simulation).
+    pub mib: Arc<Mib>,
+    /// The device's SNMP v1/v2c read community; WS-SNMP requests must carry it.
+    pub community: String,
+    /// The administrator's password as an argon2 PHC string.
+    pub admin_password_hash: String,
+    /// Where installed apps live (`<data_dir>/apps/<app_id>/`).
+    pub data_dir: PathBuf,
+    /// Time source for session timeouts and the login rate limit.
+    pub clock: Arc<dyn Clock>,
+    /// The administrator's panel session ends after this much idle time.
+    pub session_idle_timeout: Duration,
+    /// Failed administrator password checks allowed in any minute.
+    pub login_failures_per_minute: u32,
+}
+
+impl std::fmt::Debug for HttpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpState")
+            .field("mib_entries", &self.mib.len())
+            .field("community", &self.community)
+            .field("admin_password_hash", &"[redacted]")
+            .field("data_dir", &self.data_dir)
+            .field("session_idle_timeout", &self.session_idle_timeout)
+            .field("login_failures_per_minute", &self.login_failures_per_minute)
+            .finish()
+    }
+}
+
+impl HttpState {
+    /// Hashes `admin_password` with argon2id (recommended cost) and uses the system clock and
+    /// default session settings.
+    pub fn new(
+        mib: Arc<Mib>,
+        community: impl Into<String>,
+        admin_password: &str,
+        data_dir: impl Into<PathBuf>,
+    ) -> Result<Self, PasswordHashError> {
+        let hash = hash_password(admin_password, PasswordCost::Default)?;
+        Ok(Self::with_password_hash(mib, community, hash, data_dir))
+    }
+
+    /// As [`HttpState::new`], with an already hashed password (argon2 PHC string).
+    pub fn with_password_hash(
+        mib: Arc<Mib>,
+        community: impl Into<String>,
+        admin_password_hash: impl Into<String>,
+        data_dir: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            mib,
+            community: community.into(),
+            admin_password_hash: admin_password_hash.into(),
+            data_dir: data_dir.into(),
+            clock: Arc::new(SystemClock),
+            session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
+            login_failures_per_minute: DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.session_idle_timeout = timeout;
+        self
+    }
+
+    pub fn with_login_failures_per_minute(mut self, n: u32) -> Self {
+        self.login_failures_per_minute = n;
+        self
+    }
+}
+
+/// What the handlers share: the configuration plus the live session, rate limit and install lock.
+pub(crate) struct Shared {
+    pub config: HttpState,
+    pub sessions: auth::Sessions,
+    pub limiter: auth::LoginLimiter,
+    pub install_lock: tokio::sync::Mutex<()>,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+/// SOAP requests are small; this bounds what a caller can make the parser read.
+const SOAP_BODY_LIMIT: usize = 64 * 1024;
+/// Install bodies carry a base64 package of up to [`apps::MAX_PACKAGE_BYTES`].
+const INSTALL_BODY_LIMIT: usize = apps::MAX_PACKAGE_BYTES / 3 * 4 + 64 * 1024;
+
+/// The device's HTTP routes.
+pub fn router(state: HttpState) -> Router {
+    let shared: AppState = Arc::new(Shared {
+        limiter: auth::LoginLimiter::new(state.login_failures_per_minute),
+        sessions: auth::Sessions::default(),
+        install_lock: tokio::sync::Mutex::new(()),
+        config: state,
+    });
+    let soap_routes = Router::new()
+        .route(
+            soap::DEVICE_CONFIGURATION_PATH,
+            post(soap::device_configuration),
+        )
+        .route(soap::SESSION_PATH, post(soap::session))
+        .route(soap::SNMP_PATH, post(soap::snmp))
+        .layer(DefaultBodyLimit::max(SOAP_BODY_LIMIT));
+    let install = Router::new()
+        .route("/api/apps/install", post(apps::install))
+        .layer(DefaultBodyLimit::max(INSTALL_BODY_LIMIT));
+    Router::new()
+        .route("/", get(panel::panel))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/api/apps", get(apps::list))
+        .route("/api/apps/{app_id}/config", get(apps::config))
+        .route("/apps/{app_id}", get(apps::app_root))
+        .route("/apps/{app_id}/", get(apps::app_root))
+        .route("/apps/{app_id}/{*path}", get(apps::app_file))
+        .merge(soap_routes)
+        .merge(install)
+        .layer(DefaultBodyLimit::max(SOAP_BODY_LIMIT))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(shared)
+}
+
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// Serves the router on `listener`, giving handlers the caller's address.
+pub async fn serve(listener: tokio::net::TcpListener, state: HttpState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

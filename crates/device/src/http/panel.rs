@@ -1,0 +1,175 @@
+//! The panel page `/`: a frame the size of the device's touch screen (1024×600 unless
+//! `?size=WIDTHxHEIGHT`), the installed apps (icon and name, opening the app's entry page) and the
+//! administrator's login or logout. Plain HTML, no script.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+use super::apps::{InstalledApp, installed_apps};
+use super::auth::is_admin_request;
+
+pub const DEFAULT_SIZE: (u32, u32) = (1024, 600);
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a relative path for a URL, keeping `/` between segments.
+pub fn url_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where the panel opens an app.
+pub fn app_entry_url(app: &InstalledApp) -> String {
+    format!("/apps/{}/{}", url_path(&app.app_id), url_path(&app.entry))
+}
+
+/// A whole HTML page.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>{}</title><style>\
+         body{{font-family:sans-serif;margin:1em;background:#ddd}}\
+         .panel{{background:#fff;border:8px solid #333;border-radius:6px;overflow:auto;box-sizing:content-box;padding:0}}\
+         .panel header,.panel footer{{background:#234;color:#fff;padding:.5em 1em;display:flex;justify-content:space-between;align-items:center}}\
+         .panel footer a{{color:#fff}}\
+         ul.apps{{list-style:none;display:flex;flex-wrap:wrap;gap:1em;padding:1em;margin:0}}\
+         ul.apps a{{display:block;width:8em;text-align:center;text-decoration:none;color:#000}}\
+         ul.apps img{{width:64px;height:64px}}\
+         .icon{{display:inline-block;width:64px;height:64px;line-height:64px;background:#468;color:#fff;font-size:2em;border-radius:8px}}\
+         .error{{color:#a00}} form{{display:inline}}\
+         </style></head><body>{body}</body></html>",
+        esc(title)
+    )
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct PanelQuery {
+    size: Option<String>,
+}
+
+/// `WIDTHxHEIGHT` within sizes panels have (320×240 to 1920×1200).
+pub fn parse_size(s: &str) -> Option<(u32, u32)> {
+    let (w, h) = s.trim().split_once(['x', 'X'])?;
+    let (w, h) = (w.parse::<u32>().ok()?, h.parse::<u32>().ok()?);
+    ((320..=1920).contains(&w) && (240..=1200).contains(&h)).then_some((w, h))
+}
+
+fn app_tile(app: &InstalledApp) -> String {
+    let icon = match &app.icon {
+        Some(icon) => format!(
+            "<img src=\"/apps/{}/{}\" alt=\"\">",
+            esc(&url_path(&app.app_id)),
+            esc(&url_path(icon))
+        ),
+        None => format!(
+            "<span class=\"icon\" aria-hidden=\"true\">{}</span>",
+            esc(&app
+                .name
+                .chars()
+                .next()
+                .unwrap_or('?')
+                .to_uppercase()
+                .to_string())
+        ),
+    };
+    format!(
+        "<li><a href=\"{}\">{icon}<br><span>{}</span></a></li>",
+        esc(&app_entry_url(app)),
+        esc(&app.name)
+    )
+}
+
+pub(crate) async fn panel(
+    State(state): State<AppState>,
+    Query(query): Query<PanelQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (width, height) = match query.size.as_deref() {
+        None => DEFAULT_SIZE,
+        Some(s) => match parse_size(s) {
+            Some(size) => size,
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Html(page(
+                        "Bad panel size",
+                        &format!(
+                            "<p class=\"error\">size {:?} is not WIDTHxHEIGHT between 320x240 and 1920x1200, e.g. 800x480.</p>",
+                            esc(s)
+                        ),
+                    )),
+                )
+                    .into_response();
+            }
+        },
+    };
+    let admin = is_admin_request(&state, &headers);
+    let data_dir = state.config.data_dir.clone();
+    let apps = tokio::task::spawn_blocking(move || installed_apps(&data_dir))
+        .await
+        .unwrap_or_default();
+    let identity = printer::interpret(&state.config.mib.snapshot()).identity;
+    let device = format!(
+        "{} · {}",
+        esc(identity.model.as_deref().unwrap_or("Device")),
+        esc(identity.serial.as_deref().unwrap_or("no serial"))
+    );
+    let list = if apps.is_empty() {
+        "<p style=\"padding:1em\">No apps installed.</p>".to_owned()
+    } else {
+        format!(
+            "<ul class=\"apps\">{}</ul>",
+            apps.iter().map(app_tile).collect::<String>()
+        )
+    };
+    let admin_bar = if admin {
+        "<span>Administrator logged in</span><form method=\"post\" action=\"/logout\"><button type=\"submit\">Log out</button></form>"
+    } else {
+        "<span>Walk-up user</span><a href=\"/login\">Administrator login</a>"
+    };
+    let body = format!(
+        "<div class=\"panel\" style=\"width:{width}px;height:{height}px\" data-width=\"{width}\" data-height=\"{height}\">\
+         <header><span>{device}</span></header>{list}<footer>{admin_bar}</footer></div>"
+    );
+    Html(page("Device panel", &body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_checked_and_markup_is_escaped() {
+        assert_eq!(parse_size("800x480"), Some((800, 480)));
+        assert_eq!(parse_size("10x10"), None);
+        assert_eq!(parse_size("wide"), None);
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(url_path("a b/ü.html"), "a%20b/%C3%BC.html");
+    }
+}

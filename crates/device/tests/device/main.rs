@@ -1,0 +1,7 @@
+//! The device crate's integration tests: one binary, one module per area.
+
+mod apps;
+mod helpers;
+mod panel;
+mod session;
+mod soap;
