@@ -1,1 +1,60 @@
-//! Confirmation e-mail.
+//! Confirmation e-mail: a typed [`Confirmation`], rendered by [`render`] into a text + HTML
+//! message and handed to a [`MailTransport`]: SMTP, SendGrid or a folder of `.eml` files.
+//! [`MailSettings`] parses the one-string configuration the CLI takes.
+//!
+//! Transports log the submission's reference only, never a contact detail; error texts from
+//! servers have the recipient's address replaced by `[redacted]`.
+
+mod confirmation;
+mod folder;
+mod headers;
+mod render;
+mod sendgrid;
+mod settings;
+mod smtp;
+
+pub use confirmation::{
+    Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress,
+    IncidentNumber, InlineLogo, Language, Logo, LogoMime, LogoUrl, ParseError, PhoneNumber,
+    RequestDetails, RequestKind, SupplyLine,
+};
+pub use folder::FolderTransport;
+pub use headers::reference as message_reference;
+pub use lettre::Message;
+pub use lettre::message::Mailbox;
+pub use render::{LOGO_CONTENT_ID, RenderError, render, render_html, render_text, subject};
+pub use sendgrid::{SendGridTransport, wire as sendgrid_wire};
+pub use settings::{MailSettings, MailSettingsError, SendGridSettings, SmtpSettings, SmtpTls};
+pub use smtp::SmtpTransport;
+
+/// Why a message was not delivered. The outbox retries `Transient` failures only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// Worth trying again later: connection failures, timeouts, 4xx SMTP replies, HTTP 429/5xx.
+    #[error("temporary mail failure: {0}")]
+    Transient(String),
+    /// Retrying will not help: 5xx SMTP replies, HTTP 4xx other than 429, unrenderable messages.
+    #[error("permanent mail failure: {0}")]
+    Permanent(String),
+}
+
+impl MailError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, MailError::Transient(_))
+    }
+}
+
+impl From<RenderError> for MailError {
+    fn from(e: RenderError) -> Self {
+        MailError::Permanent(e.to_string())
+    }
+}
+
+/// Somewhere a rendered message can be sent.
+#[async_trait::async_trait]
+pub trait MailTransport: Send + Sync {
+    async fn send(&self, message: &Message) -> Result<(), MailError>;
+
+    /// A short name for logs and metrics (`smtp`, `sendgrid`, `folder`).
+    fn name(&self) -> &'static str;
+}

@@ -1,0 +1,266 @@
+//! What a confirmation e-mail says: a typed value built once, rendered by [`super::render`].
+
+use chrono::{DateTime, Utc};
+pub use manager::domain::{
+    Contact, ContactName, DeviceSerial, EmailAddress, IncidentNumber, ParseError, PhoneNumber,
+};
+use std::fmt;
+
+/// One confirmation e-mail to the person who pressed Send.
+///
+/// `Debug` prints the reference, number, date, request kind and serial only: the contact is
+/// personal data and prints as `[redacted]`, free text is summarised by its length.
+#[derive(Clone)]
+pub struct Confirmation {
+    /// Who the e-mail goes to (`contact.email`), with their name and phone (personal data).
+    pub contact: Contact,
+    /// The Services Manager's number; `None` while only the assistant's reference is known.
+    pub incident_number: Option<IncidentNumber>,
+    /// The assistant's own reference for the submission (always known, not personal data).
+    pub reference: String,
+    /// When the submission was accepted.
+    pub created_at: DateTime<Utc>,
+    pub device: DeviceInfo,
+    pub request: RequestDetails,
+    pub branding: Branding,
+    pub language: Language,
+}
+
+impl Confirmation {
+    /// The incident number if known, else the reference: what the subject and file names use.
+    pub fn identifier(&self) -> String {
+        match &self.incident_number {
+            Some(n) => n.to_string(),
+            None => self.reference.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Confirmation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Confirmation")
+            .field("contact", &"[redacted]")
+            .field("incident_number", &self.incident_number)
+            .field("reference", &self.reference)
+            .field("created_at", &self.created_at)
+            .field("device", &self.device)
+            .field("request", &self.request)
+            .field("branding", &self.branding)
+            .field("language", &self.language)
+            .finish()
+    }
+}
+
+/// The device the request is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub serial: DeviceSerial,
+    pub model: String,
+    pub location: Option<String>,
+}
+
+/// What was asked for.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RequestDetails {
+    /// A fault: the common issue picked (already a label in the e-mail's language) and the
+    /// description the person typed.
+    Service { issue: String, description: String },
+    /// Supplies picked from what the device reports.
+    Supply { supplies: Vec<SupplyLine> },
+}
+
+impl RequestDetails {
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            RequestDetails::Service { .. } => RequestKind::Service,
+            RequestDetails::Supply { .. } => RequestKind::Supply,
+        }
+    }
+}
+
+impl fmt::Debug for RequestDetails {
+    // Free text typed by a person may hold anything: print its size, not its content.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestDetails::Service { issue, description } => f
+                .debug_struct("Service")
+                .field("issue", issue)
+                .field(
+                    "description",
+                    &format_args!("<{} chars>", description.chars().count()),
+                )
+                .finish(),
+            RequestDetails::Supply { supplies } => f
+                .debug_struct("Supply")
+                .field("supplies", supplies)
+                .finish(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    Service,
+    Supply,
+}
+
+/// One supply asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplyLine {
+    pub description: String,
+    pub part_number: Option<String>,
+    pub colorant: Option<String>,
+    /// Remaining level in percent, when the device reports one.
+    pub level_percent: Option<u8>,
+}
+
+/// The service partner's look: title (sender name and heading) and an optional logo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Branding {
+    /// E.g. "Acme Print Services support".
+    pub title: String,
+    pub logo: Option<Logo>,
+}
+
+/// The logo shown at the top of the HTML part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Logo {
+    /// Loaded by the mail client from an https URL.
+    Url(LogoUrl),
+    /// Sent with the message as an inline (CID) attachment.
+    Inline(InlineLogo),
+}
+
+/// An absolute `https://` URL for a logo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogoUrl(String);
+
+impl LogoUrl {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let url = url::Url::parse(input.trim())
+            .map_err(|e| ParseError(format!("logo URL is not a URL: {e}")))?;
+        if url.scheme() != "https" {
+            return Err(ParseError(format!(
+                "logo URL must use https, not {}",
+                url.scheme()
+            )));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(ParseError("logo URL has no host".into()));
+        }
+        Ok(Self(url.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Logo bytes with their image type, at most [`InlineLogo::MAX_BYTES`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct InlineLogo {
+    bytes: Vec<u8>,
+    mime: LogoMime,
+}
+
+impl InlineLogo {
+    pub const MAX_BYTES: usize = 512 * 1024;
+
+    pub fn new(bytes: Vec<u8>, mime: LogoMime) -> Result<Self, ParseError> {
+        if bytes.is_empty() {
+            return Err(ParseError("logo image is empty".into()));
+        }
+        if bytes.len() > Self::MAX_BYTES {
+            return Err(ParseError(format!(
+                "logo image is {} bytes, at most {} allowed",
+                bytes.len(),
+                Self::MAX_BYTES
+            )));
+        }
+        Ok(Self { bytes, mime })
+    }
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+    pub fn mime(&self) -> LogoMime {
+        self.mime
+    }
+}
+
+impl fmt::Debug for InlineLogo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "InlineLogo({}, {} bytes)",
+            self.mime.as_str(),
+            self.bytes.len()
+        )
+    }
+}
+
+/// Image types a logo may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogoMime {
+    Png,
+    Jpeg,
+    Svg,
+}
+
+impl LogoMime {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "image/png" => Ok(Self::Png),
+            "image/jpeg" | "image/jpg" => Ok(Self::Jpeg),
+            "image/svg+xml" => Ok(Self::Svg),
+            other => Err(ParseError(format!(
+                "logo type {other:?} is not one of image/png, image/jpeg, image/svg+xml"
+            ))),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Png => "image/png",
+            Self::Jpeg => "image/jpeg",
+            Self::Svg => "image/svg+xml",
+        }
+    }
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Jpeg => "jpg",
+            Self::Svg => "svg",
+        }
+    }
+}
+
+/// The language of the e-mail's labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    En,
+    De,
+}
+
+impl Language {
+    /// Accepts a language tag such as `en`, `de`, `de-AT` or `en_GB` (case-insensitive).
+    pub fn parse(tag: &str) -> Result<Self, ParseError> {
+        let primary = tag
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Ok(Self::En),
+            "de" => Ok(Self::De),
+            _ => Err(ParseError(format!(
+                "language {tag:?} is not supported (en, de)"
+            ))),
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::De => "de",
+        }
+    }
+}

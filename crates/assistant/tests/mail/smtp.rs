@@ -1,0 +1,180 @@
+use crate::helpers::*;
+use assistant::mail::{Language, MailError, MailSettings, MailTransport, render};
+use std::sync::Arc;
+
+fn transport(url: &str) -> Arc<dyn MailTransport> {
+    MailSettings::parse_with_env(url, |_| None)
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn smtp_delivers_text_and_html_with_number_date_and_data_to_a_real_server() {
+    let inbox = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&["--save", inbox.path().to_str().unwrap()]).await;
+    let smtp = transport(&format!("smtp://127.0.0.1:{}?tls=none", server.port));
+    let message = render(
+        &with_inline_logo(service("Jams in tray 2", Language::En)),
+        &from(),
+    )
+    .unwrap();
+    smtp.send(&message).await.unwrap();
+
+    let files = wait_for_eml(inbox.path(), 1).await;
+    let p = parse_message(&std::fs::read(&files[0]).unwrap());
+    assert_eq!(p.content_type, "multipart/alternative");
+    assert_eq!((p.text_parts, p.html_parts), (1, 1));
+    assert_eq!(p.to, CONTACT_EMAIL);
+    assert!(
+        p.subject
+            .starts_with("SR-2026-000123: your service request")
+    );
+    assert_shows_service_confirmation(&p);
+    assert!(p.text.contains("Jams in tray 2") && p.html.contains("Jams in tray 2"));
+    assert_eq!(p.inline.len(), 1, "logo travels as inline attachment");
+}
+
+#[tokio::test]
+async fn smtp_5xx_on_rcpt_is_permanent_and_the_error_hides_the_address() {
+    let server = SmtpServer::start(&["--reject-rcpt", "550"]).await;
+    let smtp = transport(&format!("smtp://127.0.0.1:{}?tls=none", server.port));
+    let message = render(&service("x", Language::En), &from()).unwrap();
+    let err = smtp.send(&message).await.unwrap_err();
+    let MailError::Permanent(text) = &err else {
+        panic!("expected Permanent, got {err:?}");
+    };
+    assert!(
+        text.contains("550") || text.contains("no such mailbox"),
+        "{text}"
+    );
+    assert!(!text.contains(CONTACT_EMAIL), "address leaked: {text}");
+}
+
+#[tokio::test]
+async fn smtp_451_on_rcpt_is_transient() {
+    let server = SmtpServer::start(&["--reject-rcpt", "451"]).await;
+    let smtp = transport(&format!("smtp://127.0.0.1:{}?tls=none", server.port));
+    let message = render(&service("x", Language::En), &from()).unwrap();
+    let err = smtp.send(&message).await.unwrap_err();
+    assert!(
+        matches!(&err, MailError::Transient(t) if !t.contains(CONTACT_EMAIL)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn smtp_replies_to_data_are_classified_4xx_transient_5xx_permanent() {
+    let message = render(&supply(Language::En), &from()).unwrap();
+    let busy = SmtpServer::start(&["--reject-data", "452"]).await;
+    let err = transport(&format!("smtp://127.0.0.1:{}?tls=none", busy.port))
+        .send(&message)
+        .await
+        .unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    let policy = SmtpServer::start(&["--reject-data", "554"]).await;
+    let err = transport(&format!("smtp://127.0.0.1:{}?tls=none", policy.port))
+        .send(&message)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MailError::Permanent(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn smtp_connection_refused_is_transient() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let smtp = transport(&format!("smtp://127.0.0.1:{port}?tls=none&timeout_secs=5"));
+    let message = render(&service("x", Language::En), &from()).unwrap();
+    let err = smtp.send(&message).await.unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+}
+
+#[tokio::test]
+async fn smtp_starttls_with_a_trusted_ca_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = make_pki(dir.path());
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let server = SmtpServer::start(&[
+        "--save",
+        inbox.to_str().unwrap(),
+        "--starttls",
+        pki.cert.to_str().unwrap(),
+        pki.key.to_str().unwrap(),
+    ])
+    .await;
+    let smtp = transport(&format!(
+        "smtp://127.0.0.1:{}?tls=starttls&ca_file={}",
+        server.port,
+        pki.ca.display()
+    ));
+    smtp.send(&render(&service("over TLS", Language::En), &from()).unwrap())
+        .await
+        .unwrap();
+    let files = wait_for_eml(&inbox, 1).await;
+    let p = parse_message(&std::fs::read(&files[0]).unwrap());
+    assert!(p.text.contains("over TLS"));
+    assert_shows_service_confirmation(&p);
+}
+
+#[tokio::test]
+async fn smtp_starttls_refuses_an_untrusted_certificate_as_transient() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = make_pki(dir.path());
+    let server = SmtpServer::start(&[
+        "--save",
+        dir.path().to_str().unwrap(),
+        "--starttls",
+        pki.cert.to_str().unwrap(),
+        pki.key.to_str().unwrap(),
+    ])
+    .await;
+    // No ca_file: the development CA is not trusted.
+    let smtp = transport(&format!(
+        "smtp://127.0.0.1:{}?tls=starttls&timeout_secs=10",
+        server.port
+    ));
+    let err = smtp
+        .send(&render(&service("x", Language::En), &from()).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().all(|e| e
+            .unwrap()
+            .path()
+            .extension()
+            .is_none_or(|x| x != "eml")),
+        "nothing may be delivered over an untrusted connection"
+    );
+}
+
+#[tokio::test]
+async fn smtp_implicit_tls_with_a_trusted_ca_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = make_pki(dir.path());
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let server = SmtpServer::start(&[
+        "--save",
+        inbox.to_str().unwrap(),
+        "--tls",
+        pki.cert.to_str().unwrap(),
+        pki.key.to_str().unwrap(),
+    ])
+    .await;
+    let smtp = transport(&format!(
+        "smtp://127.0.0.1:{}?tls=tls&ca_file={}",
+        server.port,
+        pki.ca.display()
+    ));
+    smtp.send(&render(&supply(Language::De), &from()).unwrap())
+        .await
+        .unwrap();
+    let files = wait_for_eml(&inbox, 1).await;
+    let p = parse_message(&std::fs::read(&files[0]).unwrap());
+    assert!(p.subject.contains("Ihre Verbrauchsmaterialanfrage"));
+}
