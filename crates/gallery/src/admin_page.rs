@@ -6,16 +6,15 @@ use crate::b64;
 use crate::config::{AppConfiguration, Language, SnmpCommunity};
 use crate::domain::DeviceSerial;
 use crate::http::{ApiError, AppState, configuration_of, hash_api_key, store_configuration};
-use crate::logo::Logo;
+use crate::logo::{Logo, MAX_LOGO_BYTES};
 use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/devices/{serial}", get(show).post(save))
@@ -130,12 +129,12 @@ async fn show(
     Ok(DevicePage::new(&serial, &config))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 pub struct DeviceForm {
     snmp_community: String,
     language: String,
-    #[serde(default)]
     logo_url: String,
+    logo_file: Option<Vec<u8>>,
     logo_remove: Option<String>,
     create_service_incidents: Option<String>,
     create_supply_incidents: Option<String>,
@@ -148,7 +147,6 @@ pub struct DeviceForm {
     tab_request_supplies: Option<String>,
     tab_meters: Option<String>,
     tab_help: Option<String>,
-    #[serde(default)]
     help_desk_text: String,
 }
 
@@ -175,6 +173,8 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
     config.language = Language::parse(form.language.trim()).map_err(|e| e.to_string())?;
     if on(&form.logo_remove) {
         config.logo = None;
+    } else if let Some(bytes) = form.logo_file.as_deref().filter(|b| !b.is_empty()) {
+        config.logo = Some(Logo::from_upload(bytes).map_err(|e| e.to_string())?);
     } else if !form.logo_url.trim().is_empty() {
         config.logo = Some(Logo::from_url(&form.logo_url).map_err(|e| e.to_string())?);
     }
@@ -199,13 +199,14 @@ async fn save(
     State(state): State<AppState>,
     Path(serial): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<DeviceForm>,
+    multipart: Multipart,
 ) -> Result<Response, ApiError> {
     if !same_origin(&headers) {
         return Err(ApiError::Forbidden(
             "form posts must come from the admin page itself".into(),
         ));
     }
+    let form = read_form(multipart).await?;
     let serial = device_serial(&state, &serial).await?;
     let current = configuration_of(&state, &serial).await?;
     match apply(&form, current.clone()) {
@@ -224,4 +225,55 @@ async fn save(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+/// Reads the multipart form; the logo file is read only up to one byte past the limit.
+async fn read_form(mut multipart: Multipart) -> Result<DeviceForm, ApiError> {
+    let bad =
+        |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(format!("form: {e}"));
+    let mut form = DeviceForm::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "logo_file" {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > MAX_LOGO_BYTES {
+                    break;
+                }
+            }
+            form.logo_file = Some(bytes);
+            continue;
+        }
+        let mut value = String::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            value.push_str(&String::from_utf8_lossy(&chunk));
+            if value.len() > 16 * 1024 {
+                return Err(ApiError::BadRequest(format!(
+                    "form field {name} is too long"
+                )));
+            }
+        }
+        let on = Some(value.clone());
+        match name.as_str() {
+            "snmp_community" => form.snmp_community = value,
+            "language" => form.language = value,
+            "logo_url" => form.logo_url = value,
+            "help_desk_text" => form.help_desk_text = value,
+            "logo_remove" => form.logo_remove = on,
+            "create_service_incidents" => form.create_service_incidents = on,
+            "create_supply_incidents" => form.create_supply_incidents = on,
+            "submit_meters" => form.submit_meters = on,
+            "email_service_incident" => form.email_service_incident = on,
+            "email_supply_incident" => form.email_supply_incident = on,
+            "email_meter_submission" => form.email_meter_submission = on,
+            "tab_incidents" => form.tab_incidents = on,
+            "tab_report_fault" => form.tab_report_fault = on,
+            "tab_request_supplies" => form.tab_request_supplies = on,
+            "tab_meters" => form.tab_meters = on,
+            "tab_help" => form.tab_help = on,
+            _ => {}
+        }
+    }
+    Ok(form)
 }

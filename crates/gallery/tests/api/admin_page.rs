@@ -1,7 +1,37 @@
 //! The server-rendered admin page.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 use gallery::config::AppConfiguration;
+use gallery::logo::Logo;
+use reqwest::multipart::{Form, Part};
+
+fn form(fields: &[(&'static str, &'static str)]) -> Form {
+    fields
+        .iter()
+        .fold(Form::new(), |form, (name, value)| form.text(*name, *value))
+}
+
+async fn post(app: &TestApp, form: Form, site: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/admin/devices/D1"))
+        .basic_auth("admin", Some(&app.api_key))
+        .header("sec-fetch-site", site)
+        .multipart(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn stored(app: &TestApp) -> AppConfiguration {
+    let blob = gallery::storage::Store::configuration(
+        &app.state.store,
+        &gallery::domain::DeviceSerial::parse("D1").expect("serial"),
+    )
+    .await
+    .expect("read")
+    .expect("stored");
+    app.state.sealing.unseal(&blob).expect("unseal")
+}
 
 #[tokio::test]
 async fn the_admin_page_asks_for_the_api_key() {
@@ -44,83 +74,109 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
     assert!(html.contains("App configuration for device D1"));
     assert!(html.contains("value=\"public\""));
 
-    let form = [
+    let fields = form(&[
         ("snmp_community", "ro-community"),
         ("language", "fr"),
-        ("logo_url", ""),
+        ("logo_url", "https://partner.example/logo.png"),
         ("create_service_incidents", "on"),
         ("submit_meters", "on"),
         ("email_service_incident", "on"),
         ("tab_incidents", "on"),
         ("tab_help", "on"),
         ("help_desk_text", "<b>Call us</b>"),
-    ];
-    let saved = app
-        .http
-        .post(app.url("/admin/devices/D1"))
-        .basic_auth("admin", Some(&app.api_key))
-        .header("sec-fetch-site", "same-origin")
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
+    ]);
+    let saved = post(&app, fields, "same-origin").await;
     assert_eq!(saved.status(), 200);
     let html = saved.text().await.expect("html");
     assert!(html.contains("Saved."));
     assert!(
-        html.contains("&#60;b&#62;Call us&#60;/b&#62;") || html.contains("&lt;b&gt;Call us"),
-        "escaped"
+        !html.contains("<b>Call us</b>"),
+        "help-desk text must be escaped"
     );
 
-    let blob = gallery::storage::Store::configuration(
-        &app.state.store,
-        &gallery::domain::DeviceSerial::parse("D1").expect("serial"),
-    )
-    .await
-    .expect("read")
-    .expect("stored");
-    let config: AppConfiguration = app.state.sealing.unseal(&blob).expect("unseal");
+    let config = stored(&app).await;
     assert_eq!(config.snmp_community.expose(), "ro-community");
     assert_eq!(config.language.as_str(), "fr");
+    assert_eq!(
+        config.logo,
+        Some(Logo::from_url("https://partner.example/logo.png").expect("url"))
+    );
+    assert!(config.permissions.create_service_incidents);
+    assert!(!config.permissions.create_supply_incidents);
     assert!(
-        config.permissions.create_service_incidents && !config.permissions.create_supply_incidents
+        config.confirmation_email.service_incident && !config.confirmation_email.meter_submission
     );
     assert!(config.tabs.help && !config.tabs.meters);
     assert_eq!(config.help_desk_text, "<b>Call us</b>");
+}
+
+const BASE: [(&str, &str); 3] = [
+    ("snmp_community", "public"),
+    ("language", "en"),
+    ("tab_help", "on"),
+];
+
+#[tokio::test]
+async fn the_admin_page_takes_a_logo_upload_and_refuses_bad_ones() {
+    let app = spawn_app().await;
+    app.register("D1", "partner-a", false).await;
+    let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#036"/></svg>"##;
+    let upload = form(&BASE).part("logo_file", Part::bytes(svg.to_vec()).file_name("logo.svg"));
+    assert_eq!(post(&app, upload, "same-origin").await.status(), 200);
+    assert_eq!(
+        stored(&app).await.logo,
+        Some(Logo::from_upload(svg).expect("svg"))
+    );
+
+    let script = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+    let upload = form(&BASE).part("logo_file", Part::bytes(script.to_vec()).file_name("x.svg"));
+    let refused = post(&app, upload, "same-origin").await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.expect("html");
+    assert!(
+        html.contains("SVG logo contains a &#60;script&#62; element"),
+        "{html}"
+    );
+
+    let big = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 11 * 1024]].concat();
+    let upload = form(&BASE).part("logo_file", Part::bytes(big).file_name("big.png"));
+    let refused = post(&app, upload, "same-origin").await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("at most 10240 bytes")
+    );
+
+    let gif = b"GIF89a\x01\x00\x01\x00".to_vec();
+    let upload = form(&BASE).part("logo_file", Part::bytes(gif).file_name("x.gif"));
+    let refused = post(&app, upload, "same-origin").await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("not PNG, JPEG or SVG")
+    );
+    // The refused uploads left the good logo in place.
+    assert_eq!(
+        stored(&app).await.logo,
+        Some(Logo::from_upload(svg).expect("svg"))
+    );
 }
 
 #[tokio::test]
 async fn the_admin_page_refuses_cross_site_posts_and_shows_bad_input() {
     let app = spawn_app().await;
     app.register("D1", "partner-a", false).await;
-    let cross = app
-        .http
-        .post(app.url("/admin/devices/D1"))
-        .basic_auth("admin", Some(&app.api_key))
-        .header("sec-fetch-site", "cross-site")
-        .form(&[
-            ("snmp_community", "x"),
-            ("language", "en"),
-            ("tab_help", "on"),
-        ])
-        .send()
-        .await
-        .expect("request");
+    let cross = post(&app, form(&BASE), "cross-site").await;
     assert_eq!(cross.status(), 403);
 
-    let bad = app
-        .http
-        .post(app.url("/admin/devices/D1"))
-        .basic_auth("admin", Some(&app.api_key))
-        .form(&[
-            ("snmp_community", "x"),
-            ("language", "en"),
-            ("logo_url", "http://insecure.example/l.png"),
-            ("tab_help", "on"),
-        ])
-        .send()
-        .await
-        .expect("request");
+    let bad = form(&BASE).text("logo_url", "http://insecure.example/l.png");
+    let bad = post(&app, bad, "same-origin").await;
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.expect("html").contains("https://"));
 }
