@@ -84,17 +84,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn idempotency(headers: &HeaderMap, body: &impl Serialize) -> Result<Idempotency, ApiError> {
+/// `?idempotency_key=` for callers that cannot set headers; the header wins when both are sent.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct IdempotencyQuery {
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+fn idempotency(
+    headers: &HeaderMap,
+    query: &IdempotencyQuery,
+    body: &impl Serialize,
+) -> Result<Idempotency, ApiError> {
     let bad = |detail: &str| ApiError::BadRequest {
         field: Some(IDEMPOTENCY_KEY.into()),
         detail: detail.into(),
     };
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .ok_or_else(|| bad("the Idempotency-Key header is required"))?
-        .to_str()
-        .map_err(|_| bad("Idempotency-Key must be printable ASCII"))?
-        .trim();
+    let key = match headers.get(IDEMPOTENCY_KEY) {
+        Some(v) => v
+            .to_str()
+            .map_err(|_| bad("Idempotency-Key must be printable ASCII"))?,
+        None => query
+            .idempotency_key
+            .as_deref()
+            .ok_or_else(|| bad("the Idempotency-Key header is required"))?,
+    }
+    .trim();
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad(
             "Idempotency-Key must be 1 to 255 printable ASCII characters",
@@ -240,16 +255,17 @@ pub async fn get_device(
 /// Creates a service or supply incident. Safe to retry with the same `Idempotency-Key`:
 /// the same key and body give the same incident; the same key with another body gives 409.
 #[utoipa::path(post, path = "/api/v1/incidents", security(("api_key" = [])), request_body = CreateIncidentRequest,
-    params(("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters, unique per request")),
+    params(("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters, unique per request"), IdempotencyQuery),
     responses((status = 201, body = IncidentView), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_incident(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
     headers: HeaderMap,
+    Query(iq): Query<IdempotencyQuery>,
     ApiJson(req): ApiJson<CreateIncidentRequest>,
 ) -> Result<Response, ApiError> {
-    let idem = idempotency(&headers, &req)?;
+    let idem = idempotency(&headers, &iq, &req)?;
     let new = req.validate().map_err(ApiError::Validation)?;
     let c = st
         .store
@@ -327,17 +343,18 @@ pub async fn change_status(
 /// Records a meter read. Idempotent with `Idempotency-Key`. Values may not go below the previous
 /// read of the same meter unless `meter_replacement` is true.
 #[utoipa::path(post, path = "/api/v1/devices/{serial}/meter-reads", security(("api_key" = [])),
-    params(("serial" = String, Path), ("Idempotency-Key" = String, Header)), request_body = RecordMeterReadRequest,
+    params(("serial" = String, Path), ("Idempotency-Key" = String, Header), IdempotencyQuery), request_body = RecordMeterReadRequest,
     responses((status = 201, body = MeterReadView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_meter_read(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
     Path(serial): Path<String>,
     headers: HeaderMap,
+    Query(iq): Query<IdempotencyQuery>,
     ApiJson(req): ApiJson<RecordMeterReadRequest>,
 ) -> Result<Response, ApiError> {
     let serial = parse_serial(&serial)?;
-    let idem = idempotency(&headers, &(serial.as_str(), &req))?;
+    let idem = idempotency(&headers, &iq, &(serial.as_str(), &req))?;
     let new = req.validate(serial).map_err(ApiError::Validation)?;
     let c = st.store.record_meter_read(p, &idem, &new).await?;
     Ok(created(match c {

@@ -216,6 +216,20 @@ async fn same_idempotency_key_same_body_replays_other_body_is_409(b: Backend) {
     assert_eq!(missing.status(), 400);
     let p: Problem = missing.json().await.unwrap();
     assert_eq!(p.field.as_deref(), Some("Idempotency-Key"));
+    // The key may also come as a query parameter, for callers that cannot set headers.
+    let path = "/api/v1/incidents?idempotency_key=q-1";
+    let q1: IncidentView = post_json(&app, &app.a.api_key, path, None, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let q2: IncidentView = post_json(&app, &app.a.api_key, path, None, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q1.number, q2.number);
+    assert_ne!(q1.number, first.number);
 }
 
 async fn two_identical_concurrent_creates_make_one_incident(b: Backend) {
