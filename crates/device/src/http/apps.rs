@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{ConnectInfo, Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -309,9 +310,21 @@ fn write_app(data_dir: &Path, req: &InstallRequest, unpacked: Unpacked) -> Resul
 pub(crate) async fn install(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     require_admin_basic(&state, &headers).await?;
+    let body = body.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+            ApiError::RequestTooLarge {
+                max_body: super::INSTALL_BODY_LIMIT,
+                max_package: MAX_PACKAGE_BYTES,
+            }
+        }
+        other => bad(format!(
+            "the request body cannot be read: {}",
+            other.body_text()
+        )),
+    })?;
     let req: InstallRequest = serde_json::from_slice(&body).map_err(|e| {
         bad(format!(
             "the body is not the install JSON {{app_id, version, package_b64, sealed_config, credential}}: {e}"

@@ -16,13 +16,13 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
-use super::panel::{esc, page};
+use super::panel::{esc, html, page};
 
 /// The administrator's user name (the panel asks only for the password).
 pub const ADMIN_USER: &str = "admin";
@@ -288,8 +288,8 @@ fn login_form(message: Option<&str>) -> String {
     )
 }
 
-pub(crate) async fn login_page() -> Html<String> {
-    Html(login_form(None))
+pub(crate) async fn login_page() -> Response {
+    html(StatusCode::OK, login_form(None))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -320,20 +320,18 @@ pub(crate) async fn login(State(state): State<AppState>, Form(form): Form<LoginF
                 Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "session cookie").into_response(),
             }
         }
-        Err(AdminCheck::Wrong) => (
+        Err(AdminCheck::Wrong) => html(
             StatusCode::UNAUTHORIZED,
-            Html(login_form(Some("Wrong password."))),
-        )
-            .into_response(),
+            login_form(Some("Wrong password.")),
+        ),
         Err(AdminCheck::Limited { retry_after }) => {
             let secs = retry_after.as_secs().max(1);
-            let mut response = (
+            let mut response = html(
                 StatusCode::TOO_MANY_REQUESTS,
-                Html(login_form(Some(&format!(
+                login_form(Some(&format!(
                     "Too many failed logins. Try again in {secs} seconds."
-                )))),
-            )
-                .into_response();
+                ))),
+            );
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

@@ -14,6 +14,10 @@ pub enum ApiError {
     BadRequest(String),
     #[error("the package is {size} bytes; at most {max} are allowed")]
     PackageTooLarge { size: usize, max: usize },
+    #[error(
+        "the request is larger than {max_body} bytes (a package may be at most {max_package} bytes)"
+    )]
+    RequestTooLarge { max_body: usize, max_package: usize },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -28,7 +32,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::PackageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PackageTooLarge { .. } | ApiError::RequestTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -41,6 +47,7 @@ impl ApiError {
             ApiError::TooManyAttempts { .. } => "Too many failed logins",
             ApiError::BadRequest(_) => "Bad request",
             ApiError::PackageTooLarge { .. } => "Package too large",
+            ApiError::RequestTooLarge { .. } => "Request too large",
             ApiError::NotFound(_) => "Not found",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::Internal(_) => "Internal error",

@@ -124,7 +124,7 @@ pub(crate) type AppState = Arc<Shared>;
 /// SOAP requests are small; this bounds what a caller can make the parser read.
 const SOAP_BODY_LIMIT: usize = 64 * 1024;
 /// Install bodies carry a base64 package of up to [`apps::MAX_PACKAGE_BYTES`].
-const INSTALL_BODY_LIMIT: usize = apps::MAX_PACKAGE_BYTES / 3 * 4 + 64 * 1024;
+pub(crate) const INSTALL_BODY_LIMIT: usize = apps::MAX_PACKAGE_BYTES / 3 * 4 + 64 * 1024;
 
 /// The device's HTTP routes.
 pub fn router(state: HttpState) -> Router {

@@ -3,7 +3,7 @@
 //! administrator's login or logout. Plain HTML, no script.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
@@ -44,6 +44,21 @@ pub fn url_path(s: &str) -> String {
 /// Where the panel opens an app.
 pub fn app_entry_url(app: &InstalledApp) -> String {
     format!("/apps/{}/{}", url_path(&app.app_id), url_path(&app.entry))
+}
+
+/// A device page (panel, login): no script, nothing from elsewhere, not framed, not cached.
+pub fn html(status: StatusCode, page: String) -> Response {
+    let mut response = (status, Html(page)).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// A whole HTML page.
@@ -112,17 +127,16 @@ pub(crate) async fn panel(
         Some(s) => match parse_size(s) {
             Some(size) => size,
             None => {
-                return (
+                return html(
                     StatusCode::BAD_REQUEST,
-                    Html(page(
+                    page(
                         "Bad panel size",
                         &format!(
-                            "<p class=\"error\">size {:?} is not WIDTHxHEIGHT between 320x240 and 1920x1200, e.g. 800x480.</p>",
+                            "<p class=\"error\">size \"{}\" is not WIDTHxHEIGHT between 320x240 and 1920x1200, e.g. 800x480.</p>",
                             esc(s)
                         ),
-                    )),
-                )
-                    .into_response();
+                    ),
+                );
             }
         },
     };
@@ -154,7 +168,7 @@ pub(crate) async fn panel(
         "<div class=\"panel\" style=\"width:{width}px;height:{height}px\" data-width=\"{width}\" data-height=\"{height}\">\
          <header><span>{device}</span></header>{list}<footer>{admin_bar}</footer></div>"
     );
-    Html(page("Device panel", &body)).into_response()
+    html(StatusCode::OK, page("Device panel", &body))
 }
 
 #[cfg(test)]

@@ -263,7 +263,15 @@ async fn an_oversized_package_is_refused() {
         .repeat(device::http::apps::MAX_PACKAGE_BYTES / 3 * 4 + 8)
         .into();
     let response = install(&app, Some(ADMIN_PASSWORD), &body).await;
-    assert_eq!(response.status(), 413);
+    let (status, detail) = problem(response).await;
+    assert_eq!(status, 413);
+    assert!(detail.contains("at most 8388608 are allowed"), "{detail}");
+
+    body["package_b64"] = "A".repeat(12 * 1024 * 1024).into();
+    let response = install(&app, Some(ADMIN_PASSWORD), &body).await;
+    let (status, detail) = problem(response).await;
+    assert_eq!(status, 413);
+    assert!(detail.contains("request is larger than"), "{detail}");
     assert!(listed(&app).await.is_empty());
 }
 

@@ -5,6 +5,18 @@ use crate::helpers::*;
 #[tokio::test]
 async fn panel_is_a_touch_screen_sized_frame() {
     let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/", app.url))
+        .send()
+        .await
+        .expect("panel");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     let (status, html) = get_panel(&app, None).await;
     assert_eq!(status, 200);
     assert!(html.contains("width:1024px;height:600px"), "{html}");
