@@ -38,6 +38,40 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub api_keys: Arc<ApiKeyCache>,
+}
+
+/// Known API keys (by hash) for a minute, so that not every API request costs a key lookup.
+/// Only found keys are cached; a deleted key stops working within `ttl`.
+#[derive(Debug)]
+pub struct ApiKeyCache {
+    ttl: chrono::Duration,
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (uuid::Uuid, chrono::DateTime<chrono::Utc>)>,
+    >,
+}
+
+impl ApiKeyCache {
+    pub fn new(ttl: chrono::Duration) -> Self {
+        Self {
+            ttl,
+            entries: Default::default(),
+        }
+    }
+    pub fn get(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Option<uuid::Uuid> {
+        let map = self.entries.lock().ok()?;
+        map.get(hash)
+            .filter(|(_, at)| now - *at < self.ttl)
+            .map(|(p, _)| *p)
+    }
+    pub fn put(&self, hash: &str, partner: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) {
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= 10_000 {
+                map.clear();
+            }
+            map.insert(hash.to_string(), (partner, now));
+        }
+    }
 }
 
 impl AppState {
@@ -51,6 +85,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             login_limiter,
+            api_keys: Arc::new(ApiKeyCache::new(chrono::Duration::seconds(60))),
         }
     }
 }

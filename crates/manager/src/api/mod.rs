@@ -63,8 +63,18 @@ impl FromRequestParts<AppState> for ApiPartner {
             .map(str::trim)
             .filter(|k| !k.is_empty() && k.len() <= 200)
             .ok_or(ApiError::Unauthorized)?;
-        let partner = state.store.partner_for_api_key(&token_hash(key)).await?;
-        partner.map(ApiPartner).ok_or(ApiError::Unauthorized)
+        let hash = token_hash(key);
+        let now = state.clock.now();
+        if let Some(p) = state.api_keys.get(&hash, now) {
+            return Ok(ApiPartner(p));
+        }
+        let partner = state
+            .store
+            .partner_for_api_key(&hash)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        state.api_keys.put(&hash, partner, now);
+        Ok(ApiPartner(partner))
     }
 }
 

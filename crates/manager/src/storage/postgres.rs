@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 pub struct PgStore {
     pool: Pool<Postgres>,
+    /// The same pool: PostgreSQL runs concurrent writers itself.
+    writer: Pool<Postgres>,
     ctx: StoreContext,
 }
 
@@ -44,7 +46,11 @@ impl PgStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool, ctx })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+            ctx,
+        })
     }
 
     /// Drops a schema made by `connect` (tests clean up after themselves).

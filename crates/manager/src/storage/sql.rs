@@ -223,7 +223,7 @@ macro_rules! sql_store {
                     .bind(p.id.to_string())
                     .bind(&p.name)
                     .bind(ms(p.created_at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(p)
             }
@@ -258,7 +258,7 @@ macro_rules! sql_store {
                 .bind(partner_id.to_string())
                 .bind(&c.name)
                 .bind(ms(c.created_at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
                     return Err(StorageError::NotFound("partner"));
@@ -300,7 +300,7 @@ macro_rules! sql_store {
                 .bind(device.model.as_str())
                 .bind(device.location.as_str())
                 .bind(ms(self.ctx.clock.now()))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
                     return match self.get_device(partner_id, &device.serial).await? {
@@ -344,7 +344,7 @@ macro_rules! sql_store {
                 .bind(name.as_str())
                 .bind(key_hash)
                 .bind(ms(self.ctx.clock.now()))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
                     return Err(StorageError::NotFound("partner"));
@@ -385,7 +385,7 @@ macro_rules! sql_store {
                 .bind(&user.password_hash)
                 .bind(role.as_str())
                 .bind(ms(self.ctx.clock.now()))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
                     return match self.find_user_by_email(&user.email).await? {
@@ -420,7 +420,7 @@ macro_rules! sql_store {
                 .bind(user_id.to_string())
                 .bind(csrf_token)
                 .bind(ms(expires_at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -446,7 +446,7 @@ macro_rules! sql_store {
             async fn delete_session(&self, token_hash: &str) -> Result<()> {
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                     .bind(token_hash)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -460,7 +460,7 @@ macro_rules! sql_store {
                 let device = self.device_row(partner_id, &new.device_serial).await?;
                 let now = self.ctx.clock.now();
                 let id = self.ctx.ids.new_id().to_string();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 // First statement is a write: it takes SQLite's write lock, and on PostgreSQL a
                 // concurrent insert of the same key waits here until the other one commits.
                 let claimed = sqlx::query(
@@ -639,7 +639,7 @@ macro_rules! sql_store {
                 if !current.status.can_become(to) {
                     return Err(StorageError::InvalidTransition { from: current.status, to });
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 // Compare-and-set on the status: a concurrent change makes this update miss.
                 let changed = sqlx::query(
                     "UPDATE incidents SET status = $1, updated_at = $2, \
@@ -719,7 +719,7 @@ macro_rules! sql_store {
                 let id = self.ctx.ids.new_id().to_string();
                 let device_id = device.id.to_string();
                 let read_at = ms(read.read_at);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let claimed = sqlx::query(
                     "INSERT INTO idempotency_keys (partner_id, operation, key, request_hash, resource_id, created_at) \
                      VALUES ($1, 'record_meter_read', $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -847,7 +847,7 @@ macro_rules! sql_store {
                 )
                 .bind(ms(self.ctx.clock.now()))
                 .bind(ms(closed_before))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(res.rows_affected())
             }

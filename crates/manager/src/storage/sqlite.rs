@@ -7,7 +7,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub struct SqliteStore {
+    /// Readers (WAL lets them run beside the writer).
     pool: Pool<Sqlite>,
+    /// One connection for all writes: SQLite has one writer at a time anyway, and queueing in
+    /// process is fairer and faster than many connections sleeping in the busy handler.
+    writer: Pool<Sqlite>,
     ctx: StoreContext,
 }
 
@@ -20,12 +24,17 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool, ctx })
+        Ok(Self { pool, writer, ctx })
     }
 }
 
