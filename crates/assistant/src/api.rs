@@ -50,9 +50,11 @@ impl FromRequestParts<AppState> for DeviceContext {
             .get(DEMO_HEADER)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("on"));
-        parts
-            .extensions
-            .insert(crate::app::DeviceKey(claims.serial.to_string()));
+        let key = crate::ops::DeviceKey(claims.serial.to_string());
+        if let Some(limiter) = &state.limiter {
+            limiter.check(&key).map_err(ApiError::TooMany)?;
+        }
+        parts.extensions.insert(key);
         Ok(DeviceContext {
             serial: claims.serial.to_string(),
             tenant: claims.tenant.to_string(),

@@ -1,39 +1,33 @@
-//! Assembling the App Service: state, routes, the delivery worker.
+//! Assembling the App Service: state, routes with the operations layers, the delivery worker.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
 
+use crate::ops::{OpsSettings, RateLimiter, ReadinessCheck};
 use crate::service::Services;
-
-/// The device a request is for, for the per-device rate limit (set once the credential is verified).
-#[derive(Debug, Clone)]
-pub struct DeviceKey(pub String);
 
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    /// Requests per device, checked once the credential says which device it is.
+    pub limiter: Option<RateLimiter>,
+    pub ops: OpsSettings,
 }
 
+/// Every route, with the operations layers (trace, metrics, security headers, limits) around them.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(crate::api::routes())
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .with_state(state)
-}
-
-async fn readyz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<&'static str, crate::error::ApiError> {
-    state
-        .services
-        .store
-        .ping()
-        .await
-        .map_err(|e| crate::error::ApiError::Unavailable(format!("database: {e}")))?;
-    Ok("ready")
+    let store = state.services.store.clone();
+    let check: ReadinessCheck = Arc::new(move || {
+        let store = store.clone();
+        Box::pin(async move { store.ping().await.map_err(|e| format!("database: {e}")) })
+    });
+    let settings = OpsSettings {
+        rate_limit: None,
+        ..state.ops.clone()
+    };
+    let api = Router::new().merge(crate::api::routes()).with_state(state);
+    crate::ops::layers(api.merge(crate::ops::routes(check)), &settings)
 }
 
 /// The outbox worker and the revocation refresher, aborted when dropped.
@@ -60,9 +54,3 @@ pub fn start_background(services: &Services) -> Background {
     });
     Background(vec![worker, refresher])
 }
-
-pub fn state(services: Services) -> AppState {
-    AppState { services }
-}
-
-pub type Shared<T> = Arc<T>;

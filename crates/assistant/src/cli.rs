@@ -52,9 +52,18 @@ pub struct ServeArgs {
     pub tls_cert: Option<PathBuf>,
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Without --tls-cert/--tls-key: where a generated development CA and certificate are kept.
+    #[arg(long, default_value = "./tls", value_name = "DIR")]
+    pub dev_tls_dir: PathBuf,
     /// Serve plain HTTP (loopback development only).
     #[arg(long)]
     pub insecure_http: bool,
+    /// Requests a device may make per second (sustained; bursts of 60).
+    #[arg(long, default_value_t = 5.0)]
+    pub rate_limit_per_second: f64,
+    /// Origins allowed to show the pages in a frame (the device panel's origin), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ORIGIN")]
+    pub frame_ancestors: Vec<String>,
 }
 
 pub fn parse_manager_keys(spec: &str) -> anyhow::Result<HashMap<String, SecretString>> {

@@ -39,6 +39,8 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
+    #[error(transparent)]
+    TooMany(crate::ops::RateLimited),
 }
 
 #[derive(Serialize)]
@@ -63,6 +65,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -82,6 +85,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::TooMany(limited) = self {
+            return limited.into_response();
+        }
         let status = self.status();
         if let ApiError::Internal(reason) = &self {
             tracing::error!(%reason, "internal error");
@@ -98,6 +104,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
             ApiError::Unavailable(_) => ("/problems/unavailable", "A service did not answer"),
             ApiError::Internal(_) => ("/problems/internal", "Internal error"),
+            ApiError::TooMany(_) => ("/problems/rate-limited", "Too many requests"),
         };
         let errors = if let ApiError::Invalid(e) = &self {
             e.clone()

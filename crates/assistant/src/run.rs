@@ -35,6 +35,9 @@ pub struct AssistantConfig {
     pub clock: Arc<dyn Clock>,
     /// Run the outbox worker in this instance.
     pub worker: bool,
+    /// Requests per device; `None` = no limit.
+    pub rate_limit: Option<crate::ops::RateLimitSettings>,
+    pub ops: crate::ops::OpsSettings,
 }
 
 impl AssistantConfig {
@@ -57,6 +60,8 @@ impl AssistantConfig {
             ack_deadline: Duration::from_secs(3),
             clock: Arc::new(SystemClock),
             worker: true,
+            rate_limit: Some(crate::ops::RateLimitSettings::default()),
+            ops: crate::ops::OpsSettings::default(),
         })
     }
 }
@@ -114,7 +119,15 @@ pub async fn build(config: AssistantConfig) -> anyhow::Result<(AppState, Backgro
     } else {
         Background(Vec::new())
     };
-    Ok((AppState { services }, background))
+    let limiter = config.rate_limit.map(crate::ops::RateLimiter::new);
+    Ok((
+        AppState {
+            services,
+            limiter,
+            ops: config.ops,
+        },
+        background,
+    ))
 }
 
 /// Serves on an already bound listener (plain HTTP; TLS is in `ops`).

@@ -15,7 +15,7 @@ use gallery::domain::{AppId, DeviceSerial, Tenant};
 use gallery::seal::SealingKeyring;
 use gallery::storage::Store as _;
 use manager::domain::{DeviceSerial as MSerial, Label};
-use manager::storage::{NewDevice, Storage, StoreContext};
+use manager::storage::{NewDevice, StoreContext};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -26,7 +26,6 @@ pub const SERIAL_NO_SUPPLIES: &str = "XRXNOSUPPLY001";
 
 pub struct Manager {
     pub base: String,
-    pub store: Arc<dyn Storage>,
     pub api_key: String,
     addr: SocketAddr,
     state: manager::app::AppState,
@@ -122,7 +121,6 @@ pub async fn start_manager() -> Manager {
     drop(listener);
     let mut m = Manager {
         base: format!("http://{addr}"),
-        store,
         api_key,
         addr,
         state,

@@ -3,4 +3,5 @@
 mod delivery;
 mod helpers;
 mod rules;
+pub mod store;
 mod workflows;

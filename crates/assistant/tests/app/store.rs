@@ -1,0 +1,217 @@
+//! One suite for the outbox on both databases.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use assistant::store::{
+    Inserted, NewSubmission, OutboxStore, PgStore, SqliteStore, StoreError, SubmissionKind,
+    SubmissionState,
+};
+use chrono::{TimeZone, Utc};
+use uuid::Uuid;
+
+fn pg_url() -> String {
+    std::env::var("DATABASE_URL_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh database of each kind (PostgreSQL: a database of its own, dropped with the guard).
+pub enum Db {
+    Sqlite(tempfile::TempDir),
+    Postgres(String),
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Db::Postgres(name) = self {
+            let name = name.clone();
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&pg_url()).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&mut c)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub async fn open(kind: &str) -> (Arc<dyn OutboxStore>, Db, String) {
+    if kind == "sqlite" {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("a.db").display());
+        (
+            Arc::new(SqliteStore::open(&url).await.expect("sqlite")),
+            Db::Sqlite(dir),
+            url,
+        )
+    } else {
+        use sqlx::Connection;
+        let name = format!("assistant_t_{}", Uuid::new_v4().simple());
+        let mut c = sqlx::PgConnection::connect(&pg_url())
+            .await
+            .expect("PostgreSQL at DATABASE_URL_PG");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await
+            .expect("create database");
+        let base = pg_url();
+        let url = format!(
+            "{}/{name}",
+            base.rsplit_once('/').map(|(b, _)| b).unwrap_or(&base)
+        );
+        (
+            Arc::new(PgStore::open(&url).await.expect("postgres")),
+            Db::Postgres(name),
+            url,
+        )
+    }
+}
+
+fn new(key: &str, hash: &str) -> NewSubmission {
+    let id = Uuid::now_v7();
+    NewSubmission {
+        id,
+        reference: format!("REF-{}", id.simple()),
+        device_serial: "XRX1".into(),
+        tenant: "acme".into(),
+        kind: SubmissionKind::ServiceIncident,
+        idempotency_key: key.into(),
+        request_hash: hash.into(),
+        payload: serde_json::json!({"language": "en", "title": "t", "model": null}),
+        contact_sealed: Some("sealed-contact".into()),
+        send_mail: true,
+        created_at: Utc
+            .with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+            .single()
+            .expect("time"),
+        lease_until: None,
+    }
+}
+
+async fn lifecycle(kind: &str) {
+    let (store, _db, _) = open(kind).await;
+    let first = match store.insert(new("k1", "h1")).await.expect("insert") {
+        Inserted::New(s) => s,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        matches!(store.insert(new("k1", "h1")).await.expect("again"), Inserted::Existing(s) if s.id == first.id)
+    );
+    assert!(matches!(
+        store.insert(new("k1", "other")).await,
+        Err(StoreError::IdempotencyConflict(_))
+    ));
+    let now = first.created_at;
+    let claimed = store
+        .claim_due(now, Duration::from_secs(30), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert!(
+        store
+            .claim_due(now, Duration::from_secs(30), 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "leased"
+    );
+    store
+        .retry_later(first.id, now + chrono::Duration::seconds(5), "down")
+        .await
+        .expect("retry");
+    assert!(
+        store
+            .claim_due(now, Duration::from_secs(30), 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "not due yet"
+    );
+    let later = now + chrono::Duration::seconds(6);
+    let again = store
+        .claim_due(later, Duration::from_secs(30), 10)
+        .await
+        .expect("claim");
+    assert_eq!((again.len(), again[0].attempts), (1, 1));
+    store
+        .record_delivery(first.id, "SR-2026-000001")
+        .await
+        .expect("delivered");
+    let s = store.get(first.id).await.expect("get").expect("row");
+    assert_eq!(
+        (
+            s.state,
+            s.incident_number.as_deref(),
+            s.contact_sealed.is_some()
+        ),
+        (SubmissionState::Delivered, Some("SR-2026-000001"), true)
+    );
+    store.record_done(first.id).await.expect("done");
+    let s = store.get(first.id).await.expect("get").expect("row");
+    assert_eq!(
+        (s.state, s.contact_sealed),
+        (SubmissionState::Done, None),
+        "contact deleted once done"
+    );
+    let failing = match store.insert(new("k2", "h2")).await.expect("insert") {
+        Inserted::New(s) => s,
+        other => panic!("{other:?}"),
+    };
+    store
+        .record_failure(failing.id, "refused")
+        .await
+        .expect("fail");
+    let s = store.get(failing.id).await.expect("get").expect("row");
+    assert_eq!((s.state, s.contact_sealed), (SubmissionState::Failed, None));
+}
+
+#[tokio::test]
+async fn outbox_lifecycle_sqlite() {
+    lifecycle("sqlite").await;
+}
+
+#[tokio::test]
+async fn outbox_lifecycle_postgres() {
+    lifecycle("postgres").await;
+}
+
+/// Two instances claiming from one PostgreSQL outbox at once never get the same submission.
+#[tokio::test]
+async fn concurrent_claims_are_disjoint_on_postgres() {
+    let (store, _db, url) = open("postgres").await;
+    let other: Arc<dyn OutboxStore> = Arc::new(PgStore::open(&url).await.expect("second instance"));
+    for i in 0..200 {
+        store
+            .insert(new(&format!("k{i}"), "h"))
+            .await
+            .expect("insert");
+    }
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+        .single()
+        .expect("time");
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let (a, b) = tokio::join!(
+            store.claim_due(now, Duration::from_secs(60), 7),
+            other.claim_due(now, Duration::from_secs(60), 7)
+        );
+        for s in a.expect("a").into_iter().chain(b.expect("b")) {
+            assert!(seen.insert(s.id), "{} claimed twice", s.reference);
+        }
+    }
+    assert_eq!(seen.len(), 200);
+}
