@@ -6,12 +6,12 @@
 
 use std::fmt;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::Instant;
 
 use axum::extract::MatchedPath;
-use axum::http::{Request, Response};
+use axum::http::Request;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{MakeSpan, OnResponse, TraceLayer};
+use tower_http::trace::{MakeSpan, TraceLayer};
 use tracing::{Span, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -115,35 +115,45 @@ impl<B> MakeSpan<B> for RequestSpan {
     }
 }
 
-/// One line per response: status and latency.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ResponseLog;
-
-impl<B> OnResponse<B> for ResponseLog {
-    fn on_response(self, res: &Response<B>, latency: Duration, _span: &Span) {
-        let status = res.status().as_u16();
-        let latency_ms = latency.as_secs_f64() * 1000.0;
-        if res.status().is_server_error() {
-            tracing::error!(status, latency_ms, "response");
-        } else {
-            tracing::info!(status, latency_ms, "response");
-        }
-    }
-}
-
-/// The request trace: no request line, headers, bodies or body chunks are logged.
+/// The request trace: a span per request with its method and route template, so events
+/// logged while handling it carry both; no request line, headers, bodies or body chunks are
+/// logged. The response line itself comes from [`access_log`].
 pub type RequestTraceLayer =
-    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), ResponseLog, (), (), ()>;
+    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), (), (), (), ()>;
 
 /// See [`RequestTraceLayer`]. Apply with `Router::layer` so the route template is known.
 pub fn trace_layer() -> RequestTraceLayer {
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)
         .on_request(())
-        .on_response(ResponseLog)
+        .on_response(())
         .on_body_chunk(())
         .on_eos(())
         .on_failure(())
+}
+
+/// Middleware: one line per response with method, route template, status and latency as the
+/// event's own fields (so the line is complete even where the span is not recorded).
+pub async fn access_log(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    if res.status().is_server_error() {
+        tracing::error!(method = %method, route = %route, status, latency_ms, "response");
+    } else {
+        tracing::info!(method = %method, route = %route, status, latency_ms, "response");
+    }
+    res
 }
 
 #[cfg(test)]

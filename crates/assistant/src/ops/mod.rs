@@ -35,7 +35,7 @@ pub use headers::FrameAncestor;
 pub use health::ReadinessCheck;
 pub use logging::Redacted;
 pub use problem::Problem;
-pub use rate_limit::{DeviceKey, RateLimitSettings};
+pub use rate_limit::{DeviceKey, RateLimitSettings, RateLimited, RateLimiter};
 pub use tls::{TlsSettings, serve, serve_bound};
 
 /// Bucket count the rate limiter keeps at most (one per device or peer address).
@@ -75,15 +75,21 @@ pub fn routes(check: ReadinessCheck) -> Router {
 }
 
 /// Wraps every route of `router` (add all routes first: `Router::layer` only wraps the routes
-/// it already has). From the outside in: request trace (method, route template, status,
-/// latency), metrics, security headers, problem+json for bare 413 answers, request timeout,
+/// it already has). From the outside in: request trace span and access log (method, route
+/// template, status, latency), metrics, security headers, problem+json for bare 413 answers, request timeout,
 /// rate limit, body size limit.
 ///
-/// The rate limit keys on the [`DeviceKey`] request extension, so the authentication layer that
-/// inserts it must run first, i.e. be added *after* this call:
-/// `ops::layers(router, &settings).layer(auth)`. To keep authentication failures inside the
-/// trace and metrics instead, set `rate_limit: None` here and use [`with_rate_limit`] on the
-/// authenticated routes, under the auth layer.
+/// The rate limit keys on the [`DeviceKey`] request extension, so whatever establishes the
+/// device must run before it. Three ways:
+/// - an authentication *layer* added after this call: `ops::layers(router, &s).layer(auth)`;
+/// - `rate_limit: None` here, and [`with_rate_limit`] on the authenticated routes, under the
+///   authentication layer (keeps authentication failures inside the trace and metrics);
+/// - `rate_limit: None` here, and the extractor that verifies the credential calls
+///   [`RateLimiter::check`] (its [`RateLimited`] error answers 429).
+///
+/// Without a `DeviceKey` the middleware keys on the peer address; many devices of a site
+/// behind one NAT address would then share a bucket, so do not let it see authenticated
+/// requests before the device is known.
 pub fn layers(router: Router, settings: &OpsSettings) -> Router {
     let headers = Arc::new(headers::SecurityHeaders::new(
         &settings.frame_ancestors,
@@ -93,7 +99,7 @@ pub fn layers(router: Router, settings: &OpsSettings) -> Router {
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         .layer(DefaultBodyLimit::max(settings.body_limit));
     if let Some(limit) = settings.rate_limit {
-        router = with_rate_limit(router, limit);
+        router = with_rate_limit(router, &RateLimiter::new(limit));
     }
     router
         .layer(middleware::from_fn_with_state(
@@ -109,14 +115,14 @@ pub fn layers(router: Router, settings: &OpsSettings) -> Router {
             headers::security_headers,
         ))
         .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn(logging::access_log))
         .layer(logging::trace_layer())
 }
 
-/// Adds the rate limit per device to the routes `router` has now.
-pub fn with_rate_limit(router: Router, settings: RateLimitSettings) -> Router {
-    let limiter = Arc::new(rate_limit::KeyedLimiter::new(settings, RATE_LIMIT_MAX_KEYS));
+/// Adds the rate limit per device to the routes `router` has now, with `limiter`'s buckets.
+pub fn with_rate_limit(router: Router, limiter: &RateLimiter) -> Router {
     router.layer(middleware::from_fn_with_state(
-        limiter,
+        limiter.clone(),
         rate_limit::rate_limit,
     ))
 }

@@ -125,45 +125,81 @@ impl KeyedLimiter {
     }
 }
 
-/// Paths that are never limited: probes and the metrics scrape.
-const EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+/// A shared per-device limiter: the middleware ([`rate_limit`]) and code that learns the device
+/// later (an extractor that verifies the credential) can use the same buckets.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    inner: Arc<KeyedLimiter>,
+}
 
-/// Middleware: `axum::middleware::from_fn_with_state(Arc::new(KeyedLimiter::new(..)), rate_limit)`.
-pub async fn rate_limit(
-    State(limiter): State<Arc<KeyedLimiter>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if EXEMPT.contains(&req.uri().path()) {
-        return next.run(req).await;
+impl RateLimiter {
+    /// Keeps at most [`crate::ops::RATE_LIMIT_MAX_KEYS`] buckets.
+    pub fn new(settings: RateLimitSettings) -> Self {
+        Self {
+            inner: Arc::new(KeyedLimiter::new(settings, crate::ops::RATE_LIMIT_MAX_KEYS)),
+        }
     }
-    let key = match req.extensions().get::<DeviceKey>() {
-        Some(DeviceKey(device)) => format!("device:{device}"),
-        None => match req.extensions().get::<ConnectInfo<SocketAddr>>() {
-            Some(ConnectInfo(peer)) => format!("ip:{}", peer.ip()),
-            None => "unknown".to_string(),
-        },
-    };
-    match limiter.check(&key, Instant::now()) {
-        Ok(()) => next.run(req).await,
-        Err(wait) => too_many_requests(wait),
+
+    /// Takes one request from `device`'s bucket; `Err` answers 429 with Retry-After.
+    pub fn check(&self, device: &DeviceKey) -> Result<(), RateLimited> {
+        self.check_key(&format!("device:{}", device.0))
+    }
+
+    fn check_key(&self, key: &str) -> Result<(), RateLimited> {
+        self.inner
+            .check(key, Instant::now())
+            .map_err(|retry_after| RateLimited { retry_after })
     }
 }
 
-fn too_many_requests(wait: Duration) -> Response {
-    // Retry-After is in whole seconds; round up so a client that obeys it finds a token.
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let secs = secs.max(1);
-    metrics::counter!("http_rate_limited_total").increment(1);
-    let mut res = Problem::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate-limited",
-        format!("too many requests from this device; try again in {secs} s"),
-    )
-    .into_response();
-    res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    res
+/// A request over its device's limit: 429 problem+json with Retry-After.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many requests from this device; try again in {} s", retry_after_secs(*.retry_after))]
+pub struct RateLimited {
+    pub retry_after: Duration,
+}
+
+/// Retry-After is in whole seconds; round up so a client that obeys it finds a token.
+fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+impl IntoResponse for RateLimited {
+    fn into_response(self) -> Response {
+        let secs = retry_after_secs(self.retry_after);
+        metrics::counter!("http_rate_limited_total").increment(1);
+        let mut res = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            self.to_string(),
+        )
+        .into_response();
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        res
+    }
+}
+
+/// Paths that are never limited: probes and the metrics scrape.
+const EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// Middleware: `axum::middleware::from_fn_with_state(limiter, rate_limit)`. Keys on the
+/// [`DeviceKey`] extension, else on the peer address (`ConnectInfo<SocketAddr>`).
+pub async fn rate_limit(State(limiter): State<RateLimiter>, req: Request, next: Next) -> Response {
+    if EXEMPT.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    let checked = match req.extensions().get::<DeviceKey>() {
+        Some(device) => limiter.check(device),
+        None => match req.extensions().get::<ConnectInfo<SocketAddr>>() {
+            Some(ConnectInfo(peer)) => limiter.check_key(&format!("ip:{}", peer.ip())),
+            None => limiter.check_key("unknown"),
+        },
+    };
+    match checked {
+        Ok(()) => next.run(req).await,
+        Err(limited) => limited.into_response(),
+    }
 }
 
 #[cfg(test)]
@@ -224,5 +260,18 @@ mod tests {
         assert!(l.tracked_keys() <= 10);
         // The most recent key keeps its (spent) bucket.
         assert!(l.check("k999", t0 + Duration::from_millis(999)).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod retry_after_tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(2)), 2);
+        assert_eq!(retry_after_secs(Duration::from_millis(2001)), 3);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
     }
 }
