@@ -10,6 +10,8 @@ use secrecy::ExposeSecret;
 
 pub struct SmtpTransport {
     inner: AsyncSmtpTransport<Tokio1Executor>,
+    /// Bound on one whole delivery (connect, TLS, login, DATA), on top of lettre's own timeout.
+    deadline: std::time::Duration,
 }
 
 impl SmtpTransport {
@@ -50,6 +52,7 @@ impl SmtpTransport {
         }
         Ok(Self {
             inner: builder.build(),
+            deadline: settings.timeout * 2,
         })
     }
 }
@@ -69,11 +72,21 @@ fn classify(message: &Message, e: &lettre::transport::smtp::Error) -> MailError 
 impl MailTransport for SmtpTransport {
     async fn send(&self, message: &Message) -> Result<(), MailError> {
         let reference = reference(message);
-        match self
-            .inner
-            .send_raw(message.envelope(), &message.formatted())
-            .await
-        {
+        let sent = tokio::time::timeout(
+            self.deadline,
+            self.inner
+                .send_raw(message.envelope(), &message.formatted()),
+        )
+        .await;
+        let Ok(sent) = sent else {
+            let error = MailError::Transient(format!(
+                "smtp: no answer within {} s",
+                self.deadline.as_secs()
+            ));
+            tracing::warn!(%reference, transport = "smtp", transient = true, error = %error, "confirmation e-mail not sent");
+            return Err(error);
+        };
+        match sent {
             Ok(response) => {
                 tracing::info!(%reference, transport = "smtp", code = %response.code(), "confirmation e-mail sent");
                 Ok(())

@@ -3,6 +3,7 @@
 
 mod folder;
 mod helpers;
+mod logs;
 mod render;
 mod sendgrid;
 mod settings;

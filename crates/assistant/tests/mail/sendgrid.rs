@@ -20,7 +20,7 @@ struct Seen {
 }
 
 #[derive(Clone)]
-struct Fake {
+pub struct Fake {
     seen: Arc<Mutex<Vec<Seen>>>,
     answers: Arc<Mutex<VecDeque<(StatusCode, Value)>>>,
 }
@@ -62,7 +62,7 @@ async fn handle(
 }
 
 /// A local HTTP server answering with `answers` in turn; returns its base URL.
-async fn fake_sendgrid(answers: Vec<(StatusCode, Value)>) -> (String, Fake) {
+pub async fn fake_sendgrid(answers: Vec<(StatusCode, Value)>) -> (String, Fake) {
     let fake = Fake {
         seen: Arc::default(),
         answers: Arc::new(Mutex::new(answers.into())),

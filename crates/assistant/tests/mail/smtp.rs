@@ -178,3 +178,101 @@ async fn smtp_implicit_tls_with_a_trusted_ca_delivers() {
     let p = parse_message(&std::fs::read(&files[0]).unwrap());
     assert!(p.subject.contains("Ihre Verbrauchsmaterialanfrage"));
 }
+
+#[tokio::test]
+async fn smtp_login_over_starttls_delivers_and_a_wrong_password_is_permanent() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = make_pki(dir.path());
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let server = SmtpServer::start(&[
+        "--save",
+        inbox.to_str().unwrap(),
+        "--starttls",
+        pki.cert.to_str().unwrap(),
+        pki.key.to_str().unwrap(),
+        "--auth",
+        "mailer",
+        "s3cret:pw",
+    ])
+    .await;
+    let message = render(&service("with login", Language::En), &from()).unwrap();
+    let url = |password: &str| {
+        format!(
+            "smtp://mailer:{password}@127.0.0.1:{}?tls=starttls&ca_file={}",
+            server.port,
+            pki.ca.display()
+        )
+    };
+    transport(&url("s3cret%3Apw")).send(&message).await.unwrap();
+    let files = wait_for_eml(&inbox, 1).await;
+    assert!(
+        parse_message(&std::fs::read(&files[0]).unwrap())
+            .text
+            .contains("with login")
+    );
+
+    let err = transport(&url("Wr0ngPa55"))
+        .send(&message)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, MailError::Permanent(t) if t.contains("535")),
+        "{err:?}"
+    );
+    assert!(
+        !err.to_string().contains("Wr0ngPa55"),
+        "password in error: {err}"
+    );
+}
+
+#[tokio::test]
+async fn smtp_without_login_is_refused_permanently_where_the_server_requires_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = make_pki(dir.path());
+    let server = SmtpServer::start(&[
+        "--save",
+        dir.path().to_str().unwrap(),
+        "--starttls",
+        pki.cert.to_str().unwrap(),
+        pki.key.to_str().unwrap(),
+        "--auth",
+        "mailer",
+        "pw",
+    ])
+    .await;
+    let err = transport(&format!(
+        "smtp://127.0.0.1:{}?tls=starttls&ca_file={}",
+        server.port,
+        pki.ca.display()
+    ))
+    .send(&render(&service("x", Language::En), &from()).unwrap())
+    .await
+    .unwrap_err();
+    assert!(matches!(err, MailError::Permanent(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn smtp_server_that_never_answers_fails_transiently_within_the_timeout() {
+    // Accepts connections and says nothing, not even the greeting.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let smtp = transport(&format!("smtp://127.0.0.1:{port}?tls=none&timeout_secs=1"));
+    let started = std::time::Instant::now();
+    let err = smtp
+        .send(&render(&service("x", Language::En), &from()).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "a silent server must not hold the sender: {:?}",
+        started.elapsed()
+    );
+}

@@ -5,6 +5,7 @@ Prints "PORT <n>" once listening. Modes:
   --reject-rcpt CODE    answer RCPT TO with CODE (e.g. 550 or 451), naming the address
   --reject-data CODE    accept RCPT, answer DATA with CODE
 TLS (optional): --starttls CERT KEY (STARTTLS required) or --tls CERT KEY (implicit TLS).
+Login (optional): --auth USER PASSWORD (AUTH required, only over TLS).
 Exits after 120 s at the latest, so a crashed test never leaves it running.
 """
 import argparse
@@ -15,7 +16,7 @@ import socket
 import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 counter = itertools.count(1)
 
@@ -66,6 +67,7 @@ async def main():
     mode.add_argument("--reject-data")
     p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--auth", nargs=2, metavar=("USER", "PASSWORD"))
     a = p.parse_args()
 
     if a.save:
@@ -81,11 +83,21 @@ async def main():
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(pair[0], pair[1])
 
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login.decode() == a.auth[0]
+              and auth_data.password.decode() == a.auth[1])
+        # handled=False: aiosmtpd answers 535 itself on failure.
+        return AuthResult(success=ok, handled=False)
+
     def factory():
+        options = {"hostname": "localhost"}
+        if a.auth:
+            options.update(authenticator=authenticator, auth_required=True,
+                           auth_require_tls=True)
         if a.starttls:
-            return SMTP(handler, tls_context=context, require_starttls=True,
-                        hostname="localhost")
-        return SMTP(handler, hostname="localhost")
+            options.update(tls_context=context, require_starttls=True)
+        return SMTP(handler, **options)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
