@@ -352,6 +352,22 @@ pub(crate) async fn install(
         .into_response())
 }
 
+/// Removes what an interrupted install left behind (`.staging-*`, `.old-*`); called at start-up.
+pub fn remove_leftovers(data_dir: &Path) {
+    let Ok(dir) = std::fs::read_dir(apps_dir(data_dir)) else {
+        return;
+    };
+    for entry in dir.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if (name.starts_with(".staging-") || name.starts_with(".old-"))
+            && let Err(e) = std::fs::remove_dir_all(entry.path())
+        {
+            tracing::warn!(path = %entry.path().display(), error = %e, "could not remove an interrupted install");
+        }
+    }
+}
+
 fn read_config(data_dir: &Path, app_id: &str) -> Option<AppConfig> {
     let bytes = std::fs::read(apps_dir(data_dir).join(app_id).join(CONFIG)).ok()?;
     serde_json::from_slice(&bytes).ok()

@@ -128,6 +128,7 @@ pub(crate) const INSTALL_BODY_LIMIT: usize = apps::MAX_PACKAGE_BYTES / 3 * 4 + 6
 
 /// The device's HTTP routes.
 pub fn router(state: HttpState) -> Router {
+    apps::remove_leftovers(&state.data_dir);
     let shared: AppState = Arc::new(Shared {
         limiter: auth::LoginLimiter::new(state.login_failures_per_minute),
         sessions: auth::Sessions::default(),

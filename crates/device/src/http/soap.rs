@@ -643,6 +643,23 @@ mod tests {
         assert!(parse_xml(deep.as_bytes()).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic_the_parser(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            if let Ok(root) = parse_xml(&bytes) {
+                let _ = operation(root, SNMP_NS);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_inside_an_envelope_never_panics(inner in "[<>/a-zA-Z0-9:=\"&;# .-]{0,200}") {
+            let xml = format!("<s:Envelope xmlns:s=\"{SOAP_ENV_NS}\"><s:Body>{inner}</s:Body></s:Envelope>");
+            if let Ok(root) = parse_xml(xml.as_bytes()) {
+                let _ = operation(root, SNMP_NS).map(|op| snmp_request_oid(&op, "public"));
+            }
+        }
+    }
+
     #[test]
     fn firmware_is_the_system_software_field() {
         assert_eq!(

@@ -145,7 +145,7 @@ async fn a_new_version_replaces_the_old_one() {
         .await
         .expect("file");
     assert_eq!(index.text().await.expect("text"), "v2");
-    let leftovers: Vec<_> = std::fs::read_dir(app.data_dir.path().join("apps"))
+    let mut leftovers: Vec<_> = std::fs::read_dir(app.data_dir.path().join("apps"))
         .expect("apps dir")
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -155,6 +155,21 @@ async fn a_new_version_replaces_the_old_one() {
         vec![APP.to_owned()],
         "no staging or old directories remain"
     );
+
+    // What an interrupted install leaves is removed when the device starts again.
+    std::fs::create_dir_all(app.data_dir.path().join("apps/.staging-0011/www")).expect("mkdir");
+    let _router = device::http::router(device::http::HttpState::with_password_hash(
+        app.mib.clone(),
+        COMMUNITY,
+        "unused",
+        app.data_dir.path(),
+    ));
+    leftovers = std::fs::read_dir(app.data_dir.path().join("apps"))
+        .expect("apps dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, vec![APP.to_owned()]);
 }
 
 #[tokio::test]
