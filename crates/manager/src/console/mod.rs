@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
             "/console/devices/{serial}/meter-reads.csv",
             get(meter_reads_csv),
         )
+        .route("/console/users", get(users_page).post(add_user))
 }
 
 /// Errors of the console, each mapped once to a status and an HTML page.
@@ -258,16 +259,16 @@ async fn login(
     }
     let user = st.store.find_user_by_email(&email).await?;
     let password = secrecy::SecretString::from(form.password);
-    let ok = match &user {
-        Some(u) => {
-            let hash = u.password_hash.clone();
-            let pw = password.clone();
-            tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-                .await
-                .map_err(|e| ConsoleError::Internal(e.to_string()))?
-        }
-        None => false,
+    // Unknown e-mails cost a verification too, so timing does not tell which users exist.
+    let (hash, known) = match &user {
+        Some(u) => (u.password_hash.clone(), true),
+        None => (dummy_hash(st.config.password_cost), false),
     };
+    let pw = password.clone();
+    let verified = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let ok = known && verified;
     let Some(user) = user.filter(|_| ok) else {
         st.login_limiter.record_failure(&keys, now);
         return login_response(
@@ -293,6 +294,15 @@ async fn login(
         set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure)?,
     );
     Ok(res)
+}
+
+fn dummy_hash(cost: crate::auth::PasswordCost) -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        crate::auth::hash_password(&secrecy::SecretString::from(random_token()), cost)
+            .unwrap_or_default()
+    })
+    .clone()
 }
 
 #[derive(Deserialize)]
@@ -765,4 +775,122 @@ async fn meter_reads_csv(
         HeaderValue::from_str(&disposition).map_err(|e| ConsoleError::Internal(e.to_string()))?,
     );
     Ok(res)
+}
+
+// ---------- users (partner admins only) ----------
+
+#[derive(Template)]
+#[template(path = "console_users.html")]
+struct UsersPage {
+    user_email: Option<String>,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<String>,
+    users: Vec<(String, &'static str)>,
+}
+
+async fn render_users(
+    st: &AppState,
+    user: &ConsoleUser,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Html<String>, ConsoleError> {
+    let users = st.store.list_users(user.user.partner_id).await?;
+    let html = UsersPage {
+        user_email: Some(user.user.email.clone()),
+        csrf: user.csrf.clone(),
+        error,
+        notice,
+        users: users
+            .iter()
+            .map(|u| (u.email.clone(), u.role.as_str()))
+            .collect(),
+    }
+    .render()?;
+    Ok(Html(html))
+}
+
+async fn users_page(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+) -> Result<Html<String>, ConsoleError> {
+    user.require_admin()?;
+    render_users(&st, &user, None, None).await
+}
+
+#[derive(Deserialize)]
+struct AddUserForm {
+    #[serde(default)]
+    csrf: String,
+    email: String,
+    password: String,
+    role: String,
+}
+
+async fn add_user(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Form(form): Form<AddUserForm>,
+) -> Result<Response, ConsoleError> {
+    user.check_csrf(&form.csrf)?;
+    user.require_admin()?;
+    let email = crate::domain::EmailAddress::parse(&form.email).map_err(|e| format!("email: {e}"));
+    let role = Role::parse(&form.role)
+        .ok_or_else(|| "role: must be technician or partner_admin".to_string());
+    let password_ok = if form.password.chars().count() >= 12 {
+        Ok(())
+    } else {
+        Err("password: must be at least 12 characters".to_string())
+    };
+    let (email, role) = match (email, role, password_ok) {
+        (Ok(e), Ok(r), Ok(())) => (e, r),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            let page = render_users(&st, &user, Some(e), None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let cost = st.config.password_cost;
+    let password = secrecy::SecretString::from(form.password);
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password, cost))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    match st
+        .store
+        .create_user(user.user.partner_id, email.expose(), &hash, role)
+        .await
+    {
+        Ok(u) => Ok(render_users(
+            &st,
+            &user,
+            None,
+            Some(format!("Added {} ({}).", u.email, role.as_str())),
+        )
+        .await?
+        .into_response()),
+        Err(StorageError::Conflict(m)) => {
+            let page = render_users(&st, &user, Some(m), None).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookie_is_secure_only_when_configured() {
+        let plain = set_cookie(SESSION_COOKIE, "t", 60, false).unwrap();
+        let secure = set_cookie(SESSION_COOKIE, "t", 60, true).unwrap();
+        let plain = plain.to_str().unwrap();
+        let secure = secure.to_str().unwrap();
+        assert!(
+            plain.contains("HttpOnly")
+                && plain.contains("SameSite=Strict")
+                && !plain.contains("Secure")
+        );
+        assert!(secure.ends_with("; Secure") && secure.contains("HttpOnly"));
+    }
 }

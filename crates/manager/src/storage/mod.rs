@@ -280,6 +280,7 @@ pub trait Storage: Send + Sync + 'static {
         role: Role,
     ) -> Result<User>;
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn list_users(&self, partner_id: Uuid) -> Result<Vec<User>>;
     async fn create_session(
         &self,
         token_hash: &str,

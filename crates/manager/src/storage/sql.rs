@@ -406,6 +406,16 @@ macro_rules! sql_store {
                 row.as_ref().map(user_from_row).transpose()
             }
 
+            async fn list_users(&self, partner_id: Uuid) -> Result<Vec<User>> {
+                let rows = sqlx::query(
+                    "SELECT id, partner_id, email, password_hash, role FROM users WHERE partner_id = $1 ORDER BY email",
+                )
+                .bind(partner_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(user_from_row).collect()
+            }
+
             async fn create_session(
                 &self,
                 token_hash: &str,

@@ -145,6 +145,7 @@ both_backends!(
     device_page_shows_supplies_and_an_svg_meter_chart_and_admins_export_csv,
     xss_payloads_are_escaped_in_pages_and_csv,
     a_partner_never_sees_another_partners_data_in_the_console,
+    only_partner_admins_manage_users_of_their_own_partner,
 );
 
 async fn login_sets_a_strict_http_only_session_cookie_and_logout_ends_it(be: Backend) {
@@ -645,4 +646,81 @@ async fn a_partner_never_sees_another_partners_data_in_the_console(be: Backend) 
     }
     let still = ca.get_incident(&inc.number).await.unwrap();
     assert_eq!(still.status, manager::domain::IncidentStatus::Open);
+}
+
+async fn only_partner_admins_manage_users_of_their_own_partner(be: Backend) {
+    let app = spawn_app(be).await;
+    let tech = login(&app, &app.a.tech_email).await;
+    assert_eq!(get(&app, &tech, "/console/users").await.status(), 403);
+    let res = post(
+        &app,
+        &tech,
+        "/console/users",
+        &[
+            ("csrf", &tech.csrf),
+            ("email", "x@acme.example"),
+            ("password", "long enough password"),
+            ("role", "partner_admin"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 403, "a technician cannot make users");
+    let admin = login(&app, &app.a.admin_email).await;
+    let page = get(&app, &admin, "/console/users")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&app.a.tech_email) && !page.contains(&app.b.admin_email),
+        "only A's users are listed"
+    );
+    let short = post(
+        &app,
+        &admin,
+        "/console/users",
+        &[
+            ("csrf", &admin.csrf),
+            ("email", "new@acme.example"),
+            ("password", "short"),
+            ("role", "technician"),
+        ],
+    )
+    .await;
+    assert_eq!(short.status(), 422);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("at least 12 characters")
+    );
+    let res = post(
+        &app,
+        &admin,
+        "/console/users",
+        &[
+            ("csrf", &admin.csrf),
+            ("email", "new@acme.example"),
+            ("password", PASSWORD),
+            ("role", "technician"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Added new@acme.example (technician)")
+    );
+    let newbie = login(&app, "new@acme.example").await;
+    assert_eq!(get(&app, &newbie, "/console/users").await.status(), 403);
+    let b_admin = login(&app, &app.b.admin_email).await;
+    let b_page = get(&app, &b_admin, "/console/users")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!b_page.contains("new@acme.example") && !b_page.contains(&app.a.admin_email));
 }
