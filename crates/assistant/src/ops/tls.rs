@@ -201,23 +201,36 @@ pub struct Listener {
 /// Binds `listen` (port 0 picks a free port) and loads the certificate, so that both kinds of
 /// mistake show before anything is served.
 pub async fn bind(listen: SocketAddr, tls: Option<TlsSettings>) -> anyhow::Result<Listener> {
-    let tls = match tls {
-        Some(settings) => Some(Arc::new(server_config(&settings)?)),
-        None => None,
-    };
-    let socket = tokio::net::TcpListener::bind(listen)
+    // The certificate first: a bad one should not leave a port bound.
+    if let Some(settings) = &tls {
+        server_config(settings)?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("listening on {listen}"))?
-        .into_std()?;
-    let local_addr = socket.local_addr()?;
-    Ok(Listener {
-        socket,
-        local_addr,
-        tls,
-    })
+        .with_context(|| format!("listening on {listen}"))?;
+    Listener::from_tokio(listener, tls)
 }
 
 impl Listener {
+    /// Wraps a listener the caller bound already (e.g. to learn the port before building the
+    /// app), loading the certificate when `tls` is given.
+    pub fn from_tokio(
+        listener: tokio::net::TcpListener,
+        tls: Option<TlsSettings>,
+    ) -> anyhow::Result<Self> {
+        let tls = match tls {
+            Some(settings) => Some(Arc::new(server_config(&settings)?)),
+            None => None,
+        };
+        let socket = listener.into_std()?;
+        let local_addr = socket.local_addr()?;
+        Ok(Self {
+            socket,
+            local_addr,
+            tls,
+        })
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }

@@ -151,3 +151,39 @@ async fn a_certificate_that_does_not_exist_is_named_in_the_error() {
         "{err:#}"
     );
 }
+
+#[tokio::test]
+async fn a_listener_bound_by_the_caller_serves_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = dev_certificate(dir.path()).unwrap();
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener =
+        assistant::ops::tls::Listener::from_tokio(socket, Some(dev.tls.clone())).unwrap();
+    assert!(listener.is_tls());
+    let addr = listener.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }));
+    let task = tokio::spawn(listener.serve(app, async {
+        let _ = rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(&dev.ca).unwrap()).unwrap(),
+        )
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let res = client
+        .get(format!("https://localhost:{}/hello", addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "hello");
+    tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(15), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
