@@ -3,7 +3,8 @@
 //! [`MailSettings`] parses the one-string configuration the CLI takes.
 //!
 //! Transports log the submission's reference only, never a contact detail; error texts from
-//! servers have the recipient's address replaced by `[redacted]`.
+//! servers have the recipient's address replaced by `[redacted]`. Keep lettre's `tracing`
+//! feature off: it would log the SMTP dialogue, recipient addresses included.
 
 mod confirmation;
 mod folder;
