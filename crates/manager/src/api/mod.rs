@@ -86,11 +86,36 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(ApiError::BadRequest {
-                field: Some("body".into()),
-                detail: rej.body_text(),
-            }),
+            Err(rej) => {
+                let detail = rej.body_text();
+                Err(ApiError::BadRequest {
+                    field: Some(json_error_field(&detail)),
+                    detail,
+                })
+            }
         }
+    }
+}
+
+/// The field a JSON body error is about: axum reports `PATH: serde message`; a missing field is
+/// named inside the message. Falls back to `body` (for example for malformed JSON).
+fn json_error_field(detail: &str) -> String {
+    let rest = detail
+        .split_once("into the target type: ")
+        .map(|(_, r)| r)
+        .unwrap_or_default();
+    let (path, message) = rest.split_once(": ").unwrap_or((".", rest));
+    let missing = message
+        .split_once("missing field `")
+        .and_then(|(_, r)| r.split_once('`'))
+        .map(|(f, _)| f);
+    let path = path.trim_start_matches('.');
+    let valid_path = !path.is_empty() && !path.contains(' ');
+    match (valid_path, missing) {
+        (true, Some(f)) => format!("{path}.{f}"),
+        (true, None) => path.to_string(),
+        (false, Some(f)) => f.to_string(),
+        (false, None) => "body".to_string(),
     }
 }
 

@@ -289,6 +289,54 @@ async fn bad_input_gets_problem_json_naming_the_field(b: Backend) {
     assert_eq!(res.status(), 400);
     let p: Problem = res.json().await.unwrap();
     assert_eq!(p.field.as_deref(), Some("body"));
+    // Wrong JSON types and missing fields are named too.
+    let mut wrong = serde_json::to_value(service_request("x")).unwrap();
+    wrong["contact"]["email"] = json!(5);
+    let p: Problem = post_json(
+        &app,
+        &app.a.api_key,
+        "/api/v1/incidents",
+        Some("v5"),
+        &wrong,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (p.status, p.field.as_deref()),
+        (400, Some("contact.email")),
+        "{}",
+        p.detail
+    );
+    let mut missing = serde_json::to_value(service_request("x")).unwrap();
+    missing.as_object_mut().unwrap().remove("kind");
+    let p: Problem = post_json(
+        &app,
+        &app.a.api_key,
+        "/api/v1/incidents",
+        Some("v6"),
+        &missing,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(p.field.as_deref(), Some("kind"), "{}", p.detail);
+    missing = serde_json::to_value(service_request("x")).unwrap();
+    missing["contact"].as_object_mut().unwrap().remove("name");
+    let p: Problem = post_json(
+        &app,
+        &app.a.api_key,
+        "/api/v1/incidents",
+        Some("v7"),
+        &missing,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(p.field.as_deref(), Some("contact.name"), "{}", p.detail);
     let res = app
         .http
         .get(app.url("/api/v1/devices/SN-100/incidents?since=yesterday"))
