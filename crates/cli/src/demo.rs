@@ -1,66 +1,474 @@
-//! `support-assistant demo`: the whole system on loopback with embedded defaults.
+//! `support-assistant demo`: the whole system in one process on loopback, with embedded defaults
+//! (SQLite files, mail into a folder, emulated devices). The first run provisions everything and
+//! keeps its secrets in DIR/demo.json; later runs reuse the data.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use chrono::Utc;
+use gallery::config::AppConfiguration;
+use gallery::credential::SigningKeyring;
+use gallery::seal::SealingKeyring;
+use gallery::storage::Store as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Where the demo keeps its data (databases, mail outbox, device state).
     #[arg(long, default_value = "./demo-data", value_name = "DIR")]
     pub data_dir: PathBuf,
+    /// First port of the range the demo uses (manager, gallery, assistant, then devices).
+    #[arg(long, default_value_t = 8080)]
+    pub base_port: u16,
+    /// First UDP port of the emulated devices' SNMP agents.
+    #[arg(long, default_value_t = 1161)]
+    pub snmp_base_port: u16,
+    /// The weblet to publish (a directory with manifest.json).
+    #[arg(long, env = "SA_WEBLET_DIR", value_name = "DIR")]
+    pub weblet: Option<PathBuf>,
 }
 
-/// The emulated devices of the demo: (name, recording, SNMP port, HTTP port).
-const DEVICES: &[(&str, &str, u16, u16)] = &[
-    (
-        "Xerox AltaLink C8055 (colour, meters)",
-        "xerox-altalink-c8055-meters.snmprec",
-        1161,
-        8090,
-    ),
-    (
-        "Xerox VersaLink B405 (mono, low supplies)",
-        "xerox-versalink-b405-low.snmprec",
-        1162,
-        8091,
-    ),
+/// An emulated device of the demo.
+struct DemoDevice {
+    name: &'static str,
+    recording: &'static str,
+    file: &'static str,
+    serial: &'static str,
+    model: &'static str,
+    location: &'static str,
+    supplies_contract: bool,
+}
+
+const DEVICES: &[DemoDevice] = &[
+    DemoDevice {
+        name: "Xerox AltaLink C8055 (colour, billing meters)",
+        recording: include_str!("../../../fixtures/xerox-altalink-c8055-meters.snmprec"),
+        file: "xerox-altalink-c8055-meters.snmprec",
+        serial: "XRX9C934E4A7B21",
+        model: "AltaLink C8055",
+        location: "Building A, 3rd floor, copy room",
+        supplies_contract: true,
+    },
+    DemoDevice {
+        name: "Xerox VersaLink B415 (mono, no supplies contract)",
+        recording: include_str!("../../../fixtures/xerox-versalink-b415-mono.snmprec"),
+        file: "xerox-versalink-b415-mono.snmprec",
+        serial: "XRXB415MONO0012",
+        model: "VersaLink B415",
+        location: "Ground floor, reception",
+        supplies_contract: false,
+    },
+    DemoDevice {
+        name: "Xerox VersaLink B405 (mono, low supplies)",
+        recording: include_str!("../../../fixtures/xerox-versalink-b405-low.snmprec"),
+        file: "xerox-versalink-b405-low.snmprec",
+        serial: "XRXB405LOW0007",
+        model: "VersaLink B405",
+        location: "Building B, print corner",
+        supplies_contract: true,
+    },
 ];
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
-    let fixtures = fixtures_dir()?;
+pub const TENANT: &str = "acme";
+pub const ADMIN_EMAIL: &str = "admin@acme.example";
+
+/// What the first run generated; the next runs read it back.
+#[derive(Serialize, Deserialize)]
+struct Secrets {
+    manager_keys: String,
+    manager_api_key: String,
+    gallery_api_key: String,
+    gallery_sealing: String,
+    gallery_signing: String,
+    contact_keys: String,
+    admin_password: String,
+    device_admin_password: String,
+}
+
+impl Secrets {
+    fn generate() -> anyhow::Result<Self> {
+        Ok(Self {
+            manager_keys: manager::crypto::KeyRing::generate_line("demo1")
+                .expose_secret()
+                .trim()
+                .to_string(),
+            manager_api_key: manager::auth::generate_api_key()
+                .expose_secret()
+                .to_string(),
+            gallery_api_key: gallery::http::generate_api_key(),
+            gallery_sealing: SealingKeyring::generate("cfg1")?.to_spec(),
+            gallery_signing: SigningKeyring::generate("sig1")?.to_spec(),
+            contact_keys: SealingKeyring::generate("contact1")?.to_spec(),
+            admin_password: manager::auth::random_token()[..16].to_string(),
+            device_admin_password: manager::auth::random_token()[..12].to_string(),
+        })
+    }
+}
+
+/// The running demo: everything stops when it is dropped.
+pub struct Demo {
+    pub manager_url: String,
+    pub gallery_url: String,
+    pub assistant_url: String,
+    pub devices: Vec<(String, String, String)>,
+    pub admin_password: String,
+    pub device_admin_password: String,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    _devices: Vec<device::serve::RunningDevice>,
+    _background: assistant::app::Background,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn loopback(port: u16) -> std::net::SocketAddr {
+    ([127, 0, 0, 1], port).into()
+}
+
+async fn listen(port: u16, what: &str) -> anyhow::Result<(tokio::net::TcpListener, String)> {
+    let l = tokio::net::TcpListener::bind(loopback(port))
+        .await
+        .with_context(|| format!("{what}: port {port} is taken (use --base-port)"))?;
+    let url = format!("http://{}", l.local_addr()?);
+    Ok((l, url))
+}
+
+/// Starts (and on the first run provisions) the whole system.
+pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
+    let dir = &args.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let dir = dir.canonicalize()?;
+    let secrets_path = dir.join("demo.json");
+    let first_run = !secrets_path.exists();
+    let secrets: Secrets = if first_run {
+        Secrets::generate()?
+    } else {
+        serde_json::from_slice(&std::fs::read(&secrets_path)?).with_context(|| {
+            format!(
+                "{} is damaged; delete the folder to start afresh",
+                secrets_path.display()
+            )
+        })?
+    };
+    let mut tasks = Vec::new();
+
+    // Services Manager
+    let ctx = manager::storage::StoreContext {
+        clock: Arc::new(manager::clock::SystemClock),
+        ids: Arc::new(manager::clock::UuidV7),
+        keys: Arc::new(manager::crypto::KeyRing::parse(&SecretString::from(
+            secrets.manager_keys.clone(),
+        ))?),
+    };
+    let mstore = manager::storage::connect(
+        &format!("sqlite://{}", dir.join("manager.db").display()),
+        ctx,
+    )
+    .await?;
+    let (ml, manager_url) = listen(args.base_port, "manager").await?;
+    let mstate = manager::app::AppState::new(
+        mstore.clone(),
+        Arc::new(manager::clock::SystemClock),
+        manager::app::AppConfig::default(),
+    );
+    tasks.push(tokio::spawn(async move {
+        let _ = manager::app::serve(ml, mstate).await;
+    }));
+
+    // App Gallery
+    let gstate = gallery::cli::state(
+        &format!("sqlite://{}", dir.join("gallery.db").display()),
+        SealingKeyring::parse(&secrets.gallery_sealing)?,
+        SigningKeyring::parse(&secrets.gallery_signing)?,
+    )
+    .await?;
+    let (gl, gallery_url) = listen(args.base_port + 1, "gallery").await?;
+    let served = gstate.clone();
+    tasks.push(tokio::spawn(async move {
+        let _ = gallery::cli::serve_on(gl, served, std::future::pending()).await;
+    }));
+
+    // Assistant
+    let (al, assistant_url) = listen(args.base_port + 2, "assistant").await?;
+    let mut config = assistant::run::AssistantConfig::new(
+        &format!("sqlite://{}", dir.join("assistant.db").display()),
+        &manager_url,
+        SealingKeyring::parse(&secrets.gallery_sealing)?,
+        SealingKeyring::parse(&secrets.contact_keys)?,
+    )?;
+    config.manager_keys = HashMap::from([(
+        TENANT.to_string(),
+        SecretString::from(secrets.manager_api_key.clone()),
+    )]);
+    config.gallery_url = Some(gallery_url.clone());
+    config.gallery_public_keys = Some(gstate.signing.public_keys());
+    config.mail = Some(Arc::new(assistant::mail::FolderTransport::new(
+        dir.join("outbox"),
+    )?));
+    let (astate, background) = assistant::run::build(config).await?;
+    tasks.push(tokio::spawn(async move {
+        let _ = assistant::run::serve_on(al, astate).await;
+    }));
+
+    // Devices
     let mut running = Vec::new();
-    for (name, file, snmp, _http) in DEVICES {
-        let device = device::serve::start_agent(
-            &fixtures.join(file),
-            ([127, 0, 0, 1], *snmp).into(),
-            "public",
-        )
-        .await?;
-        println!("{name}: SNMP on udp://{} (community public)", device.snmp);
+    let mut devices = Vec::new();
+    for (i, d) in DEVICES.iter().enumerate() {
+        let offset = u16::try_from(i).unwrap_or(0);
+        let varbinds = printer::snmprec::parse(d.recording, d.file)?;
+        let device = device::serve::start(device::serve::DeviceSpec {
+            varbinds,
+            snmp: loopback(args.snmp_base_port + offset),
+            http: loopback(args.base_port + 10 + offset),
+            community: "public".into(),
+            admin_password: secrets.device_admin_password.clone(),
+            data_dir: dir.join("devices").join(d.serial),
+            simulate: Some(Duration::from_secs(30)),
+        })
+        .await
+        .with_context(|| d.name.to_string())?;
+        devices.push((
+            d.name.to_string(),
+            format!("http://{}/", device.http),
+            format!("udp://{}", device.snmp),
+        ));
         running.push(device);
     }
-    println!("Try: support-assistant device read --target 127.0.0.1:1161");
+
+    if first_run {
+        provision(
+            &secrets,
+            mstore.as_ref(),
+            &gstate,
+            &gallery_url,
+            &assistant_url,
+            &running,
+            args.weblet.as_deref(),
+        )
+        .await
+        .context("provisioning the demo")?;
+        std::fs::write(&secrets_path, serde_json::to_vec_pretty(&secrets)?)?;
+    }
+    Ok(Demo {
+        manager_url,
+        gallery_url,
+        assistant_url,
+        devices,
+        admin_password: secrets.admin_password.clone(),
+        device_admin_password: secrets.device_admin_password.clone(),
+        tasks,
+        _devices: running,
+        _background: background,
+    })
+}
+
+async fn provision(
+    secrets: &Secrets,
+    mstore: &dyn manager::storage::Storage,
+    gstate: &gallery::http::AppState,
+    gallery_url: &str,
+    assistant_url: &str,
+    running: &[device::serve::RunningDevice],
+    weblet: Option<&Path>,
+) -> anyhow::Result<()> {
+    use manager::domain::{DeviceSerial, Label};
+    let label = |s: &str| Label::parse(s, 100).map_err(|e| anyhow::anyhow!(e.0));
+    let partner = mstore
+        .create_partner(&label("Acme Print Services")?)
+        .await?;
+    let customer = mstore
+        .create_customer(partner.id, &label("Contoso Ltd")?)
+        .await?;
+    for d in DEVICES {
+        let new = manager::storage::NewDevice {
+            customer_id: customer.id,
+            serial: DeviceSerial::parse(d.serial).map_err(|e| anyhow::anyhow!(e.0))?,
+            model: label(d.model)?,
+            location: label(d.location)?,
+        };
+        mstore.create_device(partner.id, &new).await?;
+    }
+    mstore
+        .create_api_key(
+            partner.id,
+            &label("assistant")?,
+            &manager::auth::token_hash(&secrets.manager_api_key),
+        )
+        .await?;
+    let hash = manager::auth::hash_password(
+        &SecretString::from(secrets.admin_password.clone()),
+        manager::auth::PasswordCost::Default,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    mstore
+        .create_user(
+            partner.id,
+            ADMIN_EMAIL,
+            &hash,
+            manager::storage::Role::PartnerAdmin,
+        )
+        .await?;
+
+    // The gallery: admin key, devices, configuration, entitlements, the weblet.
+    let gstate_key = SecretString::from(secrets.gallery_api_key.clone());
+    let http = reqwest::Client::new();
+    gstate
+        .store
+        .add_api_key_hash(
+            &gallery::http::hash_api_key(&secrets.gallery_api_key),
+            "demo",
+            Utc::now(),
+        )
+        .await?;
+    let today = Utc::now().date_naive();
+    let contract = serde_json::json!({"starts_on": today - chrono::Duration::days(30), "ends_on": today + chrono::Duration::days(365)});
+    for d in DEVICES {
+        gallery::cli::register_device(gallery_url, &gstate_key, d.serial, TENANT, true).await?;
+        let entitlements = if d.supplies_contract {
+            serde_json::json!({"service": contract, "supplies": contract})
+        } else {
+            serde_json::json!({"service": contract})
+        };
+        let r = http
+            .put(format!(
+                "{gallery_url}/api/devices/{}/entitlements",
+                d.serial
+            ))
+            .bearer_auth(&secrets.gallery_api_key)
+            .json(&entitlements)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            r.status().is_success(),
+            "entitlements for {}: {}",
+            d.serial,
+            r.text().await.unwrap_or_default()
+        );
+        let config = AppConfiguration::default();
+        let r = http
+            .put(format!(
+                "{gallery_url}/api/devices/{}/configuration",
+                d.serial
+            ))
+            .bearer_auth(&secrets.gallery_api_key)
+            .json(&config)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            r.status().is_success(),
+            "configuration for {}: {}",
+            d.serial,
+            r.text().await.unwrap_or_default()
+        );
+    }
+    let weblet_dir = match weblet {
+        Some(w) => w.to_path_buf(),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../weblet"),
+    };
+    if !weblet_dir.join("manifest.json").exists() {
+        println!(
+            "note: no weblet at {} (set SA_WEBLET_DIR); devices start without the app",
+            weblet_dir.display()
+        );
+        return Ok(());
+    }
+    // The weblet learns the assistant's address from its manifest.
+    let build = tempfile::tempdir()?;
+    copy_dir(&weblet_dir, build.path())?;
+    let manifest_path = build.path().join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest_path)?)?;
+    manifest["assistant_url"] = serde_json::Value::String(assistant_url.to_string());
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest)?)?;
+    let package = gallery::package::Package::build(build.path())
+        .map_err(|e| anyhow::anyhow!("packaging the weblet: {e}"))?;
+    let app_id = manifest["app_id"]
+        .as_str()
+        .unwrap_or("support-assistant")
+        .to_string();
+    let r = http
+        .post(format!("{gallery_url}/api/apps/{app_id}/versions"))
+        .bearer_auth(&secrets.gallery_api_key)
+        .header("content-type", "application/zip")
+        .body(package.bytes)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        r.status().is_success(),
+        "publishing the weblet: {}",
+        r.text().await.unwrap_or_default()
+    );
+    for (d, device) in DEVICES.iter().zip(running) {
+        let bundle = gallery::install::request_bundle(
+            gallery_url,
+            &gstate_key,
+            d.serial,
+            &gallery::http::InstallRequest {
+                app_id: None,
+                version: None,
+                valid_days: None,
+            },
+        )
+        .await?;
+        gallery::install::install_into_device(
+            &format!("http://{}", device.http),
+            &SecretString::from(secrets.device_admin_password.clone()),
+            &bundle,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let demo = start(&args).await?;
+    println!(
+        "Support Assistant demo is running (data in {}):",
+        args.data_dir.display()
+    );
+    for (name, panel, snmp) in &demo.devices {
+        println!(
+            "  device panel  {panel}  {name}  (SNMP {snmp}, device admin password {})",
+            demo.device_admin_password
+        );
+    }
+    println!(
+        "  partner console  {}/console/login  login {ADMIN_EMAIL} / {}",
+        demo.manager_url, demo.admin_password
+    );
+    println!("  App Gallery      {}/admin", demo.gallery_url);
+    println!(
+        "  App API          {}/api/v1  (mail goes to {})",
+        demo.assistant_url,
+        args.data_dir.join("outbox").display()
+    );
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
-    println!("stopped");
+    println!("stopping");
+    drop(demo);
     Ok(())
-}
-
-/// The fixture recordings: next to the binary's source tree, or SA_FIXTURES.
-fn fixtures_dir() -> anyhow::Result<PathBuf> {
-    if let Ok(dir) = std::env::var("SA_FIXTURES") {
-        return Ok(PathBuf::from(dir));
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-    anyhow::ensure!(
-        dir.is_dir(),
-        "the fixture recordings are not at {}; set SA_FIXTURES",
-        dir.display()
-    );
-    Ok(dir)
 }

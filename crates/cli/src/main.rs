@@ -43,7 +43,7 @@ enum DeviceCommand {
 #[derive(Debug, Subcommand)]
 enum ServeCommand {
     /// The App Service: App API, rules, delivery outbox, confirmation e-mail.
-    Assistant(assistant::cli::ServeArgs),
+    Assistant(Box<assistant::cli::ServeArgs>),
     /// The App Gallery: app versions, sealed configuration, entitlements, device credentials.
     Gallery(gallery::cli::ServeArgs),
     /// The Services Manager: incidents, meter reads, partner console.
@@ -114,7 +114,7 @@ async fn main() -> ExitCode {
         Command::Device(DeviceCommand::Read(args)) => device_read(args).await,
         Command::Device(DeviceCommand::Serve(args)) => device::serve::run(args).await,
         Command::Serve(s) => match s {
-            ServeCommand::Assistant(args) => assistant::cli::serve(args).await,
+            ServeCommand::Assistant(args) => assistant::cli::serve(*args).await,
             ServeCommand::Gallery(args) => gallery::cli::run_serve(args).await,
             ServeCommand::Manager(args) => manager::cli::run_serve(args).await,
         },

@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use printer::snmp::VarBind;
 
 use crate::agent::{Agent, AgentStats};
 use crate::mib::Mib;
@@ -37,10 +39,21 @@ pub struct ServeArgs {
     pub data_dir: PathBuf,
 }
 
-/// A running emulator.
+/// What one emulated device needs.
+pub struct DeviceSpec {
+    pub varbinds: Vec<VarBind>,
+    pub snmp: SocketAddr,
+    pub http: SocketAddr,
+    pub community: String,
+    pub admin_password: String,
+    pub data_dir: PathBuf,
+    pub simulate: Option<Duration>,
+}
+
+/// A running emulator; its tasks stop when it is dropped.
 pub struct RunningDevice {
     pub snmp: SocketAddr,
-    pub http: Option<SocketAddr>,
+    pub http: SocketAddr,
     pub mib: Arc<Mib>,
     pub stats: Arc<AgentStats>,
     pub tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -54,26 +67,38 @@ impl Drop for RunningDevice {
     }
 }
 
-/// Loads the recording and starts the SNMP agent.
-pub async fn start_agent(
-    recording: &std::path::Path,
-    snmp: SocketAddr,
-    community: &str,
-) -> anyhow::Result<RunningDevice> {
-    let varbinds = printer::snmprec::read_file(recording)?;
-    anyhow::ensure!(
-        !varbinds.is_empty(),
-        "{}: the recording is empty",
-        recording.display()
-    );
-    let mib = Arc::new(Mib::new(varbinds));
-    let agent = Agent::new(mib.clone(), community);
-    let (addr, stats, tasks) = crate::agent::spawn(agent, snmp)
+/// Starts the SNMP agent and the web services of one device.
+pub async fn start(spec: DeviceSpec) -> anyhow::Result<RunningDevice> {
+    anyhow::ensure!(!spec.varbinds.is_empty(), "the recording is empty");
+    let mib = Arc::new(Mib::new(spec.varbinds));
+    let agent = Agent::new(mib.clone(), &spec.community);
+    let (snmp, stats, mut tasks) = crate::agent::spawn(agent, spec.snmp)
         .await
-        .with_context(|| format!("cannot listen for SNMP on udp://{snmp}"))?;
+        .with_context(|| format!("cannot listen for SNMP on udp://{}", spec.snmp))?;
+    std::fs::create_dir_all(&spec.data_dir)
+        .with_context(|| format!("cannot create {}", spec.data_dir.display()))?;
+    let state = crate::http::HttpState::new(
+        mib.clone(),
+        spec.community.clone(),
+        &spec.admin_password,
+        spec.data_dir.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("hashing the admin password: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(spec.http)
+        .await
+        .with_context(|| format!("cannot listen for HTTP on {}", spec.http))?;
+    let http = listener.local_addr()?;
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = crate::http::serve(listener, state).await {
+            tracing::error!(error = %e, "device web services stopped");
+        }
+    }));
+    if let Some(interval) = spec.simulate {
+        tasks.push(crate::simulate::spawn(mib.clone(), interval, 0x5eed));
+    }
     Ok(RunningDevice {
-        snmp: addr,
-        http: None,
+        snmp,
+        http,
         mib,
         stats,
         tasks,
@@ -82,7 +107,24 @@ pub async fn start_agent(
 
 /// Runs until Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let device = start_agent(&args.recording, args.snmp, &args.community).await?;
+    let varbinds = printer::snmprec::read_file(&args.recording)?;
+    let (password, generated) = match args.admin_password {
+        Some(p) => (p, false),
+        None => (random_password(), true),
+    };
+    let device = start(DeviceSpec {
+        varbinds,
+        snmp: args.snmp,
+        http: args.http,
+        community: args.community.clone(),
+        admin_password: password.clone(),
+        data_dir: args.data_dir.clone(),
+        simulate: args
+            .simulate_usage
+            .then(|| Duration::from_secs(args.simulate_interval.max(1))),
+    })
+    .await
+    .with_context(|| args.recording.display().to_string())?;
     println!(
         "SNMP v2c agent on udp://{} (community {:?}), replaying {} values of {}",
         device.snmp,
@@ -90,6 +132,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         device.mib.len(),
         args.recording.display()
     );
+    println!("panel and web services on http://{}", device.http);
+    if generated {
+        println!("device administrator password: {password}");
+    }
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
@@ -99,4 +145,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         device.stats.wrong_community()
     );
     Ok(())
+}
+
+/// A password for a device whose administrator gave none (printed once at start).
+pub fn random_password() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    for i in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
 }
