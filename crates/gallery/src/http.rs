@@ -212,6 +212,7 @@ fn app_id(text: &str) -> ApiResult<AppId> {
         put_device,
         get_configuration,
         put_configuration,
+        get_sealed_configuration,
         put_entitlements,
         get_entitlements,
         install,
@@ -234,9 +235,28 @@ fn app_id(text: &str) -> ApiResult<AppId> {
         AppUpdate,
         UpdateAction,
         crate::entitlement::Contract
-    ))
+    )),
+    modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
+
+/// `api_key`: a partner-admin API key; `device_credential`: the device's signed token.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "device_credential",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
 
 /// The whole service.
 pub fn router(state: AppState) -> Router {

@@ -51,12 +51,17 @@ async fn openapi_document_is_3_1_and_lists_the_api() {
         "/api/devices/{serial}/entitlements",
         "/api/devices/{serial}/configuration",
         "/api/devices/{serial}/install",
+        "/api/devices/{serial}/configuration/sealed",
+        "/api/devices/{serial}/updates",
         "/api/credentials/{id}/revoke",
         "/api/keys",
         "/healthz",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["api_key"]["scheme"], "bearer");
+    assert_eq!(schemes["device_credential"]["scheme"], "bearer");
 }
 
 #[tokio::test]

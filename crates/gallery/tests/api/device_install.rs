@@ -26,6 +26,8 @@ impl Drop for Emulator {
 
 async fn start_emulator() -> Emulator {
     let data = tempfile::tempdir().expect("tempdir");
+    let log_path = data.path().join("emulator.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
     let port = free_port();
     let recording = workspace().join("fixtures/xerox-altalink-c8055-meters.snmprec");
     let child = Command::new(binary())
@@ -39,8 +41,8 @@ async fn start_emulator() -> Emulator {
         ])
         .args(["--admin-password", ADMIN_PASSWORD, "--data-dir"])
         .arg(data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(Stdio::from(log.try_clone().expect("log")))
+        .stderr(Stdio::from(log))
         .spawn()
         .expect("spawn the device emulator");
     let emulator = Emulator {
@@ -62,7 +64,9 @@ async fn start_emulator() -> Emulator {
         }
         assert!(
             Instant::now() < deadline,
-            "the emulator did not start within 20 s"
+            "the emulator did not answer on {} within 20 s; its output:\n{}",
+            emulator.url,
+            std::fs::read_to_string(&log_path).unwrap_or_default()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -77,7 +81,7 @@ async fn ready_gallery() -> TestApp {
 }
 
 #[tokio::test]
-#[ignore = "the device emulator does not serve POST /api/apps/install yet (crates/device is in progress)"]
+#[ignore = "device serve does not start its HTTP server (and so POST /api/apps/install) yet; crates/device is in progress"]
 async fn install_into_a_running_emulator_end_to_end() {
     let app = ready_gallery().await;
     let device = start_emulator().await;
@@ -99,7 +103,7 @@ async fn install_into_a_running_emulator_end_to_end() {
 }
 
 #[tokio::test]
-#[ignore = "the device emulator does not serve POST /api/apps/install yet (crates/device is in progress)"]
+#[ignore = "device serve does not start its HTTP server (and so POST /api/apps/install) yet; crates/device is in progress"]
 async fn the_device_refuses_a_wrong_admin_password() {
     let app = ready_gallery().await;
     let device = start_emulator().await;
@@ -116,7 +120,7 @@ async fn the_device_refuses_a_wrong_admin_password() {
 }
 
 #[tokio::test]
-#[ignore = "the device emulator does not serve POST /api/apps/install yet (crates/device is in progress)"]
+#[ignore = "device serve does not start its HTTP server (and so POST /api/apps/install) yet; crates/device is in progress"]
 async fn the_install_command_line_installs_through_the_gallery() {
     let app = ready_gallery().await;
     let device = start_emulator().await;
