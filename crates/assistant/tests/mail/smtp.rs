@@ -276,3 +276,25 @@ async fn smtp_server_that_never_answers_fails_transiently_within_the_timeout() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn smtp_starttls_never_falls_back_to_plain_text_when_the_server_offers_no_starttls() {
+    let inbox = tempfile::tempdir().unwrap();
+    // A plain server that does not offer STARTTLS (as if an attacker stripped it).
+    let server = SmtpServer::start(&["--save", inbox.path().to_str().unwrap()]).await;
+    let smtp = transport(&format!(
+        "smtp://127.0.0.1:{}?tls=starttls&timeout_secs=5",
+        server.port
+    ));
+    let err = smtp
+        .send(&render(&service("x", Language::En), &from()).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("STARTTLS"), "{err}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        std::fs::read_dir(inbox.path()).unwrap().count(),
+        0,
+        "the message went out unencrypted"
+    );
+}
