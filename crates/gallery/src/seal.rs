@@ -397,4 +397,29 @@ mod tests {
         ));
         assert!(!format!("{keys:?}").contains(&keys.to_spec()[3..]));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_bytes_round_trip(plaintext in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let keys = ring("k1");
+            let blob = keys.seal_bytes(&plaintext).expect("seal");
+            proptest::prop_assert_eq!(keys.unseal_bytes(&blob).expect("unseal"), plaintext);
+        }
+
+        #[test]
+        fn any_change_to_a_blob_is_rejected(
+            plaintext in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            position in proptest::prelude::any::<proptest::sample::Index>(),
+            mask in 1u8..=255,
+        ) {
+            let keys = ring("k1");
+            let blob = keys.seal_bytes(&plaintext).expect("seal");
+            let mut raw = b64::url_decode(&blob).expect("decode");
+            let i = position.index(raw.len());
+            raw[i] ^= mask;
+            proptest::prop_assert!(keys.unseal_bytes(&b64::url_encode(&raw)).is_err());
+        }
+    }
 }

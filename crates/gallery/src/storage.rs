@@ -525,6 +525,9 @@ impl SqliteStore {
     }
 }
 
+/// The PostgreSQL schema the gallery uses when started from a URL.
+pub const PG_SCHEMA: &str = "gallery";
+
 /// PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -588,7 +591,11 @@ impl AnyStore {
         if url.starts_with("sqlite:") {
             Ok(Self::Sqlite(SqliteStore::connect(url).await?))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Ok(Self::Postgres(PgStore::connect(url).await?))
+            // A schema of its own, so services sharing one database keep their tables and
+            // migration histories apart.
+            Ok(Self::Postgres(
+                PgStore::connect_in_schema(url, PG_SCHEMA).await?,
+            ))
         } else {
             Err(StorageError::UnsupportedUrl(url.chars().take(40).collect()))
         }
