@@ -1,7 +1,7 @@
 //! Command-line parts: `serve gallery`, `gallery publish`, `gallery install`, `gallery keygen`.
 //! The `support-assistant` binary only delegates here.
 
-use crate::clock::SystemClock;
+use crate::clock::{RandomIds, SystemClock};
 use crate::credential::SigningKeyring;
 use crate::http::{AppState, InstallRequest, hash_api_key, publish_package};
 use crate::package::Package;
@@ -108,6 +108,7 @@ pub async fn state(
         sealing: Arc::new(sealing),
         signing: Arc::new(signing),
         clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
     })
 }
 

@@ -41,3 +41,29 @@ impl Clock for FixedClock {
         }
     }
 }
+
+/// Where new ids come from (credential ids), so tests can fix them.
+pub trait IdSource: Send + Sync + 'static {
+    fn new_id(&self) -> uuid::Uuid;
+}
+
+/// Time-ordered random ids (UUID v7).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RandomIds;
+
+impl IdSource for RandomIds {
+    fn new_id(&self) -> uuid::Uuid {
+        uuid::Uuid::now_v7()
+    }
+}
+
+/// 1, 2, 3, … as UUIDs (tests).
+#[derive(Debug, Default)]
+pub struct SequentialIds(std::sync::atomic::AtomicU64);
+
+impl IdSource for SequentialIds {
+    fn new_id(&self) -> uuid::Uuid {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        uuid::Uuid::from_u128(u128::from(n))
+    }
+}

@@ -2,7 +2,7 @@
 //! credential), public keys and revocation list, the admin page, `/healthz`, `/openapi.json`.
 
 use crate::b64;
-use crate::clock::Clock;
+use crate::clock::{Clock, IdSource};
 use crate::config::AppConfiguration;
 use crate::credential::{self, PublicKeySet, RevocationList, SigningKeyring};
 use crate::domain::{AppId, DeviceSerial, Tenant};
@@ -38,6 +38,7 @@ pub struct AppState {
     pub sealing: Arc<SealingKeyring>,
     pub signing: Arc<SigningKeyring>,
     pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
 }
 
 /// Errors at the HTTP boundary, each mapped once to a status and an RFC 9457 body.
@@ -782,7 +783,7 @@ pub async fn prepare_install(
     };
     let now = state.clock.now();
     let expires = now + Duration::days(days);
-    let id = Uuid::now_v7();
+    let id = state.ids.new_id();
     let (token, claims) = state
         .signing
         .issue(

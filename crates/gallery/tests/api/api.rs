@@ -373,6 +373,11 @@ async fn install_issues_a_credential_that_verifies_offline_and_carries_package_a
     )
     .expect("verifies offline");
     assert_eq!(claims.id, bundle.credential_id);
+    assert_eq!(
+        claims.id,
+        uuid::Uuid::from_u128(1),
+        "ids come from the id source"
+    );
     assert_eq!(claims.tenant.as_str(), "partner-a.cust-7");
     assert_eq!(claims.expires_at(), t0() + Duration::days(365));
 }

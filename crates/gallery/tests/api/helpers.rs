@@ -1,7 +1,7 @@
 //! spawn_app() and test storage on both backends.
 
 use chrono::{DateTime, TimeZone, Utc};
-use gallery::clock::FixedClock;
+use gallery::clock::{FixedClock, SequentialIds};
 use gallery::credential::SigningKeyring;
 use gallery::http::{AppState, hash_api_key};
 use gallery::seal::SealingKeyring;
@@ -115,6 +115,7 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
         sealing: Arc::new(SealingKeyring::generate("seal1").expect("keys")),
         signing: Arc::new(SigningKeyring::generate("sig1").expect("keys")),
         clock: clock.clone(),
+        ids: Arc::new(SequentialIds::default()),
     };
     let api_key = gallery::http::generate_api_key();
     state
