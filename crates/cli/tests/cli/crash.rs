@@ -94,6 +94,7 @@ fn start_demo(dir: &Path, base: u16, log: &Path) -> Child {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!(
         "the demo did not start:\n{seen}\n{}",
         std::fs::read_to_string(log).unwrap_or_default()
