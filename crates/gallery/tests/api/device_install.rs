@@ -81,7 +81,6 @@ async fn ready_gallery() -> TestApp {
 }
 
 #[tokio::test]
-#[ignore = "device serve does not start its HTTP server (and so POST /api/apps/install) yet; crates/device is in progress"]
 async fn install_into_a_running_emulator_end_to_end() {
     let app = ready_gallery().await;
     let device = start_emulator().await;
@@ -103,7 +102,6 @@ async fn install_into_a_running_emulator_end_to_end() {
 }
 
 #[tokio::test]
-#[ignore = "device serve does not start its HTTP server (and so POST /api/apps/install) yet; crates/device is in progress"]
 async fn the_device_refuses_a_wrong_admin_password() {
     let app = ready_gallery().await;
     let device = start_emulator().await;
@@ -120,7 +118,6 @@ async fn the_device_refuses_a_wrong_admin_password() {
 }
 
 #[tokio::test]
-#[ignore = "device serve does not start its HTTP server (and so POST /api/apps/install) yet; crates/device is in progress"]
 async fn the_install_command_line_installs_through_the_gallery() {
     let app = ready_gallery().await;
     let device = start_emulator().await;
