@@ -99,6 +99,23 @@ async fn install_into_a_running_emulator_end_to_end() {
             .any(|a| a.app_id == "support-assistant" && a.version == "1.0.0"),
         "{apps:?}"
     );
+    // The device keeps the sealed configuration and the credential as delivered (it shows
+    // them only to callers on the device itself, which this test is).
+    let kept: serde_json::Value =
+        reqwest::get(format!("{}/api/apps/support-assistant/config", device.url))
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+    assert_eq!(kept["sealed_config"], bundle.sealed_config.as_str());
+    assert_eq!(kept["credential"], bundle.credential.as_str());
+    let config: gallery::config::AppConfiguration = app
+        .state
+        .sealing
+        .unseal(kept["sealed_config"].as_str().expect("blob"))
+        .expect("the blob the device kept still opens");
+    assert_eq!(config.snmp_community.expose(), "public");
 }
 
 #[tokio::test]
