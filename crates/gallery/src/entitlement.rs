@@ -28,7 +28,7 @@ pub struct Contract {
 impl Contract {
     pub fn new(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<Self, EntitlementError> {
         let contract = Self { starts_on, ends_on };
-        contract.check("service")?;
+        contract.check("the")?;
         Ok(contract)
     }
 
