@@ -65,8 +65,9 @@ pub enum CredentialError {
 pub enum SigningKeyError {
     #[error("signing keyring is empty: give at least one KEY_ID=BASE64URL_32_BYTE_SEED")]
     Empty,
-    #[error("signing key entry {0:?} is not KEY_ID=BASE64URL_SEED")]
-    Entry(String),
+    /// Names the entry by position only: its text may be key material.
+    #[error("signing key entry {0} (counting from 1) is not KEY_ID=BASE64URL_SEED")]
+    Entry(usize),
     #[error("signing key {0:?} is not a base64url 32-byte seed")]
     KeyMaterial(String),
     #[error("public key {0:?} is not a valid base64url Ed25519 public key")]
@@ -110,13 +111,15 @@ impl SigningKeyring {
         self
     }
 
-    /// Parses `current=SEED,older=SEED` (base64url 32-byte seeds; the first one signs).
+    /// Parses `current=SEED,older=SEED` (base64url 32-byte seeds; the first one signs;
+    /// `ID:SEED` works too).
     pub fn parse(spec: &str) -> Result<Self, SigningKeyError> {
         let mut ring: Option<Self> = None;
-        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let entries = spec.split(',').map(str::trim).filter(|e| !e.is_empty());
+        for (index, entry) in entries.enumerate() {
             let (id, seed) = entry
-                .split_once('=')
-                .ok_or_else(|| SigningKeyError::Entry(entry.chars().take(40).collect()))?;
+                .split_once(['=', ':'])
+                .ok_or(SigningKeyError::Entry(index + 1))?;
             let id = KeyId::parse(id.trim())?;
             let seed: [u8; 32] = b64::url_decode(seed)
                 .ok()

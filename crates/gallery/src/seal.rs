@@ -48,8 +48,9 @@ pub enum SealError {
 pub enum KeyringError {
     #[error("keyring is empty: give at least one KEY_ID=BASE64URL_32_BYTE_KEY")]
     Empty,
-    #[error("keyring entry {0:?} is not KEY_ID=BASE64URL_KEY")]
-    Entry(String),
+    /// Names the entry by position only: its text may be key material.
+    #[error("keyring entry {0} (counting from 1) is not KEY_ID=BASE64URL_KEY")]
+    Entry(usize),
     #[error("key {0:?} is not a base64url 32-byte key")]
     KeyMaterial(String),
     #[error("key id appears twice: {0}")]
@@ -116,14 +117,18 @@ impl SealingKeyring {
         self
     }
 
-    /// Parses `current=KEY,older=KEY,...` (comma separated, first entry seals).
+    /// Parses `current=KEY,older=KEY,...` (comma separated, first entry seals; `ID:KEY` works too).
     pub fn parse(spec: &str) -> Result<Self, KeyringError> {
-        let mut entries = spec.split(',').map(str::trim).filter(|e| !e.is_empty());
-        let first = entries.next().ok_or(KeyringError::Empty)?;
-        let (id, key) = parse_entry(first)?;
+        let mut entries = spec
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .enumerate();
+        let (_, first) = entries.next().ok_or(KeyringError::Empty)?;
+        let (id, key) = parse_entry(1, first)?;
         let mut ring = Self::new(id, key);
-        for entry in entries {
-            let (id, key) = parse_entry(entry)?;
+        for (index, entry) in entries {
+            let (id, key) = parse_entry(index + 1, entry)?;
             if ring.keys.contains_key(&id) {
                 return Err(KeyringError::Duplicate(id.to_string()));
             }
@@ -248,10 +253,10 @@ fn header(id: &KeyId) -> Vec<u8> {
     header
 }
 
-fn parse_entry(entry: &str) -> Result<(KeyId, SealingKey), KeyringError> {
+fn parse_entry(position: usize, entry: &str) -> Result<(KeyId, SealingKey), KeyringError> {
     let (id, key) = entry
-        .split_once('=')
-        .ok_or_else(|| KeyringError::Entry(entry.chars().take(40).collect::<String>()))?;
+        .split_once(['=', ':'])
+        .ok_or(KeyringError::Entry(position))?;
     let id = KeyId::parse(id.trim())?;
     let bytes = b64::url_decode(key).map_err(|_| KeyringError::KeyMaterial(id.to_string()))?;
     let bytes: [u8; 32] = bytes
@@ -381,8 +386,10 @@ mod tests {
     fn keyring_spec_round_trips_and_rejects_bad_entries() {
         let keys = ring("k1");
         let again = SealingKeyring::parse(&keys.to_spec()).expect("parse");
+        let colon = SealingKeyring::parse(&keys.to_spec().replacen('=', ":", 1)).expect("ID:KEY");
         let blob = keys.seal_bytes(b"x").expect("seal");
         assert_eq!(again.unseal_bytes(&blob).expect("unseal"), b"x");
+        assert_eq!(colon.unseal_bytes(&blob).expect("unseal"), b"x");
         assert!(matches!(
             SealingKeyring::parse(""),
             Err(KeyringError::Empty)
