@@ -159,7 +159,9 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
-    tracing::info!(address = %listener.local_addr()?, "gallery listening");
+    let address = listener.local_addr()?;
+    println!("App Gallery on http://{address}");
+    tracing::info!(%address, "gallery listening");
     serve_on(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -1,7 +1,7 @@
 //! End to end: the gallery installs the app into a running device emulator
 //! (`support-assistant device serve`), and the device lists it afterwards.
 
-use crate::helpers::{TestApp, binary, free_port, spawn_app, workspace};
+use crate::helpers::{TestApp, announced_url, binary, spawn_app, workspace};
 use gallery::install::{InstallError, device_apps, install_into_device};
 use secrecy::SecretString;
 use std::process::{Child, Command, Stdio};
@@ -28,49 +28,59 @@ async fn start_emulator() -> Emulator {
     let data = tempfile::tempdir().expect("tempdir");
     let log_path = data.path().join("emulator.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let port = free_port();
     let recording = workspace().join("fixtures/xerox-altalink-c8055-meters.snmprec");
     let child = Command::new(binary())
         .args(["device", "serve", "--recording"])
         .arg(&recording)
-        .args([
-            "--snmp",
-            "127.0.0.1:0",
-            "--http",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["--snmp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
         .args(["--admin-password", ADMIN_PASSWORD, "--data-dir"])
         .arg(data.path())
         .stdout(Stdio::from(log.try_clone().expect("log")))
         .stderr(Stdio::from(log))
         .spawn()
         .expect("spawn the device emulator");
-    let emulator = Emulator {
+    let mut emulator = Emulator {
         child,
-        url: format!("http://127.0.0.1:{port}"),
+        url: String::new(),
         _data: data,
     };
-    // Wait (bounded) until it answers.
+    // Wait (bounded) until it says where it listens and answers there.
     let deadline = Instant::now() + Duration::from_secs(20);
     let client = reqwest::Client::new();
     loop {
-        if client
-            .get(format!("{}/api/apps", emulator.url))
-            .send()
-            .await
-            .is_ok()
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if emulator.url.is_empty()
+            && let Some(url) = announced_url(&output)
+        {
+            emulator.url = url;
+        }
+        if !emulator.url.is_empty()
+            && client
+                .get(format!("{}/api/apps", emulator.url))
+                .send()
+                .await
+                .is_ok()
         {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "the emulator did not answer on {} within 20 s; its output:\n{}",
-            emulator.url,
-            std::fs::read_to_string(&log_path).unwrap_or_default()
+            "the emulator did not answer within 20 s; its output:\n{output}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     emulator
+}
+
+#[test]
+fn the_emulator_announcement_is_read() {
+    let log = "SNMP v2c agent on udp://127.0.0.1:49576 (community \"public\")\n\
+               panel and web services on http://127.0.0.1:37927\n";
+    assert_eq!(
+        announced_url(log).as_deref(),
+        Some("http://127.0.0.1:37927")
+    );
+    assert_eq!(announced_url("starting\n"), None);
 }
 
 async fn ready_gallery() -> TestApp {

@@ -264,10 +264,18 @@ pub fn binary() -> PathBuf {
     path
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// The `http://127.0.0.1:PORT` a spawned server says it serves on (it binds port 0, so no
+/// two tests race for a port).
+pub fn announced_url(log: &str) -> Option<String> {
+    log.lines()
+        .filter(|line| !line.contains("udp://"))
+        .find_map(|line| {
+            let at = line.find("http://127.0.0.1:")?;
+            let url: String = line[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            let port = url.rsplit(':').next()?;
+            (!port.is_empty() && port.chars().all(|c| c.is_ascii_digit())).then_some(url)
+        })
 }

@@ -1,6 +1,6 @@
 //! `support-assistant serve gallery` as a process.
 
-use crate::helpers::{binary, free_port};
+use crate::helpers::{announced_url, binary};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -16,36 +16,39 @@ impl Drop for Server {
 #[tokio::test]
 async fn serve_gallery_starts_on_sqlite_and_accepts_its_api_key() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = free_port();
     let key = "sag_test-key-for-the-serve-command";
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log");
     let _server = Server(
         std::process::Command::new(binary())
-            .args(["serve", "gallery", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["serve", "gallery", "--listen", "127.0.0.1:0"])
             .arg("--database")
             .arg(format!(
                 "sqlite:{}",
                 dir.path().join("gallery.db").display()
             ))
             .env("SA_GALLERY_API_KEY", key)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::from(log.try_clone().expect("log")))
+            .stderr(Stdio::from(log))
             .spawn()
             .expect("spawn"),
     );
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
+    let base = loop {
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if let Some(base) = announced_url(&output)
+            && let Ok(response) = client.get(format!("{base}/healthz")).send().await
+        {
             assert_eq!(response.status(), 200);
-            break;
+            break base;
         }
         assert!(
             Instant::now() < deadline,
-            "serve gallery did not answer within 20 s"
+            "serve gallery did not answer within 20 s; its output:\n{output}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
     let put = client
         .put(format!("{base}/api/devices/D1"))
         .bearer_auth(key)
