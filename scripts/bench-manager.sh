@@ -49,6 +49,7 @@ bench_backend() { # $1 = label, rest = data args
   local data=("$@")
   export MANAGER_DATA_KEYS_FILE=$tmp/keys
   local partner customer key
+  export RUST_LOG=warn
   partner=$($BIN manager tenant add --name "Bench $label" "${data[@]}")
   customer=$($BIN manager customer add --partner "$partner" --name "Bench customer" "${data[@]}")
   $BIN manager device add --partner "$partner" --customer "$customer" --serial BENCH-1 --model M --location L "${data[@]}" >/dev/null
@@ -68,7 +69,7 @@ bench_backend() { # $1 = label, rest = data args
   since=$(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)
   local create list bare
   create=$(run_oha "create-$label" -m POST -H "Authorization: Bearer $key" -H 'content-type: application/json' -d "$body" \
-    --rand-regex-url "http://127\.0\.0\.1:$port/api/v1/incidents\?idempotency_key=[a-z0-9]{24}")
+    --rand-regex-url "http://127[.]0[.]0[.]1:$port/api/v1/incidents[?]idempotency_key=[a-z0-9]{24}")
   list=$(run_oha "list-$label" -H "Authorization: Bearer $key" "$addr/api/v1/devices/BENCH-2/incidents?since=$since")
   bare=$(run_oha "bare-$label" "$addr/healthz")
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=

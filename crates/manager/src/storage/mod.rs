@@ -303,14 +303,14 @@ pub trait Storage: Send + Sync + 'static {
         partner_id: Uuid,
         number: &IncidentNumber,
     ) -> Result<Option<Incident>>;
-    /// A device's incidents created at or after `since`, newest first.
+    /// A device's incidents created at or after `since`, newest first, without contact details.
     async fn list_device_incidents(
         &self,
         partner_id: Uuid,
         serial: &DeviceSerial,
         since: DateTime<Utc>,
     ) -> Result<Vec<Incident>>;
-    /// A page of a partner's incidents (newest first) and the total that match.
+    /// A page of a partner's incidents (newest first, without contact details) and the total that match.
     async fn search_incidents(
         &self,
         partner_id: Uuid,

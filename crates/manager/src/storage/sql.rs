@@ -10,6 +10,14 @@ pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i
     i.closed_at FROM incidents i JOIN devices d ON d.id = i.device_id \
     JOIN customers c ON c.id = i.customer_id";
 
+/// Like `INCIDENT_SELECT` without contact details: lists neither need nor decrypt them.
+pub(crate) const INCIDENT_SUMMARY_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
+    c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
+    CAST(NULL AS TEXT) AS contact_name, CAST(NULL AS TEXT) AS contact_email, \
+    CAST(NULL AS TEXT) AS contact_phone, i.status, i.created_at, i.updated_at, \
+    i.closed_at FROM incidents i JOIN devices d ON d.id = i.device_id \
+    JOIN customers c ON c.id = i.customer_id";
+
 pub(crate) const DEVICE_SELECT: &str = "SELECT d.id, d.partner_id, d.customer_id, c.name AS customer_name, \
     d.serial, d.model, d.location, d.created_at FROM devices d JOIN customers c ON c.id = d.customer_id";
 
@@ -26,7 +34,7 @@ macro_rules! sql_store {
             Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber,
             IncidentStatus, Label, MeterSource, PhoneNumber,
         };
-        use $crate::storage::sql::{Arg, DEVICE_SELECT, INCIDENT_SELECT};
+        use $crate::storage::sql::{Arg, DEVICE_SELECT, INCIDENT_SELECT, INCIDENT_SUMMARY_SELECT};
         use $crate::storage::{
             from_ms, ms, uuid, Created, Customer, Device, Idempotency, Incident, IncidentFilter,
             MeterRead, MeterValue, NewDevice, NewIncident, NewMeterRead, Partner, Result, Role,
@@ -559,7 +567,7 @@ macro_rules! sql_store {
                 since: DateTime<Utc>,
             ) -> Result<Vec<Incident>> {
                 let sql = format!(
-                    "{INCIDENT_SELECT} WHERE i.partner_id = $1 AND d.serial = $2 AND i.created_at >= $3 \
+                    "{INCIDENT_SUMMARY_SELECT} WHERE i.partner_id = $1 AND d.serial = $2 AND i.created_at >= $3 \
                      ORDER BY i.created_at DESC, i.number DESC LIMIT 1000"
                 );
                 let rows = sqlx::query(AssertSqlSafe(sql))
@@ -619,7 +627,7 @@ macro_rules! sql_store {
                     .try_get("n")?;
                 let n = args.len();
                 let sql = format!(
-                    "{INCIDENT_SELECT} WHERE {where_} ORDER BY i.created_at DESC, i.number DESC LIMIT ${} OFFSET ${}",
+                    "{INCIDENT_SUMMARY_SELECT} WHERE {where_} ORDER BY i.created_at DESC, i.number DESC LIMIT ${} OFFSET ${}",
                     n + 1,
                     n + 2
                 );

@@ -294,6 +294,10 @@ async fn device_incidents_since_and_search_filters_and_paging(b: Backend) {
         .unwrap();
     assert_eq!(recent.len(), 2);
     assert!(recent[0].created_at > recent[1].created_at, "newest first");
+    assert!(
+        recent.iter().all(|i| i.contact.is_none()),
+        "lists do not carry contact details"
+    );
     let f = IncidentFilter {
         device: Some(d2.serial.clone()),
         ..Default::default()
