@@ -295,6 +295,10 @@ pub fn router(state: AppState) -> Router {
             package::MAX_PACKAGE_BYTES + 64 * 1024,
         ))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(30),
+        ))
         .with_state(state)
 }
 
