@@ -307,6 +307,7 @@ pub fn payload_base(config: &AppConfiguration, model: Option<String>) -> Payload
         description: String::new(),
         supplies: Vec::new(),
         meters: Vec::new(),
+        logo: effective_settings(config).logo_url,
     }
 }
 

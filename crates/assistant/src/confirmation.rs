@@ -71,3 +71,21 @@ pub fn build(
         language,
     })
 }
+
+/// The configured logo for the e-mail: an https URL as it is, a data: URL as an inline (CID) image.
+fn logo(value: &str) -> Option<crate::mail::Logo> {
+    use base64::Engine as _;
+    if let Some(rest) = value.strip_prefix("data:") {
+        let (mime, data) = rest.split_once(";base64,")?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .ok()?;
+        let mime = crate::mail::LogoMime::parse(mime).ok()?;
+        return crate::mail::InlineLogo::new(bytes, mime)
+            .ok()
+            .map(crate::mail::Logo::Inline);
+    }
+    crate::mail::LogoUrl::parse(value)
+        .ok()
+        .map(crate::mail::Logo::Url)
+}

@@ -322,6 +322,9 @@ pub struct Payload {
     pub supplies: Vec<SupplyPick>,
     #[serde(default)]
     pub meters: Vec<MeterInput>,
+    /// The partner's logo from the app configuration: an https URL or a data: URL (at most 10 KB).
+    #[serde(default)]
+    pub logo: Option<String>,
 }
 
 const DESCRIPTION_MAX: usize = 2000;

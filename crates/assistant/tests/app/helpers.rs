@@ -154,6 +154,7 @@ pub async fn start_gallery() -> Gallery {
             [9; 32],
         )),
         clock: Arc::new(gallery::clock::SystemClock),
+        ids: Arc::new(gallery::clock::RandomIds),
     };
     let api_key = gallery::http::generate_api_key();
     state
@@ -264,16 +265,24 @@ pub struct TestAssistant {
 }
 
 pub async fn start_assistant(manager: &Manager, gallery: &Gallery) -> TestAssistant {
+    start_assistant_on(manager, gallery, None, true).await
+}
+
+/// The assistant on `database` (default: a fresh SQLite file), with or without the rate limit.
+pub async fn start_assistant_on(
+    manager: &Manager,
+    gallery: &Gallery,
+    database: Option<&str>,
+    rate_limit: bool,
+) -> TestAssistant {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("assistant.db");
     let mail_dir = dir.path().join("outbox");
-    let mut config = AssistantConfig::new(
-        &format!("sqlite://{}", db_path.display()),
-        &manager.base,
-        config_keys(),
-        contact_keys(),
-    )
-    .expect("config");
+    let db_url = database
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("sqlite://{}", db_path.display()));
+    let mut config = AssistantConfig::new(&db_url, &manager.base, config_keys(), contact_keys())
+        .expect("config");
     config.manager_keys = HashMap::from([(
         "acme".to_string(),
         SecretString::from(manager.api_key.clone()),
@@ -284,6 +293,9 @@ pub async fn start_assistant(manager: &Manager, gallery: &Gallery) -> TestAssist
     ));
     config.ack_deadline = Duration::from_secs(2);
     config.clock = Arc::new(SystemClock);
+    if !rate_limit {
+        config.rate_limit = None;
+    }
     let (state, background) = build(config).await.expect("assistant");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
