@@ -103,7 +103,7 @@ pub fn parse(type_name: &str, text: &str) -> Result<Value, ParseValueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use printer::snmp::oid;
+    use crate::snmp::oid;
 
     #[test]
     fn every_value_round_trips_through_its_text() {
