@@ -74,4 +74,20 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// The next number: a sequence, so concurrent creates do not queue on one counter row until
+    /// commit. Numbers are unique and increasing but not per year and may have gaps (a rolled back
+    /// create uses one up).
+    async fn next_incident_seq(
+        tx: &mut sqlx::Transaction<'_, Postgres>,
+        _year: i32,
+    ) -> Result<i64, super::StorageError> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT nextval('incident_number_seq') AS n")
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
 super::sql::sql_store!(PgStore, Postgres);

@@ -498,15 +498,7 @@ macro_rules! sql_store {
                     let earlier = self.idempotent_replay(partner_id, "create_incident", idem).await?;
                     return Ok(Created::Replayed(self.incident_by_id(&earlier).await?));
                 }
-                let seq: i64 = sqlx::query(
-                    "INSERT INTO incident_counters (year, last_seq) VALUES ($1, 1) \
-                     ON CONFLICT (year) DO UPDATE SET last_seq = incident_counters.last_seq + 1 \
-                     RETURNING last_seq",
-                )
-                .bind(i64::from(now.year()))
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("last_seq")?;
+                let seq = Self::next_incident_seq(&mut tx, now.year()).await?;
                 let number = IncidentNumber::new(now.year(), seq)
                     .map_err(|e| StorageError::Conflict(format!("incident number: {e}")))?;
                 let keys = &self.ctx.keys;
@@ -567,7 +559,9 @@ macro_rules! sql_store {
                 since: DateTime<Utc>,
             ) -> Result<Vec<Incident>> {
                 let sql = format!(
-                    "{INCIDENT_SUMMARY_SELECT} WHERE i.partner_id = $1 AND d.serial = $2 AND i.created_at >= $3 \
+                    "{INCIDENT_SUMMARY_SELECT} WHERE i.device_id = \
+                     (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
+                     AND i.partner_id = $1 AND i.created_at >= $3 \
                      ORDER BY i.created_at DESC, i.number DESC LIMIT 1000"
                 );
                 let rows = sqlx::query(AssertSqlSafe(sql))
@@ -599,7 +593,12 @@ macro_rules! sql_store {
                     push("i.kind = ?", Arg::Text(k.as_str().into()), &mut args);
                 }
                 if let Some(d) = &f.device {
-                    push("d.serial = ?", Arg::Text(d.as_str().into()), &mut args);
+                    // By device id, so the (device_id, created_at) index is used.
+                    push(
+                        "i.device_id = (SELECT id FROM devices WHERE partner_id = $1 AND serial = ?)",
+                        Arg::Text(d.as_str().into()),
+                        &mut args,
+                    );
                 }
                 if let Some(c) = f.customer_id {
                     push("i.customer_id = ?", Arg::Text(c.to_string()), &mut args);
@@ -845,7 +844,8 @@ macro_rules! sql_store {
                 let rows = sqlx::query(
                     "SELECT r.id, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
                      FROM meter_reads r JOIN devices d ON d.id = r.device_id \
-                     WHERE r.partner_id = $1 AND d.serial = $2 AND r.read_at >= $3 \
+                     WHERE r.device_id = (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
+                     AND r.partner_id = $1 AND r.read_at >= $3 \
                      ORDER BY r.read_at, r.id LIMIT $4",
                 )
                 .bind(partner_id.to_string())

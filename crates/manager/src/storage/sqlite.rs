@@ -38,4 +38,24 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The next number of the year: a per-year counter, in the incident's transaction (SQLite has
+    /// one writer at a time, so the counter row adds no contention). Gapless.
+    async fn next_incident_seq(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        year: i32,
+    ) -> Result<i64, super::StorageError> {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "INSERT INTO incident_counters (year, last_seq) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last_seq = incident_counters.last_seq + 1 \
+             RETURNING last_seq",
+        )
+        .bind(i64::from(year))
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(row.try_get("last_seq")?)
+    }
+}
+
 super::sql::sql_store!(SqliteStore, Sqlite);
