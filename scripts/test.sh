@@ -6,4 +6,6 @@ bash scripts/install-test-deps.sh
 export DATABASE_URL_PG="${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/test}"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Tests that start the binary use the one this build makes (no cargo inside a test).
+export SA_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/support-assistant"
 cargo nextest run --workspace --locked --no-fail-fast
