@@ -26,7 +26,11 @@ pub fn router(state: AppState) -> Router {
         rate_limit: None,
         ..state.ops.clone()
     };
-    let api = Router::new().merge(crate::api::routes()).with_state(state);
+    let api = Router::new()
+        .merge(crate::api::routes())
+        .merge(crate::ui::routes())
+        .layer(axum::middleware::from_fn(crate::ui::cors))
+        .with_state(state);
     crate::ops::layers(api.merge(crate::ops::routes(check)), &settings)
 }
 

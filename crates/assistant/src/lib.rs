@@ -15,4 +15,5 @@ pub mod ops;
 pub mod run;
 pub mod service;
 pub mod store;
+pub mod ui;
 pub mod worker;

@@ -4,4 +4,5 @@ mod delivery;
 mod helpers;
 mod rules;
 pub mod store;
+mod ui;
 mod workflows;

@@ -1,0 +1,89 @@
+//! The panel pages: small server-rendered HTML fragments (askama, auto-escaped) that the weblet
+//! fetches with the device credential and shows inside the panel. No cookies and no script: the
+//! state of a request wizard travels in hidden form fields, and the weblet sends the forms back
+//! with XHR (Authorization, X-App-Config, Idempotency-Key on Send).
+//!
+//! Routes (all need the device credential and the sealed app configuration, as the App API):
+//! - `GET  /ui/v1/services`: the device's service incidents of the last 30 days and "Report a problem";
+//! - `POST /ui/v1/supplies` (JSON device report): supply incidents and the supplies to pick from;
+//! - `POST /ui/v1/meters` (JSON device report): the billing meters and Send;
+//! - `GET  /ui/v1/service-request`, `POST /ui/v1/service-request`: the service wizard;
+//! - `POST /ui/v1/supply-request`: the supplies wizard (step 1 is the Supplies tab's form);
+//! - `POST /ui/v1/meter-reads`: sends the meters shown.
+//!
+//! [`cors`] lets the weblet (served by the device, another origin) call the App API and these pages.
+
+mod forms;
+mod pages;
+mod tabs;
+mod wizard;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub use forms::FormFields;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/ui/v1/services", get(tabs::services))
+        .route("/ui/v1/supplies", post(tabs::supplies))
+        .route("/ui/v1/meters", post(tabs::meters))
+        .route(
+            "/ui/v1/service-request",
+            get(wizard::service_start).post(wizard::service_step),
+        )
+        .route("/ui/v1/supply-request", post(wizard::supply_step))
+        .route("/ui/v1/meter-reads", post(wizard::send_meters))
+}
+
+/// The request headers the weblet sends across origins.
+const ALLOWED_HEADERS: &str =
+    "authorization, content-type, x-app-config, x-demo-mode, idempotency-key";
+
+/// Cross-origin access for the weblet: the panel page comes from the device (`http://127.0.0.1`),
+/// the assistant is elsewhere. Any origin may call, because nothing here rides on ambient
+/// authority: every request carries the device credential in a header, never a cookie, so a
+/// foreign page gains nothing it could not do without a browser.
+pub async fn cors(request: Request, next: Next) -> Response {
+    let origin = request.headers().contains_key(header::ORIGIN);
+    if request.method() == Method::OPTIONS
+        && origin
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let mut res = StatusCode::NO_CONTENT.into_response();
+        let h = res.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOWED_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("7200"),
+        );
+        return res;
+    }
+    let mut res = next.run(request).await;
+    if origin {
+        res.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    res
+}

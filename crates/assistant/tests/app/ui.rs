@@ -1,0 +1,506 @@
+//! The panel pages (`/ui/v1/...`) through the real assistant, manager and gallery: what a person
+//! at the panel sees at each step, and that Send, Cancel and Demo Mode do what they say.
+
+use crate::helpers::*;
+
+/// A page as the weblet gets it: status and HTML.
+async fn page(
+    panel: &Panel<'_>,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<(&str, String)>,
+    key: Option<&str>,
+) -> (u16, String) {
+    let mut r = panel.request(method, path);
+    if let Some((content_type, body)) = body {
+        r = r.header("content-type", content_type).body(body);
+    }
+    if let Some(k) = key {
+        r = r.header("idempotency-key", k);
+    }
+    let res = r.send().await.expect("request");
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let text = res.text().await.expect("body");
+    assert!(
+        content_type.starts_with("text/html"),
+        "{path}: {content_type}: {text}"
+    );
+    (status, text)
+}
+
+async fn get_page(panel: &Panel<'_>, path: &str) -> (u16, String) {
+    page(panel, reqwest::Method::GET, path, None, None).await
+}
+
+async fn post_form(
+    panel: &Panel<'_>,
+    path: &str,
+    fields: &[(&str, &str)],
+    key: Option<&str>,
+) -> (u16, String) {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    page(
+        panel,
+        reqwest::Method::POST,
+        path,
+        Some(("application/x-www-form-urlencoded", body)),
+        key,
+    )
+    .await
+}
+
+async fn post_report(panel: &Panel<'_>, path: &str, report: &serde_json::Value) -> (u16, String) {
+    page(
+        panel,
+        reqwest::Method::POST,
+        path,
+        Some(("application/json", report.to_string())),
+        None,
+    )
+    .await
+}
+
+/// The device report of the colour MFD recording, as the App API returns it.
+fn colour_report() -> serde_json::Value {
+    let recording = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/xerox-altalink-c8055-meters.snmprec");
+    let varbinds = printer::snmprec::read_file(&recording).expect("fixture");
+    serde_json::to_value(printer::interpret(&varbinds)).expect("json")
+}
+
+/// The value of the hidden field `name` in a page (the first one).
+fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect(name) + marker.len();
+    let end = html[start..].find('"').expect("end of value") + start;
+    unescape(&html[start..end])
+}
+
+/// Reads back what askama escaped (`&#34;`, `&#39;`, `&#60;`, `&#62;`, `&#38;` and the named ones).
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+async fn manager_incidents(panel: &Panel<'_>, kind: &str) -> Vec<serde_json::Value> {
+    let (status, list) = panel.get(&format!("/api/v1/incidents?kind={kind}")).await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array().cloned().unwrap_or_default()
+}
+
+const SERVICE: &str = "/ui/v1/service-request";
+const SUPPLY: &str = "/ui/v1/supply-request";
+
+#[tokio::test]
+async fn services_tab_lists_the_devices_service_incidents_and_offers_a_report() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let (_, html) = get_page(&panel, "/ui/v1/services").await;
+    assert!(html.contains("id=\"no-incidents\""), "{html}");
+    let (status, body) = panel
+        .post(
+            "/api/v1/service-incidents",
+            Some("ui-services-1"),
+            serde_json::json!({"issue_code": "paper_jam", "description": "Tray 2", "contact": contact()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let number = body["incident_number"].as_str().expect("number");
+    let (status, html) = get_page(&panel, "/ui/v1/services").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(number), "{html}");
+    assert!(html.contains("Paper jam: Tray 2"), "{html}");
+    assert!(html.contains("id=\"report-problem\""), "{html}");
+    assert!(!html.contains("DEMO"), "{html}");
+    // The panel is shared: no contact details on it.
+    assert!(!html.contains("erika"), "{html}");
+    // Another device sees none of it.
+    let (_, other) = get_page(&sys.panel(SERIAL_B), "/ui/v1/services").await;
+    assert!(!other.contains(number), "{other}");
+}
+
+#[tokio::test]
+async fn service_wizard_refuses_a_wrong_email_next_to_the_field_then_sends() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let (status, html) = get_page(&panel, SERVICE).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"paper_jam\""), "{html}");
+    // Step 1 without an issue: the reason next to the issue list.
+    let (status, html) = post_form(&panel, SERVICE, &[("step", "1"), ("op", "next")], None).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"error-issue_code\""), "{html}");
+    let data = [
+        ("issue_code", "print_quality"),
+        ("description", "Streaks <b>everywhere</b>"),
+    ];
+    let mut step1 = vec![("step", "1"), ("op", "next")];
+    step1.extend(data);
+    let (status, html) = post_form(&panel, SERVICE, &step1, None).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"contact-form\""), "{html}");
+    assert_eq!(hidden_value(&html, "issue_code"), "print_quality");
+    // A wrong e-mail: a clear message next to the e-mail field, what was typed kept.
+    let mut step2 = vec![("step", "2"), ("op", "next")];
+    step2.extend(data);
+    let mut wrong = step2.clone();
+    wrong.extend([("name", "Erika Mustermann"), ("email", "erika.example.org")]);
+    let (status, html) = post_form(&panel, SERVICE, &wrong, None).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains(
+            "id=\"error-email\" role=\"alert\">The e-mail address must contain &#39;@&#39;."
+        ) || html.contains(
+            "id=\"error-email\" role=\"alert\">The e-mail address must contain &#x27;@&#x27;."
+        ),
+        "{html}"
+    );
+    assert!(html.contains("value=\"erika.example.org\""), "{html}");
+    assert!(!html.contains("id=\"error-name\""), "{html}");
+    // The right one: the review shows everything, escaped.
+    let mut right = step2.clone();
+    right.extend([
+        ("name", "Erika Mustermann"),
+        ("email", "erika.mustermann@example.org"),
+        ("phone", "+49 30 1234567"),
+    ]);
+    let (status, html) = post_form(&panel, SERVICE, &right, None).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"review-form\""), "{html}");
+    assert!(html.contains("Print quality"), "{html}");
+    assert!(
+        unescape(&html).contains("<td>Streaks <b>everywhere</b></td>"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>everywhere"), "{html}");
+    assert!(html.contains("erika.mustermann@example.org"), "{html}");
+    // Send without a key is refused by the rules; with one it is recorded and confirmed.
+    let mut send = vec![("step", "3"), ("op", "send")];
+    send.extend(data);
+    send.extend([
+        ("name", "Erika Mustermann"),
+        ("email", "erika.mustermann@example.org"),
+        ("phone", "+49 30 1234567"),
+    ]);
+    let (status, html) = post_form(&panel, SERVICE, &send, None).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("Idempotency-Key"), "{html}");
+    let (status, html) = post_form(&panel, SERVICE, &send, Some("ui-send-1")).await;
+    assert_eq!(status, 201, "{html}");
+    let start = html.find("id=\"incident-number\">").expect("number") + 21;
+    let number = &html[start..start + html[start..].find('<').expect("end")];
+    assert!(number.starts_with("SR-"), "{number}");
+    // A retry of the same Send records nothing new.
+    let (status, again) = post_form(&panel, SERVICE, &send, Some("ui-send-1")).await;
+    assert_eq!(status, 201, "{again}");
+    assert!(again.contains(number), "{again}");
+    let list = manager_incidents(&panel, "service").await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["number"], number);
+    assert_eq!(list[0]["issue_code"], "print_quality");
+}
+
+#[tokio::test]
+async fn back_keeps_what_was_typed_and_cancel_sends_nothing() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let (_, html) = post_form(
+        &panel,
+        SERVICE,
+        &[
+            ("step", "2"),
+            ("op", "back"),
+            ("issue_code", "noise"),
+            ("description", "Grinding"),
+            ("name", "Erika"),
+            ("email", "e@example.org"),
+        ],
+        None,
+    )
+    .await;
+    assert!(html.contains("id=\"service-form\""), "{html}");
+    assert!(
+        html.contains("value=\"noise\" checked") && html.contains(">Grinding</textarea>"),
+        "{html}"
+    );
+    assert_eq!(hidden_value(&html, "email"), "e@example.org");
+    let (status, html) = post_form(
+        &panel,
+        SERVICE,
+        &[
+            ("step", "3"),
+            ("op", "cancel"),
+            ("issue_code", "noise"),
+            ("description", "Grinding"),
+            ("name", "Erika Mustermann"),
+            ("email", "erika.mustermann@example.org"),
+        ],
+        Some("ui-cancel-1"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Nothing was sent."), "{html}");
+    assert!(manager_incidents(&panel, "service").await.is_empty());
+}
+
+#[tokio::test]
+async fn supplies_tab_offers_the_device_supplies_and_two_picked_are_requested() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let report = colour_report();
+    let supplies = report["supplies"].as_array().expect("supplies").clone();
+    assert!(supplies.len() >= 2, "{report}");
+    let (status, html) = post_report(&panel, "/ui/v1/supplies", &report).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"no-incidents\""), "{html}");
+    for s in &supplies {
+        assert!(
+            html.contains(&format!(
+                "name=\"pick\" value=\"{}\"",
+                s["index"].as_str().expect("index")
+            )),
+            "{html}"
+        );
+    }
+    let offered = hidden_value(&html, "offered");
+    let picks: Vec<String> = supplies[..2]
+        .iter()
+        .map(|s| s["index"].as_str().expect("index").to_string())
+        .collect();
+    // None picked: the reason next to the list.
+    let (status, html) = post_form(
+        &panel,
+        SUPPLY,
+        &[("step", "1"), ("op", "next"), ("offered", &offered)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"error-supplies\""), "{html}");
+    let base = vec![
+        ("offered", offered.as_str()),
+        ("pick", picks[0].as_str()),
+        ("pick", picks[1].as_str()),
+    ];
+    let mut step1 = vec![("step", "1"), ("op", "next")];
+    step1.extend(base.clone());
+    let (status, html) = post_form(&panel, SUPPLY, &step1, None).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"contact-form\""), "{html}");
+    let contact_fields = [
+        ("name", "Erika Mustermann"),
+        ("email", "erika.mustermann@example.org"),
+        ("phone", ""),
+    ];
+    let mut step2 = vec![("step", "2"), ("op", "next")];
+    step2.extend(base.clone());
+    step2.extend(contact_fields);
+    let (status, html) = post_form(&panel, SUPPLY, &step2, None).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(html.matches("<tr class=\"supply\">").count(), 2, "{html}");
+    for s in &supplies[..2] {
+        assert!(
+            html.contains(s["description"].as_str().expect("description")),
+            "{html}"
+        );
+    }
+    let mut send = vec![("step", "3"), ("op", "send")];
+    send.extend(base);
+    send.extend(contact_fields);
+    let (status, html) = post_form(&panel, SUPPLY, &send, Some("ui-supply-1")).await;
+    assert_eq!(status, 201, "{html}");
+    assert!(html.contains("id=\"incident-number\""), "{html}");
+    let list = manager_incidents(&panel, "supply").await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["supplies"].as_array().map(Vec::len), Some(2));
+    // The supply incident now shows on the Supplies tab.
+    let (_, html) = post_report(&panel, "/ui/v1/supplies", &report).await;
+    assert!(
+        html.contains(list[0]["number"].as_str().expect("number")),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_supplies_contract_the_supplies_tab_explains_why() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_NO_SUPPLIES);
+    let (status, html) = post_report(&panel, "/ui/v1/supplies", &colour_report()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"supplies-unavailable\""), "{html}");
+    assert!(html.contains("not under a supplies contract"), "{html}");
+    assert!(!html.contains("type=\"checkbox\""), "{html}");
+    assert!(!html.contains("id=\"request-supplies\""), "{html}");
+    // The levels are still shown.
+    assert!(html.contains("id=\"supplies\""), "{html}");
+    // And the wizard refuses too, in words.
+    let offered = hidden_value(&html, "offered");
+    let (status, html) = post_form(
+        &panel,
+        SUPPLY,
+        &[
+            ("step", "1"),
+            ("op", "next"),
+            ("offered", &offered),
+            ("pick", "1.1"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(html.contains("not under a supplies contract"), "{html}");
+}
+
+#[tokio::test]
+async fn meters_tab_shows_the_meters_and_sends_them() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let report = colour_report();
+    let meters = report["meters"].as_array().expect("meters").clone();
+    assert!(!meters.is_empty(), "{report}");
+    let (status, html) = post_report(&panel, "/ui/v1/meters", &report).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(html.matches("<tr class=\"meter\">").count(), meters.len());
+    for m in &meters {
+        assert!(html.contains(m["name"].as_str().expect("name")), "{html}");
+    }
+    let values = hidden_value(&html, "meters");
+    let (status, html) = post_form(
+        &panel,
+        "/ui/v1/meter-reads",
+        &[("step", "3"), ("op", "send"), ("meters", &values)],
+        Some("ui-meters-1"),
+    )
+    .await;
+    assert!(status == 201 || status == 202, "{status} {html}");
+    assert!(html.contains("Meter reads sent"), "{html}");
+    let client = manager::client::ManagerClient::new(
+        &sys.manager.base,
+        secrecy::SecretString::from(sys.manager.api_key.clone()),
+    )
+    .expect("client");
+    eventually("the meter read is in the manager", || {
+        let client = client.clone();
+        let expected = meters.len();
+        async move {
+            client
+                .list_meter_reads(SERIAL_A, chrono::Utc::now() - chrono::Duration::days(1))
+                .await
+                .is_ok_and(|reads| reads.first().is_some_and(|r| r.meters.len() == expected))
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn demo_mode_pages_say_demo_and_send_nothing() {
+    let sys = start_system().await;
+    let mut panel = sys.panel(SERIAL_A);
+    panel.demo = true;
+    let (_, html) = get_page(&panel, "/ui/v1/services").await;
+    assert!(html.contains("id=\"demo-banner\""), "{html}");
+    assert!(html.contains("DEMO: paper jams in tray 2"), "{html}");
+    let (_, html) = post_report(
+        &panel,
+        "/ui/v1/supplies",
+        &serde_json::to_value(assistant::demo::report()).expect("json"),
+    )
+    .await;
+    assert!(html.contains("id=\"demo-banner\""), "{html}");
+    assert!(html.contains("Black Toner (DEMO)"), "{html}");
+    let (status, html) = post_form(
+        &panel,
+        SERVICE,
+        &[
+            ("step", "3"),
+            ("op", "send"),
+            ("issue_code", "paper_jam"),
+            ("name", "Erika Mustermann"),
+            ("email", "erika.mustermann@example.org"),
+        ],
+        Some("ui-demo-1"),
+    )
+    .await;
+    assert_eq!(status, 201, "{html}");
+    assert!(html.contains("id=\"demo-banner\""), "{html}");
+    assert!(html.contains("SR-DEMO-000001"), "{html}");
+    panel.demo = false;
+    assert!(manager_incidents(&panel, "service").await.is_empty());
+    let (_, html) = get_page(&panel, "/ui/v1/services").await;
+    assert!(!html.contains("demo-banner"), "{html}");
+}
+
+#[tokio::test]
+async fn the_weblet_may_call_across_origins_with_its_headers() {
+    let sys = start_system().await;
+    let http = reqwest::Client::new();
+    let res = http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/ui/v1/services", sys.assistant.base),
+        )
+        .header("origin", "http://127.0.0.1:9999")
+        .header("access-control-request-method", "GET")
+        .header(
+            "access-control-request-headers",
+            "authorization,x-app-config",
+        )
+        .send()
+        .await
+        .expect("preflight");
+    assert!(res.status().is_success(), "{}", res.status());
+    let allowed = res
+        .headers()
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    for h in [
+        "authorization",
+        "x-app-config",
+        "x-demo-mode",
+        "idempotency-key",
+    ] {
+        assert!(allowed.contains(h), "{allowed}");
+    }
+    // A real answer carries the allow-origin header too, errors included.
+    let res = http
+        .get(format!("{}/api/v1/incidents", sys.assistant.base))
+        .header("origin", "http://127.0.0.1:9999")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*")
+    );
+}
+
+#[tokio::test]
+async fn a_page_without_the_device_credential_is_refused() {
+    let sys = start_system().await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/ui/v1/services", sys.assistant.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 401);
+}
