@@ -6,6 +6,7 @@
 //! app configuration endpoint answers only callers on the device itself (loopback), and it learns
 //! the caller's address from axum's `ConnectInfo`.
 
+pub mod app_settings;
 pub mod apps;
 pub mod auth;
 pub mod clock;
@@ -152,6 +153,10 @@ pub fn router(state: HttpState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/api/apps", get(apps::list))
         .route("/api/apps/{app_id}/config", get(apps::config))
+        .route(
+            "/api/apps/{app_id}/settings",
+            get(app_settings::get_settings).put(app_settings::put_settings),
+        )
         .route("/apps/{app_id}", get(apps::app_root))
         .route("/apps/{app_id}/", get(apps::app_root))
         .route("/apps/{app_id}/{*path}", get(apps::app_file))

@@ -1,0 +1,253 @@
+//! Chromedriver, a browser session, and a device emulator with the weblet installed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+use fantoccini::{Client, ClientBuilder, Locator};
+use gallery::config::AppConfiguration;
+
+use crate::helpers::System;
+
+pub const DEVICE_ADMIN_PASSWORD: &str = "device-admin-1";
+
+/// A chromedriver process we started, killed when dropped.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A browser session in a fresh profile, the size of a device panel.
+pub struct Browser {
+    pub client: Client,
+    _driver: Driver,
+}
+
+pub async fn browser() -> Browser {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver) is installed");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _profile: profile,
+    };
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("{}/status", driver.url))
+            .send()
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "chromedriver did not start on {}", driver.url);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
+                "--window-size=1024,600",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+            ]
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a browser session");
+    Browser {
+        client,
+        _driver: driver,
+    }
+}
+
+/// An emulated device (from a recording) with the weblet installed for `serial`.
+pub struct Device {
+    pub url: String,
+    _running: device::serve::RunningDevice,
+    _dir: tempfile::TempDir,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read weblet dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// The weblet from `weblet/`, packaged by the gallery, with the assistant's address in its page.
+pub fn weblet_package(assistant_url: &str) -> gallery::package::Package {
+    let build = tempfile::tempdir().expect("build dir");
+    copy_dir(&workspace().join("weblet"), build.path());
+    let index = build.path().join("index.html");
+    let html = std::fs::read_to_string(&index).expect("index.html");
+    let marker = "<meta name=\"assistant-url\" content=\"\">";
+    assert!(
+        html.contains(marker),
+        "index.html has the assistant-url meta"
+    );
+    std::fs::write(
+        &index,
+        html.replace(
+            marker,
+            &format!("<meta name=\"assistant-url\" content=\"{assistant_url}\">"),
+        ),
+    )
+    .expect("write index.html");
+    gallery::package::Package::build(build.path()).expect("the gallery packages the weblet")
+}
+
+pub async fn device(sys: &System, serial: &str, config: &AppConfiguration) -> Device {
+    let dir = tempfile::tempdir().expect("device dir");
+    let recording = workspace().join("fixtures/xerox-altalink-c8055-meters.snmprec");
+    let running = device::serve::start(device::serve::DeviceSpec {
+        varbinds: printer::snmprec::read_file(&recording).expect("recording"),
+        snmp: "127.0.0.1:0".parse().expect("addr"),
+        http: "127.0.0.1:0".parse().expect("addr"),
+        community: "public".into(),
+        admin_password: DEVICE_ADMIN_PASSWORD.into(),
+        data_dir: dir.path().to_path_buf(),
+        simulate: None,
+    })
+    .await
+    .expect("device");
+    let url = format!("http://{}", running.http);
+    let package = weblet_package(&sys.assistant.base);
+    let manifest = &package.manifest;
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/apps/install"))
+        .basic_auth("admin", Some(DEVICE_ADMIN_PASSWORD))
+        .json(&serde_json::json!({
+            "app_id": manifest.app_id.to_string(),
+            "version": manifest.version.to_string(),
+            "package_b64": base64::engine::general_purpose::STANDARD.encode(&package.bytes),
+            "sealed_config": sys.gallery.sealed(config),
+            "credential": sys.gallery.credential(serial),
+        }))
+        .send()
+        .await
+        .expect("install");
+    assert_eq!(
+        res.status(),
+        201,
+        "install: {}",
+        res.text().await.unwrap_or_default()
+    );
+    Device {
+        url,
+        _running: running,
+        _dir: dir,
+    }
+}
+
+impl Device {
+    pub fn app_url(&self) -> String {
+        format!("{}/apps/support-assistant/index.html", self.url)
+    }
+}
+
+/// Saves what the browser shows as `screenshots/<name>.png`.
+pub async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = workspace().join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Waits (bounded) until the element `css` shows text containing `text`; returns its text.
+pub async fn wait_text(client: &Client, css: &str, text: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..150 {
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && let Ok(t) = el.text().await
+        {
+            if t.contains(text) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = client.source().await.unwrap_or_default();
+    panic!("{css} never showed {text:?}; last text {last:?}; page: {page}");
+}
+
+/// Waits (bounded) for an element.
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    for _ in 0..150 {
+        if let Ok(el) = client.find(Locator::Css(css)).await {
+            return el;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = client.source().await.unwrap_or_default();
+    panic!("{css} never appeared; page: {page}");
+}
+
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css).await.click().await.expect("click");
+}
+
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let el = wait_for(client, css).await;
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+/// Logs the administrator in at the device (its login page), in this browser.
+pub async fn admin_login(client: &Client, device: &Device) {
+    client
+        .goto(&format!("{}/login", device.url))
+        .await
+        .expect("login page");
+    type_into(client, "input[name=password]", DEVICE_ADMIN_PASSWORD).await;
+    click(client, "button[type=submit]").await;
+    wait_text(client, "footer", "Administrator logged in").await;
+}

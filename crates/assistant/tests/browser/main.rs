@@ -1,0 +1,10 @@
+//! The weblet in headless Chromium (Debian's chromium and chromium-driver, driven with fantoccini)
+//! on an emulated device, talking to a real assistant, Services Manager and App Gallery on
+//! loopback. Each test saves a screenshot of every screen under `screenshots/` at the workspace root.
+
+#[path = "../app/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+mod harness;
+mod workflows;

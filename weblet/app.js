@@ -1,0 +1,451 @@
+/* Support Assistant weblet: plain ES5, no framework, no cookies, no storage in the browser.
+ * It asks the device (Session, app configuration and settings, WS-SNMP), talks to the assistant's
+ * App API with the device credential, and shows the assistant's pages in #main. See README.md. */
+(function () {
+  'use strict';
+
+  var APP_ID = 'support-assistant';
+  var SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
+  var SESSION = { path: '/webservices/office/cuisession/1', ns: 'http://www.xerox.com/webservices/office/cuisession/1' };
+  var SNMP = { path: '/webservices/SNMP/1', ns: 'http://www.xerox.com/webservices/SNMP/1' };
+  var MAX_WALK = 3000;
+
+  var S = {
+    base: '', credential: '', sealed: '', admin: false, demo: false,
+    startup: null, tab: 'services', report: null, reportError: null,
+    collecting: false, waiters: [], submitter: null, generation: 0
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function esc(s) {
+    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  }
+
+  function show(html) {
+    $('main').innerHTML = html;
+    $('main').scrollTop = 0;
+    window.scrollTo(0, 0);
+  }
+
+  function message(text, cls, retryTab) {
+    show('<p class="' + (cls || 'error') + '" role="alert" id="app-message">' + esc(text) + '</p>' +
+      (retryTab ? '<p><a class="button" href="" data-tab="' + esc(retryTab) + '">Try again</a></p>' : ''));
+  }
+
+  function busy(text) { show('<p class="busy">' + esc(text) + '</p>'); }
+
+  /* One HTTP request; cb(status, text, xhr). status 0: no answer. */
+  function request(method, url, headers, body, timeoutMs, cb) {
+    var x = new XMLHttpRequest();
+    var done = false;
+    function finish() {
+      if (done) { return; }
+      done = true;
+      cb(x.status, x.responseText || '', x);
+    }
+    x.open(method, url, true);
+    x.timeout = timeoutMs || 20000;
+    for (var h in headers) {
+      if (headers.hasOwnProperty(h)) { x.setRequestHeader(h, headers[h]); }
+    }
+    x.onreadystatechange = function () { if (x.readyState === 4) { finish(); } };
+    x.ontimeout = function () { done = true; cb(0, '', x); };
+    x.send(body === undefined ? null : body);
+  }
+
+  function parseJson(text) {
+    try { return JSON.parse(text); } catch (e) { return null; }
+  }
+
+  /* ---- the device ---- */
+
+  function soap(service, op, inner, cb) {
+    var body = '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="' + SOAP_ENV + '"><soap:Body>' +
+      '<' + op + ' xmlns="' + service.ns + '">' + inner + '</' + op + '></soap:Body></soap:Envelope>';
+    request('POST', service.path, { 'Content-Type': 'text/xml; charset=utf-8' }, body, 8000, function (status, text) {
+      var doc = null;
+      try { doc = new DOMParser().parseFromString(text, 'text/xml'); } catch (e) { doc = null; }
+      var first = function (name) {
+        var list = doc ? doc.getElementsByTagNameNS('*', name) : [];
+        return list.length ? list[0].textContent : null;
+      };
+      if (status === 200 && doc) { cb(null, first); return; }
+      cb({
+        status: status,
+        code: (doc && first('ErrorCode')) || '',
+        text: (doc && first('faultstring')) || (status ? 'the device answered ' + status : 'the device did not answer')
+      }, null);
+    });
+  }
+
+  function xmlText(s) { return esc(s); }
+
+  /* GetNext walks over the subtrees the App API named, one OID per request, two walks at once. */
+  function collect(subtrees, community, cb) {
+    var varbinds = [];
+    var queue = subtrees.slice(0);
+    var running = 0;
+    var failed = null;
+    var steps = 0;
+    function walk(root, oid) {
+      if (failed) { return finished(); }
+      if (steps++ > MAX_WALK) { return finished(); }
+      soap(SNMP, 'GetNextRequest', '<SNMPVersion>2c</SNMPVersion><SNMPv2cData><communityString>' +
+        xmlText(community) + '</communityString></SNMPv2cData><OID>' + xmlText(oid) + '</OID>', function (err, get) {
+        if (err) { failed = failed || err; return finished(); }
+        var next = (get('OID') || '').replace(/^\./, '');
+        var type = get('Type') || '';
+        if (type === 'endOfMibView' || next.indexOf(root + '.') !== 0) { return finished(); }
+        varbinds.push({ oid: next, type: type, value: get('returnValue') || '' });
+        walk(root, next);
+      });
+    }
+    function finished() {
+      running--;
+      if (queue.length && !failed) { start(); return; }
+      if (running === 0) { cb(failed, varbinds); }
+    }
+    function start() {
+      running++;
+      var root = queue.shift().replace(/^\./, '');
+      walk(root, root);
+    }
+    if (!queue.length) { cb(null, varbinds); return; }
+    start();
+    if (queue.length) { start(); }
+  }
+
+  /* ---- the assistant ---- */
+
+  function api(method, path, body, extra, cb) {
+    var h = { 'Authorization': 'Bearer ' + S.credential, 'X-App-Config': S.sealed };
+    if (S.demo) { h['X-Demo-Mode'] = 'on'; }
+    for (var k in extra) { if (extra.hasOwnProperty(k)) { h[k] = extra[k]; } }
+    request(method, S.base + path, h, body, 20000, cb);
+  }
+
+  /* An answer of the assistant: its page, or what went wrong in words. */
+  function showAnswer(status, text, x, retryTab) {
+    var type = (x && x.getResponseHeader('Content-Type')) || '';
+    if (status && type.indexOf('text/html') === 0) { show(text); return; }
+    if (status === 0) {
+      message('The support service cannot be reached. Check the network connection of the device and try again.', 'error', retryTab);
+      return;
+    }
+    var p = parseJson(text);
+    message((p && p.detail) ? p.detail : 'The support service answered ' + status + '.', 'error', retryTab);
+  }
+
+  function whenReport(cb) {
+    if (S.report || S.reportError) { cb(); return; }
+    S.waiters.push(cb);
+    readDevice();
+  }
+
+  function reportReady() {
+    var w = S.waiters;
+    S.waiters = [];
+    for (var i = 0; i < w.length; i++) { w[i](); }
+  }
+
+  function readDevice() {
+    if (S.collecting || S.report || S.reportError || !S.startup) { return; }
+    S.collecting = true;
+    var gen = S.generation;
+    collect(S.startup.subtrees || [], S.startup.settings.snmp_community, function (err, varbinds) {
+      if (gen !== S.generation) { return; }
+      if (err) {
+        S.collecting = false;
+        if (err.code === 'AuthenticationFailure') {
+          S.reportError = 'Supplies and meters cannot be read: the SNMP community string in this app\'s configuration ' +
+            'does not match the device\'s SNMP read community. Ask your administrator to set the same community ' +
+            'string in the app configuration as on the device.';
+        } else {
+          S.reportError = 'Supplies and meters cannot be read from the device: ' + err.text + '.';
+        }
+        reportReady();
+        return;
+      }
+      api('POST', '/api/v1/device-report', JSON.stringify({ varbinds: varbinds }),
+        { 'Content-Type': 'application/json' }, function (status, text) {
+          if (gen !== S.generation) { return; }
+          S.collecting = false;
+          var r = status === 200 ? parseJson(text) : null;
+          if (r) { S.report = r; } else {
+            var p = parseJson(text);
+            S.reportError = 'The device\'s supplies and meters could not be read: ' +
+              ((p && p.detail) || (status ? 'the support service answered ' + status : 'the support service cannot be reached')) + '.';
+          }
+          reportReady();
+        });
+    });
+  }
+
+  /* ---- tabs ---- */
+
+  function tabList() {
+    var t = S.startup.settings.tabs;
+    var list = [];
+    if (t.incidents || t.report_fault) { list.push(['services', 'Services']); }
+    if (t.incidents || t.request_supplies) { list.push(['supplies', 'Supplies']); }
+    if (t.meters) { list.push(['meters', 'Meters']); }
+    if (t.help && S.startup.settings.help_desk_text) { list.push(['help', 'Help']); }
+    return list;
+  }
+
+  function drawTabs() {
+    var html = '';
+    var list = tabList();
+    for (var i = 0; i < list.length; i++) {
+      html += '<button type="button" id="tab-' + list[i][0] + '" data-tab="' + list[i][0] + '"' +
+        (list[i][0] === S.tab ? ' class="on"' : '') + '>' + list[i][1] + '</button>';
+    }
+    $('tabs').innerHTML = html;
+  }
+
+  function openTab(name) {
+    if (!S.startup) { return; }
+    S.tab = name;
+    drawTabs();
+    var gen = S.generation;
+    if (name === 'services') {
+      busy('Loading incidents\u2026');
+      api('GET', '/ui/v1/services', undefined, {}, function (status, text, x) {
+        if (gen === S.generation && S.tab === name) { showAnswer(status, text, x, 'services'); }
+      });
+    } else if (name === 'supplies' || name === 'meters') {
+      busy('Reading the device\u2026');
+      whenReport(function () {
+        if (gen !== S.generation || S.tab !== name) { return; }
+        if (S.reportError) { message(S.reportError, 'error', name); return; }
+        api('POST', '/ui/v1/' + name, JSON.stringify(S.report), { 'Content-Type': 'application/json' },
+          function (status, text, x) {
+            if (gen === S.generation && S.tab === name) { showAnswer(status, text, x, name); }
+          });
+      });
+    } else if (name === 'help') {
+      show('<h2>Help</h2><p id="help-text"></p>');
+      $('help-text').textContent = S.startup.settings.help_desk_text;
+    }
+  }
+
+  /* ---- forms of the assistant's pages ---- */
+
+  function formBody(form, submitter) {
+    var parts = [];
+    function add(n, v) {
+      parts.push(encodeURIComponent(n).replace(/%20/g, '+') + '=' + encodeURIComponent(v).replace(/%20/g, '+'));
+    }
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      var type = (el.type || '').toLowerCase();
+      if (!el.name || el.disabled || type === 'submit' || type === 'button' || type === 'reset') { continue; }
+      if ((type === 'checkbox' || type === 'radio') && !el.checked) { continue; }
+      add(el.name, el.value);
+    }
+    if (submitter && submitter.name) { add(submitter.name, submitter.value); }
+    return parts.join('&');
+  }
+
+  function newKey() {
+    var bytes = [];
+    var c = window.crypto || window.msCrypto;
+    if (c && c.getRandomValues) {
+      var a = new Uint8Array(16);
+      c.getRandomValues(a);
+      for (var i = 0; i < a.length; i++) { bytes.push(a[i]); }
+    } else {
+      for (var j = 0; j < 16; j++) { bytes.push(Math.floor(Math.random() * 256)); }
+    }
+    var hex = '';
+    for (var k = 0; k < bytes.length; k++) { hex += (bytes[k] < 16 ? '0' : '') + bytes[k].toString(16); }
+    return 'wb-' + new Date().getTime().toString(36) + '-' + hex;
+  }
+
+  /* One Send: its key is kept for every retry of that Send, so it is recorded once. */
+  function post(action, body, key) {
+    var extra = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    if (key) { extra['Idempotency-Key'] = key; }
+    var gen = S.generation;
+    api('POST', action, body, extra, function (status, text, x) {
+      if (gen !== S.generation) { return; }
+      var html = status && ((x && x.getResponseHeader('Content-Type')) || '').indexOf('text/html') === 0;
+      if (status === 0 || (status >= 500 && !html)) {
+        show('<p class="error" role="alert" id="send-retry">' + (key
+          ? 'The support service did not answer. Your request is kept on this screen: press Try again to send it (it will not be recorded twice).'
+          : 'The support service did not answer. Press Try again.') + '</p>' +
+          '<p><button type="button" class="primary" id="retry">Try again</button> ' +
+          '<a class="button" href="" data-tab="' + esc(S.tab) + '">Cancel</a></p>');
+        $('retry').onclick = function () { busy('Sending\u2026'); post(action, body, key); };
+        return;
+      }
+      showAnswer(status, text, x, S.tab);
+    });
+  }
+
+  function ancestor(el, test) {
+    while (el && el !== document) {
+      if (test(el)) { return el; }
+      el = el.parentNode;
+    }
+    return null;
+  }
+
+  function onClick(ev) {
+    var t = ev.target || ev.srcElement;
+    var tab = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-tab'); });
+    if (tab) { ev.preventDefault(); openTab(tab.getAttribute('data-tab')); return; }
+    var reload = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-reload'); });
+    if (reload) { ev.preventDefault(); openTab(S.tab); return; }
+    var btn = ancestor(t, function (e) { return e.tagName === 'BUTTON' && (e.type || '').toLowerCase() === 'submit'; });
+    if (btn) { S.submitter = { name: btn.name, value: btn.value }; return; }
+    var link = ancestor(t, function (e) { return e.tagName === 'A' && e.getAttribute('href'); });
+    if (link && ancestor(link, function (e) { return e.id === 'main'; })) {
+      ev.preventDefault();
+      var href = link.getAttribute('href');
+      if (href.charAt(0) !== '/') { return; }
+      busy('Loading\u2026');
+      api('GET', href, undefined, {}, function (status, text, x) { showAnswer(status, text, x, S.tab); });
+    }
+  }
+
+  function onSubmit(ev) {
+    var form = ev.target || ev.srcElement;
+    ev.preventDefault();
+    var submitter = S.submitter;
+    S.submitter = null;
+    if (!submitter) {
+      var primary = form.querySelector('button.primary');
+      submitter = primary ? { name: primary.name, value: primary.value } : null;
+    }
+    var action = form.getAttribute('action') || '';
+    if (action.charAt(0) !== '/') { return; }
+    var body = formBody(form, submitter);
+    var send = submitter && submitter.name === 'op' && submitter.value === 'send';
+    busy(send ? 'Sending\u2026' : 'One moment\u2026');
+    post(action, body, send ? newKey() : null);
+  }
+
+  /* ---- Demo Mode (administrators only), kept on the device ---- */
+
+  function drawSettings() {
+    var box = $('settings');
+    box.innerHTML = '<strong>Demo Mode</strong> is <span id="demo-state">' + (S.demo ? 'ON' : 'OFF') + '</span>. ' +
+      'While it is on, every screen shows sample data and nothing is sent. ' +
+      '<button type="button" class="primary" id="demo-toggle">' + (S.demo ? 'Switch Demo Mode off' : 'Switch Demo Mode on') + '</button>' +
+      '<button type="button" id="settings-close">Close</button><span id="settings-error" class="error"></span>';
+    $('settings-close').onclick = function () { box.style.display = 'none'; };
+    $('demo-toggle').onclick = function () {
+      request('PUT', '/api/apps/' + APP_ID + '/settings', { 'Content-Type': 'application/json' },
+        JSON.stringify({ demo_mode: !S.demo }), 8000, function (status, text) {
+          var r = parseJson(text);
+          if (status === 200 && r) {
+            S.demo = !!r.demo_mode;
+            box.style.display = 'none';
+            restart();
+          } else {
+            $('settings-error').textContent = (r && r.detail) ? ' ' + r.detail : ' The device did not store the setting (' + status + ').';
+          }
+        });
+    };
+  }
+
+  /* ---- start ---- */
+
+  function restart() {
+    S.generation++;
+    S.startup = null;
+    S.report = null;
+    S.reportError = null;
+    S.collecting = false;
+    S.waiters = [];
+    $('badge').style.display = S.demo ? '' : 'none';
+    busy('Starting\u2026');
+    startAssistant();
+  }
+
+  function startAssistant() {
+    var gen = S.generation;
+    var pending = 2;
+    var startup = null;
+    var services = null;
+    function both() {
+      if (--pending > 0 || gen !== S.generation) { return; }
+      if (startup[0] !== 200) { showAnswer(startup[0], startup[1], startup[2], null); return; }
+      S.startup = parseJson(startup[1]);
+      if (!S.startup) { message('The support service sent an answer this app cannot read.'); return; }
+      S.demo = !!S.startup.demo;
+      $('badge').style.display = S.demo ? '' : 'none';
+      var logo = S.startup.settings.logo_url;
+      if (logo) { $('logo').src = logo; $('logo').style.display = ''; }
+      S.tab = 'services';
+      drawTabs();
+      showAnswer(services[0], services[1], services[2], 'services');
+      // Read supplies and meters in the background, once the first tab is on screen.
+      setTimeout(readDevice, 50);
+    }
+    api('POST', '/api/v1/startup', '{}', { 'Content-Type': 'application/json' },
+      function (s, t, x) { startup = [s, t, x]; both(); });
+    api('GET', '/ui/v1/services', undefined, {},
+      function (s, t, x) { services = [s, t, x]; both(); });
+  }
+
+  function start() {
+    var meta = document.querySelector('meta[name="assistant-url"]');
+    var fromMeta = (meta && meta.getAttribute('content')) || '';
+    var pending = fromMeta ? 3 : 4;
+    var failure = null;
+    var manifest = null;
+    function done() {
+      if (--pending > 0) { return; }
+      if (failure) { message(failure); return; }
+      S.base = (fromMeta || (manifest && manifest.assistant_url) || '').replace(/\/+$/, '');
+      if (!S.base) {
+        message('This app does not know the address of its support service (assistant_url in manifest.json). Please ask your administrator to reinstall it.');
+        return;
+      }
+      $('gear').style.display = S.admin ? '' : 'none';
+      $('badge').style.display = S.demo ? '' : 'none';
+      startAssistant();
+    }
+    soap(SESSION, 'GetSessionInformationRequest', '', function (err, get) {
+      var info = get ? (get('Information') || '') : '';
+      S.admin = /<isAdministrator>\s*true\s*<\/isAdministrator>/.test(info);
+      done();
+    });
+    request('GET', '/api/apps/' + APP_ID + '/config', {}, undefined, 8000, function (status, text) {
+      var c = status === 200 ? parseJson(text) : null;
+      if (c && c.credential && c.sealed_config) {
+        S.credential = c.credential;
+        S.sealed = c.sealed_config;
+      } else {
+        var p = parseJson(text);
+        failure = 'This app is not set up on this device: ' + ((p && p.detail) || ('the device answered ' + status)) +
+          '. Please ask your administrator to install it from the App Gallery.';
+      }
+      done();
+    });
+    request('GET', '/api/apps/' + APP_ID + '/settings', {}, undefined, 8000, function (status, text) {
+      var s = status === 200 ? parseJson(text) : null;
+      S.demo = !!(s && s.demo_mode);
+      done();
+    });
+    if (!fromMeta) {
+      request('GET', 'manifest.json', {}, undefined, 8000, function (status, text) {
+        manifest = status === 200 ? parseJson(text) : null;
+        done();
+      });
+    }
+  }
+
+  $('main').addEventListener('click', onClick, false);
+  $('main').addEventListener('submit', onSubmit, false);
+  $('tabs').addEventListener('click', onClick, false);
+  $('gear').onclick = function () {
+    var box = $('settings');
+    if (box.style.display === 'none') { drawSettings(); box.style.display = ''; } else { box.style.display = 'none'; }
+  };
+  start();
+}());
