@@ -63,6 +63,9 @@ pub struct Manifest {
     /// Device web service paths the app calls.
     #[serde(default)]
     pub services: Vec<String>,
+    /// The App Service the weblet talks to (base URL), written in by whoever publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant_url: Option<String>,
 }
 
 impl Manifest {
