@@ -561,7 +561,7 @@ macro_rules! sql_store {
                 let sql = format!(
                     "{INCIDENT_SUMMARY_SELECT} WHERE i.device_id = \
                      (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
-                     AND i.partner_id = $1 AND i.created_at >= $3 \
+                     AND i.created_at >= $3 \
                      ORDER BY i.created_at DESC, i.number DESC LIMIT 1000"
                 );
                 let rows = sqlx::query(AssertSqlSafe(sql))
@@ -845,7 +845,7 @@ macro_rules! sql_store {
                     "SELECT r.id, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
                      FROM meter_reads r JOIN devices d ON d.id = r.device_id \
                      WHERE r.device_id = (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
-                     AND r.partner_id = $1 AND r.read_at >= $3 \
+                     AND r.read_at >= $3 \
                      ORDER BY r.read_at, r.id LIMIT $4",
                 )
                 .bind(partner_id.to_string())
