@@ -383,6 +383,7 @@
       S.tab = 'services';
       drawTabs();
       showAnswer(services[0], services[1], services[2], 'services');
+      if (window.performance && performance.mark) { performance.mark('sa-services-shown'); }
       // Read supplies and meters in the background, once the first tab is on screen.
       setTimeout(readDevice, 50);
     }

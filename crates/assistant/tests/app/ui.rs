@@ -504,3 +504,49 @@ async fn a_page_without_the_device_credential_is_refused() {
         .expect("request");
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn back_from_the_supplies_contact_step_keeps_the_picked_supplies() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let report = colour_report();
+    let (_, html) = post_report(&panel, "/ui/v1/supplies", &report).await;
+    let offered = hidden_value(&html, "offered");
+    let first = report["supplies"][0]["index"]
+        .as_str()
+        .expect("index")
+        .to_string();
+    let (status, html) = post_form(
+        &panel,
+        SUPPLY,
+        &[
+            ("step", "2"),
+            ("op", "back"),
+            ("offered", &offered),
+            ("pick", &first),
+            ("name", "Erika"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("step 1 of 3"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "name=\"pick\" value=\"{first}\" id=\"pick-1\" checked"
+        )),
+        "{html}"
+    );
+    assert_eq!(html.matches(" checked").count(), 1, "{html}");
+    assert_eq!(hidden_value(&html, "name"), "Erika");
+    // A damaged list is refused in words, not with a crash.
+    let (status, html) = post_form(
+        &panel,
+        SUPPLY,
+        &[("step", "1"), ("op", "next"), ("offered", "{not json")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("open the Supplies tab again"), "{html}");
+}

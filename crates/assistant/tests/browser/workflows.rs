@@ -283,3 +283,36 @@ async fn a_wrong_snmp_community_gives_a_clear_message_instead_of_supplies() {
     click(c, "#tab-meters").await;
     wait_text(c, "#app-message", "community string").await;
 }
+
+/// What the panel does from its start until the Services tab is shown: requests and bytes are
+/// checked against the budget (8 requests, 100 KB); the time is printed, not asserted.
+#[tokio::test]
+async fn panel_start_to_the_services_tab_stays_within_8_requests_and_100_kb() {
+    let sys = start_system().await;
+    let dev = device(&sys, SERIAL_A, &AppConfiguration::default()).await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&dev.app_url()).await.expect("open the app");
+    wait_for(c, "#no-incidents").await;
+    let measured = c
+        .execute(
+            "var m = performance.getEntriesByName('sa-services-shown')[0];\
+             var nav = performance.getEntriesByType('navigation')[0];\
+             var res = performance.getEntriesByType('resource').filter(function (r) { return r.responseEnd <= m.startTime; });\
+             var bytes = nav.transferSize;\
+             for (var i = 0; i < res.length; i++) { bytes += res[i].transferSize; }\
+             return {requests: 1 + res.length, bytes: bytes, ms: m.startTime, names: res.map(function (r) { return r.name; })};",
+            Vec::new(),
+        )
+        .await
+        .expect("performance entries");
+    let requests = measured["requests"].as_u64().expect("requests");
+    let bytes = measured["bytes"].as_u64().expect("bytes");
+    println!(
+        "panel start to Services tab: {requests} requests, {bytes} bytes, {:.0} ms ({})",
+        measured["ms"].as_f64().unwrap_or_default(),
+        measured["names"]
+    );
+    assert!(requests <= 8, "{measured}");
+    assert!(bytes > 0 && bytes <= 100_000, "{measured}");
+}
