@@ -7,4 +7,5 @@
 mod helpers;
 
 mod harness;
+mod package;
 mod workflows;

@@ -236,6 +236,10 @@ async fn administrator_switches_demo_mode_on_and_off_and_nothing_is_sent_meanwhi
     wait_text(c, "#incident-number", "SR-DEMO-000001").await;
     screenshot(c, "14-demo-sent").await;
     assert!(service_incidents(&sys.panel(SERIAL_A)).await.is_empty());
+    let mails = std::fs::read_dir(&sys.assistant.mail_dir)
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(mails, 0, "no e-mail in Demo Mode");
     // Off again.
     click(c, "#gear").await;
     wait_text(c, "#demo-state", "ON").await;
