@@ -219,7 +219,11 @@
       busy('Reading the device\u2026');
       whenReport(function () {
         if (gen !== S.generation || S.tab !== name) { return; }
-        if (S.reportError) { message(S.reportError, 'error', name); return; }
+        if (S.reportError) {
+          show('<p class="error" role="alert" id="app-message">' + esc(S.reportError) + '</p>' +
+            '<p><a class="button" href="" data-reread="1">Read the device again</a></p>');
+          return;
+        }
         api('POST', '/ui/v1/' + name, JSON.stringify(S.report), { 'Content-Type': 'application/json' },
           function (status, text, x) {
             if (gen === S.generation && S.tab === name) { showAnswer(status, text, x, name); }
@@ -297,6 +301,8 @@
     var t = ev.target || ev.srcElement;
     var tab = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-tab'); });
     if (tab) { ev.preventDefault(); openTab(tab.getAttribute('data-tab')); return; }
+    var reread = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-reread'); });
+    if (reread) { ev.preventDefault(); S.report = null; S.reportError = null; openTab(S.tab); return; }
     var reload = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-reload'); });
     if (reload) { ev.preventDefault(); openTab(S.tab); return; }
     var btn = ancestor(t, function (e) { return e.tagName === 'BUTTON' && (e.type || '').toLowerCase() === 'submit'; });
@@ -373,7 +379,12 @@
     var services = null;
     function both() {
       if (--pending > 0 || gen !== S.generation) { return; }
-      if (startup[0] !== 200) { showAnswer(startup[0], startup[1], startup[2], null); return; }
+      if (startup[0] !== 200) {
+        showAnswer(startup[0], startup[1], startup[2], null);
+        $('main').innerHTML += '<p><button type="button" class="primary" id="restart">Try again</button></p>';
+        $('restart').onclick = restart;
+        return;
+      }
       S.startup = parseJson(startup[1]);
       if (!S.startup) { message('The support service sent an answer this app cannot read.'); return; }
       S.demo = !!S.startup.demo;

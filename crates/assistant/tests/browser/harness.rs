@@ -145,6 +145,16 @@ pub fn weblet_package(assistant_url: &str) -> gallery::package::Package {
 }
 
 pub async fn device(sys: &System, serial: &str, config: &AppConfiguration) -> Device {
+    device_for(sys, serial, config, &sys.assistant.base).await
+}
+
+/// As [`device`], with the weblet pointed at `assistant_url`.
+pub async fn device_for(
+    sys: &System,
+    serial: &str,
+    config: &AppConfiguration,
+    assistant_url: &str,
+) -> Device {
     let dir = tempfile::tempdir().expect("device dir");
     let recording = workspace().join("fixtures/xerox-altalink-c8055-meters.snmprec");
     let running = device::serve::start(device::serve::DeviceSpec {
@@ -159,7 +169,7 @@ pub async fn device(sys: &System, serial: &str, config: &AppConfiguration) -> De
     .await
     .expect("device");
     let url = format!("http://{}", running.http);
-    let package = weblet_package(&sys.assistant.base);
+    let package = weblet_package(assistant_url);
     let manifest = &package.manifest;
     let res = reqwest::Client::new()
         .post(format!("{url}/api/apps/install"))

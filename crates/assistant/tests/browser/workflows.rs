@@ -320,3 +320,44 @@ async fn panel_start_to_the_services_tab_stays_within_8_requests_and_100_kb() {
     assert!(requests <= 8, "{measured}");
     assert!(bytes > 0 && bytes <= 100_000, "{measured}");
 }
+
+#[tokio::test]
+async fn an_unreachable_assistant_is_explained_and_try_again_starts_over() {
+    let sys = start_system().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port");
+    let dev = device_for(
+        &sys,
+        SERIAL_A,
+        &AppConfiguration::default(),
+        &format!("http://{closed}"),
+    )
+    .await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&dev.app_url()).await.expect("open the app");
+    wait_text(c, "#app-message", "cannot be reached").await;
+    screenshot(c, "18-assistant-unreachable").await;
+    click(c, "#restart").await;
+    wait_text(c, "#app-message", "cannot be reached").await;
+}
+
+#[tokio::test]
+async fn a_wrong_community_message_offers_to_read_the_device_again() {
+    let sys = start_system().await;
+    let config: AppConfiguration =
+        serde_json::from_value(serde_json::json!({"snmp_community": "not-the-device-one"}))
+            .expect("config");
+    let dev = device(&sys, SERIAL_A, &config).await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&dev.app_url()).await.expect("open the app");
+    wait_for(c, "#no-incidents").await;
+    click(c, "#tab-meters").await;
+    wait_text(c, "#app-message", "community string").await;
+    // Reading again asks the device again (and, with the same configuration, says the same).
+    click(c, "a[data-reread]").await;
+    wait_text(c, "#app-message", "community string").await;
+    wait_for(c, "a[data-reread]").await;
+}
