@@ -44,11 +44,10 @@ impl Load {
     }
 }
 
-async fn drive(
-    connections: usize,
-    seconds: u64,
-    make: Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>,
-) -> Load {
+/// Makes the n-th request of a load.
+type MakeRequest = Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>;
+
+async fn drive(connections: usize, seconds: u64, make: MakeRequest) -> Load {
     let counter = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -134,7 +133,7 @@ async fn main() {
         let bare = {
             let base = base.clone();
             Arc::new(move |http: &reqwest::Client, _n: u64| http.get(format!("{base}/healthz")))
-                as Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>
+                as MakeRequest
         };
         let submit = {
             let (base, credential, sealed) = (base.clone(), credential.clone(), sealed.clone());
@@ -145,8 +144,7 @@ async fn main() {
                     .header("x-app-config", &sealed)
                     .header("idempotency-key", format!("bench-{run}-{n}"))
                     .json(&serde_json::json!({"issue_code": "paper_jam", "description": "benchmark", "contact": contact()}))
-            })
-                as Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>
+            }) as MakeRequest
         };
         let list = {
             let (base, credential, sealed) = (base.clone(), credential.clone(), sealed.clone());
@@ -154,8 +152,7 @@ async fn main() {
                 http.get(format!("{base}/api/v1/service-issues"))
                     .bearer_auth(&credential)
                     .header("x-app-config", &sealed)
-            })
-                as Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>
+            }) as MakeRequest
         };
         let b = drive(connections, seconds, bare).await;
         let a = drive(connections, seconds, list).await;

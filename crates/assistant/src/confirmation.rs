@@ -66,7 +66,7 @@ pub fn build(
         request,
         branding: Branding {
             title: payload.title.clone(),
-            logo: None,
+            logo: payload.logo.as_deref().and_then(logo),
         },
         language,
     })
