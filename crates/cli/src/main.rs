@@ -10,6 +10,9 @@ mod demo;
 #[derive(Debug, Parser)]
 #[command(name = "support-assistant", version, about = "Help at the printer panel, tracked by the service partner", long_about = None)]
 struct Cli {
+    /// Log JSON lines (for servers); personal data never goes into logs either way.
+    #[arg(long, global = true, env = "SA_LOG_JSON")]
+    log_json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,19 +99,16 @@ async fn device_read(args: ReadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logs() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+fn init_logs(json: bool) {
+    if let Err(e) = assistant::ops::logging::init(json) {
+        eprintln!("warning: {e:#}");
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs();
+    init_logs(cli.log_json);
     let result = match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Device(DeviceCommand::Read(args)) => device_read(args).await,
