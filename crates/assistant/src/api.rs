@@ -82,10 +82,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/service-incidents", post(create_service_incident))
         .route("/api/v1/supply-incidents", post(create_supply_incident))
         .route("/api/v1/meter-reads", post(submit_meter_reads))
+        .route("/openapi.json", get(openapi_json))
 }
 
 /// What the weblet needs to start.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Startup {
     pub device: StartupDevice,
     pub settings: EffectiveSettings,
@@ -95,13 +96,13 @@ pub struct Startup {
     pub demo: bool,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StartupDevice {
     pub serial: String,
     pub tenant: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EffectiveSettings {
     pub snmp_community: String,
     pub logo_url: Option<String>,
@@ -111,7 +112,7 @@ pub struct EffectiveSettings {
     pub help_desk_text: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EntitlementView {
     pub service: bool,
     pub supplies: bool,
@@ -178,6 +179,8 @@ pub async fn startup_for(
     })
 }
 
+#[utoipa::path(post, path = "/api/v1/startup", security(("device_credential" = [])), params(("X-App-Config" = String, Header, description = "the sealed app configuration")),
+    responses((status = 200, body = Startup), (status = 400, description = "the sealed configuration is missing or changed"), (status = 401, description = "no valid device credential")))]
 async fn startup(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -187,7 +190,7 @@ async fn startup(
 }
 
 /// A value as the device's WS-SNMP service returned it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CollectedVarbind {
     pub oid: String,
     #[serde(rename = "type")]
@@ -195,7 +198,7 @@ pub struct CollectedVarbind {
     pub value: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceReportRequest {
     pub varbinds: Vec<CollectedVarbind>,
 }
@@ -240,6 +243,8 @@ pub fn interpret_collected(
     Ok(printer::interpret(&parsed))
 }
 
+#[utoipa::path(post, path = "/api/v1/device-report", security(("device_credential" = [])), request_body = DeviceReportRequest,
+    responses((status = 200, description = "identity, supplies and meters (shared/printers/CONTRACT.md)", body = Object), (status = 422, description = "a value names its field")))]
 async fn device_report(
     device: DeviceContext,
     Json(body): Json<DeviceReportRequest>,
@@ -253,6 +258,8 @@ struct IncidentsQuery {
     kind: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents", security(("device_credential" = [])), params(("kind" = Option<String>, Query, description = "service or supply")),
+    responses((status = 200, description = "the device's incidents of the last 30 days, without contact details", body = Vec<manager::api::types::IncidentView>)))]
 async fn incidents(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -280,6 +287,8 @@ struct LanguageQuery {
     lang: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/service-issues", security(("device_credential" = [])), params(("lang" = Option<String>, Query)),
+    responses((status = 200, body = Vec<crate::issues::CommonIssue>)))]
 async fn service_issues(
     _device: DeviceContext,
     Query(q): Query<LanguageQuery>,
@@ -401,6 +410,10 @@ pub async fn submit_meters(
         .await
 }
 
+#[utoipa::path(post, path = "/api/v1/service-incidents", security(("device_credential" = [])), request_body = ServiceRequest,
+    params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
+    responses((status = 201, body = Accepted, description = "in the Services Manager"), (status = 202, body = Accepted, description = "safely queued; the number follows by e-mail"),
+        (status = 403, description = "not allowed for this device, with the reason"), (status = 409, description = "the key was used for another request"), (status = 422, description = "fields named")))]
 async fn create_service_incident(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -412,6 +425,9 @@ async fn create_service_incident(
         .map(accepted_response)
 }
 
+#[utoipa::path(post, path = "/api/v1/supply-incidents", security(("device_credential" = [])), request_body = SupplyRequestInput,
+    params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
+    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 403, description = "no supplies contract or switched off"), (status = 422, description = "fields named")))]
 async fn create_supply_incident(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -423,6 +439,9 @@ async fn create_supply_incident(
         .map(accepted_response)
 }
 
+#[utoipa::path(post, path = "/api/v1/meter-reads", security(("device_credential" = [])), request_body = MeterSubmissionInput,
+    params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
+    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 422, description = "fields named")))]
 async fn submit_meter_reads(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -432,4 +451,34 @@ async fn submit_meter_reads(
     submit_meters(&state, &device, &headers, body)
         .await
         .map(accepted_response)
+}
+
+struct CredentialScheme;
+
+impl utoipa::Modify for CredentialScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "device_credential",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+/// The App API's OpenAPI 3.1 document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Support Assistant App API", description = "What the weblet on a device panel calls. Every route takes the device credential (Bearer) the App Gallery issued at install."),
+    paths(startup, device_report, incidents, service_issues, create_service_incident, create_supply_incident, submit_meter_reads),
+    components(schemas(Startup, StartupDevice, EffectiveSettings, EntitlementView, CollectedVarbind, DeviceReportRequest,
+        ServiceRequest, SupplyRequestInput, MeterSubmissionInput, Accepted, crate::service::ContactInput, crate::service::SupplyPick,
+        crate::service::MeterInput, crate::issues::CommonIssue)),
+    modifiers(&CredentialScheme)
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
 }

@@ -210,7 +210,7 @@ impl GalleryLink {
 }
 
 /// A contact as the person typed it.
-#[derive(Clone, Deserialize, Serialize, Default)]
+#[derive(Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct ContactInput {
     pub name: String,
     pub email: String,
@@ -255,7 +255,7 @@ impl ContactInput {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ServiceRequest {
     pub issue_code: String,
     #[serde(default)]
@@ -264,7 +264,7 @@ pub struct ServiceRequest {
 }
 
 /// A supply the person picked from the device report.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SupplyPick {
     pub index: String,
     pub description: String,
@@ -276,20 +276,20 @@ pub struct SupplyPick {
     pub percent: Option<u8>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct SupplyRequestInput {
     pub supplies: Vec<SupplyPick>,
     pub contact: ContactInput,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct MeterInput {
     pub id: String,
     pub name: String,
     pub value: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct MeterSubmissionInput {
     pub meters: Vec<MeterInput>,
     /// For the confirmation e-mail, when the person wants one.
@@ -298,7 +298,7 @@ pub struct MeterSubmissionInput {
 }
 
 /// The answer to an accepted submission.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Accepted {
     pub reference: String,
     /// Known when the Services Manager answered within the deadline.

@@ -217,3 +217,35 @@ async fn demo_mode_answers_from_fake_data_and_sends_nothing() {
         "no mail"
     );
 }
+
+#[tokio::test]
+async fn openapi_document_is_3_1_and_lists_every_route() {
+    let sys = start_system().await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", sys.assistant.base))
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        doc["openapi"].as_str().expect("version").starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/v1/startup",
+        "/api/v1/device-report",
+        "/api/v1/incidents",
+        "/api/v1/service-issues",
+        "/api/v1/service-incidents",
+        "/api/v1/supply-incidents",
+        "/api/v1/meter-reads",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(
+        doc["components"]["securitySchemes"]
+            .get("device_credential")
+            .is_some()
+    );
+}
