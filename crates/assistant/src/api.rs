@@ -396,7 +396,7 @@ pub async fn submit_meters(
         meters: body.meters.clone(),
         ..payload_base(&config, None)
     };
-    // Meter confirmations are not mailed yet (the e-mail covers incidents).
+    let mail = config.confirmation_email.meter_submission;
     state
         .services
         .submit(
@@ -405,7 +405,7 @@ pub async fn submit_meters(
             idempotency_key(headers),
             payload,
             contact,
-            false,
+            mail,
         )
         .await
 }

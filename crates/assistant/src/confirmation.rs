@@ -28,6 +28,13 @@ pub fn build(
     let language = Language::parse(&payload.language)
         .unwrap_or(Language::parse("en").map_err(|e| err("language", e))?);
     let request = match s.kind {
+        SubmissionKind::MeterRead => RequestDetails::Meters {
+            meters: payload
+                .meters
+                .iter()
+                .map(|m| (m.name.clone(), u64::try_from(m.value).unwrap_or(0)))
+                .collect(),
+        },
         SubmissionKind::SupplyIncident => RequestDetails::Supply {
             supplies: payload
                 .supplies

@@ -67,6 +67,8 @@ pub enum RequestDetails {
     Service { issue: String, description: String },
     /// Supplies picked from what the device reports.
     Supply { supplies: Vec<SupplyLine> },
+    /// Billing meters read from the device and submitted (name and value).
+    Meters { meters: Vec<(String, u64)> },
 }
 
 impl RequestDetails {
@@ -74,6 +76,7 @@ impl RequestDetails {
         match self {
             RequestDetails::Service { .. } => RequestKind::Service,
             RequestDetails::Supply { .. } => RequestKind::Supply,
+            RequestDetails::Meters { .. } => RequestKind::Meters,
         }
     }
 }
@@ -94,6 +97,9 @@ impl fmt::Debug for RequestDetails {
                 .debug_struct("Supply")
                 .field("supplies", supplies)
                 .finish(),
+            RequestDetails::Meters { meters } => {
+                f.debug_struct("Meters").field("meters", meters).finish()
+            }
         }
     }
 }
@@ -102,6 +108,7 @@ impl fmt::Debug for RequestDetails {
 pub enum RequestKind {
     Service,
     Supply,
+    Meters,
 }
 
 /// One supply asked for.

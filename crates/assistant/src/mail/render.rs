@@ -30,6 +30,10 @@ pub(crate) struct Labels {
     pub subject_supply: &'static str,
     pub heading_service: &'static str,
     pub heading_supply: &'static str,
+    pub subject_meters: &'static str,
+    pub heading_meters: &'static str,
+    pub intro_meters: &'static str,
+    pub meters: &'static str,
     pub intro: &'static str,
     pub intro_pending: &'static str,
     pub number: &'static str,
@@ -61,6 +65,10 @@ const EN: Labels = Labels {
     subject_supply: "your supply request for",
     heading_service: "Your service request",
     heading_supply: "Your supply request",
+    subject_meters: "your meter reads for",
+    heading_meters: "Your meter reads",
+    intro_meters: "Thank you. We have received the meter reads of this device.",
+    meters: "Meters",
     intro: "Thank you. We have received your request and will take care of it.",
     intro_pending: "Thank you. We have received your request. The incident number will follow in a separate e-mail.",
     number: "Incident number",
@@ -92,6 +100,10 @@ const DE: Labels = Labels {
     subject_supply: "Ihre Verbrauchsmaterialanfrage für",
     heading_service: "Ihre Serviceanfrage",
     heading_supply: "Ihre Verbrauchsmaterialanfrage",
+    subject_meters: "Ihre Zählerstände für",
+    heading_meters: "Ihre Zählerstände",
+    intro_meters: "Vielen Dank. Wir haben die Zählerstände dieses Geräts erhalten.",
+    meters: "Zähler",
     intro: "Vielen Dank. Wir haben Ihre Anfrage erhalten und kümmern uns darum.",
     intro_pending: "Vielen Dank. Wir haben Ihre Anfrage erhalten. Die Vorgangsnummer folgt in einer weiteren E-Mail.",
     number: "Vorgangsnummer",
@@ -150,6 +162,7 @@ struct View<'a> {
     issue: Option<&'a str>,
     description: Option<&'a str>,
     supplies: Vec<SupplyView>,
+    meters: Vec<(String, String)>,
     name: &'a str,
     email: &'a str,
     phone: Option<&'a str>,
@@ -169,7 +182,15 @@ struct TextMail<'a> {
 
 fn view(c: &Confirmation) -> View<'_> {
     let l = labels(c.language);
+    let meters: Vec<(String, String)> = match &c.request {
+        RequestDetails::Meters { meters } => meters
+            .iter()
+            .map(|(name, value)| (name.clone(), value.to_string()))
+            .collect(),
+        _ => Vec::new(),
+    };
     let (heading, issue, description, supplies) = match &c.request {
+        RequestDetails::Meters { .. } => (l.heading_meters, None, None, Vec::new()),
         RequestDetails::Service { issue, description } => (
             l.heading_service,
             Some(issue.as_str()),
@@ -203,7 +224,9 @@ fn view(c: &Confirmation) -> View<'_> {
             Logo::Inline(_) => format!("cid:{LOGO_CONTENT_ID}"),
         }),
         heading,
-        intro: if c.incident_number.is_some() {
+        intro: if matches!(c.request, RequestDetails::Meters { .. }) {
+            l.intro_meters
+        } else if c.incident_number.is_some() {
             l.intro
         } else {
             l.intro_pending
@@ -217,6 +240,7 @@ fn view(c: &Confirmation) -> View<'_> {
         issue,
         description,
         supplies,
+        meters,
         name: c.contact.name.expose(),
         email: c.contact.email.expose(),
         phone: c.contact.phone.as_ref().map(|p| p.expose()),
@@ -237,6 +261,7 @@ pub fn subject(c: &Confirmation) -> String {
     let what = match c.request {
         RequestDetails::Service { .. } => l.subject_service,
         RequestDetails::Supply { .. } => l.subject_supply,
+        RequestDetails::Meters { .. } => l.subject_meters,
     };
     one_line(&format!(
         "{}: {what} {} ({})",

@@ -153,7 +153,7 @@ async fn meter_reads_reach_the_manager() {
         .post(
             "/api/v1/meter-reads",
             Some("k-meters-1"),
-            serde_json::json!({ "meters": meters }),
+            serde_json::json!({ "meters": meters, "contact": contact() }),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -168,6 +168,28 @@ async fn meter_reads_reach_the_manager() {
         .expect("reads");
     assert_eq!(reads.len(), 1);
     assert_eq!(reads[0].meters.len(), 2);
+    // The person left an e-mail address: a confirmation with the meters goes out.
+    let dir = sys.assistant.mail_dir.clone();
+    eventually("the meter confirmation", || {
+        let dir = dir.clone();
+        async move {
+            std::fs::read_dir(&dir)
+                .map(|d| d.count() == 1)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let mail = std::fs::read_dir(&dir)
+        .expect("dir")
+        .next()
+        .expect("one")
+        .expect("entry")
+        .path();
+    let text = String::from_utf8_lossy(&std::fs::read(mail).expect("eml")).to_string();
+    assert!(
+        text.contains("Your meter reads") && text.contains("284711"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
