@@ -163,7 +163,20 @@ impl GalleryLink {
                 "the App Gallery did not answer about entitlements: {e}"
             ))
         };
-        let res = req.send().await.map_err(|e| unavailable(e.to_string()))?;
+        let res = match req.send().await {
+            Ok(res) if !res.status().is_server_error() => res,
+            // The gallery is down: the last copy it gave is better than refusing the person.
+            failed => {
+                if let Some(c) = cached {
+                    tracing::warn!("App Gallery unreachable; using the last known entitlements");
+                    return Ok(c.value);
+                }
+                return Err(match failed {
+                    Ok(res) => unavailable(format!("HTTP {}", res.status())),
+                    Err(e) => unavailable(e.to_string()),
+                });
+            }
+        };
         let max_age = res
             .headers()
             .get(reqwest::header::CACHE_CONTROL)
@@ -686,5 +699,52 @@ pub fn meter_request(s: &Submission, payload: &Payload) -> RecordMeterReadReques
                 value: m.value,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device() -> DeviceContext {
+        DeviceContext {
+            serial: "XRX1".into(),
+            tenant: "acme".into(),
+            app_id: "support-assistant".into(),
+            credential: SecretString::from("token".to_string()),
+            demo: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_gallery_falls_back_to_the_last_known_entitlements() {
+        // Nothing listens on port 1: the gallery is down.
+        let link = GalleryLink::new(Some("http://127.0.0.1:1".into()), PublicKeys::default());
+        let now = Utc::now();
+        let err = link
+            .entitlements(&device(), now)
+            .await
+            .expect_err("nothing cached yet");
+        assert!(matches!(err, ApiError::Unavailable(_)), "{err}");
+        let today = now.date_naive();
+        let contract =
+            gallery::entitlement::Contract::new(today, today + chrono::Duration::days(30))
+                .expect("contract");
+        let known = Entitlements {
+            service: Some(contract),
+            supplies: None,
+        };
+        link.cache.write().await.insert(
+            "XRX1".into(),
+            CachedEntitlements {
+                etag: None,
+                fresh_until: now - chrono::Duration::hours(1),
+                value: known.clone(),
+            },
+        );
+        assert_eq!(
+            link.entitlements(&device(), now).await.expect("stale copy"),
+            known
+        );
     }
 }
