@@ -149,18 +149,5 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// A password for a device whose administrator gave none (printed once at start).
 pub fn random_password() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::new();
-    for i in 0..2u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(i);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out
+    hex::encode(rand::random::<[u8; 16]>())
 }
