@@ -3,3 +3,5 @@
 //!
 //! Depends only on serde, utoipa, chrono and uuid, so every crate may use it without pulling in
 //! another service.
+
+pub mod fleet;
