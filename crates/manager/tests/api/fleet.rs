@@ -2,7 +2,6 @@
 //! reads, new devices, revocation, tenant isolation.
 
 use crate::helpers::{Backend, TestApp, both_backends, spawn_app, t0};
-use manager::fleet::FleetStorage;
 use proto::fleet::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
