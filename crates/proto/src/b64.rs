@@ -27,7 +27,7 @@ pub fn encode(bytes: &[u8]) -> String {
 /// Decodes padded standard base64 (surrounding whitespace ignored); `None` if it is not.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim().as_bytes();
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let value = |c: u8| ALPHABET.iter().position(|&a| a == c).map(|p| p as u32);
