@@ -94,7 +94,7 @@ async fn incidents_get_year_numbers_in_sequence_and_round_trip(b: Backend) {
     let mut s = service("SN-1", "");
     s.kind = IncidentKind::Supply;
     s.issue_code = None;
-    s.supplies = vec![SupplyRequest {
+    s.supplies = vec![SupplyItem {
         description: "Black Toner".into(),
         part_number: Some("TN-1".into()),
         colorant: Some("black".into()),
