@@ -123,7 +123,7 @@ pub(crate) async fn panel(
     headers: HeaderMap,
 ) -> Response {
     let (width, height) = match query.size.as_deref() {
-        None => DEFAULT_SIZE,
+        None => state.config.panel_size,
         Some(s) => match parse_size(s) {
             Some(size) => size,
             None => {
