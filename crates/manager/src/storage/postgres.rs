@@ -91,3 +91,4 @@ impl PgStore {
 }
 
 super::sql::sql_store!(PgStore, Postgres);
+crate::fleet::store::fleet_store!(PgStore, Postgres);

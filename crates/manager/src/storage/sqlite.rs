@@ -59,3 +59,4 @@ impl SqliteStore {
 }
 
 super::sql::sql_store!(SqliteStore, Sqlite);
+crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
