@@ -41,6 +41,8 @@ enum DeviceCommand {
     Read(ReadArgs),
     /// Emulate an MFD: an SNMP v2c agent replaying a recording, and the device's web services.
     Serve(device::serve::ServeArgs),
+    /// Emulate a fleet: every recording of a directory as a printer on its own loopback address or port.
+    Fleet(device::fleet::FleetArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +115,7 @@ async fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).await,
         Command::Device(DeviceCommand::Read(args)) => device_read(args).await,
         Command::Device(DeviceCommand::Serve(args)) => device::serve::run(args).await,
+        Command::Device(DeviceCommand::Fleet(args)) => device::fleet::run(args).await,
         Command::Serve(s) => match s {
             ServeCommand::Assistant(args) => assistant::cli::serve(*args).await,
             ServeCommand::Gallery(args) => gallery::cli::run_serve(args).await,

@@ -15,6 +15,7 @@ pub mod b64;
 pub mod config;
 pub mod credential;
 pub mod entitlement;
+pub mod fleet;
 pub mod ids;
 pub mod incident;
 pub mod manager;

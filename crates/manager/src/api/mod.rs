@@ -207,7 +207,9 @@ pub async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError
 }
 
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::fleet::api::FleetApiDoc::openapi());
+    Json(doc)
 }
 
 #[utoipa::path(get, path = "/api/v1/customers", security(("api_key" = [])),

@@ -538,7 +538,7 @@ macro_rules! sql_store {
                     let earlier = self.idempotent_replay(partner_id, "create_incident", idem).await?;
                     return Ok(Created::Replayed(self.incident_by_id(&earlier).await?));
                 }
-                let seq = Self::next_incident_seq(&mut tx, now.year()).await?;
+                let seq = Self::next_incident_seq(&mut tx, partner_id, now.year()).await?;
                 let number = IncidentNumber::new(now.year(), seq)
                     .map_err(|e| StorageError::Conflict(format!("incident number: {e}")))?;
                 let keys = &self.ctx.keys;
