@@ -15,6 +15,7 @@ use gallery::seal::SealingKeyring;
 use crate::{Running, bin, run};
 
 #[path = "../../../assistant/tests/app/smtp_sink.rs"]
+#[allow(dead_code)]
 mod smtp_sink;
 use smtp_sink::{Mode, SmtpSink};
 
