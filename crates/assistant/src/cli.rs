@@ -100,6 +100,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .build()?,
     );
     config.mail_from = args.mail_from.parse().context("--mail-from")?;
+    config.rate_limit = Some(crate::ops::RateLimitSettings {
+        per_second: args.rate_limit_per_second,
+        ..Default::default()
+    });
     let (state, _background) = build(config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -48,3 +48,9 @@ pub struct PublicKeySet {
 pub struct RevocationList {
     pub revoked: BTreeSet<Uuid>,
 }
+
+impl RevocationList {
+    pub fn is_revoked(&self, id: &Uuid) -> bool {
+        self.revoked.contains(id)
+    }
+}

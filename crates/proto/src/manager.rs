@@ -287,8 +287,8 @@ pub struct MeterValueBody {
     pub value: i64,
 }
 
-/// One checked meter value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One checked meter value (its JSON is `{"id", "name", "value"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeterValue {
     pub id: String,
     pub name: String,

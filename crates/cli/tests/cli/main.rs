@@ -4,6 +4,7 @@
 mod crash;
 mod device_read;
 mod net_snmp;
+mod outbox;
 mod snmpsim;
 
 use std::io::{BufRead, BufReader};
