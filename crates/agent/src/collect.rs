@@ -39,7 +39,10 @@ pub struct CycleStats {
     pub no_serial: u64,
     pub failed: u64,
     pub dropped: u64,
+    /// Every request sent, to silent addresses too.
     pub snmp_requests: u64,
+    /// Requests of the walks that read a printer.
+    pub printer_requests: u64,
     pub wall_ms: u128,
 }
 
@@ -223,13 +226,14 @@ pub async fn cycle(
             let (n, result) = walk(&address, &communities, &cfg).await;
             requests.fetch_add(n, Ordering::Relaxed);
             drop(permit);
-            (address, result)
+            (address, n, result)
         });
     }
     while let Some(done) = tasks.join_next().await {
-        let (address, result) = done?;
+        let (address, n, result) = done?;
         match result {
             Ok((report, community)) => {
+                stats.printer_requests += n;
                 stats.answered += 1;
                 stats.printers += 1;
                 let Some(key) = device_key(&report) else {
