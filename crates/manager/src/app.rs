@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::api::routes())
         .merge(crate::fleet::api::routes())
+        .merge(crate::fleet::console::routes())
         .merge(crate::console::routes())
         .layer(hdr(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(hdr(header::REFERRER_POLICY, "no-referrer"))

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod console;
 pub mod store;
 
 pub use store::{AgentIdentity, FleetStorage};
