@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use gallery::seal::SealingKeyring;
+use platform::keyring::Keyring as SealingKeyring;
 use secrecy::SecretString;
 
 use crate::run::{AssistantConfig, build};

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gallery::credential::{PublicKeySet, PublicKeys};
-use gallery::seal::SealingKeyring;
-use manager::client::ManagerClient;
+use platform::credential::{PublicKeySet, PublicKeys};
+use platform::keyring::Keyring as SealingKeyring;
+use platform::manager_client::ManagerClient;
 use secrecy::SecretString;
 
 use crate::app::{AppState, Background, router, start_background};

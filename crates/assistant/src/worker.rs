@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gallery::seal::SealingKeyring;
-use manager::api::types::ContactBody;
+use platform::keyring::Keyring as SealingKeyring;
+use proto::manager::ContactBody;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
