@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cli;
 pub mod console;
+pub mod forecast;
 pub mod store;
 
 pub use store::{AgentIdentity, FleetStorage};
