@@ -3,6 +3,7 @@
 //! time series of supply levels and alerts per device, meter readings as automatic meter reads.
 
 pub mod api;
+pub mod billing;
 pub mod cli;
 pub mod console;
 pub mod forecast;
