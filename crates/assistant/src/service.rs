@@ -99,7 +99,7 @@ impl GalleryLink {
             base_url: base_url.map(|b| b.trim_end_matches('/').to_string()),
             public_keys: RwLock::new(public_keys),
             revocations: RwLock::new(RevocationList::default()),
-            http: reqwest::Client::builder()
+            http: platform::ops::client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),
