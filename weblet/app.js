@@ -5,13 +5,21 @@
   'use strict';
 
   var APP_ID = 'support-assistant';
-  var SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
-  var SESSION = { path: '/webservices/office/cuisession/1', ns: 'http://www.xerox.com/webservices/office/cuisession/1' };
-  var SNMP = { path: '/webservices/SNMP/1', ns: 'http://www.xerox.com/webservices/SNMP/1' };
+  /* What the device's own JavaScript library sends: SOAP 1.1 to Device Configuration and Session,
+   * SOAP 1.2 (with an empty Header) to WS-SNMP, both as text/xml with SOAPAction "". */
+  var SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
+  var SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
+  var ENVELOPE_NS = ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"' +
+    ' xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing"' +
+    ' xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"';
+  var DEVCFG = { path: '/webservices/office/device_configuration/1', ns: 'http://www.xerox.com/webservices/office/device_configuration/1', soap12: false };
+  var SESSION = { path: '/webservices/office/cuisession/1', ns: 'http://www.xerox.com/webservices/office/cuisession/1', soap12: false };
+  var SNMP = { path: '/webservices/SNMP/1', ns: 'http://www.xerox.com/webservices/SNMP/1', soap12: true };
+  var ADMIN_ROLE = 'xesystemadministrator';
   var MAX_WALK = 3000;
 
   var S = {
-    base: '', credential: '', sealed: '', admin: false, demo: false,
+    base: '', credential: '', sealed: '', admin: false, demo: false, from: '', guarded: false, inRequest: false,
     startup: null, tab: 'services', report: null, reportError: null,
     collecting: false, waiters: [], submitter: null, generation: 0
   };
@@ -27,6 +35,13 @@
     $('main').innerHTML = html;
     $('main').scrollTop = 0;
     window.scrollTo(0, 0);
+    prefill();
+  }
+
+  /* A logged-in user's e-mail address (the Session's from) goes into an empty e-mail field. */
+  function prefill() {
+    var email = $('email');
+    if (S.from && email && !email.value) { email.value = S.from; }
   }
 
   function message(text, cls, retryTab) {
@@ -61,21 +76,35 @@
 
   /* ---- the device ---- */
 
+  function parseXml(text) {
+    var doc = null;
+    try { doc = new DOMParser().parseFromString(text, 'text/xml'); } catch (e) { doc = null; }
+    if (doc && doc.getElementsByTagName('parsererror').length) { doc = null; }
+    return doc;
+  }
+
+  /* Reads a document as the device's library does: the first element of a local name, anywhere. */
+  function reader(doc) {
+    return function (name) {
+      var list = doc ? doc.getElementsByTagNameNS('*', name) : [];
+      return list.length ? list[0].textContent : null;
+    };
+  }
+
   function soap(service, op, inner, cb) {
-    var body = '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="' + SOAP_ENV + '"><soap:Body>' +
-      '<' + op + ' xmlns="' + service.ns + '">' + inner + '</' + op + '></soap:Body></soap:Envelope>';
-    request('POST', service.path, { 'Content-Type': 'text/xml; charset=utf-8' }, body, 8000, function (status, text) {
-      var doc = null;
-      try { doc = new DOMParser().parseFromString(text, 'text/xml'); } catch (e) { doc = null; }
-      var first = function (name) {
-        var list = doc ? doc.getElementsByTagNameNS('*', name) : [];
-        return list.length ? list[0].textContent : null;
-      };
+    var env = service.soap12 ? SOAP12 : SOAP11;
+    var p = service.soap12 ? 'soap12' : 'soap';
+    var body = '<?xml version="1.0" encoding="utf-8"?><' + p + ':Envelope xmlns:' + p + '="' + env + '"' + ENVELOPE_NS + '>' +
+      (service.soap12 ? '<' + p + ':Header/>' : '') + '<' + p + ':Body>' +
+      '<' + op + ' xmlns="' + service.ns + '">' + inner + '</' + op + '></' + p + ':Body></' + p + ':Envelope>';
+    request('POST', service.path, { 'Content-Type': 'text/xml', 'SOAPAction': '""' }, body, 8000, function (status, text) {
+      var doc = parseXml(text);
+      var first = reader(doc);
       if (status === 200 && doc) { cb(null, first); return; }
       cb({
         status: status,
         code: (doc && first('ErrorCode')) || '',
-        text: (doc && first('faultstring')) || (status ? 'the device answered ' + status : 'the device did not answer')
+        text: (doc && (first('faultstring') || first('Text'))) || (status ? 'the device answered ' + status : 'the device did not answer')
       }, null);
     });
   }
@@ -208,6 +237,7 @@
   function openTab(name) {
     if (!S.startup) { return; }
     S.tab = name;
+    S.inRequest = false;
     drawTabs();
     var gen = S.generation;
     if (name === 'services') {
@@ -299,6 +329,7 @@
 
   function onClick(ev) {
     var t = ev.target || ev.srcElement;
+    guard();
     var tab = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-tab'); });
     if (tab) { ev.preventDefault(); openTab(tab.getAttribute('data-tab')); return; }
     var reread = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-reread'); });
@@ -320,6 +351,7 @@
   function onSubmit(ev) {
     var form = ev.target || ev.srcElement;
     ev.preventDefault();
+    guard();
     var submitter = S.submitter;
     S.submitter = null;
     if (!submitter) {
@@ -330,6 +362,7 @@
     if (action.charAt(0) !== '/') { return; }
     var body = formBody(form, submitter);
     var send = submitter && submitter.name === 'op' && submitter.value === 'send';
+    S.inRequest = !(submitter && submitter.name === 'op' && (submitter.value === 'send' || submitter.value === 'cancel'));
     busy(send ? 'Sending\u2026' : 'One moment\u2026');
     post(action, body, send ? newKey() : null);
   }
@@ -357,6 +390,57 @@
         });
     };
   }
+
+  /* ---- the panel ---- */
+
+  /* Lays the app out for the device's canvas (display/canvasSize): the bar stays, #main scrolls
+   * inside the rest; small canvases (800 px wide or less, 480 px high or less) get the compact style. */
+  function fitCanvas(width, height) {
+    if (!(width > 0 && height > 0)) { return; }
+    var root = document.documentElement;
+    root.setAttribute('data-canvas', width + 'x' + height);
+    var compact = width <= 800 || height <= 480;
+    document.body.className = compact ? 'compact' : '';
+    var bar = $('bar').offsetHeight || 52;
+    $('main').style.maxHeight = Math.max(120, height - bar) + 'px';
+  }
+
+  /* Whether a request is under way: a step of it was sent on (Next, Back), or the person changed
+   * something on the current screen (a pre-filled e-mail address does not count). */
+  function halfFilled() {
+    if (S.inRequest) { return true; }
+    var forms = $('main').getElementsByTagName('form');
+    for (var f = 0; f < forms.length; f++) {
+      var els = forms[f].elements;
+      for (var i = 0; i < els.length; i++) {
+        var el = els[i];
+        var t = (el.type || '').toLowerCase();
+        if (t === 'hidden' || t === 'submit' || t === 'button') { continue; }
+        if (t === 'checkbox' || t === 'radio') {
+          if (el.checked !== el.defaultChecked) { return true; }
+        } else if (el.value !== el.defaultValue && el.value !== S.from) { return true; }
+      }
+    }
+    return false;
+  }
+
+  /* The device browser's Back leaves the app. Once the person works inside it, one history entry
+   * guards the screen: Back with a half-filled request asks first, and staying keeps the step. */
+  function guard() {
+    if (S.guarded || !window.history || !history.pushState) { return; }
+    history.pushState({ sa: 1 }, '', location.href);
+    S.guarded = true;
+  }
+
+  window.onpopstate = function () {
+    if (!S.guarded) { return; }
+    if (halfFilled() && !window.confirm('Leave Support Assistant? What you entered on this screen will be lost.')) {
+      history.pushState({ sa: 1 }, '', location.href);
+      return;
+    }
+    S.guarded = false;
+    history.back();
+  };
 
   /* ---- start ---- */
 
@@ -423,9 +507,26 @@
       startAssistant();
     }
     soap(SESSION, 'GetSessionInformationRequest', '', function (err, get) {
-      var info = get ? (get('Information') || '') : '';
-      S.admin = /<isAdministrator>\s*true\s*<\/isAdministrator>/.test(info);
+      var doc = parseXml(get ? (get('Information') || '') : '');
+      var roles = doc ? doc.getElementsByTagNameNS('*', 'role') : [];
+      S.admin = false;
+      for (var i = 0; i < roles.length; i++) {
+        if (String(roles[i].textContent).replace(/^\s+|\s+$/g, '').toLowerCase() === ADMIN_ROLE) { S.admin = true; }
+      }
+      var info = reader(doc);
+      var user = (info('username') || '').replace(/^\s+|\s+$/g, '');
+      var from = (info('from') || '').replace(/^\s+|\s+$/g, '');
+      S.from = (user && user.toLowerCase() !== 'guest' && from.indexOf('@') > 0) ? from : '';
       done();
+    });
+    // The panel's drawing area: applied when it comes, nothing waits for it.
+    soap(DEVCFG, 'GetDeviceInformationRequest', '', function (err, get) {
+      var doc = parseXml(get ? (get('Information') || '') : '');
+      var canvas = doc ? doc.getElementsByTagNameNS('*', 'canvasSize') : [];
+      if (canvas.length) {
+        var size = reader(canvas[0]);
+        fitCanvas(parseInt(size('width'), 10), parseInt(size('height'), 10));
+      }
     });
     request('GET', '/api/apps/' + APP_ID + '/config', {}, undefined, 8000, function (status, text) {
       var c = status === 200 ? parseJson(text) : null;

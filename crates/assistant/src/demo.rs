@@ -120,6 +120,8 @@ pub fn report() -> DeviceReport {
                 oid: String::new(),
             },
         ],
+        status: Default::default(),
+        alerts: Vec::new(),
     }
 }
 

@@ -674,7 +674,7 @@ pub fn incident_request(
         supplies: payload
             .supplies
             .iter()
-            .map(|p| manager::storage::SupplyRequest {
+            .map(|p| proto::manager::SupplyItem {
                 description: p.description.clone(),
                 part_number: p.part_number.clone(),
                 colorant: p.colorant.clone(),

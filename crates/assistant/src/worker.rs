@@ -14,7 +14,14 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::mail::{self, MailError, MailTransport, Mailbox};
 use crate::service::{ManagerDirectory, Payload, incident_request, meter_request};
-use crate::store::{OutboxStore, Submission, SubmissionKind, SubmissionState};
+use crate::store::{Claim, OutboxStore, Submission, SubmissionKind, SubmissionState};
+
+/// Acknowledged submissions the Services Manager refused (labelled `kind`): each one is a bug.
+pub const REFUSED_TOTAL: &str = "assistant_outbox_refused_total";
+/// Confirmations a mail server took (answered 250 / 2xx).
+pub const MAIL_SENT_TOTAL: &str = "assistant_confirmations_sent_total";
+/// Confirmations a mail server refused for good.
+pub const MAIL_REFUSED_TOTAL: &str = "assistant_confirmations_refused_total";
 
 /// What became of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,55 +67,158 @@ impl Delivery {
             .and_then(|blob| self.contact_keys.unseal::<ContactBody>(blob).ok())
     }
 
-    /// One pass over one submission: deliver if pending, then mail if delivered.
+    /// One pass over one submission the caller holds a claim on: deliver if `accepted`, then mail
+    /// if `delivered`. Each step is committed under the claim before the next starts; a lost
+    /// claim (another worker took over after the lease ran out) stops the pass.
     pub async fn process(&self, s: Submission) -> Outcome {
         let mut s = s;
-        if s.state == SubmissionState::Pending {
+        let Some(claim) = s.claim else {
+            tracing::error!(reference = %s.reference, "a submission was processed without a claim; skipped");
+            return Outcome::Queued;
+        };
+        if s.state == SubmissionState::Accepted {
             match self.deliver(&s).await {
-                Ok(number) => {
-                    if let Err(e) = self.store.record_delivery(s.id, &number).await {
+                Ok(number) => match self.store.record_delivery(s.id, claim.token, &number).await {
+                    Ok(true) => {
+                        tracing::info!(reference = %s.reference, incident = %number, "delivered to the Services Manager");
+                        s.incident_number = Some(number);
+                        s.state = if s.send_mail {
+                            SubmissionState::Delivered
+                        } else {
+                            SubmissionState::Done
+                        };
+                    }
+                    Ok(false) => {
+                        tracing::warn!(reference = %s.reference, "claim lost before the delivery was recorded; the new holder goes on (the manager is idempotent)");
+                        return Outcome::Queued;
+                    }
+                    Err(e) => {
                         tracing::error!(reference = %s.reference, error = %e, "recording a delivery failed; it will be delivered again (idempotent)");
                         return Outcome::Queued;
                     }
-                    tracing::info!(reference = %s.reference, incident = %number, "delivered to the Services Manager");
-                    s.incident_number = Some(number);
-                    s.state = if s.send_mail {
-                        SubmissionState::Delivered
-                    } else {
-                        SubmissionState::Done
-                    };
-                }
+                },
                 Err(DeliverError::Retry(reason)) => {
                     let at = self.clock.now() + self.backoff(s.attempts);
-                    tracing::warn!(reference = %s.reference, attempts = s.attempts + 1, %reason, "Services Manager not reached; will retry");
-                    let _ = self.store.retry_later(s.id, at, &reason).await;
+                    tracing::warn!(reference = %s.reference, attempts = s.attempts + 1, reason = %mail::scrub_addresses(&reason), "Services Manager not reached; will retry");
+                    let _ = self
+                        .store
+                        .retry_later(s.id, claim.token, at, &mail::scrub_addresses(&reason))
+                        .await;
                     return Outcome::Queued;
                 }
                 Err(DeliverError::Refused(reason)) => {
-                    tracing::error!(reference = %s.reference, %reason, "the Services Manager refused a submission");
-                    let _ = self.store.record_failure(s.id, &reason).await;
+                    // The App API acknowledged this, so the manager must not refuse it: a bug.
+                    // Kept visible (state `refused`, the reason, a metric, an error log) and never
+                    // retried; the log names the reference only, never a contact detail.
+                    let reason = mail::scrub_addresses(&reason);
+                    metrics::counter!(REFUSED_TOTAL, "kind" => s.kind.as_str()).increment(1);
+                    tracing::error!(reference = %s.reference, kind = s.kind.as_str(), tenant = %s.tenant, %reason, "BUG: the Services Manager refused an acknowledged submission; it stays in the outbox as refused");
+                    let _ = self.store.record_refusal(s.id, claim.token, &reason).await;
                     return Outcome::Refused(reason);
                 }
             }
         }
         let number = s.incident_number.clone().unwrap_or_default();
         if s.state == SubmissionState::Delivered {
-            match self.send_confirmation(&s).await {
-                Ok(()) => {
-                    let _ = self.store.record_done(s.id).await;
+            self.mail_step(&s, claim).await;
+        }
+        Outcome::Delivered(number)
+    }
+
+    /// `delivered → done`: sends the confirmation while the claim is provably held. The lease is
+    /// renewed every third of its length while the send runs; if a renewal is refused (the claim
+    /// is lost) or cannot be made before the lease runs out, the send is dropped before the server
+    /// could answer 250 to the end of DATA, so per RFC 5321 §6.1 the server never took
+    /// responsibility for it, and the submission is tried again. A send the server answered 250
+    /// is recorded without the token, so it is never sent again.
+    async fn mail_step(&self, s: &Submission, claim: Claim) {
+        let Some(mut claim) = self
+            .store
+            .renew(s.id, claim.token, self.clock.now(), self.lease)
+            .await
+            .ok()
+            .flatten()
+        else {
+            tracing::warn!(reference = %s.reference, "claim lost before the confirmation was sent; the new holder sends it");
+            return;
+        };
+        let lease = self.lease;
+        let step = lease / 3;
+        let send = self.send_confirmation(s);
+        tokio::pin!(send);
+        let result = loop {
+            // The latest moment to drop the send: a third of a lease before the claim runs out.
+            let left = (claim.until - self.clock.now())
+                .to_std()
+                .unwrap_or_default();
+            let wait = step.min(left.saturating_sub(step));
+            tokio::select! {
+                r = &mut send => break Some(r),
+                () = tokio::time::sleep(wait) => {
+                    match self.store.renew(s.id, claim.token, self.clock.now(), lease).await {
+                        Ok(Some(c)) => claim = c,
+                        Ok(None) => {
+                            tracing::warn!(reference = %s.reference, "claim lost while sending; the send is dropped unanswered");
+                            break None;
+                        }
+                        Err(e) if self.clock.now() + chrono::Duration::from_std(step).unwrap_or_default() >= claim.until => {
+                            tracing::warn!(reference = %s.reference, error = %e, "claim cannot be renewed in time; the send is dropped unanswered");
+                            break None;
+                        }
+                        Err(e) => tracing::warn!(reference = %s.reference, error = %e, "renewing the claim failed; trying again"),
+                    }
                 }
-                Err(MailError::Transient(reason)) => {
-                    let at = self.clock.now() + self.backoff(s.attempts);
-                    tracing::warn!(reference = %s.reference, %reason, "confirmation e-mail not sent; will retry");
-                    let _ = self.store.retry_later(s.id, at, &reason).await;
+            }
+        };
+        match result {
+            None => {
+                let at = self.clock.now() + self.backoff(s.attempts);
+                let _ = self
+                    .store
+                    .retry_later(
+                        s.id,
+                        claim.token,
+                        at,
+                        "confirmation send dropped: claim not renewed",
+                    )
+                    .await;
+            }
+            Some(Ok(())) => self.record_sent(s).await,
+            Some(Err(MailError::Transient(reason))) => {
+                let at = self.clock.now() + self.backoff(s.attempts);
+                tracing::warn!(reference = %s.reference, %reason, "confirmation e-mail not sent; will retry");
+                let _ = self.store.retry_later(s.id, claim.token, at, &reason).await;
+            }
+            Some(Err(MailError::Permanent(reason))) => {
+                tracing::error!(reference = %s.reference, %reason, "confirmation e-mail refused; contact details deleted");
+                metrics::counter!(MAIL_REFUSED_TOTAL).increment(1);
+                let _ = self
+                    .store
+                    .record_mail_refused(s.id, claim.token, &reason)
+                    .await;
+            }
+        }
+    }
+
+    /// The server took the confirmation: record it (and erase the contact) now, retrying a failing
+    /// database a few times, since until it is recorded a crash would send it again.
+    async fn record_sent(&self, s: &Submission) {
+        for attempt in 0..10u32 {
+            match self.store.record_mail_sent(s.id, self.clock.now()).await {
+                Ok(true) => {
+                    metrics::counter!(MAIL_SENT_TOTAL).increment(1);
+                    return;
                 }
-                Err(MailError::Permanent(reason)) => {
-                    tracing::error!(reference = %s.reference, %reason, "confirmation e-mail refused; contact details deleted");
-                    let _ = self.store.record_done(s.id).await;
+                Ok(false) => {
+                    tracing::warn!(reference = %s.reference, "the confirmation was already recorded as sent");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(reference = %s.reference, error = %e, attempt, "recording a sent confirmation failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(200) * (attempt + 1)).await;
                 }
             }
         }
-        Outcome::Delivered(number)
     }
 
     async fn deliver(&self, s: &Submission) -> Result<String, DeliverError> {

@@ -33,6 +33,9 @@ enum Command {
     /// Set up the Services Manager: tenants, customers, devices, console users, API keys.
     #[command(subcommand)]
     Manager(manager::cli::ManagerCommand),
+    /// The fleet agent: enrol with the manager, discover and read the site's printers, upload the readings.
+    #[command(subcommand)]
+    Agent(agent::cli::AgentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,6 +44,8 @@ enum DeviceCommand {
     Read(ReadArgs),
     /// Emulate an MFD: an SNMP v2c agent replaying a recording, and the device's web services.
     Serve(device::serve::ServeArgs),
+    /// Emulate a fleet: every recording of a directory as a printer on its own loopback address or port.
+    Fleet(device::fleet::FleetArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +118,7 @@ async fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).await,
         Command::Device(DeviceCommand::Read(args)) => device_read(args).await,
         Command::Device(DeviceCommand::Serve(args)) => device::serve::run(args).await,
+        Command::Device(DeviceCommand::Fleet(args)) => device::fleet::run(args).await,
         Command::Serve(s) => match s {
             ServeCommand::Assistant(args) => assistant::cli::serve(*args).await,
             ServeCommand::Gallery(args) => gallery::cli::run_serve(args).await,
@@ -120,6 +126,7 @@ async fn main() -> ExitCode {
         },
         Command::Gallery(command) => gallery::cli::run(command).await,
         Command::Manager(command) => manager::cli::run(command).await,
+        Command::Agent(command) => agent::cli::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! (device information, session, WS-SNMP), administrator login, the panel, installed apps.
 
 pub mod agent;
+pub mod fleet;
 pub mod http;
 pub mod mib;
 pub mod serve;

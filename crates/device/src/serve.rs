@@ -37,6 +37,20 @@ pub struct ServeArgs {
     /// Where installed apps are kept.
     #[arg(long, default_value = "./device-data", value_name = "DIR")]
     pub data_dir: PathBuf,
+    /// The panel's size, WIDTHxHEIGHT (320x240 to 1920x1200): the panel page and the canvasSize
+    /// apps read from Device Configuration.
+    #[arg(long, default_value = "1024x600", value_name = "WxH", value_parser = parse_panel_size)]
+    pub panel_size: (u32, u32),
+    /// The administrator's e-mail address, given to apps by the Session service (`from`) while the
+    /// administrator is logged in at the panel.
+    #[arg(long, value_name = "ADDRESS")]
+    pub admin_email: Option<String>,
+}
+
+fn parse_panel_size(s: &str) -> Result<(u32, u32), String> {
+    crate::http::panel::parse_size(s).ok_or_else(|| {
+        format!("{s:?} is not WIDTHxHEIGHT between 320x240 and 1920x1200, e.g. 800x480")
+    })
 }
 
 /// What one emulated device needs.
@@ -69,6 +83,15 @@ impl Drop for RunningDevice {
 
 /// Starts the SNMP agent and the web services of one device.
 pub async fn start(spec: DeviceSpec) -> anyhow::Result<RunningDevice> {
+    start_with(spec, |state| state).await
+}
+
+/// As [`start`], letting the caller set more of the web services' state (panel size,
+/// administrator e-mail, SOAP log) first.
+pub async fn start_with(
+    spec: DeviceSpec,
+    configure: impl FnOnce(crate::http::HttpState) -> crate::http::HttpState,
+) -> anyhow::Result<RunningDevice> {
     anyhow::ensure!(!spec.varbinds.is_empty(), "the recording is empty");
     let mib = Arc::new(Mib::new(spec.varbinds));
     let agent = Agent::new(mib.clone(), &spec.community);
@@ -84,6 +107,7 @@ pub async fn start(spec: DeviceSpec) -> anyhow::Result<RunningDevice> {
         spec.data_dir.clone(),
     )
     .map_err(|e| anyhow::anyhow!("hashing the admin password: {e}"))?;
+    let state = configure(state);
     let listener = tokio::net::TcpListener::bind(spec.http)
         .await
         .with_context(|| format!("cannot listen for HTTP on {}", spec.http))?;
@@ -112,17 +136,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(p) => (p, false),
         None => (random_password(), true),
     };
-    let device = start(DeviceSpec {
-        varbinds,
-        snmp: args.snmp,
-        http: args.http,
-        community: args.community.clone(),
-        admin_password: password.clone(),
-        data_dir: args.data_dir.clone(),
-        simulate: args
-            .simulate_usage
-            .then(|| Duration::from_secs(args.simulate_interval.max(1))),
-    })
+    let (panel_size, admin_email) = (args.panel_size, args.admin_email.clone());
+    let device = start_with(
+        DeviceSpec {
+            varbinds,
+            snmp: args.snmp,
+            http: args.http,
+            community: args.community.clone(),
+            admin_password: password.clone(),
+            data_dir: args.data_dir.clone(),
+            simulate: args
+                .simulate_usage
+                .then(|| Duration::from_secs(args.simulate_interval.max(1))),
+        },
+        move |state| {
+            state
+                .with_panel_size(panel_size)
+                .with_admin_email(admin_email)
+        },
+    )
     .await
     .with_context(|| args.recording.display().to_string())?;
     println!(

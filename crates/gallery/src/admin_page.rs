@@ -6,7 +6,7 @@ use crate::b64;
 use crate::config::{AppConfiguration, Language, SnmpCommunity};
 use crate::domain::DeviceSerial;
 use crate::http::{ApiError, AppState, configuration_of, hash_api_key, store_configuration};
-use crate::logo::{Logo, MAX_LOGO_BYTES};
+use crate::logo::{Logo, LogoInput as _, MAX_LOGO_BYTES};
 use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -190,7 +190,7 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
     config.tabs.meters = on(&form.tab_meters);
     config.tabs.help = on(&form.tab_help);
     config.help_desk_text = form.help_desk_text.replace("\r\n", "\n");
-    config.validate().map_err(|e| e.to_string())?;
+    crate::config::validate(&config).map_err(|e| e.to_string())?;
     Ok(config)
 }
 

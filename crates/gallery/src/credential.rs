@@ -6,41 +6,14 @@
 
 use crate::b64;
 use crate::domain::{AppId, DeviceSerial, KeyId, Tenant};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use secrecy::{ExposeSecret, SecretBox};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use uuid::Uuid;
 
-pub const TOKEN_VERSION: u8 = 1;
-
-/// What a credential says, once verified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Claims {
-    /// Format version.
-    pub v: u8,
-    /// The credential's own id (revocation names it).
-    pub id: Uuid,
-    /// Signing key id.
-    pub kid: KeyId,
-    pub serial: DeviceSerial,
-    pub tenant: Tenant,
-    pub app_id: AppId,
-    /// Issued at, seconds since the epoch.
-    pub iat: i64,
-    /// Expires at, seconds since the epoch (not valid from this second on).
-    pub exp: i64,
-}
-
-impl Claims {
-    pub fn expires_at(&self) -> DateTime<Utc> {
-        Utc.timestamp_opt(self.exp, 0)
-            .single()
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
-    }
-}
+pub use proto::credential::{Claims, PublicKeySet, RevocationList, TOKEN_VERSION};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CredentialError {
@@ -205,13 +178,6 @@ pub struct PublicKeys {
     keys: BTreeMap<KeyId, VerifyingKey>,
 }
 
-/// The published form: key id → base64url public key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct PublicKeySet {
-    /// Ed25519 public keys, base64url (no padding), by key id.
-    pub keys: BTreeMap<String, String>,
-}
-
 impl PublicKeys {
     pub fn insert(&mut self, id: KeyId, key: VerifyingKey) {
         self.keys.insert(id, key);
@@ -240,18 +206,6 @@ impl PublicKeys {
             keys.insert(id, key);
         }
         Ok(Self { keys })
-    }
-}
-
-/// Ids of revoked credentials, as the gallery publishes them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RevocationList {
-    pub revoked: BTreeSet<Uuid>,
-}
-
-impl RevocationList {
-    pub fn is_revoked(&self, id: &Uuid) -> bool {
-        self.revoked.contains(id)
     }
 }
 
@@ -351,7 +305,7 @@ pub async fn fetch_trust(gallery_url: &str) -> Result<(PublicKeys, RevocationLis
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration;
+    use chrono::{Duration, TimeZone};
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)

@@ -76,39 +76,42 @@ impl From<crate::domain::DomainError> for ApiError {
     }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
+pub use proto::Problem;
+
+impl ApiError {
+    /// The status and the problem `type` slug (see `proto::problem`).
+    fn kind(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Credential(_) => (StatusCode::UNAUTHORIZED, "credential-rejected"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (status, slug) = self.kind();
+        let title = match self {
+            Self::Credential(_) => "Device credential rejected",
+            _ => status.canonical_reason().unwrap_or("Error"),
+        };
+        Problem::new(status.as_u16(), slug, title, self.to_string())
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, title) = match &self {
-            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "Bad request"),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "Unauthorized"),
-            Self::Credential(_) => (StatusCode::UNAUTHORIZED, "Device credential rejected"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "Forbidden"),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
-            Self::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
-            }
-        };
-        let body = Problem {
-            kind: "about:blank".into(),
-            title: title.into(),
-            status: status.as_u16(),
-            detail: self.to_string(),
-        };
-        let mut response = (status, Json(body)).into_response();
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let status = self.kind().0;
+        let mut response = (status, Json(self.problem())).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
+            HeaderValue::from_static(proto::problem::PROBLEM_JSON),
         );
         if matches!(self, Self::Unauthorized | Self::Credential(_)) {
             response
@@ -191,7 +194,10 @@ async fn caller_for(state: &AppState, headers: &HeaderMap, serial: &DeviceSerial
 }
 
 fn serial(text: &str) -> ApiResult<DeviceSerial> {
-    Ok(DeviceSerial::parse(text)?)
+    DeviceSerial::parse(text).map_err(|e| {
+        let shown: String = text.chars().take(80).collect();
+        ApiError::BadRequest(format!("device serial {shown:?} is invalid: {e}"))
+    })
 }
 
 fn app_id(text: &str) -> ApiResult<AppId> {
@@ -524,9 +530,7 @@ pub async fn store_configuration(
     serial: &DeviceSerial,
     config: &AppConfiguration,
 ) -> ApiResult<String> {
-    config
-        .validate()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    crate::config::validate(config).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let sealed = state
         .sealing
         .seal(config)

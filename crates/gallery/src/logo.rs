@@ -2,12 +2,10 @@
 //! SVG is accepted only when it carries nothing active: no script, no event handlers, no
 //! `javascript:` URLs, no external references, no foreignObject, no DOCTYPE (entities).
 
-use crate::b64;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
-use serde::{Deserialize, Serialize};
 
-pub const MAX_LOGO_BYTES: usize = 10 * 1024;
+pub use proto::config::MAX_LOGO_BYTES;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LogoError {
@@ -40,78 +38,18 @@ pub enum LogoError {
     SvgMalformed(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ImageType {
-    #[serde(rename = "image/png")]
-    Png,
-    #[serde(rename = "image/jpeg")]
-    Jpeg,
-    #[serde(rename = "image/svg+xml")]
-    Svg,
+pub use proto::config::{ImageType, Logo, LogoWire};
+
+/// Building a logo from what a partner admin gives, with every check (the ones proto does when
+/// reading, and the SVG content checks that need an XML parser).
+pub trait LogoInput: Sized {
+    fn from_url(input: &str) -> Result<Self, LogoError>;
+    /// Checks an uploaded file: size first, then type by its bytes, then SVG content.
+    fn from_upload(bytes: &[u8]) -> Result<Self, LogoError>;
 }
 
-impl ImageType {
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Self::Png => "image/png",
-            Self::Jpeg => "image/jpeg",
-            Self::Svg => "image/svg+xml",
-        }
-    }
-}
-
-/// A logo that passed its checks; it can only be built through them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "LogoWire", into = "LogoWire")]
-pub enum Logo {
-    Url(String),
-    Image { kind: ImageType, bytes: Vec<u8> },
-}
-
-/// The JSON form: `{"url": "https://…"}` or `{"media_type": "image/png", "data": "<base64>"}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum LogoWire {
-    Url { url: String },
-    Image { media_type: ImageType, data: String },
-}
-
-impl TryFrom<LogoWire> for Logo {
-    type Error = LogoError;
-    fn try_from(wire: LogoWire) -> Result<Self, Self::Error> {
-        match wire {
-            LogoWire::Url { url } => Logo::from_url(&url),
-            LogoWire::Image { media_type, data } => {
-                let bytes = b64::std_decode(&data).map_err(|_| LogoError::NotBase64)?;
-                let logo = Logo::from_upload(&bytes)?;
-                match &logo {
-                    Logo::Image { kind, .. } if *kind != media_type => {
-                        Err(LogoError::TypeMismatch {
-                            declared: media_type.media_type(),
-                            actual: kind.media_type(),
-                        })
-                    }
-                    _ => Ok(logo),
-                }
-            }
-        }
-    }
-}
-
-impl From<Logo> for LogoWire {
-    fn from(logo: Logo) -> Self {
-        match logo {
-            Logo::Url(url) => LogoWire::Url { url },
-            Logo::Image { kind, bytes } => LogoWire::Image {
-                media_type: kind,
-                data: b64::std_encode(&bytes),
-            },
-        }
-    }
-}
-
-impl Logo {
-    pub fn from_url(input: &str) -> Result<Self, LogoError> {
+impl LogoInput for Logo {
+    fn from_url(input: &str) -> Result<Self, LogoError> {
         let url = reqwest::Url::parse(input.trim())
             .map_err(|_| LogoError::NotHttps(input.chars().take(80).collect()))?;
         if url.scheme() != "https" || url.host_str().is_none_or(str::is_empty) {
@@ -120,12 +58,11 @@ impl Logo {
         Ok(Self::Url(url.to_string()))
     }
 
-    /// Checks an uploaded file: size first, then type by its bytes, then SVG content.
-    pub fn from_upload(bytes: &[u8]) -> Result<Self, LogoError> {
+    fn from_upload(bytes: &[u8]) -> Result<Self, LogoError> {
         if bytes.len() > MAX_LOGO_BYTES {
             return Err(LogoError::TooLarge { size: bytes.len() });
         }
-        let kind = sniff(bytes)?;
+        let kind = ImageType::sniff(bytes).ok_or(LogoError::UnsupportedType)?;
         if kind == ImageType::Svg {
             check_svg(bytes)?;
         }
@@ -134,43 +71,13 @@ impl Logo {
             bytes: bytes.to_vec(),
         })
     }
-
-    /// Re-runs the checks (e.g. after the size limit changes).
-    pub fn validate(&self) -> Result<(), LogoError> {
-        match self {
-            Self::Url(url) => Self::from_url(url).map(|_| ()),
-            Self::Image { bytes, .. } => Self::from_upload(bytes).map(|_| ()),
-        }
-    }
-
-    /// A `data:` URI or the https URL, for an `<img src>`.
-    pub fn src(&self) -> String {
-        match self {
-            Self::Url(url) => url.clone(),
-            Self::Image { kind, bytes } => {
-                format!(
-                    "data:{};base64,{}",
-                    kind.media_type(),
-                    b64::std_encode(bytes)
-                )
-            }
-        }
-    }
 }
 
-fn sniff(bytes: &[u8]) -> Result<ImageType, LogoError> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Ok(ImageType::Png);
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Ok(ImageType::Jpeg);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| LogoError::UnsupportedType)?;
-    let text = text.trim_start_matches('\u{feff}').trim_start();
-    if text.starts_with('<') && text.contains("<svg") {
-        Ok(ImageType::Svg)
-    } else {
-        Err(LogoError::UnsupportedType)
+/// Re-runs every check on a logo (e.g. one read from JSON, or after the size limit changes).
+pub fn check(logo: &Logo) -> Result<(), LogoError> {
+    match logo {
+        Logo::Url(url) => Logo::from_url(url).map(|_| ()),
+        Logo::Image { bytes, .. } => Logo::from_upload(bytes).map(|_| ()),
     }
 }
 
@@ -355,7 +262,7 @@ mod tests {
             Err(LogoError::UnsupportedType)
         );
         // Declared PNG, actually JPEG.
-        let jpeg = b64::std_encode(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2]);
+        let jpeg = crate::b64::std_encode(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2]);
         let err = serde_json::from_str::<Logo>(&format!(
             r#"{{"media_type":"image/png","data":"{jpeg}"}}"#
         ))

@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
     let settings = state.config.ops.clone();
     let app = Router::new()
         .merge(crate::api::routes())
+        .merge(crate::fleet::api::routes())
         .merge(crate::console::routes())
         .with_state(state)
         .merge(platform::ops::metrics::router());

@@ -73,6 +73,9 @@ pub enum ManagerCommand {
     /// API keys with which other services (the App Service) call the manager.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Fleet agents of a customer: add (prints a one-time enrolment token), list, revoke.
+    #[command(subcommand)]
+    Agent(crate::fleet::cli::AgentCommand),
     /// Remove contact details of incidents closed long ago, now (the server also does this hourly).
     Retention {
         #[command(flatten)]
@@ -378,6 +381,7 @@ pub async fn run(cmd: ManagerCommand) -> anyhow::Result<()> {
                 .await?;
             println!("{}", key.expose_secret());
         }
+        ManagerCommand::Agent(cmd) => crate::fleet::cli::run(cmd).await?,
         ManagerCommand::Retention { data, days } => {
             let store = open_store(&data).await?;
             let job = RetentionJob {

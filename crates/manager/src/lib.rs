@@ -10,5 +10,6 @@ pub mod clock;
 pub mod console;
 pub mod crypto;
 pub mod domain;
+pub mod fleet;
 pub mod retention;
 pub mod storage;

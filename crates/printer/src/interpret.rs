@@ -7,12 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::snmp::{Oid, Value, VarBind, oid};
+pub use crate::status::{Alert, DeviceStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceReport {
     pub identity: Identity,
     pub supplies: Vec<Supply>,
     pub meters: Vec<Meter>,
+    /// hrDeviceStatus, hrPrinterStatus and the raised hrPrinterDetectedErrorState bits (added to the contract).
+    #[serde(default)]
+    pub status: DeviceStatus,
+    /// prtAlertTable rows (added to the contract).
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -132,6 +139,10 @@ pub fn subtrees() -> Vec<Oid> {
         "1.3.6.1.2.1.43.11.1.1.8",
         "1.3.6.1.2.1.43.11.1.1.9",
         PRT_COLORANT_VALUE,
+        crate::status::HR_DEVICE_STATUS,
+        crate::status::HR_PRINTER_STATUS,
+        crate::status::HR_PRINTER_ERROR_STATE,
+        crate::status::PRT_ALERT_TABLE,
         XEROX_1284_ID,
         XEROX_SERIAL,
         XEROX_BILLING,
@@ -162,10 +173,13 @@ pub fn interpret_with(varbinds: &[VarBind], options: InterpretOptions) -> Device
         .map(|vb| (&vb.oid, &vb.value))
         .collect();
     let view = View { mib };
+    let (status, alerts) = crate::status::read(&|root| view.subtree(root).collect(), &value_text);
     DeviceReport {
         identity: identity(&view),
         supplies: supplies(&view, options),
         meters: meters(&view),
+        status,
+        alerts,
     }
 }
 

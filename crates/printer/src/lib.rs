@@ -6,9 +6,11 @@ pub mod contract;
 pub mod interpret;
 pub mod read;
 pub mod snmp;
+pub mod status;
 
 pub use interpret::{
-    DeviceReport, Identity, Meter, Supply, SupplyClass, SupplyStatus, interpret, interpret_with,
+    Alert, DeviceReport, DeviceStatus, Identity, Meter, Supply, SupplyClass, SupplyStatus,
+    interpret, interpret_with,
 };
 pub mod snmprec;
 pub mod wssnmp;

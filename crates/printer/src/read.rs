@@ -84,6 +84,18 @@ pub fn render_table(r: &DeviceReport) -> String {
     let _ = writeln!(s, "Model   {}", or_dash(&id.model));
     let _ = writeln!(s, "Serial  {}", or_dash(&id.serial));
     let _ = writeln!(s, "MAC     {}", or_dash(&id.mac));
+    let st = &r.status;
+    let _ = writeln!(
+        s,
+        "Status  device {}, printer {}{}",
+        or_dash(&st.device),
+        or_dash(&st.printer),
+        if st.errors.is_empty() {
+            String::new()
+        } else {
+            format!(", errors: {}", st.errors.join(", "))
+        }
+    );
     let _ = writeln!(s);
     let _ = writeln!(s, "SUPPLIES");
     if r.supplies.is_empty() {
@@ -125,6 +137,25 @@ pub fn render_table(r: &DeviceReport) -> String {
     let width = r.meters.iter().map(|m| m.name.len()).max().unwrap_or(0);
     for m in &r.meters {
         let _ = writeln!(s, "  {:<width$}  {:>12}", m.name, m.value);
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "ALERTS");
+    if r.alerts.is_empty() {
+        let _ = writeln!(s, "  (none)");
+    }
+    for a in &r.alerts {
+        let _ = writeln!(
+            s,
+            "  {:<8}  {:<28} {:>5}  {}{}",
+            a.severity,
+            a.code_name,
+            a.code,
+            a.description,
+            a.training_level
+                .as_deref()
+                .map(|t| format!("  [{t}]"))
+                .unwrap_or_default()
+        );
     }
     s
 }

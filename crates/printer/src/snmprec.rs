@@ -22,20 +22,73 @@ pub enum SnmprecError {
     },
 }
 
-/// Parses a recording file; errors name the file and the line.
+/// A line that repeats an earlier line's OID with the same value: accepted, the repeat ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatedLine {
+    pub file: String,
+    pub oid: Oid,
+    /// The line that gave the value (1-based).
+    pub first_line: usize,
+    /// The line that repeats it.
+    pub repeat_line: usize,
+}
+
+impl std::fmt::Display for RepeatedLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: repeats line {} (OID {}, same value); the repeat is ignored",
+            self.file, self.repeat_line, self.first_line, self.oid
+        )
+    }
+}
+
+/// A parsed recording: its values in OID order, and the repeated lines that were ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub varbinds: Vec<VarBind>,
+    pub repeated: Vec<RepeatedLine>,
+}
+
+/// Parses a recording file; errors name the file and the line. Repeated lines are logged as
+/// warnings (see [`read_recording`]).
 pub fn read_file(path: &Path) -> Result<Vec<VarBind>, SnmprecError> {
+    let recording = read_recording(path)?;
+    log_repeats(&recording.repeated);
+    Ok(recording.varbinds)
+}
+
+/// As [`read_file`], returning the repeated lines instead of logging them.
+pub fn read_recording(path: &Path) -> Result<Recording, SnmprecError> {
     let file = path.display().to_string();
     let text = std::fs::read(path).map_err(|source| SnmprecError::Io {
         file: file.clone(),
         source,
     })?;
     // Recordings are text, but OctetString values may hold any Latin-1 byte: read lossily per line.
-    parse(&String::from_utf8_lossy(&text), &file)
+    parse_recording(&String::from_utf8_lossy(&text), &file)
 }
 
-/// Parses recording text; `name` is used in error messages.
+fn log_repeats(repeated: &[RepeatedLine]) {
+    for r in repeated {
+        tracing::warn!("{r}");
+    }
+}
+
+/// Parses recording text; `name` is used in error messages. Repeated lines are logged as warnings.
 pub fn parse(text: &str, name: &str) -> Result<Vec<VarBind>, SnmprecError> {
-    let mut out: Vec<VarBind> = Vec::new();
+    let recording = parse_recording(text, name)?;
+    log_repeats(&recording.repeated);
+    Ok(recording.varbinds)
+}
+
+/// Parses recording text. A line repeating an earlier line's OID with the same value is kept once
+/// and reported in [`Recording::repeated`]; the same OID with another value is an error naming
+/// both lines.
+pub fn parse_recording(text: &str, name: &str) -> Result<Recording, SnmprecError> {
+    let mut seen: std::collections::BTreeMap<Oid, (usize, Value)> =
+        std::collections::BTreeMap::new();
+    let mut repeated = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let err = |reason: String| SnmprecError::Line {
@@ -56,17 +109,30 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<VarBind>, SnmprecError> {
         };
         let oid: Oid = oid.parse().map_err(|e| err(format!("{e}")))?;
         let value = parse_value(tag, value).map_err(err)?;
-        out.push(VarBind::new(oid, value));
+        match seen.get(&oid) {
+            Some((first_line, first)) if *first == value => repeated.push(RepeatedLine {
+                file: name.to_string(),
+                oid,
+                first_line: *first_line,
+                repeat_line: line,
+            }),
+            Some((first_line, _)) => {
+                return Err(err(format!(
+                    "OID {oid} appears again with another value (first on line {first_line})"
+                )));
+            }
+            None => {
+                seen.insert(oid, (line, value));
+            }
+        }
     }
-    out.sort_by(|a, b| a.oid.cmp(&b.oid));
-    if let Some(w) = out.windows(2).find(|w| w[0].oid == w[1].oid) {
-        return Err(SnmprecError::Line {
-            file: name.to_string(),
-            line: 0,
-            reason: format!("OID {} appears twice", w[0].oid),
-        });
-    }
-    Ok(out)
+    Ok(Recording {
+        varbinds: seen
+            .into_iter()
+            .map(|(oid, (_, value))| VarBind::new(oid, value))
+            .collect(),
+        repeated,
+    })
 }
 
 fn truncate(s: &str) -> String {
@@ -222,5 +288,59 @@ mod tests {
         );
         let e = parse("1.3.x|2|1\n", "dev.snmprec").expect_err("bad");
         assert!(e.to_string().starts_with("dev.snmprec:1: OID"), "{e}");
+        let e = parse(
+            "# comment\n\n1.3.6.1.2.1.1.1.0|4|ok\n1.3.6.1.2.1.1.3.0|67|\n",
+            "dev.snmprec",
+        )
+        .expect_err("bad");
+        assert!(e.to_string().starts_with("dev.snmprec:4: "), "{e}");
+    }
+
+    #[test]
+    fn an_exactly_repeated_line_is_kept_once_and_reported_with_both_lines() {
+        let text =
+            "1.3.6.1.2.1.1.5.0|4|printer\n1.3.6.1.2.1.1.3.0|67|42\n1.3.6.1.2.1.1.5.0|4|printer\n";
+        let r = parse_recording(text, "canon.snmprec").expect("accepted");
+        assert_eq!(r.varbinds.len(), 2);
+        assert_eq!(r.varbinds[1].value, Value::OctetString(b"printer".to_vec()));
+        assert_eq!(r.repeated.len(), 1);
+        assert_eq!(
+            r.repeated[0].to_string(),
+            "canon.snmprec:3: repeats line 1 (OID 1.3.6.1.2.1.1.5.0, same value); the repeat is ignored"
+        );
+        assert_eq!(parse(text, "canon.snmprec").expect("accepted"), r.varbinds);
+    }
+
+    #[test]
+    fn a_conflicting_repeat_names_the_file_and_both_lines() {
+        let text =
+            "1.3.6.1.2.1.1.5.0|4|printer\n1.3.6.1.2.1.1.3.0|67|42\n\n1.3.6.1.2.1.1.5.0|4|copier\n";
+        let e = parse(text, "canon.snmprec").expect_err("a conflict");
+        assert_eq!(
+            e.to_string(),
+            "canon.snmprec:4: OID 1.3.6.1.2.1.1.5.0 appears again with another value (first on line 1)"
+        );
+    }
+
+    #[test]
+    fn the_project_fixture_with_repeated_lines_loads_and_a_conflicting_copy_does_not() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/canon-lbp-repeated-lines.snmprec");
+        let r = read_recording(&path).expect("the fixture loads");
+        let pairs: Vec<(usize, usize)> = r
+            .repeated
+            .iter()
+            .map(|x| (x.first_line, x.repeat_line))
+            .collect();
+        assert_eq!(pairs, vec![(14, 16), (9, 21)]);
+        assert_eq!(r.varbinds.len(), 19);
+        assert!(r.varbinds.windows(2).all(|w| w[0].oid < w[1].oid));
+        let text =
+            std::fs::read_to_string(&path).expect("read") + "1.3.6.1.2.1.43.11.1.1.9.1.2|2|11\n";
+        let e = parse(&text, "copy.snmprec").expect_err("a conflict");
+        assert_eq!(
+            e.to_string(),
+            "copy.snmprec:22: OID 1.3.6.1.2.1.43.11.1.1.9.1.2 appears again with another value (first on line 20)"
+        );
     }
 }

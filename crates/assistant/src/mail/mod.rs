@@ -28,6 +28,47 @@ pub use sendgrid::{SendGridTransport, wire as sendgrid_wire};
 pub use settings::{MailSettings, MailSettingsError, SendGridSettings, SmtpSettings, SmtpTls};
 pub use smtp::SmtpTransport;
 
+/// Replaces anything address-like in `text` (a server's reply, an error) with `[redacted]`: every
+/// run of characters between spaces or `<>()[]{},;:"` that holds an `@`, so a whole address, a
+/// local part with its `@` or an `@domain` never reaches a log or a stored error.
+pub fn scrub_addresses(text: &str) -> String {
+    const DELIMITERS: &[char] = &['<', '>', '(', ')', '[', ']', '{', '}', ',', ';', ':', '"'];
+    let is_delimiter = |c: char| c.is_whitespace() || c.is_control() || DELIMITERS.contains(&c);
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.contains('@') || run.contains("%40") {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_delimiter(c) {
+            flush(&mut run, &mut out);
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// A mail server's reply or a transport error made safe to log and store: the message's
+/// recipients (whole, or their local part alone) and anything else address-like are redacted.
+pub fn scrub_reply(message: &Message, text: &str) -> String {
+    let mut out = headers::scrub(message, text);
+    for to in message.envelope().to() {
+        let user = to.user();
+        if user.chars().count() >= 3 {
+            out = out.replace(user, "[redacted]");
+        }
+    }
+    scrub_addresses(&out)
+}
+
 /// Why a message was not delivered. The outbox retries `Transient` failures only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MailError {

@@ -1,7 +1,8 @@
 //! SendGrid v3: `POST {base_url}/v3/mail/send` with a Bearer API key and a typed JSON body
 //! built from the rendered message (subject, from, to, text and HTML, inline logo).
 
-use super::headers::{reference, scrub};
+use super::headers::reference;
+use super::scrub_reply as scrub;
 use super::{MailError, MailTransport};
 use base64::Engine;
 use lettre::Message;

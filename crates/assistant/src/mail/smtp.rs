@@ -1,6 +1,7 @@
 //! SMTP through lettre: plain (local test servers), STARTTLS or implicit TLS, optional login.
 
-use super::headers::{reference, scrub};
+use super::headers::reference;
+use super::scrub_reply as scrub;
 use super::settings::{MailSettingsError, SmtpSettings, SmtpTls};
 use super::{MailError, MailTransport};
 use lettre::transport::smtp::authentication::Credentials;

@@ -2,6 +2,13 @@
 //! written here before the App API acknowledges it; a worker delivers it to the Services Manager,
 //! sends the confirmation e-mail and then deletes the contact details. One trait, SQLite and
 //! PostgreSQL behind it (the URL scheme picks), one test suite for both.
+//!
+//! Exactly once: a submission moves `accepted → delivered → done` (or `refused`). Only `accepted`
+//! and `delivered` rows are ever claimed, and a claim is a lease with a fresh token: every later
+//! step names the token and changes the row only while the claim is still the current one, so a
+//! worker whose lease ran out can no longer move it. A sent confirmation is recorded (and the
+//! contact erased) by one statement that needs no token, so a completed send is never repeated
+//! because a lease ran out. See ARCHITECTURE.md, "Exactly-once confirmation".
 
 use std::time::Duration;
 
@@ -39,38 +46,48 @@ impl SubmissionKind {
     }
 }
 
-/// Where a submission stands.
+/// Where a submission stands. `Accepted → Delivered → Done`, or `Accepted → Refused`; a state is
+/// never entered twice and `Done`/`Refused` are never claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionState {
-    /// Acknowledged, not yet accepted by the Services Manager.
-    Pending,
+    /// Acknowledged to the device, not yet in the Services Manager.
+    Accepted,
     /// In the Services Manager; the confirmation e-mail is still to go out.
     Delivered,
-    /// Delivered and confirmed; no personal data is kept.
+    /// In the Services Manager, the confirmation sent (or none wanted, or refused for good by the
+    /// mail server); the contact details are erased.
     Done,
-    /// Refused for good by the Services Manager (reported; no personal data is kept).
-    Failed,
+    /// Acknowledged, then refused for good by the Services Manager: a bug (the App API checks
+    /// what the manager checks), kept visible with its reason; the contact details are erased.
+    Refused,
 }
 
 impl SubmissionState {
     pub fn as_str(self) -> &'static str {
         match self {
-            SubmissionState::Pending => "pending",
+            SubmissionState::Accepted => "accepted",
             SubmissionState::Delivered => "delivered",
             SubmissionState::Done => "done",
-            SubmissionState::Failed => "failed",
+            SubmissionState::Refused => "refused",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
-            "pending" => SubmissionState::Pending,
+            "accepted" => SubmissionState::Accepted,
             "delivered" => SubmissionState::Delivered,
             "done" => SubmissionState::Done,
-            "failed" => SubmissionState::Failed,
+            "refused" => SubmissionState::Refused,
             _ => return None,
         })
     }
+}
+
+/// A claim on a submission: a lease until `until`, fenced by `token`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub token: Uuid,
+    pub until: DateTime<Utc>,
 }
 
 /// A submission to write. `payload` holds no personal data; the contact is sealed (AES-256-GCM).
@@ -119,6 +136,8 @@ pub struct Submission {
     pub incident_number: Option<String>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Set when the row was just claimed (or written under a lease) by the caller.
+    pub claim: Option<Claim>,
 }
 
 impl std::fmt::Debug for Submission {
@@ -157,26 +176,64 @@ pub enum StoreError {
 
 #[async_trait::async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Writes a submission, or returns the earlier one for the same device and idempotency key.
+    /// Writes a submission (state `accepted`), or returns the earlier one for the same device and
+    /// idempotency key. With `lease_until` the new row comes back claimed by the writer.
     async fn insert(&self, new: NewSubmission) -> Result<Inserted, StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<Submission>, StoreError>;
-    /// Claims up to `limit` submissions that are due (pending or delivered, next attempt reached, not
-    /// claimed by a live lease), leasing them for `lease`. Safe with several workers and instances.
+    /// Claims up to `limit` submissions that are due (`accepted` or `delivered`, next attempt
+    /// reached, no live lease), leasing them until `now + lease` under a fresh token. Safe with
+    /// several workers and instances; `done` and `refused` rows are never taken.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<Submission>, StoreError>;
-    /// The Services Manager accepted it. Without a mail to send it is done, and the contact is deleted.
-    async fn record_delivery(&self, id: Uuid, incident_number: &str) -> Result<(), StoreError>;
-    /// The confirmation went out (or none was wanted): done, and the contact is deleted.
-    async fn record_done(&self, id: Uuid) -> Result<(), StoreError>;
-    /// Try again at `at`.
-    async fn retry_later(&self, id: Uuid, at: DateTime<Utc>, error: &str)
-    -> Result<(), StoreError>;
-    /// Refused for good: failed, and the contact is deleted.
-    async fn record_failure(&self, id: Uuid, error: &str) -> Result<(), StoreError>;
+    /// Extends a claim that is still held (same token, lease not yet run out at `now`) to
+    /// `now + lease`. `None`: the claim is lost and the caller must stop.
+    async fn renew(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Option<Claim>, StoreError>;
+    /// `accepted → delivered` (or `done`, contact erased, when no mail is wanted) under the claim,
+    /// which stays held for the mail step. `false`: the claim was lost, nothing changed.
+    async fn record_delivery(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        incident_number: &str,
+    ) -> Result<bool, StoreError>;
+    /// `delivered → done`: the mail server took the confirmation; the contact is erased in the
+    /// same statement. Needs no token: a completed send counts even if its lease ran out.
+    /// `false`: it was not `delivered` (already recorded).
+    async fn record_mail_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// `delivered → done` without a mail: the mail server refused it for good (reason kept).
+    async fn record_mail_refused(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+    /// Releases the claim and tries again at `at` (same state).
+    async fn retry_later(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+    /// `accepted → refused`: the Services Manager refused it for good; contact erased, reason kept.
+    async fn record_refusal(&self, id: Uuid, token: Uuid, error: &str) -> Result<bool, StoreError>;
+    /// Turns on the per-device rate limit shared by every instance on this database: `burst` at
+    /// once, `per_second` sustained. Ignored where limits stay in each process (SQLite).
+    fn share_rate_limit(&self, burst: u32, per_second: f64);
+    /// Takes one request from `key`'s shared token bucket: `Some(Err(wait))` when it is empty;
+    /// `None` when this store keeps no shared limit (SQLite, or not turned on): then the
+    /// process's own limiter applies.
+    async fn take_rate_token(&self, key: &str) -> Result<Option<Result<(), Duration>>, StoreError>;
     /// How many submissions are in each state (for metrics and readiness).
     async fn counts(&self) -> Result<Vec<(SubmissionState, i64)>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;

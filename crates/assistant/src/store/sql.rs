@@ -10,14 +10,25 @@ use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use super::{
-    Inserted, NewSubmission, OutboxStore, StoreError, Submission, SubmissionKind, SubmissionState,
-    from_millis, millis,
+    Claim, Inserted, NewSubmission, OutboxStore, StoreError, Submission, SubmissionKind,
+    SubmissionState, from_millis, millis,
 };
 
-const COLUMNS: &str = "id, reference, device_serial, tenant, kind, idempotency_key, request_hash, payload, contact_sealed, send_mail, state, attempts, next_attempt_at, incident_number, last_error, created_at";
+const COLUMNS: &str = "id, reference, device_serial, tenant, kind, idempotency_key, request_hash, payload, contact_sealed, send_mail, state, attempts, next_attempt_at, incident_number, last_error, created_at, claim_token, locked_until";
 
-const INSERT: &str = "INSERT INTO outbox (id, reference, device_serial, tenant, kind, idempotency_key, request_hash, payload, contact_sealed, send_mail, state, attempts, next_attempt_at, created_at, locked_until) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12, $13) ON CONFLICT (device_serial, idempotency_key) DO NOTHING";
+const INSERT: &str = "INSERT INTO outbox (id, reference, device_serial, tenant, kind, idempotency_key, request_hash, payload, contact_sealed, send_mail, state, attempts, next_attempt_at, created_at, locked_until, claim_token) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'accepted', 0, $11, $12, $13, $14) ON CONFLICT (device_serial, idempotency_key) DO NOTHING";
+
+const RENEW: &str = "UPDATE outbox SET locked_until = $4 WHERE id = $1 AND claim_token = $2 AND locked_until > $3 AND state IN ('accepted', 'delivered')";
+const RECORD_DELIVERY: &str = "UPDATE outbox SET incident_number = $3, last_error = NULL, \
+     state = CASE WHEN send_mail THEN 'delivered' ELSE 'done' END, \
+     contact_sealed = CASE WHEN send_mail THEN contact_sealed ELSE NULL END, \
+     locked_until = CASE WHEN send_mail THEN locked_until ELSE NULL END \
+     WHERE id = $1 AND claim_token = $2 AND state = 'accepted'";
+const RECORD_MAIL_SENT: &str = "UPDATE outbox SET state = 'done', contact_sealed = NULL, locked_until = NULL, last_error = NULL, mail_sent_at = $2 WHERE id = $1 AND state = 'delivered'";
+const RECORD_MAIL_REFUSED: &str = "UPDATE outbox SET state = 'done', contact_sealed = NULL, locked_until = NULL, last_error = $3 WHERE id = $1 AND claim_token = $2 AND state = 'delivered'";
+const RETRY_LATER: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, locked_until = NULL, last_error = $4 WHERE id = $1 AND claim_token = $2 AND state IN ('accepted', 'delivered')";
+const RECORD_REFUSAL: &str = "UPDATE outbox SET state = 'refused', contact_sealed = NULL, locked_until = NULL, last_error = $3 WHERE id = $1 AND claim_token = $2 AND state = 'accepted'";
 
 fn by_key() -> String {
     format!("SELECT {COLUMNS} FROM outbox WHERE device_serial = $1 AND idempotency_key = $2")
@@ -25,16 +36,16 @@ fn by_key() -> String {
 fn by_id() -> String {
     format!("SELECT {COLUMNS} FROM outbox WHERE id = $1")
 }
-const DUE: &str = "state IN ('pending', 'delivered') AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)";
+const DUE: &str = "state IN ('accepted', 'delivered') AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)";
 
 fn claim_sqlite() -> String {
     format!(
-        "UPDATE outbox SET locked_until = $2 WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY next_attempt_at LIMIT $3) RETURNING {COLUMNS}"
+        "UPDATE outbox SET locked_until = $2, claim_token = $4 WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY next_attempt_at LIMIT $3) AND {DUE} RETURNING {COLUMNS}"
     )
 }
 fn claim_postgres() -> String {
     format!(
-        "UPDATE outbox SET locked_until = $2 WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING {COLUMNS}"
+        "UPDATE outbox SET locked_until = $2, claim_token = $4 WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) AND {DUE} RETURNING {COLUMNS}"
     )
 }
 
@@ -50,6 +61,7 @@ where
     for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     let corrupt = |what: &str| StoreError::Corrupt(what.to_string());
     let id: String = row.try_get("id")?;
@@ -73,7 +85,36 @@ where
         incident_number: row.try_get("incident_number")?,
         last_error: row.try_get("last_error")?,
         created_at: from_millis(row.try_get("created_at")?),
+        claim: None,
     })
+}
+
+/// The row with the claim it was just given (`token` as written; the lease as stored).
+fn claimed<R: Row>(row: &R, token: Uuid) -> Result<Submission, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut s = row_to_submission(row)?;
+    let stored: Option<String> = row.try_get("claim_token")?;
+    let until: Option<i64> = row.try_get("locked_until")?;
+    if let (Some(stored), Some(until)) = (stored, until)
+        && stored == token.to_string()
+    {
+        s.claim = Some(Claim {
+            token,
+            until: from_millis(until),
+        });
+    }
+    Ok(s)
+}
+
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
 }
 
 macro_rules! outbox_store {
@@ -88,6 +129,7 @@ macro_rules! outbox_store {
         impl OutboxStore for $name {
             async fn insert(&self, new: NewSubmission) -> Result<Inserted, StoreError> {
                 let prepare: fn(&str) -> String = $prepare;
+                let token = Uuid::new_v4();
                 let result = sqlx::query(AssertSqlSafe(prepare(INSERT)))
                     .bind(new.id.to_string())
                     .bind(&new.reference)
@@ -102,6 +144,7 @@ macro_rules! outbox_store {
                     .bind(millis(new.created_at))
                     .bind(millis(new.created_at))
                     .bind(new.lease_until.map(millis))
+                    .bind(new.lease_until.map(|_| token.to_string()))
                     .execute(&self.pool)
                     .await?;
                 let row = sqlx::query(AssertSqlSafe(prepare(&by_key())))
@@ -109,10 +152,12 @@ macro_rules! outbox_store {
                     .bind(&new.idempotency_key)
                     .fetch_one(&self.pool)
                     .await?;
-                let stored = row_to_submission(&row)?;
                 if result.rows_affected() == 1 {
-                    Ok(Inserted::New(stored))
-                } else if stored.request_hash == new.request_hash && stored.kind == new.kind {
+                    Ok(Inserted::New(claimed(&row, token)?))
+                } else if let stored = row_to_submission(&row)?
+                    && stored.request_hash == new.request_hash
+                    && stored.kind == new.kind
+                {
                     Ok(Inserted::Existing(stored))
                 } else {
                     Err(StoreError::IdempotencyConflict(new.idempotency_key))
@@ -121,68 +166,176 @@ macro_rules! outbox_store {
 
             async fn get(&self, id: Uuid) -> Result<Option<Submission>, StoreError> {
                 let prepare: fn(&str) -> String = $prepare;
-                let row = sqlx::query(AssertSqlSafe(prepare(&by_id()))).bind(id.to_string()).fetch_optional(&self.pool).await?;
+                let row = sqlx::query(AssertSqlSafe(prepare(&by_id())))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
                 row.as_ref().map(row_to_submission).transpose()
             }
 
-            async fn claim_due(&self, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<Submission>, StoreError> {
-                let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+            async fn claim_due(
+                &self,
+                now: DateTime<Utc>,
+                lease: Duration,
+                limit: i64,
+            ) -> Result<Vec<Submission>, StoreError> {
+                let token = Uuid::new_v4();
                 let claim: fn() -> String = $claim;
-                let rows = sqlx::query(AssertSqlSafe(claim())).bind(millis(now)).bind(millis(until)).bind(limit).fetch_all(&self.pool).await?;
-                rows.iter().map(row_to_submission).collect()
+                let rows = sqlx::query(AssertSqlSafe(claim()))
+                    .bind(millis(now))
+                    .bind(millis(lease_end(now, lease)))
+                    .bind(limit)
+                    .bind(token.to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| claimed(r, token)).collect()
             }
 
-            async fn record_delivery(&self, id: Uuid, incident_number: &str) -> Result<(), StoreError> {
+            async fn renew(
+                &self,
+                id: Uuid,
+                token: Uuid,
+                now: DateTime<Utc>,
+                lease: Duration,
+            ) -> Result<Option<Claim>, StoreError> {
                 let prepare: fn(&str) -> String = $prepare;
-                sqlx::query(AssertSqlSafe(prepare(
-                    "UPDATE outbox SET incident_number = $2, locked_until = NULL, last_error = NULL, \
-                     state = CASE WHEN send_mail THEN 'delivered' ELSE 'done' END, \
-                     contact_sealed = CASE WHEN send_mail THEN contact_sealed ELSE NULL END WHERE id = $1",
-                )))
-                .bind(id.to_string())
-                .bind(incident_number)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn record_done(&self, id: Uuid) -> Result<(), StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                sqlx::query(AssertSqlSafe(prepare("UPDATE outbox SET state = 'done', contact_sealed = NULL, locked_until = NULL, last_error = NULL WHERE id = $1")))
+                let until = lease_end(now, lease);
+                let done = sqlx::query(AssertSqlSafe(prepare(RENEW)))
                     .bind(id.to_string())
+                    .bind(token.to_string())
+                    .bind(millis(now))
+                    .bind(millis(until))
                     .execute(&self.pool)
                     .await?;
-                Ok(())
+                Ok((done.rows_affected() == 1).then_some(Claim { token, until }))
             }
 
-            async fn retry_later(&self, id: Uuid, at: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+            async fn record_delivery(
+                &self,
+                id: Uuid,
+                token: Uuid,
+                incident_number: &str,
+            ) -> Result<bool, StoreError> {
                 let prepare: fn(&str) -> String = $prepare;
-                sqlx::query(AssertSqlSafe(prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1")))
+                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_DELIVERY)))
                     .bind(id.to_string())
+                    .bind(token.to_string())
+                    .bind(incident_number)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_mail_sent(
+                &self,
+                id: Uuid,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let prepare: fn(&str) -> String = $prepare;
+                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_MAIL_SENT)))
+                    .bind(id.to_string())
+                    .bind(millis(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_mail_refused(
+                &self,
+                id: Uuid,
+                token: Uuid,
+                error: &str,
+            ) -> Result<bool, StoreError> {
+                let prepare: fn(&str) -> String = $prepare;
+                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_MAIL_REFUSED)))
+                    .bind(id.to_string())
+                    .bind(token.to_string())
+                    .bind(error)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn retry_later(
+                &self,
+                id: Uuid,
+                token: Uuid,
+                at: DateTime<Utc>,
+                error: &str,
+            ) -> Result<bool, StoreError> {
+                let prepare: fn(&str) -> String = $prepare;
+                let done = sqlx::query(AssertSqlSafe(prepare(RETRY_LATER)))
+                    .bind(id.to_string())
+                    .bind(token.to_string())
                     .bind(millis(at))
                     .bind(error)
                     .execute(&self.pool)
                     .await?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
             }
 
-            async fn record_failure(&self, id: Uuid, error: &str) -> Result<(), StoreError> {
+            async fn record_refusal(
+                &self,
+                id: Uuid,
+                token: Uuid,
+                error: &str,
+            ) -> Result<bool, StoreError> {
                 let prepare: fn(&str) -> String = $prepare;
-                sqlx::query(AssertSqlSafe(prepare("UPDATE outbox SET state = 'failed', contact_sealed = NULL, locked_until = NULL, last_error = $2 WHERE id = $1")))
+                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_REFUSAL)))
                     .bind(id.to_string())
+                    .bind(token.to_string())
                     .bind(error)
                     .execute(&self.pool)
                     .await?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
+            }
+
+            fn share_rate_limit(&self, burst: u32, per_second: f64) {
+                if Self::SHARES_RATE_LIMIT {
+                    let _ = self
+                        .rate_limit
+                        .set((burst.max(1), per_second.max(f64::MIN_POSITIVE)));
+                }
+            }
+
+            async fn take_rate_token(
+                &self,
+                key: &str,
+            ) -> Result<Option<Result<(), Duration>>, StoreError> {
+                let Some(&(burst, per_second)) = self.rate_limit.get() else {
+                    return Ok(None);
+                };
+                let row = sqlx::query(TAKE_TOKEN)
+                    .bind(key)
+                    .bind(f64::from(burst))
+                    .bind(per_second)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let allowed: bool = row.try_get("allowed")?;
+                let tokens: f64 = row.try_get("tokens")?;
+                Ok(Some(if allowed {
+                    Ok(())
+                } else {
+                    Err(
+                        Duration::try_from_secs_f64((1.0 - tokens).max(0.0) / per_second)
+                            .unwrap_or(Duration::from_secs(1)),
+                    )
+                }))
             }
 
             async fn counts(&self) -> Result<Vec<(SubmissionState, i64)>, StoreError> {
-                let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetch_all(&self.pool).await?;
+                let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.iter()
                     .map(|r| {
                         let s: String = r.try_get("state")?;
                         let n: i64 = r.try_get("n")?;
-                        Ok((SubmissionState::parse(&s).ok_or_else(|| StoreError::Corrupt("state".into()))?, n))
+                        Ok((
+                            SubmissionState::parse(&s)
+                                .ok_or_else(|| StoreError::Corrupt("state".into()))?,
+                            n,
+                        ))
                     })
                     .collect()
             }
@@ -195,8 +348,25 @@ macro_rules! outbox_store {
     };
 }
 
+/// One token bucket per key on the database's clock, refilled and taken in one atomic upsert (the
+/// row lock orders concurrent requests from every instance). In `SET`, every `b.` is the old row.
+const TAKE_TOKEN: &str = "INSERT INTO rate_buckets AS b (key, tokens, updated_ms, allowed) \
+     VALUES ($1, $2 - 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, TRUE) \
+     ON CONFLICT (key) DO UPDATE SET \
+     allowed = LEAST($2, b.tokens + GREATEST(0, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - b.updated_ms) * $3 / 1000.0) >= 1, \
+     tokens = LEAST($2, b.tokens + GREATEST(0, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - b.updated_ms) * $3 / 1000.0) \
+        - CASE WHEN LEAST($2, b.tokens + GREATEST(0, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - b.updated_ms) * $3 / 1000.0) >= 1 THEN 1 ELSE 0 END, \
+     updated_ms = GREATEST(b.updated_ms, (extract(epoch FROM clock_timestamp()) * 1000)::bigint) \
+     RETURNING allowed, tokens";
+
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    /// Never set: one SQLite instance keeps its limits in memory.
+    rate_limit: std::sync::OnceLock<(u32, f64)>,
+}
+
+impl SqliteStore {
+    const SHARES_RATE_LIMIT: bool = false;
 }
 
 impl SqliteStore {
@@ -215,12 +385,17 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            rate_limit: std::sync::OnceLock::new(),
+        })
     }
 }
 
 pub struct PgStore {
     pool: sqlx::PgPool,
+    /// The shared per-device limit (burst, per second), once turned on.
+    rate_limit: std::sync::OnceLock<(u32, f64)>,
 }
 
 impl PgStore {
@@ -230,8 +405,13 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            rate_limit: std::sync::OnceLock::new(),
+        })
     }
+
+    const SHARES_RATE_LIMIT: bool = true;
 }
 
 outbox_store!(SqliteStore, sqlx::SqlitePool, sqlite, claim_sqlite_prepared);

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assistant::store::{
-    Inserted, NewSubmission, OutboxStore, PgStore, SqliteStore, StoreError, SubmissionKind,
-    SubmissionState,
+    Inserted, NewSubmission, OutboxStore, PgStore, SqliteStore, StoreError, Submission,
+    SubmissionKind, SubmissionState,
 };
 use chrono::{TimeZone, Utc};
 use uuid::Uuid;
@@ -93,12 +93,26 @@ fn new(key: &str, hash: &str) -> NewSubmission {
         payload: serde_json::json!({"language": "en", "title": "t", "model": null}),
         contact_sealed: Some("sealed-contact".into()),
         send_mail: true,
-        created_at: Utc
-            .with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
-            .single()
-            .expect("time"),
+        created_at: t0(),
         lease_until: None,
     }
+}
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+        .single()
+        .expect("time")
+}
+
+async fn claim(store: &dyn OutboxStore, at: chrono::DateTime<Utc>) -> Vec<Submission> {
+    store
+        .claim_due(at, Duration::from_secs(30), 10)
+        .await
+        .expect("claim")
+}
+
+fn token(s: &Submission) -> Uuid {
+    s.claim.expect("claimed").token
 }
 
 async fn lifecycle(kind: &str) {
@@ -107,6 +121,7 @@ async fn lifecycle(kind: &str) {
         Inserted::New(s) => s,
         other => panic!("{other:?}"),
     };
+    assert_eq!(first.state, SubmissionState::Accepted);
     assert!(
         matches!(store.insert(new("k1", "h1")).await.expect("again"), Inserted::Existing(s) if s.id == first.id)
     );
@@ -115,41 +130,33 @@ async fn lifecycle(kind: &str) {
         Err(StoreError::IdempotencyConflict(_))
     ));
     let now = first.created_at;
-    let claimed = store
-        .claim_due(now, Duration::from_secs(30), 10)
-        .await
-        .expect("claim");
+    let claimed = claim(store.as_ref(), now).await;
     assert_eq!(claimed.len(), 1);
+    assert!(claim(store.as_ref(), now).await.is_empty(), "leased");
+    let t = token(&claimed[0]);
     assert!(
         store
-            .claim_due(now, Duration::from_secs(30), 10)
+            .retry_later(first.id, t, now + chrono::Duration::seconds(5), "down")
             .await
-            .expect("claim")
-            .is_empty(),
-        "leased"
+            .expect("retry")
     );
-    store
-        .retry_later(first.id, now + chrono::Duration::seconds(5), "down")
-        .await
-        .expect("retry");
-    assert!(
-        store
-            .claim_due(now, Duration::from_secs(30), 10)
-            .await
-            .expect("claim")
-            .is_empty(),
-        "not due yet"
-    );
+    assert!(claim(store.as_ref(), now).await.is_empty(), "not due yet");
     let later = now + chrono::Duration::seconds(6);
-    let again = store
-        .claim_due(later, Duration::from_secs(30), 10)
-        .await
-        .expect("claim");
+    let again = claim(store.as_ref(), later).await;
     assert_eq!((again.len(), again[0].attempts), (1, 1));
-    store
-        .record_delivery(first.id, "SR-2026-000001")
-        .await
-        .expect("delivered");
+    assert!(
+        !store
+            .record_delivery(first.id, t, "SR-2026-000001")
+            .await
+            .expect("stale token"),
+        "the first claim's token no longer moves the row"
+    );
+    assert!(
+        store
+            .record_delivery(first.id, token(&again[0]), "SR-2026-000001")
+            .await
+            .expect("delivered")
+    );
     let s = store.get(first.id).await.expect("get").expect("row");
     assert_eq!(
         (
@@ -159,7 +166,15 @@ async fn lifecycle(kind: &str) {
         ),
         (SubmissionState::Delivered, Some("SR-2026-000001"), true)
     );
-    store.record_done(first.id).await.expect("done");
+    assert!(
+        claim(store.as_ref(), later).await.is_empty(),
+        "delivered, and the claim is kept for the mail step"
+    );
+    assert!(store.record_mail_sent(first.id, later).await.expect("sent"));
+    assert!(
+        !store.record_mail_sent(first.id, later).await.expect("sent"),
+        "recorded once"
+    );
     let s = store.get(first.id).await.expect("get").expect("row");
     assert_eq!(
         (s.state, s.contact_sealed),
@@ -170,12 +185,91 @@ async fn lifecycle(kind: &str) {
         Inserted::New(s) => s,
         other => panic!("{other:?}"),
     };
-    store
-        .record_failure(failing.id, "refused")
-        .await
-        .expect("fail");
+    let c = claim(store.as_ref(), later).await;
+    assert!(
+        store
+            .record_refusal(failing.id, token(&c[0]), "refused")
+            .await
+            .expect("refuse")
+    );
     let s = store.get(failing.id).await.expect("get").expect("row");
-    assert_eq!((s.state, s.contact_sealed), (SubmissionState::Failed, None));
+    assert_eq!(
+        (s.state, s.contact_sealed, s.last_error.as_deref()),
+        (SubmissionState::Refused, None, Some("refused"))
+    );
+    // Done and refused rows are never claimed again, however late.
+    assert!(
+        claim(store.as_ref(), later + chrono::Duration::days(1))
+            .await
+            .is_empty()
+    );
+}
+
+/// A send whose lease ran out is still recorded once it completed, and then no other worker
+/// can claim the row: a completed send is never repeated.
+async fn completed_send_after_the_lease_ran_out(kind: &str) {
+    let (store, _db, _) = open(kind).await;
+    let s = match store.insert(new("k1", "h1")).await.expect("insert") {
+        Inserted::New(s) => s,
+        other => panic!("{other:?}"),
+    };
+    let now = t0();
+    let c = claim(store.as_ref(), now).await;
+    assert!(
+        store
+            .record_delivery(s.id, token(&c[0]), "SR-2026-000009")
+            .await
+            .expect("delivery")
+    );
+    // Renewal works while the lease holds, not after it ran out.
+    let renewed = store
+        .renew(
+            s.id,
+            token(&c[0]),
+            now + chrono::Duration::seconds(10),
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("renew");
+    assert_eq!(
+        renewed.map(|c| c.until),
+        Some(now + chrono::Duration::seconds(40))
+    );
+    let expired = now + chrono::Duration::seconds(41);
+    assert_eq!(
+        store
+            .renew(s.id, token(&c[0]), expired, Duration::from_secs(30))
+            .await
+            .expect("renew"),
+        None
+    );
+    // Another worker takes it over; the first one's send completes and is recorded anyway.
+    let taken = claim(store.as_ref(), expired).await;
+    assert_eq!(taken.len(), 1);
+    assert!(store.record_mail_sent(s.id, expired).await.expect("sent"));
+    // The new holder cannot renew before its own send, so it never sends.
+    assert_eq!(
+        store
+            .renew(s.id, token(&taken[0]), expired, Duration::from_secs(30))
+            .await
+            .expect("renew"),
+        None
+    );
+    assert!(
+        claim(store.as_ref(), expired + chrono::Duration::days(1))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn completed_send_after_the_lease_ran_out_is_not_repeated_sqlite() {
+    completed_send_after_the_lease_ran_out("sqlite").await;
+}
+
+#[tokio::test]
+async fn completed_send_after_the_lease_ran_out_is_not_repeated_postgres() {
+    completed_send_after_the_lease_ran_out("postgres").await;
 }
 
 #[tokio::test]
@@ -214,4 +308,33 @@ async fn concurrent_claims_are_disjoint_on_postgres() {
         }
     }
     assert_eq!(seen.len(), 200);
+}
+
+/// The per-device token bucket on PostgreSQL is one for every instance: two stores on one
+/// database, taking at once, let `burst` requests through in all.
+#[tokio::test]
+async fn shared_rate_limit_holds_across_two_instances_on_postgres() {
+    let (store, _db, url) = open("postgres").await;
+    let other: Arc<dyn OutboxStore> = Arc::new(PgStore::open(&url).await.expect("second instance"));
+    store.share_rate_limit(10, 0.001);
+    other.share_rate_limit(10, 0.001);
+    let mut through = 0;
+    for _ in 0..15 {
+        let (a, b) = tokio::join!(store.take_rate_token("XRX1"), other.take_rate_token("XRX1"));
+        for taken in [a, b] {
+            match taken.expect("take").expect("shared on PostgreSQL") {
+                Ok(()) => through += 1,
+                Err(wait) => assert!(wait > Duration::from_secs(60), "{wait:?}"),
+            }
+        }
+    }
+    assert_eq!(through, 10);
+    assert!(matches!(
+        store.take_rate_token("XRX2").await.expect("take"),
+        Some(Ok(()))
+    ));
+    // SQLite keeps limits in the process.
+    let (lite, _ldb, _) = open("sqlite").await;
+    lite.share_rate_limit(10, 0.001);
+    assert!(lite.take_rate_token("XRX1").await.expect("take").is_none());
 }

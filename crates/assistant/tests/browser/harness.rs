@@ -23,6 +23,43 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Killing chromedriver leaves the Chromium it started running: end every process of this
+        // session's browser, found by its profile directory (unique to this session).
+        kill_processes_using(self._profile.path());
+    }
+}
+
+/// The ids of processes whose command line names `dir`.
+pub fn processes_using(dir: &Path) -> Vec<u32> {
+    let needle = dir.display().to_string();
+    let me = std::process::id();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            (pid != me && String::from_utf8_lossy(&cmdline).contains(&needle)).then_some(pid)
+        })
+        .collect()
+}
+
+/// Kills the processes whose command line names `dir` (this test's Chromium and its helpers),
+/// bounded in rounds; each is ended by its id.
+fn kill_processes_using(dir: &Path) {
+    for _ in 0..20 {
+        let pids: Vec<String> = processes_using(dir).iter().map(u32::to_string).collect();
+        if pids.is_empty() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(&pids)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -37,6 +74,13 @@ fn free_port() -> u16 {
 pub struct Browser {
     pub client: Client,
     _driver: Driver,
+}
+
+impl Browser {
+    /// The session's profile directory (every Chromium process of the session names it).
+    pub fn profile(&self) -> std::path::PathBuf {
+        self._driver._profile.path().to_path_buf()
+    }
 }
 
 pub async fn browser() -> Browser {
@@ -101,6 +145,8 @@ pub async fn browser() -> Browser {
 /// An emulated device (from a recording) with the weblet installed for `serial`.
 pub struct Device {
     pub url: String,
+    /// The SOAP requests the device read (what the weblet sent).
+    pub soap_log: std::sync::Arc<device::http::soap::SoapLog>,
     _running: device::serve::RunningDevice,
     _dir: tempfile::TempDir,
 }
@@ -155,17 +201,63 @@ pub async fn device_for(
     config: &AppConfiguration,
     assistant_url: &str,
 ) -> Device {
+    device_with(
+        sys,
+        serial,
+        config,
+        assistant_url,
+        &DeviceOptions::default(),
+    )
+    .await
+}
+
+/// How the emulated device is set up beyond its recording.
+#[derive(Debug, Clone)]
+pub struct DeviceOptions {
+    /// The panel's size (Device Configuration `display/canvasSize`).
+    pub panel: (u32, u32),
+    /// The administrator's e-mail address (Session `from` while logged in).
+    pub admin_email: Option<String>,
+}
+
+impl Default for DeviceOptions {
+    fn default() -> Self {
+        Self {
+            panel: (1024, 600),
+            admin_email: None,
+        }
+    }
+}
+
+/// As [`device_for`], with the device set up as `options` say.
+pub async fn device_with(
+    sys: &System,
+    serial: &str,
+    config: &AppConfiguration,
+    assistant_url: &str,
+    options: &DeviceOptions,
+) -> Device {
     let dir = tempfile::tempdir().expect("device dir");
     let recording = workspace().join("fixtures/xerox-altalink-c8055-meters.snmprec");
-    let running = device::serve::start(device::serve::DeviceSpec {
-        varbinds: printer::snmprec::read_file(&recording).expect("recording"),
-        snmp: "127.0.0.1:0".parse().expect("addr"),
-        http: "127.0.0.1:0".parse().expect("addr"),
-        community: "public".into(),
-        admin_password: DEVICE_ADMIN_PASSWORD.into(),
-        data_dir: dir.path().to_path_buf(),
-        simulate: None,
-    })
+    let soap_log = std::sync::Arc::new(device::http::soap::SoapLog::default());
+    let (panel, admin_email, log) = (options.panel, options.admin_email.clone(), soap_log.clone());
+    let running = device::serve::start_with(
+        device::serve::DeviceSpec {
+            varbinds: printer::snmprec::read_file(&recording).expect("recording"),
+            snmp: "127.0.0.1:0".parse().expect("addr"),
+            http: "127.0.0.1:0".parse().expect("addr"),
+            community: "public".into(),
+            admin_password: DEVICE_ADMIN_PASSWORD.into(),
+            data_dir: dir.path().to_path_buf(),
+            simulate: None,
+        },
+        move |state| {
+            state
+                .with_panel_size(panel)
+                .with_admin_email(admin_email)
+                .with_soap_log(log)
+        },
+    )
     .await
     .expect("device");
     let url = format!("http://{}", running.http);
@@ -192,6 +284,7 @@ pub async fn device_for(
     );
     Device {
         url,
+        soap_log,
         _running: running,
         _dir: dir,
     }
@@ -249,6 +342,70 @@ pub async fn type_into(client: &Client, css: &str, text: &str) {
     let el = wait_for(client, css).await;
     el.clear().await.expect("clear");
     el.send_keys(text).await.expect("type");
+}
+
+/// Resizes the browser so that its viewport is a panel's size (the window is larger by whatever
+/// the browser itself takes).
+pub async fn panel_size(client: &Client, (width, height): (u32, u32)) {
+    let inner = || async {
+        let v = client
+            .execute(
+                "return [window.innerWidth, window.innerHeight];",
+                Vec::new(),
+            )
+            .await
+            .expect("viewport");
+        (
+            u32::try_from(v[0].as_u64().expect("innerWidth")).unwrap_or(0),
+            u32::try_from(v[1].as_u64().expect("innerHeight")).unwrap_or(0),
+        )
+    };
+    client
+        .set_window_size(width, height)
+        .await
+        .expect("resize the window");
+    let (w, h) = inner().await;
+    client
+        .set_window_size(
+            width + width.saturating_sub(w),
+            height + height.saturating_sub(h),
+        )
+        .await
+        .expect("resize the window");
+    assert_eq!(
+        inner().await,
+        (width, height),
+        "the viewport is the panel's size"
+    );
+}
+
+/// Whether the page needs horizontal scrolling: (scrollWidth, innerWidth) when it does.
+pub async fn horizontal_overflow(client: &Client) -> Option<(u64, u64)> {
+    let v = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            Vec::new(),
+        )
+        .await
+        .expect("measure the page");
+    let scroll = v[0].as_u64().expect("scrollWidth");
+    let inner = v[1].as_u64().expect("innerWidth");
+    (scroll > inner).then_some((scroll, inner))
+}
+
+/// Whether the element `css` lies entirely inside the viewport.
+pub async fn in_viewport(client: &Client, css: &str) -> bool {
+    let v = client
+        .execute(
+            "var el = document.querySelector(arguments[0]); if (!el) { return false; }\
+             var r = el.getBoundingClientRect();\
+             return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&\
+               r.right <= window.innerWidth && r.bottom <= window.innerHeight;",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .expect("measure an element");
+    v.as_bool().unwrap_or(false)
 }
 
 /// Logs the administrator in at the device (its login page), in this browser.

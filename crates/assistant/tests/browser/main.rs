@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod eip;
 mod harness;
 mod package;
 mod workflows;

@@ -4,6 +4,7 @@
 mod crash;
 mod device_read;
 mod net_snmp;
+mod outbox;
 mod serve_https;
 mod snmpsim;
 

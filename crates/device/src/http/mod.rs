@@ -50,6 +50,13 @@ pub struct HttpState {
     pub session_idle_timeout: Duration,
     /// Failed administrator password checks allowed in any minute.
     pub login_failures_per_minute: u32,
+    /// The panel's drawing area in pixels (Device Configuration `display/canvasSize`, and the
+    /// panel page's default size).
+    pub panel_size: (u32, u32),
+    /// The administrator's e-mail address (Session `from` while the administrator is logged in).
+    pub admin_email: Option<String>,
+    /// The SOAP requests the device read (what clients sent).
+    pub soap_log: Arc<soap::SoapLog>,
 }
 
 impl std::fmt::Debug for HttpState {
@@ -61,6 +68,8 @@ impl std::fmt::Debug for HttpState {
             .field("data_dir", &self.data_dir)
             .field("session_idle_timeout", &self.session_idle_timeout)
             .field("login_failures_per_minute", &self.login_failures_per_minute)
+            .field("panel_size", &self.panel_size)
+            .field("admin_email", &self.admin_email.as_ref().map(|_| "[set]"))
             .finish()
     }
 }
@@ -93,7 +102,27 @@ impl HttpState {
             clock: Arc::new(SystemClock),
             session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
             login_failures_per_minute: DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+            panel_size: panel::DEFAULT_SIZE,
+            admin_email: None,
+            soap_log: Arc::new(soap::SoapLog::default()),
         }
+    }
+
+    /// The panel's size in pixels (see [`panel::parse_size`] for the sizes allowed).
+    pub fn with_panel_size(mut self, size: (u32, u32)) -> Self {
+        self.panel_size = size;
+        self
+    }
+
+    pub fn with_admin_email(mut self, email: Option<String>) -> Self {
+        self.admin_email = email;
+        self
+    }
+
+    /// Notes SOAP requests in `log` (a test keeps a clone to see what a client sent).
+    pub fn with_soap_log(mut self, log: Arc<soap::SoapLog>) -> Self {
+        self.soap_log = log;
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -139,10 +168,10 @@ pub fn router(state: HttpState) -> Router {
     let soap_routes = Router::new()
         .route(
             soap::DEVICE_CONFIGURATION_PATH,
-            post(soap::device_configuration),
+            post(soap::device_configuration::handler),
         )
-        .route(soap::SESSION_PATH, post(soap::session))
-        .route(soap::SNMP_PATH, post(soap::snmp))
+        .route(soap::SESSION_PATH, post(soap::session::handler))
+        .route(soap::SNMP_PATH, post(soap::wssnmp::handler))
         .layer(DefaultBodyLimit::max(SOAP_BODY_LIMIT));
     let install = Router::new()
         .route("/api/apps/install", post(apps::install))

@@ -1,5 +1,6 @@
-//! The panel page `/`: a frame the size of the device's touch screen (1024×600 unless
-//! `?size=WIDTHxHEIGHT`), the installed apps (icon and name, opening the app's entry page) and the
+//! The panel page `/`: a frame the size of the device's touch screen (the emulator's panel size,
+//! 1024×600 unless `device serve --panel-size`, or `?size=WIDTHxHEIGHT`; never wider or higher
+//! than the browser window, so nothing needs horizontal scrolling), the installed apps (icon and name, opening the app's entry page) and the
 //! administrator's login or logout. Plain HTML, no script.
 
 use axum::extract::{Query, State};
@@ -66,9 +67,10 @@ pub fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\"><title>{}</title><style>\
-         body{{font-family:sans-serif;margin:1em;background:#ddd}}\
-         .panel{{background:#fff;border:8px solid #333;border-radius:6px;overflow:auto;box-sizing:content-box;padding:0}}\
-         .panel header,.panel footer{{background:#234;color:#fff;padding:.5em 1em;display:flex;justify-content:space-between;align-items:center}}\
+         body{{font-family:sans-serif;margin:0;background:#ddd}}\
+         .panel{{background:#fff;border:4px solid #333;box-sizing:border-box;max-width:100%;max-height:100vh;padding:0;display:flex;flex-direction:column}}\
+         .panel .apps-area{{flex:1;overflow:auto}}\
+         .panel header,.panel footer{{background:#234;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:.5em;justify-content:space-between;align-items:center}}\
          .panel footer a{{color:#fff}}\
          ul.apps{{list-style:none;display:flex;flex-wrap:wrap;gap:1em;padding:1em;margin:0}}\
          ul.apps a{{display:block;width:8em;text-align:center;text-decoration:none;color:#000}}\
@@ -123,7 +125,7 @@ pub(crate) async fn panel(
     headers: HeaderMap,
 ) -> Response {
     let (width, height) = match query.size.as_deref() {
-        None => DEFAULT_SIZE,
+        None => state.config.panel_size,
         Some(s) => match parse_size(s) {
             Some(size) => size,
             None => {
@@ -166,7 +168,7 @@ pub(crate) async fn panel(
     };
     let body = format!(
         "<div class=\"panel\" style=\"width:{width}px;height:{height}px\" data-width=\"{width}\" data-height=\"{height}\">\
-         <header><span>{device}</span></header>{list}<footer>{admin_bar}</footer></div>"
+         <header><span>{device}</span></header><div class=\"apps-area\">{list}</div><footer>{admin_bar}</footer></div>"
     );
     html(StatusCode::OK, page("Device panel", &body))
 }

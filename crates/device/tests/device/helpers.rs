@@ -22,6 +22,8 @@ pub struct TestApp {
     pub url: String,
     pub mib: Arc<Mib>,
     pub clock: Arc<ManualClock>,
+    /// The SOAP requests the device read.
+    pub soap_log: Arc<device::http::soap::SoapLog>,
     pub data_dir: tempfile::TempDir,
     /// Does not follow redirects, keeps no cookies: tests see exactly what the device answers.
     pub client: reqwest::Client,
@@ -60,7 +62,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(HttpState) -> HttpState) -> T
     let hash = hash_password(ADMIN_PASSWORD, PasswordCost::Cheap).expect("hashing works");
     let state = HttpState::with_password_hash(mib.clone(), COMMUNITY, hash, data_dir.path())
         .with_clock(clock.clone());
-    let state = configure(state);
+    let soap_log = Arc::new(device::http::soap::SoapLog::default());
+    let state = configure(state.with_soap_log(soap_log.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind 127.0.0.1:0");
@@ -78,26 +81,98 @@ pub async fn spawn_app_with(configure: impl FnOnce(HttpState) -> HttpState) -> T
         url: format!("http://{addr}"),
         mib,
         clock,
+        soap_log,
         data_dir,
         client,
         task,
     }
 }
 
+pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+pub const DEVCFG: &str = "/webservices/office/device_configuration/1";
+pub const SESSION: &str = "/webservices/office/cuisession/1";
+pub const SNMP: &str = "/webservices/SNMP/1";
+pub const DEVCFG_NS: &str = "http://www.xerox.com/webservices/office/device_configuration/1";
+pub const SESSION_NS: &str = "http://www.xerox.com/webservices/office/cuisession/1";
+pub const SNMP_NS: &str = "http://www.xerox.com/webservices/SNMP/1";
+
+/// The SOAP version a test asks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V {
+    V11,
+    V12,
+}
+
+pub const BOTH: [V; 2] = [V::V11, V::V12];
+
+impl V {
+    pub fn ns(self) -> &'static str {
+        match self {
+            V::V11 => SOAP11,
+            V::V12 => SOAP12,
+        }
+    }
+}
+
+/// The namespaces the vendor's library declares on its envelopes besides the envelope's own
+/// (../shared/eip/README.md: xsi, xsd, WS-Addressing, WS-Security).
+const EXTRA_NS: &str = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+     xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
+     xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" \
+     xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\"";
+
+/// A request envelope as the vendor's library builds one: SOAP 1.1 without a Header, SOAP 1.2
+/// with an empty Header; the operation carries the service namespace as a default `xmlns`.
+pub fn envelope_v(v: V, inner: &str) -> String {
+    match v {
+        V::V11 => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <soap:Envelope xmlns:soap=\"{SOAP11}\" {EXTRA_NS}>\
+             <soap:Body>{inner}</soap:Body></soap:Envelope>"
+        ),
+        V::V12 => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <soap12:Envelope xmlns:soap12=\"{SOAP12}\" {EXTRA_NS}>\
+             <soap12:Header/><soap12:Body>{inner}</soap12:Body></soap12:Envelope>"
+        ),
+    }
+}
+
+/// A SOAP 1.1 envelope.
 pub fn envelope(inner: &str) -> String {
+    envelope_v(V::V11, inner)
+}
+
+/// `<op xmlns="ns"/>`
+pub fn op(op: &str, ns: &str) -> String {
+    format!("<{op} xmlns=\"{ns}\"/>")
+}
+
+pub fn snmp_body(op: &str, community: &str, oid: &str) -> String {
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
-         <soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\
-         <soap:Body>{inner}</soap:Body></soap:Envelope>"
+        "<{op} xmlns=\"{SNMP_NS}\"><SNMPVersion>2c</SNMPVersion>\
+         <SNMPv2cData><communityString>{community}</communityString></SNMPv2cData>\
+         <OID>{oid}</OID></{op}>"
     )
 }
 
 pub fn snmp_request(op: &str, community: &str, oid: &str) -> String {
-    envelope(&format!(
-        "<{op} xmlns=\"http://www.xerox.com/webservices/SNMP/1\"><SNMPVersion>2c</SNMPVersion>\
-         <SNMPv2cData><communityString>{community}</communityString></SNMPv2cData>\
-         <OID>{oid}</OID></{op}>"
-    ))
+    envelope(&snmp_body(op, community, oid))
+}
+
+/// A SetRequest with one `theOID` per (OID, Type, setValue).
+pub fn set_body(community: &str, values: &[(&str, &str, &str)]) -> String {
+    let the: String = values
+        .iter()
+        .map(|(oid, t, v)| {
+            format!("<theOID><OID>{oid}</OID><Type>{t}</Type><setValue>{v}</setValue></theOID>")
+        })
+        .collect();
+    format!(
+        "<SetRequest xmlns=\"{SNMP_NS}\"><SNMPVersion>2c</SNMPVersion>\
+         <SNMPv2cData><communityString>{community}</communityString></SNMPv2cData>{the}</SetRequest>"
+    )
 }
 
 pub struct SoapAnswer {
@@ -123,33 +198,72 @@ impl SoapAnswer {
             .unwrap_or_else(|| panic!("no {name} in {}", self.text))
     }
 
-    /// (faultcode, faultstring, detail ErrorCode) of a fault.
+    /// The text of the first element with this local name anywhere, as the vendor's library reads
+    /// answers.
+    pub fn find(&self, name: &str) -> String {
+        self.body
+            .find(name)
+            .map(|e| e.text.clone())
+            .unwrap_or_else(|| panic!("no {name} in {}", self.text))
+    }
+
+    /// The SOAP version the answer is in (by its Envelope's namespace).
+    pub fn version(&self) -> V {
+        match self.body.ns.as_deref() {
+            Some(SOAP11) => V::V11,
+            Some(SOAP12) => V::V12,
+            other => panic!("an Envelope in {other:?}: {}", self.text),
+        }
+    }
+
+    /// The escaped XML payload of `Information`, parsed.
+    pub fn information(&self) -> device::http::soap::Element {
+        device::http::soap::parse_xml(self.find("Information").as_bytes())
+            .unwrap_or_else(|e| panic!("Information is XML ({e}): {}", self.text))
+    }
+
+    /// (fault code, reason, detail ErrorCode) of a fault in either version: `faultcode` /
+    /// `faultstring` / `detail` in SOAP 1.1, `Code/Value` / `Reason/Text` / `Detail` in SOAP 1.2.
     pub fn fault(&self) -> (String, String, String) {
         let f = self.payload();
         assert_eq!(f.name, "Fault", "expected a fault: {}", self.text);
-        let code = f
-            .child("detail")
-            .and_then(|d| d.child("ErrorCode"))
-            .map(|e| e.text.clone())
-            .unwrap_or_default();
-        (self.field("faultcode"), self.field("faultstring"), code)
+        let text = |path: &str| {
+            f.path(path)
+                .map(|e| e.text.clone())
+                .unwrap_or_else(|| panic!("no {path} in {}", self.text))
+        };
+        match self.version() {
+            V::V11 => {
+                assert!(f.child("Code").is_none(), "{}", self.text);
+                (
+                    text("faultcode"),
+                    text("faultstring"),
+                    text("detail/ErrorCode"),
+                )
+            }
+            V::V12 => {
+                assert!(f.child("faultcode").is_none(), "{}", self.text);
+                (
+                    text("Code/Value"),
+                    text("Reason/Text"),
+                    text("Detail/ErrorCode"),
+                )
+            }
+        }
     }
 }
 
-pub async fn post_soap_raw(
+pub async fn post_soap_with(
     app: &TestApp,
     path: &str,
-    content_type: &str,
+    headers: &[(&str, &str)],
     body: impl Into<reqwest::Body>,
 ) -> SoapAnswer {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.url))
-        .header("Content-Type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("the device answers");
+    let mut request = app.client.post(format!("{}{path}", app.url));
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = request.body(body).send().await.expect("the device answers");
     let status = response.status().as_u16();
     let content_type = response
         .headers()
@@ -169,8 +283,36 @@ pub async fn post_soap_raw(
     }
 }
 
+pub async fn post_soap_raw(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> SoapAnswer {
+    post_soap_with(app, path, &[("Content-Type", content_type)], body).await
+}
+
+/// Posts as the vendor's library does: `Content-Type: text/xml`, `SOAPAction: ""`.
 pub async fn post_soap(app: &TestApp, path: &str, body: String) -> SoapAnswer {
-    post_soap_raw(app, path, "text/xml; charset=utf-8", body).await
+    post_soap_with(
+        app,
+        path,
+        &[("Content-Type", "text/xml"), ("SOAPAction", "\"\"")],
+        body,
+    )
+    .await
+}
+
+/// Posts `inner` in an envelope of version `v`, as the vendor's library does.
+pub async fn post_soap_v(app: &TestApp, path: &str, v: V, inner: &str) -> SoapAnswer {
+    let answer = post_soap(app, path, envelope_v(v, inner)).await;
+    assert_eq!(
+        answer.version(),
+        v,
+        "answered in the version asked: {}",
+        answer.text
+    );
+    answer
 }
 
 /// A `.weblet`: a zip of (name, contents).
@@ -297,36 +439,42 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(|v| v.split(';').next().unwrap_or("").to_owned())
 }
 
-/// Whether the Session service reports the administrator.
+/// Whether the Session service reports the administrator: from the roles, as a real client
+/// decides (`xeSystemAdministrator`, compared case-insensitively); a walk-up user is `guest`.
 pub async fn session_is_admin(app: &TestApp) -> bool {
-    let answer = post_soap(
-        app,
-        "/webservices/office/cuisession/1",
-        envelope("<GetSessionInformationRequest xmlns=\"http://www.xerox.com/webservices/office/cuisession/1\"/>"),
-    )
-    .await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    let info = device::http::soap::parse_xml(answer.field("Information").as_bytes())
-        .expect("Information is XML");
-    let is_admin = info
-        .child("isAdministrator")
-        .map(|e| e.text.clone())
-        .unwrap_or_default();
-    let user = info
-        .child("userName")
-        .map(|e| e.text.clone())
-        .unwrap_or_default();
-    match is_admin.as_str() {
-        "true" => {
+    let mut seen = Vec::new();
+    for v in BOTH {
+        let answer = post_soap_v(
+            app,
+            SESSION,
+            v,
+            &op("GetSessionInformationRequest", SESSION_NS),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let info = answer.information();
+        let mut roles = Vec::new();
+        info.find_all("role", &mut roles);
+        let admin = roles
+            .iter()
+            .any(|r| r.text.trim().eq_ignore_ascii_case("xeSystemAdministrator"));
+        let user = info
+            .find("username")
+            .map(|e| e.text.clone())
+            .unwrap_or_default();
+        assert!(
+            info.find("isAdministrator").is_none(),
+            "no element real devices lack"
+        );
+        if admin {
             assert_eq!(user, "admin");
-            true
-        }
-        "false" => {
+        } else {
             assert_eq!(user, "guest");
-            false
         }
-        other => panic!("isAdministrator {other:?}"),
+        seen.push(admin);
     }
+    assert_eq!(seen[0], seen[1], "both versions tell the same");
+    seen[0]
 }
 
 pub async fn get_panel(app: &TestApp, cookie: Option<&str>) -> (u16, String) {

@@ -2,7 +2,7 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use gallery::config::AppConfiguration;
-use gallery::logo::Logo;
+use gallery::logo::{Logo, LogoInput as _};
 use reqwest::multipart::{Form, Part};
 
 fn form(fields: &[(&'static str, &'static str)]) -> Form {

@@ -23,7 +23,7 @@ use types::*;
 use utoipa::OpenApi;
 use uuid::Uuid;
 
-pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+pub use proto::manager::IDEMPOTENCY_KEY;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -207,7 +207,9 @@ pub async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError
 }
 
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::fleet::api::FleetApiDoc::openapi());
+    Json(doc)
 }
 
 #[utoipa::path(get, path = "/api/v1/customers", security(("api_key" = [])),
@@ -316,8 +318,8 @@ pub async fn create_incident(
             other => other.into(),
         })?;
     Ok(created(match c {
-        Created::New(i) => Created::New(IncidentView::summary(&i)),
-        Created::Replayed(i) => Created::Replayed(IncidentView::summary(&i)),
+        Created::New(i) => Created::New(types::incident_summary(&i)),
+        Created::Replayed(i) => Created::Replayed(types::incident_summary(&i)),
     }))
 }
 
@@ -334,7 +336,7 @@ pub async fn list_device_incidents(
     let serial = parse_serial(&serial)?;
     let since = parse_since(&q, st.clock.now())?;
     let list = st.store.list_device_incidents(p, &serial, since).await?;
-    Ok(Json(list.iter().map(IncidentView::summary).collect()))
+    Ok(Json(list.iter().map(types::incident_summary).collect()))
 }
 
 /// One incident, with its contact details (until retention removes them) and its history.
@@ -353,7 +355,7 @@ pub async fn get_incident(
         .await?
         .ok_or(ApiError::NotFound("incident"))?;
     let h = st.store.incident_history(p, &number).await?;
-    Ok(Json(IncidentView::full(&i, &h)))
+    Ok(Json(types::incident_full(&i, &h)))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{number}/status", security(("api_key" = [])),
@@ -372,7 +374,7 @@ pub async fn change_status(
         .change_status(p, &number, to, actor.as_str(), comment.as_str())
         .await?;
     let h = st.store.incident_history(p, &number).await?;
-    Ok(Json(IncidentView::full(&i, &h)))
+    Ok(Json(types::incident_full(&i, &h)))
 }
 
 /// Records a meter read. Idempotent with `Idempotency-Key`. Values may not go below the previous
@@ -435,7 +437,7 @@ impl utoipa::Modify for ApiKeyScheme {
         create_incident, list_device_incidents, get_incident, change_status, record_meter_read, list_meter_reads),
     components(schemas(Problem, FieldProblem, CreateIncidentRequest, ContactBody, IncidentView, StatusChangeView,
         ChangeStatusRequest, RecordMeterReadRequest, MeterValueBody, MeterReadView, CreateCustomerRequest,
-        CustomerView, CreateDeviceRequest, DeviceView, crate::storage::SupplyRequest)),
+        CustomerView, CreateDeviceRequest, DeviceView, proto::manager::SupplyItem)),
     modifiers(&ApiKeyScheme)
 )]
 pub struct ApiDoc;

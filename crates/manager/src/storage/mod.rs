@@ -11,8 +11,7 @@ pub use sqlite::SqliteStore;
 use crate::clock::{Clock, IdSource};
 use crate::crypto::{CryptoError, KeyRing};
 use crate::domain::{
-    Contact, DeviceSerial, FreeText, IncidentKind, IncidentNumber, IncidentStatus, IssueCode,
-    Label, MeterSource,
+    Contact, DeviceSerial, IncidentKind, IncidentNumber, IncidentStatus, Label, MeterSource,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -93,37 +92,11 @@ pub struct Device {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewDevice {
-    pub customer_id: Uuid,
-    pub serial: DeviceSerial,
-    pub model: Label,
-    pub location: Label,
-}
-
-/// One supply asked for in a supply incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SupplyRequest {
-    /// As the device reports it, e.g. "Black Toner Cartridge".
-    pub description: String,
-    #[serde(default)]
-    pub part_number: Option<String>,
-    #[serde(default)]
-    pub colorant: Option<String>,
-    /// Level in percent when the supply was requested, if the device reports one.
-    #[serde(default)]
-    pub level_percent: Option<u8>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewIncident {
-    pub device_serial: DeviceSerial,
-    pub kind: IncidentKind,
-    pub issue_code: Option<IssueCode>,
-    pub description: FreeText,
-    pub supplies: Vec<SupplyRequest>,
-    pub contact: Contact,
-}
+/// Checked submissions (the rules live in `proto::manager`) are what the storage writes.
+pub use proto::manager::{
+    DeviceSubmission as NewDevice, IncidentSubmission as NewIncident,
+    MeterReadSubmission as NewMeterRead, MeterValue, SupplyItem,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
@@ -136,7 +109,7 @@ pub struct Incident {
     pub kind: IncidentKind,
     pub issue_code: Option<String>,
     pub description: String,
-    pub supplies: Vec<SupplyRequest>,
+    pub supplies: Vec<SupplyItem>,
     /// `None` once the retention job removed it.
     pub contact: Option<Contact>,
     pub status: IncidentStatus,
@@ -152,22 +125,6 @@ pub struct StatusChange {
     pub from: Option<IncidentStatus>,
     pub to: IncidentStatus,
     pub comment: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeterValue {
-    pub id: String,
-    pub name: String,
-    pub value: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewMeterRead {
-    pub device_serial: DeviceSerial,
-    pub read_at: DateTime<Utc>,
-    pub source: MeterSource,
-    pub meter_replacement: bool,
-    pub meters: Vec<MeterValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,7 +213,7 @@ pub struct Session {
 }
 
 #[async_trait::async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: crate::fleet::FleetStorage + Send + Sync + 'static {
     /// A cheap query that proves the database answers.
     async fn ping(&self) -> Result<()>;
 

@@ -27,6 +27,46 @@ pub(crate) enum Arg {
     Int(i64),
 }
 
+/// How a supply incident's supplies are kept in the `supplies` column (JSON). A storage row of
+/// its own, so the API type (`proto::manager::SupplyItem`) can change without touching rows.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SupplyRow {
+    description: String,
+    #[serde(default)]
+    part_number: Option<String>,
+    #[serde(default)]
+    colorant: Option<String>,
+    #[serde(default)]
+    level_percent: Option<u8>,
+}
+
+pub(crate) fn supplies_to_json(items: &[super::SupplyItem]) -> Option<String> {
+    let rows: Vec<SupplyRow> = items
+        .iter()
+        .map(|s| SupplyRow {
+            description: s.description.clone(),
+            part_number: s.part_number.clone(),
+            colorant: s.colorant.clone(),
+            level_percent: s.level_percent,
+        })
+        .collect();
+    serde_json::to_string(&rows).ok()
+}
+
+pub(crate) fn supplies_from_json(text: &str) -> Option<Vec<super::SupplyItem>> {
+    let rows: Vec<SupplyRow> = serde_json::from_str(text).ok()?;
+    Some(
+        rows.into_iter()
+            .map(|r| super::SupplyItem {
+                description: r.description,
+                part_number: r.part_number,
+                colorant: r.colorant,
+                level_percent: r.level_percent,
+            })
+            .collect(),
+    )
+}
+
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         use $crate::crypto::KeyRing;
@@ -98,7 +138,7 @@ macro_rules! sql_store {
                     .map_err(|_| corrupt("kind"))?,
                 issue_code: r.try_get("issue_code")?,
                 description: r.try_get("description")?,
-                supplies: serde_json::from_str(&supplies).map_err(|_| corrupt("supplies"))?,
+                supplies: $crate::storage::sql::supplies_from_json(&supplies).ok_or_else(|| corrupt("supplies"))?,
                 contact,
                 status: IncidentStatus::parse(&r.try_get::<String, _>("status")?)
                     .map_err(|_| corrupt("status"))?,
@@ -498,12 +538,12 @@ macro_rules! sql_store {
                     let earlier = self.idempotent_replay(partner_id, "create_incident", idem).await?;
                     return Ok(Created::Replayed(self.incident_by_id(&earlier).await?));
                 }
-                let seq = Self::next_incident_seq(&mut tx, now.year()).await?;
+                let seq = Self::next_incident_seq(&mut tx, partner_id, now.year()).await?;
                 let number = IncidentNumber::new(now.year(), seq)
                     .map_err(|e| StorageError::Conflict(format!("incident number: {e}")))?;
                 let keys = &self.ctx.keys;
                 let c = &new.contact;
-                let supplies = serde_json::to_string(&new.supplies).map_err(|_| corrupt("supplies"))?;
+                let supplies = $crate::storage::sql::supplies_to_json(&new.supplies).ok_or_else(|| corrupt("supplies"))?;
                 sqlx::query(
                     "INSERT INTO incidents (id, number, partner_id, customer_id, device_id, kind, issue_code, \
                      description, supplies, contact_name, contact_email, contact_phone, status, created_at, updated_at) \

@@ -3,7 +3,7 @@
 use crate::helpers::{Backend, PASSWORD, TestApp, both_backends, spawn_app, t0};
 use manager::api::types::*;
 use manager::client::ManagerClient;
-use manager::storage::SupplyRequest;
+use manager::storage::SupplyItem;
 use secrecy::SecretString;
 
 fn enc(s: &str) -> String {
@@ -259,7 +259,7 @@ async fn incidents_page_filters_and_pages(be: Backend) {
     }
     let mut supply = request("", "Ana");
     supply.kind = "supply".into();
-    supply.supplies = vec![SupplyRequest {
+    supply.supplies = vec![SupplyItem {
         description: "Cyan Toner".into(),
         part_number: None,
         colorant: None,
@@ -373,7 +373,7 @@ async fn device_page_shows_supplies_and_an_svg_meter_chart_and_admins_export_csv
     let c = client(&app, &app.a.api_key);
     let mut supply = request("", "Ana");
     supply.kind = "supply".into();
-    supply.supplies = vec![SupplyRequest {
+    supply.supplies = vec![SupplyItem {
         description: "Magenta Toner".into(),
         part_number: Some("TN-M".into()),
         colorant: Some("magenta".into()),
@@ -477,7 +477,7 @@ async fn xss_payloads_are_escaped_in_pages_and_csv(be: Backend) {
     let inc = c.create_incident("x1", &r).await.unwrap();
     let mut s = r.clone();
     s.kind = "supply".into();
-    s.supplies = vec![SupplyRequest {
+    s.supplies = vec![SupplyItem {
         description: format!("S{XSS}"),
         part_number: Some(format!("P{XSS}")),
         colorant: Some(format!("K{XSS}")),
@@ -564,7 +564,7 @@ async fn a_partner_never_sees_another_partners_data_in_the_console(be: Backend) 
     let ca = client(&app, &app.a.api_key);
     let mut supply = request("", "Ana");
     supply.kind = "supply".into();
-    supply.supplies = vec![SupplyRequest {
+    supply.supplies = vec![SupplyItem {
         description: "A-only toner".into(),
         part_number: None,
         colorant: None,

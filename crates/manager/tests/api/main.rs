@@ -3,6 +3,7 @@
 
 mod cli;
 mod console;
+mod fleet;
 mod helpers;
 mod rest;
 mod storage;

@@ -503,7 +503,17 @@ async fn tenants_are_isolated_on_every_api_endpoint(b: Backend) {
         .create_incident("a1", &service_request("a's secret"))
         .await
         .unwrap();
-    assert_ne!(b_inc.number, inc.number);
+    // Numbers count per partner: B's first incident is SR-…-000001 too, and each partner's number
+    // names its own incident (its own customer).
+    assert_eq!(b_inc.number, inc.number);
+    assert_eq!(
+        cb.get_incident(&b_inc.number).await.unwrap().customer_id,
+        app.b.device.customer_id
+    );
+    assert_eq!(
+        ca.get_incident(&inc.number).await.unwrap().customer_id,
+        app.a.device.customer_id
+    );
     let customers: Vec<CustomerView> = app
         .http
         .get(app.url("/api/v1/customers"))

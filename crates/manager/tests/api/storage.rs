@@ -62,6 +62,7 @@ both_backends!(
     retention_removes_contacts_of_incidents_closed_long_ago,
     partners_never_see_each_others_data,
     users_and_sessions,
+    incident_numbers_count_per_partner,
 );
 
 async fn incidents_get_year_numbers_in_sequence_and_round_trip(b: Backend) {
@@ -94,7 +95,7 @@ async fn incidents_get_year_numbers_in_sequence_and_round_trip(b: Backend) {
     let mut s = service("SN-1", "");
     s.kind = IncidentKind::Supply;
     s.issue_code = None;
-    s.supplies = vec![SupplyRequest {
+    s.supplies = vec![SupplyItem {
         description: "Black Toner".into(),
         part_number: Some("TN-1".into()),
         colorant: Some("black".into()),
@@ -632,4 +633,46 @@ async fn users_and_sessions(b: Backend) {
     assert!(!key_id.is_nil());
     assert_eq!(t.store.partner_for_api_key("hash1").await.unwrap(), Some(p));
     assert_eq!(t.store.partner_for_api_key("other").await.unwrap(), None);
+}
+
+/// Each partner's numbers start at 000001 and count on their own, so no partner can estimate
+/// another's volume from its own numbers.
+async fn incident_numbers_count_per_partner(b: Backend) {
+    let t = test_store(b).await;
+    let (pa, _) = seed(&*t.store, "Acme", "SN-A").await;
+    let (pb, _) = seed(&*t.store, "Bolt", "SN-B").await;
+    let create = |p, key: &'static str, serial: &'static str| {
+        let store = t.store.clone();
+        async move {
+            store
+                .create_incident(p, &idem(key, key), &service(serial, key))
+                .await
+                .unwrap()
+                .into_inner()
+                .number
+                .to_string()
+        }
+    };
+    assert_eq!(create(pa, "a1", "SN-A").await, "SR-2026-000001");
+    assert_eq!(create(pb, "b1", "SN-B").await, "SR-2026-000001");
+    assert_eq!(create(pa, "a2", "SN-A").await, "SR-2026-000002");
+    assert_eq!(create(pb, "b2", "SN-B").await, "SR-2026-000002");
+    assert_eq!(create(pb, "b3", "SN-B").await, "SR-2026-000003");
+    // The same number names each partner's own incident.
+    let a = t
+        .store
+        .get_incident(pa, &IncidentNumber::parse("SR-2026-000001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let b1 = t
+        .store
+        .get_incident(pb, &IncidentNumber::parse("SR-2026-000001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (a.description.as_str(), b1.description.as_str()),
+        ("a1", "b1")
+    );
 }

@@ -1,0 +1,362 @@
+//! The agents' API: enrolment, batched readings (agent credential), and for partners (API key)
+//! agents and a device's readings. Documented in the manager's OpenAPI document.
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use proto::fleet::{
+    AgentView, BatchReceipt, EnrollRequest, EnrollResponse, ReadingBatch, ReadingOutcome,
+    ReadingResult, StoredReading,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::AgentIdentity;
+use crate::api::error::ApiError;
+use crate::api::types::{FieldProblem, Problem};
+use crate::api::{ApiJson, ApiPartner};
+use crate::app::AppState;
+use crate::auth::token_hash;
+use crate::domain::{DeviceSerial, MeterSource};
+use crate::storage::{Idempotency, MeterValue, NewMeterRead, StorageError};
+
+/// The header an agent names its version in.
+pub const AGENT_VERSION: &str = "X-Agent-Version";
+/// At most this many readings in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/agents", get(list_agents).post(create_agent))
+        .route("/api/v1/agents/{id}/revoke", post(revoke_agent))
+        .route("/api/v1/agents/enroll", post(enroll))
+        .route("/api/v1/agents/readings", post(ingest))
+        .route("/api/v1/devices/{serial}/readings", get(list_readings))
+}
+
+/// The agent whose credential came with the request (`Authorization: Bearer saa_…`); refused when
+/// unknown or revoked.
+pub struct AgentAuth(pub AgentIdentity);
+
+impl FromRequestParts<AppState> for AgentAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let credential = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+            .ok_or(ApiError::Unauthorized)?;
+        let version = parts
+            .headers
+            .get(AGENT_VERSION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(64).collect::<String>());
+        let agent = state
+            .store
+            .agent_for_credential(&token_hash(credential), version.as_deref())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(AgentAuth(agent))
+    }
+}
+
+/// Trades a one-time enrolment token for the agent's credential.
+#[utoipa::path(post, path = "/api/v1/agents/enroll", request_body = EnrollRequest,
+    responses((status = 201, body = EnrollResponse), (status = 401, body = Problem, description = "unknown, used, expired or revoked token")))]
+pub async fn enroll(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    let credential = super::generate_credential();
+    let version: String = req.version.chars().take(64).collect();
+    let host: Option<String> = req.host.map(|h| h.chars().take(200).collect());
+    let agent = st
+        .store
+        .enroll_agent(
+            &token_hash(req.token.trim()),
+            &token_hash(&credential),
+            &version,
+            host.as_deref(),
+        )
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    tracing::info!(agent = %agent.id, "agent enrolled");
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollResponse {
+            agent_id: agent.id,
+            credential,
+            customer_name: agent.customer_name,
+        }),
+    ))
+}
+
+/// Stores a batch of readings. Idempotent: a batch (or a reading) sent again is not stored twice.
+/// Readings with meters also become meter reads with source `automatic`.
+#[utoipa::path(post, path = "/api/v1/agents/readings", request_body = ReadingBatch,
+    security(("agent_credential" = [])),
+    responses((status = 200, body = BatchReceipt), (status = 401, body = Problem, description = "unknown or revoked agent"),
+        (status = 422, body = Problem)))]
+pub async fn ingest(
+    State(st): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    ApiJson(batch): ApiJson<ReadingBatch>,
+) -> Result<Json<BatchReceipt>, ApiError> {
+    if batch.readings.len() > MAX_BATCH {
+        return Err(ApiError::Validation(vec![FieldProblem {
+            field: "readings".into(),
+            detail: format!("at most {MAX_BATCH} readings per batch"),
+        }]));
+    }
+    let now = st.clock.now();
+    let mut receipt = BatchReceipt {
+        batch_id: batch.batch_id,
+        stored: 0,
+        duplicates: 0,
+        rejected: 0,
+        results: Vec::with_capacity(batch.readings.len()),
+    };
+    for mut reading in batch.readings {
+        let result = ingest_one(&st, &agent, batch.batch_id, &mut reading, now).await?;
+        match result.outcome {
+            ReadingOutcome::Stored => receipt.stored += 1,
+            ReadingOutcome::Duplicate => receipt.duplicates += 1,
+            ReadingOutcome::Rejected => receipt.rejected += 1,
+        }
+        receipt.results.push(result);
+    }
+    let first_time = st
+        .store
+        .record_batch(
+            &agent,
+            batch.batch_id,
+            u32::try_from(receipt.results.len()).unwrap_or(0),
+        )
+        .await?;
+    tracing::info!(agent = %agent.id, batch = %batch.batch_id, stored = receipt.stored,
+        duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !first_time, "readings received");
+    Ok(Json(receipt))
+}
+
+async fn ingest_one(
+    st: &AppState,
+    agent: &AgentIdentity,
+    batch_id: Uuid,
+    reading: &mut proto::fleet::Reading,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ReadingResult, ApiError> {
+    let reject = |detail: String| ReadingResult {
+        reading_id: reading.reading_id,
+        outcome: ReadingOutcome::Rejected,
+        meter_read: false,
+        new_device: false,
+        detail: Some(detail),
+    };
+    let serial = match DeviceSerial::parse(&reading.identity.serial) {
+        Ok(s) => s,
+        Err(e) => return Ok(reject(format!("identity.serial: {e}"))),
+    };
+    if reading.read_at > now + chrono::Duration::days(1) {
+        return Ok(reject(format!(
+            "read_at {} is more than a day ahead of the manager's clock (is the agent's clock right?)",
+            reading.read_at.to_rfc3339()
+        )));
+    }
+    reading.identity.serial = serial.as_str().to_string();
+    let ingested = st.store.ingest_reading(agent, batch_id, reading).await?;
+    let mut result = ReadingResult {
+        reading_id: reading.reading_id,
+        outcome: ingested.outcome,
+        meter_read: false,
+        new_device: ingested.new_device,
+        detail: ingested.detail,
+    };
+    if result.outcome == ReadingOutcome::Rejected || reading.meters.is_empty() {
+        return Ok(result);
+    }
+    // The meters become a meter read (also for a duplicate: the meter read is idempotent by the
+    // reading's id, so one lost after the reading was stored is made now).
+    let meters: Vec<MeterValue> = reading
+        .meters
+        .iter()
+        .filter_map(|m| {
+            Some(MeterValue {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                value: i64::try_from(m.value).ok()?,
+            })
+        })
+        .collect();
+    let request_hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(&meters).unwrap_or_default(),
+    ));
+    let read = NewMeterRead {
+        device_serial: serial,
+        read_at: reading.read_at,
+        source: MeterSource::Automatic,
+        meter_replacement: false,
+        meters,
+    };
+    let idem = Idempotency {
+        key: format!("agent-reading-{}", reading.reading_id),
+        request_hash,
+    };
+    match st
+        .store
+        .record_meter_read(agent.partner_id, &idem, &read)
+        .await
+    {
+        Ok(_) => result.meter_read = true,
+        Err(
+            e @ (StorageError::MeterRollback { .. }
+            | StorageError::MeterAboveLater { .. }
+            | StorageError::IdempotencyMismatch),
+        ) => {
+            result.detail = Some(format!(
+                "reading stored, meters not recorded as a meter read: {e}"
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(result)
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct CreateAgentRequest {
+    pub customer_id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct CreatedAgent {
+    pub agent: AgentView,
+    /// One-time enrolment token for `support-assistant agent enroll --token`. Shown once.
+    pub enrol_token: String,
+    pub enrol_expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Creates an agent for a customer and its one-time enrolment token.
+#[utoipa::path(post, path = "/api/v1/agents", security(("api_key" = [])), request_body = CreateAgentRequest,
+    responses((status = 201, body = CreatedAgent), (status = 404, body = Problem, description = "no such customer")))]
+pub async fn create_agent(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    ApiJson(req): ApiJson<CreateAgentRequest>,
+) -> Result<(StatusCode, Json<CreatedAgent>), ApiError> {
+    let name = crate::domain::Label::parse(&req.name, 200).map_err(|e| {
+        ApiError::Validation(vec![FieldProblem {
+            field: "name".into(),
+            detail: e.to_string(),
+        }])
+    })?;
+    let (agent, token, expires) = add_agent(
+        &*st.store,
+        st.clock.now(),
+        p,
+        req.customer_id,
+        name.as_str(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedAgent {
+            agent,
+            enrol_token: token,
+            enrol_expires_at: expires,
+        }),
+    ))
+}
+
+/// Creates an agent and its enrolment token (the API, the console and the CLI).
+pub async fn add_agent(
+    store: &dyn crate::storage::Storage,
+    now: chrono::DateTime<chrono::Utc>,
+    partner: Uuid,
+    customer: Uuid,
+    name: &str,
+) -> Result<(AgentView, String, chrono::DateTime<chrono::Utc>), StorageError> {
+    let token = super::generate_enrol_token();
+    let expires = now + chrono::Duration::days(super::ENROL_TOKEN_DAYS);
+    let agent = store
+        .create_agent(partner, customer, name, &token_hash(&token), expires)
+        .await?;
+    Ok((agent, token, expires))
+}
+
+#[utoipa::path(get, path = "/api/v1/agents", security(("api_key" = [])),
+    responses((status = 200, body = Vec<AgentView>)))]
+pub async fn list_agents(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+) -> Result<Json<Vec<AgentView>>, ApiError> {
+    Ok(Json(st.store.list_agents(p).await?))
+}
+
+/// Revokes an agent: its credential is refused from now on.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/revoke", security(("api_key" = [])),
+    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
+pub async fn revoke_agent(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    st.store.revoke_agent(p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReadingsQuery {
+    /// At most this many (default 100, at most 1000), newest first.
+    pub limit: Option<u32>,
+}
+
+/// A device's readings from agents, newest first.
+#[utoipa::path(get, path = "/api/v1/devices/{serial}/readings", security(("api_key" = [])),
+    params(("serial" = String, Path), ReadingsQuery), responses((status = 200, body = Vec<StoredReading>)))]
+pub async fn list_readings(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(serial): Path<String>,
+    Query(q): Query<ReadingsQuery>,
+) -> Result<Json<Vec<StoredReading>>, ApiError> {
+    let serial = DeviceSerial::parse(&serial).map_err(|e| ApiError::BadRequest {
+        field: Some("serial".into()),
+        detail: format!("serial: {e}"),
+    })?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(
+        st.store.list_readings(p, serial.as_str(), limit).await?,
+    ))
+}
+
+struct AgentScheme;
+
+impl utoipa::Modify for AgentScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "agent_credential",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+/// The agents' part of the OpenAPI document (merged into `/openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(enroll, ingest, create_agent, list_agents, revoke_agent, list_readings),
+    components(schemas(EnrollRequest, EnrollResponse, ReadingBatch, proto::fleet::Reading,
+        proto::fleet::FleetIdentity, proto::fleet::FleetStatus, proto::fleet::FleetSupply, proto::fleet::FleetMeter,
+        proto::fleet::FleetAlert, ReadingOutcome, ReadingResult, BatchReceipt, StoredReading, AgentView,
+        CreateAgentRequest, CreatedAgent)),
+    modifiers(&AgentScheme)
+)]
+pub struct FleetApiDoc;

@@ -1,0 +1,22 @@
+//! The fleet agent's side of the manager (issue 12): agents of a customer with one-time enrolment
+//! tokens and revocable credentials (stored as SHA-256), the ingestion API for batches of readings,
+//! time series of supply levels and alerts per device, meter readings as automatic meter reads.
+
+pub mod api;
+pub mod cli;
+pub mod store;
+
+pub use store::{AgentIdentity, FleetStorage};
+
+/// A fresh enrolment token (shown once): `sae_` and 32 random bytes in hex.
+pub fn generate_enrol_token() -> String {
+    format!("sae_{}", hex::encode(rand::random::<[u8; 32]>()))
+}
+
+/// A fresh agent credential (shown once, to the agent): `saa_` and 32 random bytes in hex.
+pub fn generate_credential() -> String {
+    format!("saa_{}", hex::encode(rand::random::<[u8; 32]>()))
+}
+
+/// How long an enrolment token stays valid.
+pub const ENROL_TOKEN_DAYS: i64 = 7;

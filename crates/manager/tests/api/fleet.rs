@@ -1,0 +1,318 @@
+//! The fleet agent's API on both backends: enrolment, batched readings (idempotent), automatic meter
+//! reads, new devices, revocation, tenant isolation.
+
+use crate::helpers::{Backend, TestApp, both_backends, spawn_app, t0};
+use proto::fleet::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+both_backends!(
+    an_enrolled_agent_uploads_once_and_a_revoked_one_is_refused,
+    garbage_and_rollbacks_are_refused_per_reading_not_per_batch,
+);
+
+async fn add_agent(app: &TestApp) -> (Uuid, String) {
+    let customers: Value = app
+        .http
+        .get(app.url("/api/v1/customers"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let customer = customers[0]["id"].as_str().unwrap().to_string();
+    let res = app
+        .http
+        .post(app.url("/api/v1/agents"))
+        .bearer_auth(&app.a.api_key)
+        .json(&json!({"customer_id": customer, "name": "HQ"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["agent"]["state"], "waiting_enrolment");
+    let token = created["enrol_token"].as_str().unwrap().to_string();
+    let res = app
+        .http
+        .post(app.url("/api/v1/agents/enroll"))
+        .json(&EnrollRequest {
+            token: token.clone(),
+            version: "0.1.0".into(),
+            host: Some("site-1".into()),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let enrolled: EnrollResponse = res.json().await.unwrap();
+    let again = app
+        .http
+        .post(app.url("/api/v1/agents/enroll"))
+        .json(&json!({"token": token, "version": "0.1.0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401, "an enrolment token works once");
+    (enrolled.agent_id, enrolled.credential)
+}
+
+fn reading(serial: &str, total: u64, alert: Option<(i64, &str)>) -> Reading {
+    Reading {
+        reading_id: Uuid::new_v4(),
+        read_at: t0(),
+        address: "127.0.10.1:1161".into(),
+        identity: FleetIdentity {
+            serial: serial.into(),
+            model: Some("AltaLink C8055".into()),
+            ..Default::default()
+        },
+        status: FleetStatus {
+            device: Some("down".into()),
+            printer: Some("idle".into()),
+            errors: vec!["jammed".into()],
+        },
+        supplies: vec![FleetSupply {
+            index: "1.1".into(),
+            description: "Black Toner".into(),
+            part_number: None,
+            kind: "toner".into(),
+            class: "consumed".into(),
+            colorant: Some("black".into()),
+            max_capacity: Some(100),
+            level: Some(40),
+            percent: Some(40),
+            status: "ok".into(),
+        }],
+        meters: vec![FleetMeter {
+            id: "total-impressions".into(),
+            name: "Total impressions".into(),
+            value: total,
+            oid: "1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.1".into(),
+        }],
+        alerts: alert
+            .map(|(code, severity)| FleetAlert {
+                index: "1.1".into(),
+                severity: severity.into(),
+                training_level: Some("untrained".into()),
+                group: Some("media_path".into()),
+                group_index: Some(1),
+                location: Some(0),
+                code,
+                code_name: "jam".into(),
+                description: "Paper jam".into(),
+                time: Some(100),
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+async fn upload(app: &TestApp, credential: &str, batch: &ReadingBatch) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/v1/agents/readings"))
+        .bearer_auth(credential)
+        .header("X-Agent-Version", "0.1.0")
+        .json(batch)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn an_enrolled_agent_uploads_once_and_a_revoked_one_is_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let (agent_id, credential) = add_agent(&app).await;
+    let batch = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![
+            reading("new-1", 1000, Some((8, "critical"))),
+            reading("SN-100", 5, None),
+        ],
+    };
+    let res = upload(&app, &credential, &batch).await;
+    assert_eq!(res.status(), 200);
+    let receipt: BatchReceipt = res.json().await.unwrap();
+    assert_eq!(
+        (receipt.stored, receipt.duplicates, receipt.rejected),
+        (2, 0, 0)
+    );
+    assert!(receipt.results[0].new_device && !receipt.results[1].new_device);
+    assert!(receipt.results.iter().all(|r| r.meter_read));
+
+    // The same batch again, and one reading of it in another batch: nothing stored twice.
+    let receipt: BatchReceipt = upload(&app, &credential, &batch)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((receipt.stored, receipt.duplicates), (0, 2));
+    let again = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        readings: vec![batch.readings[0].clone()],
+        ..batch.clone()
+    };
+    let receipt: BatchReceipt = upload(&app, &credential, &again)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt.duplicates, 1);
+
+    let stored: Vec<StoredReading> = app
+        .http
+        .get(app.url("/api/v1/devices/NEW-1/readings"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].agent_id, agent_id);
+    assert_eq!(stored[0].alerts[0].code, 8);
+    assert_eq!(stored[0].alerts[0].severity, "critical");
+    assert_eq!(stored[0].supplies, batch.readings[0].supplies);
+    assert_eq!(stored[0].meters, batch.readings[0].meters);
+
+    // The meters are an automatic meter read, once; the new device is under the agent's customer.
+    let reads: Value = app
+        .http
+        .get(app.url("/api/v1/devices/NEW-1/meter-reads?since=2026-01-01T00:00:00Z"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reads.as_array().unwrap().len(), 1, "{reads}");
+    assert_eq!(reads[0]["source"], "automatic");
+    assert_eq!(reads[0]["meters"][0]["value"], 1000);
+    let fleet = app
+        .store
+        .store
+        .fleet_devices(app.a.partner_id)
+        .await
+        .unwrap();
+    let new = fleet.iter().find(|d| d.serial == "NEW-1").unwrap();
+    assert!(new.is_new);
+    assert_eq!(new.last.as_ref().unwrap().alerts.len(), 1);
+
+    // The other partner sees nothing of it.
+    let other = app
+        .http
+        .get(app.url("/api/v1/devices/NEW-1/readings"))
+        .bearer_auth(&app.b.api_key)
+        .send()
+        .await
+        .unwrap();
+    let other: Vec<StoredReading> = other.json().await.unwrap();
+    assert!(other.is_empty());
+    let agents: Vec<AgentView> = app
+        .http
+        .get(app.url("/api/v1/agents"))
+        .bearer_auth(&app.b.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(agents.is_empty());
+    let res = app
+        .http
+        .post(app.url(&format!("/api/v1/agents/{agent_id}/revoke")))
+        .bearer_auth(&app.b.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "another partner cannot revoke it");
+
+    // Revoked: refused.
+    let res = app
+        .http
+        .post(app.url(&format!("/api/v1/agents/{agent_id}/revoke")))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = upload(&app, &credential, &again).await;
+    assert_eq!(res.status(), 401);
+    let agents: Vec<AgentView> = app
+        .http
+        .get(app.url("/api/v1/agents"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(agents[0].state, "revoked");
+    assert_eq!(agents[0].version.as_deref(), Some("0.1.0"));
+    assert!(agents[0].last_contact_at.is_some());
+}
+
+async fn garbage_and_rollbacks_are_refused_per_reading_not_per_batch(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, credential) = add_agent(&app).await;
+    let first = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![reading("SN-100", 500, None)],
+    };
+    upload(&app, &credential, &first).await;
+    let mut later = reading("SN-100", 400, None); // counter went backwards
+    later.read_at = t0() + chrono::Duration::minutes(15);
+    let mut future = reading("SN-100", 600, None);
+    future.read_at = t0() + chrono::Duration::days(3);
+    let bad_serial = reading("a/b", 1, None);
+    let batch = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![later, future, bad_serial],
+    };
+    let receipt: BatchReceipt = upload(&app, &credential, &batch)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let outcomes: Vec<_> = receipt.results.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ReadingOutcome::Stored,
+            ReadingOutcome::Rejected,
+            ReadingOutcome::Rejected
+        ]
+    );
+    assert!(!receipt.results[0].meter_read);
+    assert!(
+        receipt.results[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("below the previous read")
+    );
+    assert!(
+        receipt.results[1]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("clock")
+    );
+    assert!(
+        receipt.results[2]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("serial")
+    );
+    let res = upload(&app, "saa_wrong", &batch).await;
+    assert_eq!(res.status(), 401);
+}

@@ -1,0 +1,332 @@
+//! The app configuration a partner admin sets per device in the App Gallery; it travels sealed
+//! to the device and the assistant opens it.
+
+use crate::ids::{Language, SnmpCommunity};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Characters of the help-desk text.
+pub const HELP_DESK_MAX: usize = 2000;
+/// Bytes of an uploaded logo.
+pub const MAX_LOGO_BYTES: usize = 10 * 1024;
+
+/// Why a configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    HelpDeskTooLong(usize),
+    NoTabs,
+    /// The logo's checks failed; the text says which.
+    Logo(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::HelpDeskTooLong(n) => write!(
+                f,
+                "help-desk text is {n} characters long; at most {HELP_DESK_MAX} are allowed"
+            ),
+            Self::NoTabs => f.write_str("no tab would show: enable at least one tab"),
+            Self::Logo(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Which workflows the customer may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Permissions {
+    pub create_service_incidents: bool,
+    pub create_supply_incidents: bool,
+    pub submit_meters: bool,
+}
+
+impl Default for Permissions {
+    fn default() -> Self {
+        Self {
+            create_service_incidents: true,
+            create_supply_incidents: true,
+            submit_meters: true,
+        }
+    }
+}
+
+/// Whether a confirmation e-mail goes out, per workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ConfirmationEmail {
+    pub service_incident: bool,
+    pub supply_incident: bool,
+    pub meter_submission: bool,
+}
+
+impl Default for ConfirmationEmail {
+    fn default() -> Self {
+        Self {
+            service_incident: true,
+            supply_incident: true,
+            meter_submission: true,
+        }
+    }
+}
+
+/// Which tabs the panel app shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Tabs {
+    pub incidents: bool,
+    pub report_fault: bool,
+    pub request_supplies: bool,
+    pub meters: bool,
+    pub help: bool,
+}
+
+impl Default for Tabs {
+    fn default() -> Self {
+        Self {
+            incidents: true,
+            report_fault: true,
+            request_supplies: true,
+            meters: true,
+            help: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImageType {
+    #[serde(rename = "image/png")]
+    Png,
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(rename = "image/svg+xml")]
+    Svg,
+}
+
+impl ImageType {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Png => "image/png",
+            Self::Jpeg => "image/jpeg",
+            Self::Svg => "image/svg+xml",
+        }
+    }
+
+    /// The type by the file's first bytes (PNG and JPEG signatures, SVG text).
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Some(Self::Png);
+        }
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Some(Self::Jpeg);
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        let text = text.trim_start_matches('\u{feff}').trim_start();
+        (text.starts_with('<') && text.contains("<svg")).then_some(Self::Svg)
+    }
+}
+
+/// The partner's logo: an https URL, or a PNG, JPEG or SVG of at most 10 KB.
+///
+/// Reading one (serde) checks the size, the scheme and that the bytes are what the media type
+/// says. The App Gallery, where logos come in, also checks that an SVG carries nothing active
+/// (`gallery::logo`); the assistant only ever reads configurations the gallery sealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "LogoWire", into = "LogoWire")]
+pub enum Logo {
+    Url(String),
+    Image { kind: ImageType, bytes: Vec<u8> },
+}
+
+/// The JSON form: `{"url": "https://…"}` or `{"media_type": "image/png", "data": "<base64>"}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LogoWire {
+    Url { url: String },
+    Image { media_type: ImageType, data: String },
+}
+
+impl Logo {
+    /// An `https://` URL with a host and no spaces or control characters.
+    pub fn url(input: &str) -> Result<Self, ConfigError> {
+        let s = input.trim();
+        let bad = || {
+            ConfigError::Logo(format!(
+                "logo URL must be an https:// URL with a host: {}",
+                s.chars().take(80).collect::<String>()
+            ))
+        };
+        let rest = s
+            .get(..8)
+            .filter(|p| p.eq_ignore_ascii_case("https://"))
+            .map(|_| &s[8..])
+            .ok_or_else(bad)?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if host.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        Ok(Self::Url(s.to_string()))
+    }
+
+    /// Image bytes: at most [`MAX_LOGO_BYTES`], PNG, JPEG or SVG by their first bytes.
+    pub fn image(bytes: &[u8]) -> Result<Self, ConfigError> {
+        if bytes.len() > MAX_LOGO_BYTES {
+            return Err(ConfigError::Logo(format!(
+                "logo is {} bytes; at most {MAX_LOGO_BYTES} bytes are allowed",
+                bytes.len()
+            )));
+        }
+        let kind = ImageType::sniff(bytes)
+            .ok_or_else(|| ConfigError::Logo("logo is not PNG, JPEG or SVG".into()))?;
+        Ok(Self::Image {
+            kind,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// A `data:` URI or the https URL, for an `<img src>`.
+    pub fn src(&self) -> String {
+        match self {
+            Self::Url(url) => url.clone(),
+            Self::Image { kind, bytes } => {
+                format!(
+                    "data:{};base64,{}",
+                    kind.media_type(),
+                    crate::b64::encode(bytes)
+                )
+            }
+        }
+    }
+}
+
+impl TryFrom<LogoWire> for Logo {
+    type Error = ConfigError;
+    fn try_from(wire: LogoWire) -> Result<Self, Self::Error> {
+        match wire {
+            LogoWire::Url { url } => Logo::url(&url),
+            LogoWire::Image { media_type, data } => {
+                let bytes = crate::b64::decode(&data)
+                    .ok_or_else(|| ConfigError::Logo("logo data is not base64".into()))?;
+                let logo = Logo::image(&bytes)?;
+                match &logo {
+                    Logo::Image { kind, .. } if *kind != media_type => {
+                        Err(ConfigError::Logo(format!(
+                            "logo says it is {} but its bytes are {}",
+                            media_type.media_type(),
+                            kind.media_type()
+                        )))
+                    }
+                    _ => Ok(logo),
+                }
+            }
+        }
+    }
+}
+
+impl From<Logo> for LogoWire {
+    fn from(logo: Logo) -> Self {
+        match logo {
+            Logo::Url(url) => LogoWire::Url { url },
+            Logo::Image { kind, bytes } => LogoWire::Image {
+                media_type: kind,
+                data: crate::b64::encode(&bytes),
+            },
+        }
+    }
+}
+
+/// Per-device app configuration. Missing fields take their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct AppConfiguration {
+    /// SNMP v1/v2c read community ("public" by default).
+    #[schema(value_type = String, example = "public")]
+    pub snmp_community: SnmpCommunity,
+    #[schema(value_type = Option<Object>)]
+    pub logo: Option<Logo>,
+    pub permissions: Permissions,
+    pub confirmation_email: ConfirmationEmail,
+    pub tabs: Tabs,
+    pub help_desk_text: String,
+    #[schema(value_type = String, example = "en")]
+    pub language: Language,
+}
+
+impl AppConfiguration {
+    /// Checks what the types alone do not (lengths, at least one tab). The gallery adds its
+    /// SVG content checks on top.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let chars = self.help_desk_text.chars().count();
+        if chars > HELP_DESK_MAX {
+            return Err(ConfigError::HelpDeskTooLong(chars));
+        }
+        let t = self.tabs;
+        if !(t.incidents || t.report_fault || t.request_supplies || t.meters || t.help) {
+            return Err(ConfigError::NoTabs);
+        }
+        match &self.logo {
+            Some(Logo::Url(u)) => Logo::url(u).map(|_| ()),
+            Some(Logo::Image { bytes, .. }) => Logo::image(bytes).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_public_community_english_and_everything_on() {
+        let config: AppConfiguration = serde_json::from_str("{}").expect("parse");
+        assert_eq!(config.snmp_community.expose(), "public");
+        assert_eq!(config.language.as_str(), "en");
+        assert!(config.permissions.submit_meters && config.tabs.help);
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_fields_are_named_in_the_error() {
+        let err = serde_json::from_str::<AppConfiguration>(r#"{"snmp_community":"has space"}"#)
+            .expect_err("community");
+        assert!(err.to_string().contains("SNMP community"), "{err}");
+        let err = serde_json::from_str::<AppConfiguration>(r#"{"language":"English"}"#)
+            .expect_err("language");
+        assert!(err.to_string().contains("language"), "{err}");
+        let config = AppConfiguration {
+            help_desk_text: "x".repeat(HELP_DESK_MAX + 1),
+            ..Default::default()
+        };
+        assert_eq!(config.validate(), Err(ConfigError::HelpDeskTooLong(2001)));
+    }
+
+    #[test]
+    fn community_string_is_hidden_from_debug() {
+        let config = AppConfiguration {
+            snmp_community: "t0p-secret".parse().expect("community"),
+            ..Default::default()
+        };
+        assert!(!format!("{config:?}").contains("t0p-secret"));
+    }
+
+    #[test]
+    fn logos_round_trip_and_are_checked_when_read() {
+        let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+        let logo = Logo::image(&png).unwrap();
+        let json = serde_json::to_string(&logo).unwrap();
+        assert!(json.contains("image/png"), "{json}");
+        assert_eq!(serde_json::from_str::<Logo>(&json).unwrap(), logo);
+        let lie = json.replace("image/png", "image/jpeg");
+        assert!(serde_json::from_str::<Logo>(&lie).is_err());
+        assert!(Logo::url("http://x.example/a.png").is_err());
+        assert!(Logo::url("https:///a.png").is_err());
+        assert!(Logo::url("https://x.example/a.png").is_ok());
+        assert!(Logo::image(&vec![b'<'; MAX_LOGO_BYTES + 1]).is_err());
+        assert_eq!(
+            logo.src(),
+            format!("data:image/png;base64,{}", crate::b64::encode(&png))
+        );
+    }
+}

@@ -1,0 +1,557 @@
+//! The Services Manager's REST API (JSON): requests, views, and the rules every submission
+//! follows. Requests carry plain strings and are parsed into checked values by `validate`, so
+//! that every refusal names the field that is wrong. The assistant applies the same `validate`
+//! before it accepts anything from a person, so both services refuse the same things.
+
+use crate::ids::DeviceSerial;
+use crate::incident::{IncidentKind, IncidentStatus, MeterSource};
+use crate::pii::{Contact, ContactName, EmailAddress, PhoneNumber};
+use crate::problem::{FieldProblem, Fields};
+use crate::text::{FreeText, IssueCode, Label};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The header that makes a create idempotent.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The limits of a submission, in one place.
+pub mod limits {
+    /// Supplies in one supply incident.
+    pub const MAX_SUPPLIES: usize = 20;
+    /// Characters of a supply's description.
+    pub const SUPPLY_DESCRIPTION: usize = 200;
+    /// Characters of a part number.
+    pub const PART_NUMBER: usize = 64;
+    /// Characters of a colorant name.
+    pub const COLORANT: usize = 64;
+    /// Highest supply level in percent.
+    pub const MAX_LEVEL_PERCENT: u8 = 100;
+    /// Meters in one meter read.
+    pub const MAX_METERS: usize = 200;
+    /// Characters of a meter's id.
+    pub const METER_ID: usize = 64;
+    /// Characters of a meter's name.
+    pub const METER_NAME: usize = 100;
+    /// Characters of who changed a status.
+    pub const ACTOR: usize = 100;
+    /// Characters of a device model.
+    pub const MODEL: usize = 100;
+    /// Characters of a device location.
+    pub const LOCATION: usize = 200;
+    /// Characters of a customer name.
+    pub const CUSTOMER_NAME: usize = 200;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ContactBody {
+    /// 1–100 characters.
+    pub name: String,
+    pub email: String,
+    /// E.164 or national with `+ ( ) -` and spaces, 6–20 digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl From<&Contact> for ContactBody {
+    fn from(c: &Contact) -> Self {
+        Self {
+            name: c.name.expose().to_string(),
+            email: c.email.expose().to_string(),
+            phone: c.phone.as_ref().map(|p| p.expose().to_string()),
+        }
+    }
+}
+
+impl ContactBody {
+    /// Parses the contact, naming wrong fields under `prefix` (e.g. `contact.`).
+    pub fn check(&self, prefix: &str, f: &mut Fields) -> Option<Contact> {
+        let name = f.check(&format!("{prefix}name"), ContactName::parse(&self.name));
+        let email = f.check(&format!("{prefix}email"), EmailAddress::parse(&self.email));
+        let phone = match self.phone.as_deref().map(str::trim) {
+            Some(p) if !p.is_empty() => f
+                .check(&format!("{prefix}phone"), PhoneNumber::parse(p))
+                .map(Some),
+            _ => Some(None),
+        };
+        Some(Contact {
+            name: name?,
+            email: email?,
+            phone: phone?,
+        })
+    }
+
+    pub fn validate(&self) -> Result<Contact, Vec<FieldProblem>> {
+        let mut f = Fields::default();
+        let c = self.check("", &mut f);
+        f.finish(c)
+    }
+}
+
+/// One supply asked for in a supply incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SupplyItem {
+    /// As the device reports it, e.g. "Black Toner Cartridge" (1–200 characters).
+    pub description: String,
+    /// At most 64 characters.
+    #[serde(default)]
+    pub part_number: Option<String>,
+    /// At most 64 characters.
+    #[serde(default)]
+    pub colorant: Option<String>,
+    /// Level in percent (0–100) when the supply was requested, if the device reports one.
+    #[serde(default)]
+    #[schema(maximum = 100)]
+    pub level_percent: Option<u8>,
+}
+
+/// Checks the supplies of a supply incident: count, lengths, control characters, levels.
+/// Returns the cleaned items (trimmed) of those that pass.
+pub fn check_supplies(supplies: &[SupplyItem], f: &mut Fields) -> Vec<SupplyItem> {
+    if supplies.len() > limits::MAX_SUPPLIES {
+        f.push(
+            "supplies",
+            format!("at most {} supplies per incident", limits::MAX_SUPPLIES),
+        );
+    }
+    let optional = |f: &mut Fields, field: String, v: &Option<String>, max: usize| match v {
+        Some(p) => f
+            .check(&field, Label::parse(p, max))
+            .map(|l| Some(l.into_string())),
+        None => Some(None),
+    };
+    let mut out = Vec::with_capacity(supplies.len());
+    for (i, s) in supplies.iter().enumerate() {
+        let d = f.check(
+            &format!("supplies[{i}].description"),
+            Label::parse(&s.description, limits::SUPPLY_DESCRIPTION),
+        );
+        let part = optional(
+            f,
+            format!("supplies[{i}].part_number"),
+            &s.part_number,
+            limits::PART_NUMBER,
+        );
+        let colorant = optional(
+            f,
+            format!("supplies[{i}].colorant"),
+            &s.colorant,
+            limits::COLORANT,
+        );
+        if s.level_percent
+            .is_some_and(|l| l > limits::MAX_LEVEL_PERCENT)
+        {
+            f.push(&format!("supplies[{i}].level_percent"), "must be 0 to 100");
+        }
+        if let (Some(d), Some(part_number), Some(colorant)) = (d, part, colorant) {
+            out.push(SupplyItem {
+                description: d.into_string(),
+                part_number,
+                colorant,
+                level_percent: s.level_percent,
+            });
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateIncidentRequest {
+    pub device_serial: String,
+    /// `service` or `supply`.
+    pub kind: String,
+    /// For service incidents: the common issue picked, e.g. `paper_jam`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_code: Option<String>,
+    /// At most 2000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// For supply incidents: what is requested (at most 20).
+    #[serde(default)]
+    pub supplies: Vec<SupplyItem>,
+    pub contact: ContactBody,
+}
+
+/// A checked incident, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct IncidentSubmission {
+    pub device_serial: DeviceSerial,
+    pub kind: IncidentKind,
+    pub issue_code: Option<IssueCode>,
+    pub description: FreeText,
+    pub supplies: Vec<SupplyItem>,
+    pub contact: Contact,
+}
+
+impl CreateIncidentRequest {
+    pub fn validate(&self) -> Result<IncidentSubmission, Vec<FieldProblem>> {
+        let mut f = Fields::default();
+        let serial = f.check("device_serial", DeviceSerial::parse(&self.device_serial));
+        let kind = f.check("kind", IncidentKind::parse(&self.kind));
+        let issue_code = match &self.issue_code {
+            Some(c) => f.check("issue_code", IssueCode::parse(c)).map(Some),
+            None => Some(None),
+        };
+        let description = f.check("description", FreeText::parse(&self.description));
+        let contact = self.contact.check("contact.", &mut f);
+        let supplies = check_supplies(&self.supplies, &mut f);
+        match kind {
+            Some(IncidentKind::Supply) if self.supplies.is_empty() => {
+                f.push("supplies", "a supply incident needs at least one supply")
+            }
+            Some(IncidentKind::Service)
+                if self.issue_code.is_none() && self.description.trim().is_empty() =>
+            {
+                f.push(
+                    "issue_code",
+                    "a service incident needs an issue code or a description",
+                )
+            }
+            _ => {}
+        }
+        let value = (|| {
+            Some(IncidentSubmission {
+                device_serial: serial?,
+                kind: kind?,
+                issue_code: issue_code?,
+                description: description?,
+                supplies,
+                contact: contact?,
+            })
+        })();
+        f.finish(value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StatusChangeView {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub from: Option<IncidentStatus>,
+    pub to: IncidentStatus,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IncidentView {
+    /// Such as `SR-2026-000123`.
+    pub number: String,
+    pub kind: IncidentKind,
+    pub status: IncidentStatus,
+    pub device_serial: String,
+    pub customer_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_code: Option<String>,
+    pub description: String,
+    pub supplies: Vec<SupplyItem>,
+    /// Only when one incident is fetched, and only until the retention job removed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactBody>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Only when one incident is fetched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<StatusChangeView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChangeStatusRequest {
+    /// open, acknowledged, dispatched, resolved, closed or cancelled.
+    pub status: String,
+    /// Who made the change (a name or e-mail of the technician, or a system).
+    pub actor: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+impl ChangeStatusRequest {
+    pub fn validate(&self) -> Result<(IncidentStatus, Label, FreeText), Vec<FieldProblem>> {
+        let mut f = Fields::default();
+        let s = f.check("status", IncidentStatus::parse(&self.status));
+        let a = f.check("actor", Label::parse(&self.actor, limits::ACTOR));
+        let c = f.check("comment", FreeText::parse(&self.comment));
+        let v = (|| Some((s?, a?, c?)))();
+        f.finish(v)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MeterValueBody {
+    /// The meter's id on the device, e.g. `101` or `total`.
+    pub id: String,
+    pub name: String,
+    /// Not negative, and not below the previous read of the same meter.
+    pub value: i64,
+}
+
+/// One checked meter value (its JSON is `{"id", "name", "value"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterValue {
+    pub id: String,
+    pub name: String,
+    pub value: i64,
+}
+
+/// Checks the meters of a read: count, ids and names, no negative values, no id twice.
+pub fn check_meters(meters: &[MeterValueBody], f: &mut Fields) -> Vec<MeterValue> {
+    if meters.is_empty() {
+        f.push("meters", "at least one meter is needed");
+    }
+    if meters.len() > limits::MAX_METERS {
+        f.push(
+            "meters",
+            format!("at most {} meters per read", limits::MAX_METERS),
+        );
+    }
+    let mut out = Vec::with_capacity(meters.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, m) in meters.iter().enumerate() {
+        let id = f.check(
+            &format!("meters[{i}].id"),
+            Label::parse(&m.id, limits::METER_ID),
+        );
+        let name = f.check(
+            &format!("meters[{i}].name"),
+            Label::parse(&m.name, limits::METER_NAME),
+        );
+        if m.value < 0 {
+            f.push(&format!("meters[{i}].value"), "must not be negative");
+        }
+        if let (Some(id), Some(name)) = (id, name) {
+            if !seen.insert(id.as_str().to_string()) {
+                f.push(&format!("meters[{i}].id"), "appears twice in this read");
+            }
+            out.push(MeterValue {
+                id: id.into_string(),
+                name: name.into_string(),
+                value: m.value,
+            });
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordMeterReadRequest {
+    pub read_at: DateTime<Utc>,
+    /// `walk_up` or `automatic`.
+    pub source: String,
+    /// True when a meter was replaced, so values may be lower than before.
+    #[serde(default)]
+    pub meter_replacement: bool,
+    /// 1–200 meters, each id once.
+    pub meters: Vec<MeterValueBody>,
+}
+
+/// A checked meter read, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct MeterReadSubmission {
+    pub device_serial: DeviceSerial,
+    pub read_at: DateTime<Utc>,
+    pub source: MeterSource,
+    pub meter_replacement: bool,
+    pub meters: Vec<MeterValue>,
+}
+
+impl RecordMeterReadRequest {
+    pub fn validate(&self, serial: DeviceSerial) -> Result<MeterReadSubmission, Vec<FieldProblem>> {
+        let mut f = Fields::default();
+        let source = f.check("source", MeterSource::parse(&self.source));
+        let meters = check_meters(&self.meters, &mut f);
+        let v = source.map(|source| MeterReadSubmission {
+            device_serial: serial,
+            read_at: self.read_at,
+            source,
+            meter_replacement: self.meter_replacement,
+            meters,
+        });
+        f.finish(v)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MeterReadView {
+    pub id: Uuid,
+    pub device_serial: String,
+    pub read_at: DateTime<Utc>,
+    pub source: MeterSource,
+    pub meter_replacement: bool,
+    pub meters: Vec<MeterValueBody>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateCustomerRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateDeviceRequest {
+    pub customer_id: Uuid,
+    pub serial: String,
+    pub model: String,
+    pub location: String,
+}
+
+/// A checked device, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct DeviceSubmission {
+    pub customer_id: Uuid,
+    pub serial: DeviceSerial,
+    pub model: Label,
+    pub location: Label,
+}
+
+impl CreateDeviceRequest {
+    pub fn validate(&self) -> Result<DeviceSubmission, Vec<FieldProblem>> {
+        let mut f = Fields::default();
+        let serial = f.check("serial", DeviceSerial::parse(&self.serial));
+        let model = f.check("model", Label::parse(&self.model, limits::MODEL));
+        let location = f.check("location", Label::parse(&self.location, limits::LOCATION));
+        let v = (|| {
+            Some(DeviceSubmission {
+                customer_id: self.customer_id,
+                serial: serial?,
+                model: model?,
+                location: location?,
+            })
+        })();
+        f.finish(v)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceView {
+    pub serial: String,
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub model: String,
+    pub location: String,
+}
+
+/// `?since=` for lists: RFC 3339 time; default 30 days ago.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+pub struct SinceQuery {
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> CreateIncidentRequest {
+        CreateIncidentRequest {
+            device_serial: "SN-1".into(),
+            kind: "service".into(),
+            issue_code: Some("paper_jam".into()),
+            description: "stuck".into(),
+            supplies: vec![],
+            contact: ContactBody {
+                name: "Ana".into(),
+                email: "ana@example.com".into(),
+                phone: None,
+            },
+        }
+    }
+
+    #[test]
+    fn create_incident_validation_names_every_wrong_field() {
+        assert!(request().validate().is_ok());
+        let mut r = request();
+        r.contact.email = "nope".into();
+        r.contact.phone = Some("12".into());
+        r.device_serial = "a/b".into();
+        let errs = r.validate().unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["device_serial", "contact.email", "contact.phone"]
+        );
+    }
+
+    #[test]
+    fn supply_incident_needs_supplies_and_levels_are_percentages() {
+        let mut r = request();
+        r.kind = "supply".into();
+        assert_eq!(r.validate().unwrap_err()[0].field, "supplies");
+        r.supplies = vec![SupplyItem {
+            description: "Toner".into(),
+            part_number: None,
+            colorant: None,
+            level_percent: Some(101),
+        }];
+        assert_eq!(
+            r.validate().unwrap_err()[0].field,
+            "supplies[0].level_percent"
+        );
+    }
+
+    #[test]
+    fn supply_part_numbers_and_counts_are_limited() {
+        let item = SupplyItem {
+            description: "Toner".into(),
+            part_number: Some("x".repeat(65)),
+            colorant: Some("bl\u{7}ack".into()),
+            level_percent: Some(100),
+        };
+        let mut f = Fields::default();
+        check_supplies(&vec![item; 21], &mut f);
+        let fields: Vec<&str> = f.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields[0], "supplies");
+        assert!(fields.contains(&"supplies[0].part_number"));
+        assert!(fields.contains(&"supplies[20].colorant"));
+    }
+
+    #[test]
+    fn meter_read_validation_refuses_negative_and_duplicate_meters() {
+        let r = RecordMeterReadRequest {
+            read_at: Utc::now(),
+            source: "walk_up".into(),
+            meter_replacement: false,
+            meters: vec![
+                MeterValueBody {
+                    id: "1".into(),
+                    name: "Total".into(),
+                    value: -1,
+                },
+                MeterValueBody {
+                    id: "1".into(),
+                    name: "Total".into(),
+                    value: 5,
+                },
+            ],
+        };
+        let errs = r.validate(DeviceSerial::parse("X").unwrap()).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["meters[0].value", "meters[1].id"]);
+    }
+
+    #[test]
+    fn meter_counts_are_limited_both_ways() {
+        let mut f = Fields::default();
+        check_meters(&[], &mut f);
+        assert_eq!(f.0[0].detail, "at least one meter is needed");
+        let many: Vec<MeterValueBody> = (0..201)
+            .map(|i| MeterValueBody {
+                id: i.to_string(),
+                name: "m".into(),
+                value: 1,
+            })
+            .collect();
+        let mut f = Fields::default();
+        check_meters(&many, &mut f);
+        assert_eq!(f.0[0].detail, "at most 200 meters per read");
+    }
+}

@@ -1,0 +1,145 @@
+//! Text a person types: free text, short labels, issue codes; and the one parse error.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a value was refused, in words; the caller adds the field name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+pub(crate) fn err<T>(msg: impl Into<String>) -> Result<T, ParseError> {
+    Err(ParseError(msg.into()))
+}
+
+/// Control characters, and the Unicode line/paragraph separators and bidi overrides that
+/// change how text around them reads. Line breaks and tabs pass when `allow_newlines`.
+pub fn has_control(s: &str, allow_newlines: bool) -> bool {
+    s.chars().any(|c| {
+        if allow_newlines && matches!(c, '\n' | '\r' | '\t') {
+            return false;
+        }
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202E}' | '\u{202D}')
+    })
+}
+
+/// Free text typed by a person: at most 2000 characters; line breaks and tabs allowed,
+/// other control characters not.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FreeText(String);
+crate::string_conversions!(FreeText);
+crate::display_as_str!(FreeText);
+
+impl FreeText {
+    pub const MAX: usize = 2000;
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        Self::parse_max(input, Self::MAX)
+    }
+    pub fn parse_max(input: &str, max: usize) -> Result<Self, ParseError> {
+        let s = input.trim();
+        if s.chars().count() > max {
+            return err(format!("must be at most {max} characters"));
+        }
+        if has_control(s, true) {
+            return err("must not contain control characters");
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A code from the list of common issues, such as `paper_jam`: 1–64 of `a-z 0-9 _ - .`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IssueCode(String);
+crate::string_conversions!(IssueCode);
+crate::display_as_str!(IssueCode);
+
+impl IssueCode {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let s = input.trim();
+        if s.is_empty() || s.len() > 64 {
+            return err("must be 1 to 64 characters");
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'))
+        {
+            return err("may contain only a-z, 0-9, '_', '-' and '.'");
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A short label (names of customers, models, meters, part numbers...): 1–max characters,
+/// no control characters. The maximum depends on the field, so there is no serde form.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Label(String);
+crate::display_as_str!(Label);
+
+impl Label {
+    pub fn parse(input: &str, max: usize) -> Result<Self, ParseError> {
+        let s = input.trim();
+        let n = s.chars().count();
+        if n == 0 {
+            return err("must not be empty");
+        }
+        if n > max {
+            return err(format!("must be at most {max} characters"));
+        }
+        if has_control(s, false) {
+            return err("must not contain control characters");
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_allows_line_breaks_but_not_other_controls_and_at_most_2000_chars() {
+        assert!(FreeText::parse("line 1\nline 2\ttab").is_ok());
+        assert!(FreeText::parse(&"x".repeat(2000)).is_ok());
+        assert!(FreeText::parse(&"x".repeat(2001)).is_err());
+        assert!(FreeText::parse("bell\u{7}").is_err());
+        assert!(FreeText::parse("rtl\u{202E}override").is_err());
+    }
+
+    #[test]
+    fn issue_code_and_label_limits() {
+        assert!(IssueCode::parse("paper_jam").is_ok());
+        assert!(IssueCode::parse("Paper Jam").is_err());
+        assert!(Label::parse("Acme <Ltd>", 10).is_ok());
+        assert!(Label::parse("x".repeat(11).as_str(), 10).is_err());
+    }
+
+    #[test]
+    fn free_text_from_json_is_checked() {
+        assert!(serde_json::from_str::<FreeText>("\"ok\"").is_ok());
+        assert!(serde_json::from_str::<FreeText>("\"bell\\u0007\"").is_err());
+    }
+}
