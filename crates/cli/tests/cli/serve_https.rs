@@ -48,7 +48,7 @@ impl Certs {
 
 /// A started process and the first URL it printed.
 struct Served {
-    _process: Running,
+    process: Running,
     url: String,
     port: u16,
     stdout: mpsc::Receiver<String>,
@@ -93,7 +93,7 @@ fn start(args: &[String], envs: &[(&str, &str)], marker: &str, log: &Path) -> Se
                         .and_then(|p| p.parse().ok())
                         .unwrap_or(0);
                     return Served {
-                        _process: process,
+                        process,
                         url,
                         port,
                         stdout: rx,
@@ -312,6 +312,47 @@ fn serve_manager_with_a_certificate_serves_https_only() {
         &format!("https://localhost:{}/metrics", served.port),
     );
     assert_eq!(status, 200, "/metrics:\n{headers}");
+}
+
+/// SIGHUP makes a server read its certificate files again: new connections get the new
+/// certificate, without a restart.
+#[test]
+fn serve_manager_reloads_its_certificate_on_sighup() {
+    let first = certs();
+    let second = certs();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::copy(&first.cert, &cert).expect("copy");
+    std::fs::copy(&first.key, &key).expect("copy");
+    let mut args = manager_args(dir.path(), "127.0.0.1:0");
+    args.extend([
+        "--tls-cert".to_string(),
+        cert.display().to_string(),
+        "--tls-key".to_string(),
+        key.display().to_string(),
+    ]);
+    let served = start(&args, &[], "manager listening on", &dir.path().join("log"));
+    let url = format!("https://localhost:{}/healthz", served.port);
+    let trusting = |ca: &Path| curl(&["--cacert", &ca.display().to_string()], &url).0;
+    assert_eq!(trusting(&first.ca), 200);
+    assert_ne!(trusting(&second.ca), 200, "the second CA did not sign it");
+
+    std::fs::copy(&second.cert, &cert).expect("copy");
+    std::fs::copy(&second.key, &key).expect("copy");
+    let (ok, _, stderr) = run(Command::new("kill")
+        .arg("-HUP")
+        .arg(served.process.0.id().to_string()));
+    assert!(ok, "kill -HUP: {stderr}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while trusting(&second.ca) != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the new certificate is served within 10 s of SIGHUP"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_ne!(trusting(&first.ca), 200, "the old certificate is gone");
 }
 
 #[test]

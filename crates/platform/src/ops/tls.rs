@@ -217,6 +217,8 @@ pub struct Listener {
     socket: std::net::TcpListener,
     local_addr: SocketAddr,
     tls: Option<Arc<ServerConfig>>,
+    /// Where the certificate and key were read from (read again on SIGHUP).
+    files: Option<TlsSettings>,
     limits: ServerLimits,
 }
 
@@ -240,8 +242,9 @@ impl Listener {
         listener: tokio::net::TcpListener,
         tls: Option<TlsSettings>,
     ) -> anyhow::Result<Self> {
-        let tls = match tls {
-            Some(settings) => Some(Arc::new(server_config(&settings)?)),
+        let files = tls;
+        let tls = match &files {
+            Some(settings) => Some(Arc::new(server_config(settings)?)),
             None => None,
         };
         let socket = listener.into_std()?;
@@ -250,6 +253,7 @@ impl Listener {
             socket,
             local_addr,
             tls,
+            files,
             limits: ServerLimits::default(),
         })
     }
@@ -292,6 +296,8 @@ impl Listener {
 
     /// Serves `router` until `shutdown` completes, then lets open requests finish (for at most
     /// [`SHUTDOWN_GRACE`]). Handlers can read the peer address as `ConnectInfo<SocketAddr>`.
+    /// Over TLS, SIGHUP reads the certificate and key files again (new connections get the new
+    /// certificate; a file that does not load is logged and the current certificate kept).
     pub async fn serve(
         self,
         router: Router,
@@ -301,6 +307,13 @@ impl Listener {
         let make = router.into_make_service_with_connect_info::<SocketAddr>();
         let limits = self.limits;
         let cap = ConnectionCap::new(limits.max_connections);
+        let rustls = self.tls.map(RustlsConfig::from_config);
+        let reloader = match (&rustls, self.files) {
+            (Some(config), Some(files)) => {
+                Some(tokio::spawn(reload_on_hangup(config.clone(), files)))
+            }
+            _ => None,
+        };
         let server = {
             let handle = handle.clone();
             async move {
@@ -312,12 +325,10 @@ impl Listener {
                     .http1()
                     .timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(limits.header_read_timeout);
-                match self.tls {
+                match rustls {
                     Some(config) => {
-                        let tls = axum_server::tls_rustls::RustlsAcceptor::new(
-                            RustlsConfig::from_config(config),
-                        )
-                        .acceptor(cap);
+                        let tls =
+                            axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(cap);
                         server.acceptor(tls).serve(make).await
                     }
                     None => server.acceptor(cap).serve(make).await,
@@ -326,14 +337,45 @@ impl Listener {
         };
         tokio::pin!(server);
         tokio::pin!(shutdown);
-        tokio::select! {
-            result = &mut server => result.context("serving")?,
+        let result = tokio::select! {
+            result = &mut server => result.context("serving"),
             () = &mut shutdown => {
                 handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
-                server.await.context("serving")?;
+                server.await.context("serving")
+            }
+        };
+        if let Some(reloader) = reloader {
+            reloader.abort();
+        }
+        result
+    }
+}
+
+/// Reads the certificate and key again on every SIGHUP (Unix; elsewhere nothing happens).
+async fn reload_on_hangup(config: RustlsConfig, files: TlsSettings) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("SIGHUP cannot be watched: the TLS certificate is not reloadable");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match server_config(&files) {
+                Ok(new) => {
+                    config.reload_from_config(Arc::new(new));
+                    tracing::info!(cert = %files.cert.display(), "TLS certificate reloaded");
+                }
+                Err(e) => tracing::warn!(
+                    error = %format!("{e:#}"),
+                    "TLS certificate not reloaded; the current one stays"
+                ),
             }
         }
-        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (config, files);
     }
 }
 
