@@ -37,8 +37,6 @@ pub struct ServeArgs {
     pub api_key: Option<String>,
     #[command(flatten)]
     pub transport: platform::ops::TransportArgs,
-    #[command(flatten)]
-    pub trust: platform::ops::ClientTrustArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -149,7 +147,6 @@ pub async fn serve_on(
 
 pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let tls = args.transport.decide(args.listen)?;
-    args.trust.install().context("--ca-cert")?;
     let sealing = match &args.seal_keys {
         Some(spec) => SealingKeyring::parse(spec).context("SA_GALLERY_SEAL_KEYS")?,
         None => {

@@ -425,6 +425,44 @@ fn serve_assistant_with_a_certificate_serves_https_only_and_sends_its_frame_ance
     }
 }
 
+/// `gallery install --ca-cert` makes the installer trust a partner's CA: without it the HTTPS
+/// gallery is not reached (certificate unknown), with it the gallery answers (here: a 4xx, no
+/// app published and no device registered yet).
+#[test]
+fn gallery_install_trusts_the_ca_given_with_ca_cert() {
+    let certs = certs();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = gallery_args(dir.path(), "127.0.0.1:0", &gallery_keys());
+    args.extend(certs.args());
+    let gallery = start(&args, &[], "App Gallery on", &dir.path().join("log"));
+    let install = |extra: &[&str]| {
+        run(bin()
+            .args(["gallery", "install", "--device", "http://127.0.0.1:9"])
+            .args(["--serial", "XRX0000000001", "--admin-password", "pw"])
+            .args([
+                "--gallery",
+                &gallery.url,
+                "--api-key",
+                "sag_serve-https-test",
+            ])
+            .args(extra)
+            .env_remove("SA_CA_CERT"))
+    };
+    let (ok, _, stderr) = install(&[]);
+    assert!(!ok);
+    assert!(
+        !stderr.contains("answered HTTP"),
+        "without --ca-cert the gallery's certificate is not trusted:\n{stderr}"
+    );
+    let ca = certs.ca.display().to_string();
+    let (ok, _, stderr) = install(&["--ca-cert", &ca]);
+    assert!(!ok, "nothing is published, so the install fails");
+    assert!(
+        stderr.contains("the gallery answered HTTP 4"),
+        "with --ca-cert the gallery is reached over HTTPS:\n{stderr}"
+    );
+}
+
 /// --rate-limit-per-second 1 with a burst of 3: the fourth quick request of a device is refused
 /// with 429 and Retry-After; another device still gets through. Also: --insecure-http serves
 /// plain HTTP on loopback, without HSTS, and without --frame-ancestors nobody may frame.
