@@ -91,11 +91,11 @@ async fn drive(connections: usize, seconds: u64, make: MakeRequest) -> Load {
     load
 }
 
-async fn fresh_pg() -> String {
+async fn fresh_pg(suffix: &str) -> String {
     use sqlx::Connection;
     let base = std::env::var("DATABASE_URL_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let name = format!("assistant_bench_{}", std::process::id());
+    let name = format!("assistant_bench_{}_{suffix}", std::process::id());
     if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
@@ -122,7 +122,7 @@ async fn main() {
         let manager = start_manager().await;
         let gallery = start_gallery().await;
         let db = if backend == "PostgreSQL" {
-            Some(fresh_pg().await)
+            Some(fresh_pg("one").await)
         } else {
             None
         };
@@ -164,4 +164,51 @@ async fn main() {
         let ratio = (s.requests as f64 / s.seconds) / (b.requests as f64 / b.seconds).max(1.0);
         println!("submissions / bare route = {ratio:.3}");
     }
+
+    // Two instances on one PostgreSQL outbox, each with its worker; requests alternate.
+    let manager = start_manager().await;
+    let gallery = start_gallery().await;
+    let db = fresh_pg("two").await;
+    let first = start_assistant_on(&manager, &gallery, Some(&db), false).await;
+    let second = start_assistant_on(&manager, &gallery, Some(&db), false).await;
+    let bases = [first.base.clone(), second.base.clone()];
+    let credential = gallery.credential(SERIAL_A);
+    let sealed = gallery.sealed(&gallery::config::AppConfiguration::default());
+    let bare = {
+        let bases = bases.clone();
+        Arc::new(move |http: &reqwest::Client, n: u64| {
+            http.get(format!("{}/healthz", bases[(n % 2) as usize]))
+        }) as MakeRequest
+    };
+    let submit = {
+        let run = std::process::id();
+        Arc::new(move |http: &reqwest::Client, n: u64| {
+            http.post(format!("{}/api/v1/service-incidents", bases[(n % 2) as usize]))
+                .bearer_auth(&credential)
+                .header("x-app-config", &sealed)
+                .header("idempotency-key", format!("bench2-{run}-{n}"))
+                .json(&serde_json::json!({"issue_code": "paper_jam", "description": "benchmark", "contact": contact()}))
+        }) as MakeRequest
+    };
+    let b = drive(connections, seconds, bare).await;
+    let s = drive(connections, seconds, submit).await;
+    println!("-- 2 assistant instances on one PostgreSQL outbox");
+    println!("{}", b.line("bare route (/healthz)"));
+    println!("{}", s.line("submission (outbox+manager+mail)"));
+    // Exactly once under load: every submission done, none left claimable.
+    let store = first.state.services.store.clone();
+    for _ in 0..600 {
+        let counts = store.counts().await.unwrap_or_default();
+        if counts
+            .iter()
+            .all(|(st, n)| *n == 0 || *st == assistant::store::SubmissionState::Done)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "outbox states after the run: {:?}",
+        store.counts().await.unwrap_or_default()
+    );
 }

@@ -52,7 +52,17 @@ impl FromRequestParts<AppState> for DeviceContext {
             .is_some_and(|v| v.eq_ignore_ascii_case("on"));
         let key = crate::ops::DeviceKey(claims.serial.to_string());
         if let Some(limiter) = &state.limiter {
-            limiter.check(&key).map_err(ApiError::TooMany)?;
+            // The database's buckets where instances share one (PostgreSQL), else this process's.
+            match state.services.store.take_rate_token(&key.0).await {
+                Ok(Some(taken)) => taken.map_err(|retry_after| {
+                    ApiError::TooMany(crate::ops::RateLimited { retry_after })
+                })?,
+                Ok(None) => limiter.check(&key).map_err(ApiError::TooMany)?,
+                Err(e) => {
+                    tracing::warn!(error = %e, "shared rate limit unavailable; this process's applies");
+                    limiter.check(&key).map_err(ApiError::TooMany)?;
+                }
+            }
         }
         parts.extensions.insert(key);
         Ok(DeviceContext {

@@ -33,6 +33,9 @@ enum Command {
     /// Set up the Services Manager: tenants, customers, devices, console users, API keys.
     #[command(subcommand)]
     Manager(manager::cli::ManagerCommand),
+    /// The fleet agent: enrol with the manager, discover and read the site's printers, upload the readings.
+    #[command(subcommand)]
+    Agent(agent::cli::AgentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,7 +105,7 @@ async fn device_read(args: ReadArgs) -> anyhow::Result<()> {
 }
 
 fn init_logs(json: bool) {
-    if let Err(e) = assistant::ops::logging::init(json) {
+    if let Err(e) = platform::ops::logging::init(json) {
         eprintln!("warning: {e:#}");
     }
 }
@@ -123,6 +126,7 @@ async fn main() -> ExitCode {
         },
         Command::Gallery(command) => gallery::cli::run(command).await,
         Command::Manager(command) => manager::cli::run(command).await,
+        Command::Agent(command) => agent::cli::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,4 +13,5 @@ pub mod escape;
 pub mod keyring;
 pub mod limiter;
 pub mod manager_client;
+pub mod ops;
 pub mod password;

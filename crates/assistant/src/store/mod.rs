@@ -227,6 +227,13 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// `accepted → refused`: the Services Manager refused it for good; contact erased, reason kept.
     async fn record_refusal(&self, id: Uuid, token: Uuid, error: &str) -> Result<bool, StoreError>;
+    /// Turns on the per-device rate limit shared by every instance on this database: `burst` at
+    /// once, `per_second` sustained. Ignored where limits stay in each process (SQLite).
+    fn share_rate_limit(&self, burst: u32, per_second: f64);
+    /// Takes one request from `key`'s shared token bucket: `Some(Err(wait))` when it is empty;
+    /// `None` when this store keeps no shared limit (SQLite, or not turned on): then the
+    /// process's own limiter applies.
+    async fn take_rate_token(&self, key: &str) -> Result<Option<Result<(), Duration>>, StoreError>;
     /// How many submissions are in each state (for metrics and readiness).
     async fn counts(&self) -> Result<Vec<(SubmissionState, i64)>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;

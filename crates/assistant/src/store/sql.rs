@@ -290,6 +290,39 @@ macro_rules! outbox_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            fn share_rate_limit(&self, burst: u32, per_second: f64) {
+                if Self::SHARES_RATE_LIMIT {
+                    let _ = self
+                        .rate_limit
+                        .set((burst.max(1), per_second.max(f64::MIN_POSITIVE)));
+                }
+            }
+
+            async fn take_rate_token(
+                &self,
+                key: &str,
+            ) -> Result<Option<Result<(), Duration>>, StoreError> {
+                let Some(&(burst, per_second)) = self.rate_limit.get() else {
+                    return Ok(None);
+                };
+                let row = sqlx::query(TAKE_TOKEN)
+                    .bind(key)
+                    .bind(f64::from(burst))
+                    .bind(per_second)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let allowed: bool = row.try_get("allowed")?;
+                let tokens: f64 = row.try_get("tokens")?;
+                Ok(Some(if allowed {
+                    Ok(())
+                } else {
+                    Err(
+                        Duration::try_from_secs_f64((1.0 - tokens).max(0.0) / per_second)
+                            .unwrap_or(Duration::from_secs(1)),
+                    )
+                }))
+            }
+
             async fn counts(&self) -> Result<Vec<(SubmissionState, i64)>, StoreError> {
                 let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
                     .fetch_all(&self.pool)
@@ -315,8 +348,25 @@ macro_rules! outbox_store {
     };
 }
 
+/// One token bucket per key on the database's clock, refilled and taken in one atomic upsert (the
+/// row lock orders concurrent requests from every instance). In `SET`, every `b.` is the old row.
+const TAKE_TOKEN: &str = "INSERT INTO rate_buckets AS b (key, tokens, updated_ms, allowed) \
+     VALUES ($1, $2 - 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, TRUE) \
+     ON CONFLICT (key) DO UPDATE SET \
+     allowed = LEAST($2, b.tokens + GREATEST(0, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - b.updated_ms) * $3 / 1000.0) >= 1, \
+     tokens = LEAST($2, b.tokens + GREATEST(0, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - b.updated_ms) * $3 / 1000.0) \
+        - CASE WHEN LEAST($2, b.tokens + GREATEST(0, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - b.updated_ms) * $3 / 1000.0) >= 1 THEN 1 ELSE 0 END, \
+     updated_ms = GREATEST(b.updated_ms, (extract(epoch FROM clock_timestamp()) * 1000)::bigint) \
+     RETURNING allowed, tokens";
+
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    /// Never set: one SQLite instance keeps its limits in memory.
+    rate_limit: std::sync::OnceLock<(u32, f64)>,
+}
+
+impl SqliteStore {
+    const SHARES_RATE_LIMIT: bool = false;
 }
 
 impl SqliteStore {
@@ -335,12 +385,17 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            rate_limit: std::sync::OnceLock::new(),
+        })
     }
 }
 
 pub struct PgStore {
     pool: sqlx::PgPool,
+    /// The shared per-device limit (burst, per second), once turned on.
+    rate_limit: std::sync::OnceLock<(u32, f64)>,
 }
 
 impl PgStore {
@@ -350,8 +405,13 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            rate_limit: std::sync::OnceLock::new(),
+        })
     }
+
+    const SHARES_RATE_LIMIT: bool = true;
 }
 
 outbox_store!(SqliteStore, sqlx::SqlitePool, sqlite, claim_sqlite_prepared);

@@ -2,7 +2,9 @@
 
 mod delivery;
 mod helpers;
+mod outbox;
 mod rules;
+mod smtp_sink;
 pub mod store;
 mod ui;
 mod workflows;

@@ -309,3 +309,32 @@ async fn concurrent_claims_are_disjoint_on_postgres() {
     }
     assert_eq!(seen.len(), 200);
 }
+
+/// The per-device token bucket on PostgreSQL is one for every instance: two stores on one
+/// database, taking at once, let `burst` requests through in all.
+#[tokio::test]
+async fn shared_rate_limit_holds_across_two_instances_on_postgres() {
+    let (store, _db, url) = open("postgres").await;
+    let other: Arc<dyn OutboxStore> = Arc::new(PgStore::open(&url).await.expect("second instance"));
+    store.share_rate_limit(10, 0.001);
+    other.share_rate_limit(10, 0.001);
+    let mut through = 0;
+    for _ in 0..15 {
+        let (a, b) = tokio::join!(store.take_rate_token("XRX1"), other.take_rate_token("XRX1"));
+        for taken in [a, b] {
+            match taken.expect("take").expect("shared on PostgreSQL") {
+                Ok(()) => through += 1,
+                Err(wait) => assert!(wait > Duration::from_secs(60), "{wait:?}"),
+            }
+        }
+    }
+    assert_eq!(through, 10);
+    assert!(matches!(
+        store.take_rate_token("XRX2").await.expect("take"),
+        Some(Ok(()))
+    ));
+    // SQLite keeps limits in the process.
+    let (lite, _ldb, _) = open("sqlite").await;
+    lite.share_rate_limit(10, 0.001);
+    assert!(lite.take_rate_token("XRX1").await.expect("take").is_none());
+}

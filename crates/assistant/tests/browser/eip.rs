@@ -245,3 +245,17 @@ async fn back_in_a_half_filled_request_asks_before_leaving_the_app() {
     }
     wait_text(c, "footer", "Administrator login").await;
 }
+
+/// Ending a browser session leaves no Chromium process behind.
+#[tokio::test]
+async fn no_chromium_is_left_running_after_a_session() {
+    let b = browser().await;
+    b.client.goto("about:blank").await.expect("a page");
+    let profile = b.profile();
+    assert!(
+        !processes_using(&profile).is_empty(),
+        "Chromium runs with the session's profile"
+    );
+    drop(b);
+    assert_eq!(processes_using(&profile), Vec::<u32>::new());
+}

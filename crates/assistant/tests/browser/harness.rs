@@ -23,6 +23,43 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Killing chromedriver leaves the Chromium it started running: end every process of this
+        // session's browser, found by its profile directory (unique to this session).
+        kill_processes_using(self._profile.path());
+    }
+}
+
+/// The ids of processes whose command line names `dir`.
+pub fn processes_using(dir: &Path) -> Vec<u32> {
+    let needle = dir.display().to_string();
+    let me = std::process::id();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            (pid != me && String::from_utf8_lossy(&cmdline).contains(&needle)).then_some(pid)
+        })
+        .collect()
+}
+
+/// Kills the processes whose command line names `dir` (this test's Chromium and its helpers),
+/// bounded in rounds; each is ended by its id.
+fn kill_processes_using(dir: &Path) {
+    for _ in 0..20 {
+        let pids: Vec<String> = processes_using(dir).iter().map(u32::to_string).collect();
+        if pids.is_empty() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(&pids)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -37,6 +74,13 @@ fn free_port() -> u16 {
 pub struct Browser {
     pub client: Client,
     _driver: Driver,
+}
+
+impl Browser {
+    /// The session's profile directory (every Chromium process of the session names it).
+    pub fn profile(&self) -> std::path::PathBuf {
+        self._driver._profile.path().to_path_buf()
+    }
 }
 
 pub async fn browser() -> Browser {

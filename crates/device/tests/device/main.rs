@@ -4,5 +4,6 @@ mod app_settings;
 mod apps;
 mod helpers;
 mod panel;
+mod serve_cli;
 mod session;
 mod soap;

@@ -1,0 +1,293 @@
+//! One collection cycle: walk every address (a discovery sweep) or every known printer (a poll),
+//! with at most `concurrency` walks at a time and at most `rate` new walks per second; interpret each
+//! walk and commit a reading per printer to the queue.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use printer::read::{ReadError, ReadOptions};
+use printer::snmp::SnmpError;
+use proto::fleet::{FleetAlert, FleetIdentity, FleetMeter, FleetStatus, FleetSupply, Reading};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::queue::Queue;
+
+/// Readings are committed to the queue in groups of this many (one transaction each), and at the end
+/// of the cycle; a reading is acknowledged to nobody before it is committed.
+const FLUSH_EVERY: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct CollectConfig {
+    pub communities: Vec<String>,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub concurrency: usize,
+    /// New walks started per second, at most.
+    pub rate: u32,
+    /// Meters are included when the device's last meters are at least this old.
+    pub meter_interval: Duration,
+}
+
+/// What a cycle did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CycleStats {
+    pub addresses: u64,
+    pub answered: u64,
+    pub printers: u64,
+    pub not_printers: u64,
+    pub readings: u64,
+    pub no_serial: u64,
+    pub failed: u64,
+    pub dropped: u64,
+    /// Every request sent, to silent addresses too.
+    pub snmp_requests: u64,
+    /// Requests of the walks that read a printer.
+    pub printer_requests: u64,
+    pub wall_ms: u128,
+}
+
+/// The device's key: its serial, else its MAC address; `None` when it has neither.
+pub fn device_key(report: &printer::DeviceReport) -> Option<String> {
+    report
+        .identity
+        .serial
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| {
+            report
+                .identity
+                .mac
+                .as_ref()
+                .map(|m| format!("MAC-{}", m.replace(':', "").to_uppercase()))
+        })
+}
+
+/// The wire form of an interpreted walk.
+pub fn to_reading(
+    report: &printer::DeviceReport,
+    key: String,
+    address: &str,
+    read_at: DateTime<Utc>,
+    with_meters: bool,
+) -> Reading {
+    let enum_text = |v: &dyn erased::AsText| v.text();
+    Reading {
+        reading_id: Uuid::now_v7(),
+        read_at,
+        address: address.to_string(),
+        identity: FleetIdentity {
+            serial: key,
+            model: report.identity.model.clone(),
+            mac: report.identity.mac.clone(),
+            sys_descr: report.identity.sys_descr.clone(),
+            sys_object_id: report.identity.sys_object_id.clone(),
+        },
+        status: FleetStatus {
+            device: report.status.device.clone(),
+            printer: report.status.printer.clone(),
+            errors: report.status.errors.clone(),
+        },
+        supplies: report
+            .supplies
+            .iter()
+            .map(|s| FleetSupply {
+                index: s.index.clone(),
+                description: s.description.clone(),
+                part_number: s.part_number.clone(),
+                kind: s.kind.clone(),
+                class: enum_text(&s.class),
+                colorant: s.colorant.clone(),
+                max_capacity: s.max_capacity,
+                level: s.level,
+                percent: s.percent,
+                status: enum_text(&s.status),
+            })
+            .collect(),
+        meters: if with_meters {
+            report
+                .meters
+                .iter()
+                .map(|m| FleetMeter {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    value: m.value,
+                    oid: m.oid.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        alerts: report
+            .alerts
+            .iter()
+            .map(|a| FleetAlert {
+                index: a.index.clone(),
+                severity: a.severity.clone(),
+                training_level: a.training_level.clone(),
+                group: a.group.clone(),
+                group_index: a.group_index,
+                location: a.location,
+                code: a.code,
+                code_name: a.code_name.clone(),
+                description: a.description.clone(),
+                time: a.time,
+            })
+            .collect(),
+    }
+}
+
+mod erased {
+    /// The serde name of a unit enum (`SupplyClass`, `SupplyStatus`), as in the JSON contract.
+    pub trait AsText {
+        fn text(&self) -> String;
+    }
+    impl<T: serde::Serialize> AsText for T {
+        fn text(&self) -> String {
+            match serde_json::to_value(self) {
+                Ok(serde_json::Value::String(s)) => s,
+                _ => String::new(),
+            }
+        }
+    }
+}
+
+/// Walks one address with each community in turn (the known one first) until one answers.
+async fn walk(
+    address: &str,
+    communities: &[String],
+    cfg: &CollectConfig,
+) -> (u64, Result<(printer::DeviceReport, String), (bool, String)>) {
+    let mut requests = 0;
+    let mut last = String::new();
+    for community in communities {
+        let options = ReadOptions {
+            community: community.clone(),
+            timeout: cfg.timeout,
+            retries: cfg.retries,
+            ..Default::default()
+        };
+        match printer::read::collect(address, &options).await {
+            Ok((_, varbinds, stats)) => {
+                requests += stats.requests;
+                if !printer::interpret::has_printer_mib(&varbinds) {
+                    return (
+                        requests,
+                        Err((true, "answers SNMP but has no Printer-MIB".into())),
+                    );
+                }
+                return (
+                    requests,
+                    Ok((printer::interpret(&varbinds), community.clone())),
+                );
+            }
+            Err(ReadError::Snmp(SnmpError::NoAnswer { .. })) => {
+                requests += u64::from(cfg.retries) + 1;
+                last = format!("no answer (community {community:?} or device off?)");
+            }
+            Err(e) => {
+                // It answered, then went wrong (stopped mid-walk, OIDs not increasing, …).
+                return (requests, Err((true, e.to_string())));
+            }
+        }
+    }
+    (requests, Err((false, last)))
+}
+
+/// Walks `addresses` (with their known community, if any) and queues a reading for every printer.
+pub async fn cycle(
+    queue: &Queue,
+    addresses: Vec<(String, Option<String>)>,
+    cfg: &CollectConfig,
+    now: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
+) -> anyhow::Result<CycleStats> {
+    let started = Instant::now();
+    let known = queue.devices().await?;
+    let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+    let requests = Arc::new(AtomicU64::new(0));
+    let gap = Duration::from_secs_f64(1.0 / f64::from(cfg.rate.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut stats = CycleStats {
+        addresses: addresses.len() as u64,
+        ..Default::default()
+    };
+    let mut next_start = tokio::time::Instant::now();
+    let mut clock = queue.reading_clock().await?;
+    let mut pending: Vec<(Reading, String, bool)> = Vec::new();
+    for (address, community) in addresses {
+        tokio::time::sleep_until(next_start).await;
+        next_start += gap;
+        let permit = sem.clone().acquire_owned().await?;
+        let mut communities = cfg.communities.clone();
+        if let Some(c) = community {
+            communities.retain(|x| x != &c);
+            communities.insert(0, c);
+        }
+        let cfg = cfg.clone();
+        let requests = requests.clone();
+        tasks.spawn(async move {
+            let (n, result) = walk(&address, &communities, &cfg).await;
+            requests.fetch_add(n, Ordering::Relaxed);
+            drop(permit);
+            (address, n, result)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (address, n, result) = done?;
+        match result {
+            Ok((report, community)) => {
+                stats.printer_requests += n;
+                stats.answered += 1;
+                stats.printers += 1;
+                let Some(key) = device_key(&report) else {
+                    stats.no_serial += 1;
+                    tracing::warn!(%address, "a printer without serial number or MAC address: not reported");
+                    continue;
+                };
+                let read_at = clock.next(now());
+                let last_meters = known
+                    .iter()
+                    .find(|d| d.serial == key)
+                    .and_then(|d| d.last_meter_at);
+                let meters_due = match last_meters {
+                    None => true,
+                    Some(t) => {
+                        let age = read_at - t;
+                        age < chrono::Duration::zero()
+                            || age.to_std().is_ok_and(|a| a >= cfg.meter_interval)
+                    }
+                };
+                let reading = to_reading(&report, key, &address, read_at, meters_due);
+                pending.push((reading, community, meters_due));
+                stats.readings += 1;
+                if pending.len() >= FLUSH_EVERY {
+                    stats.dropped += queue.push_many(&pending).await?;
+                    pending.clear();
+                }
+            }
+            Err((answered, error)) => {
+                if answered {
+                    stats.answered += 1;
+                }
+                if let Some(d) = known.iter().find(|d| d.address == address) {
+                    stats.failed += 1;
+                    tracing::warn!(%address, serial = %d.serial, %error, "reading the printer failed; nothing queued for it");
+                    queue.poll_failed(&d.serial, now(), &error).await?;
+                } else if answered && error.contains("Printer-MIB") {
+                    stats.not_printers += 1;
+                    tracing::debug!(%address, "not a printer");
+                } else if answered {
+                    stats.failed += 1;
+                    tracing::warn!(%address, %error, "reading failed");
+                }
+            }
+        }
+    }
+    stats.dropped += queue.push_many(&pending).await?;
+    stats.snmp_requests = requests.load(Ordering::Relaxed);
+    stats.wall_ms = started.elapsed().as_millis();
+    Ok(stats)
+}
