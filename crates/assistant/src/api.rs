@@ -239,11 +239,11 @@ pub fn interpret_collected(
             (Ok(oid), Ok(value)) => parsed.push(printer::snmp::VarBind::new(oid, value)),
             (Err(e), _) => errors.push(crate::error::FieldError::new(
                 &format!("varbinds[{i}].oid"),
-                &e.to_string(),
+                e.to_string(),
             )),
             (_, Err(e)) => errors.push(crate::error::FieldError::new(
                 &format!("varbinds[{i}].value"),
-                &e.to_string(),
+                e.to_string(),
             )),
         }
     }

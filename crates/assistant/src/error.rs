@@ -2,22 +2,10 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use proto::Problem;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub detail: String,
-}
-
-impl FieldError {
-    pub fn new(field: &str, detail: &str) -> Self {
-        Self {
-            field: field.to_string(),
-            detail: detail.to_string(),
-        }
-    }
-}
+/// One wrong field (the shared `proto::FieldProblem`).
+pub use proto::FieldProblem as FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -41,17 +29,6 @@ pub enum ApiError {
     Internal(String),
     #[error(transparent)]
     TooMany(crate::ops::RateLimited),
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    type_: &'a str,
-    title: &'a str,
-    status: u16,
-    detail: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    errors: Vec<FieldError>,
 }
 
 impl ApiError {
@@ -92,36 +69,26 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(reason) = &self {
             tracing::error!(%reason, "internal error");
         }
-        let (type_, title) = match &self {
-            ApiError::Unauthorized(_) => (
-                "/problems/unauthorized",
-                "The device credential was not accepted",
-            ),
-            ApiError::Forbidden(_) => ("/problems/not-allowed", "Not allowed for this device"),
-            ApiError::BadRequest(_) => ("/problems/bad-request", "The request is not valid"),
-            ApiError::Invalid(_) => ("/problems/invalid-fields", "Some fields are not valid"),
-            ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
-            ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
-            ApiError::Unavailable(_) => ("/problems/unavailable", "A service did not answer"),
-            ApiError::Internal(_) => ("/problems/internal", "Internal error"),
-            ApiError::TooMany(_) => ("/problems/rate-limited", "Too many requests"),
+        let (slug, title) = match &self {
+            ApiError::Unauthorized(_) => ("unauthorized", "The device credential was not accepted"),
+            ApiError::Forbidden(_) => ("not-allowed", "Not allowed for this device"),
+            ApiError::BadRequest(_) => ("bad-request", "The request is not valid"),
+            ApiError::Invalid(_) => ("invalid-fields", "Some fields are not valid"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Unavailable(_) => ("unavailable", "A service did not answer"),
+            ApiError::Internal(_) => ("internal", "Internal error"),
+            ApiError::TooMany(_) => ("rate-limited", "Too many requests"),
         };
-        let errors = if let ApiError::Invalid(e) = &self {
-            e.clone()
-        } else {
-            Vec::new()
-        };
-        let body = Problem {
-            type_,
-            title,
-            status: status.as_u16(),
-            detail: self.detail(),
-            errors,
-        };
+        let mut body = Problem::new(status.as_u16(), slug, title, self.detail());
+        if let ApiError::Invalid(errors) = &self {
+            body.field = errors.first().map(|e| e.field.clone());
+            body.errors = errors.clone();
+        }
         let mut res = (status, axum::Json(body)).into_response();
         res.headers_mut().insert(
             axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/problem+json"),
+            axum::http::HeaderValue::from_static(proto::problem::PROBLEM_JSON),
         );
         res
     }

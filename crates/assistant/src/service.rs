@@ -263,8 +263,6 @@ pub struct Payload {
     pub logo: Option<String>,
 }
 
-const DESCRIPTION_MAX: usize = 2000;
-
 impl Services {
     /// Opens the sealed app configuration the weblet sent.
     pub fn open_config(&self, sealed: Option<&str>) -> Result<AppConfiguration, ApiError> {
@@ -382,27 +380,14 @@ impl Services {
     }
 
     pub fn validate_supplies(&self, req: &SupplyRequestInput) -> Result<ContactBody, ApiError> {
-        let mut errors = Vec::new();
+        let mut f = proto::problem::Fields::default();
         if req.supplies.is_empty() {
-            errors.push(FieldError::new("supplies", "pick at least one supply"));
+            f.push("supplies", "pick at least one supply");
         }
-        if req.supplies.len() > 50 {
-            errors.push(FieldError::new(
-                "supplies",
-                "at most 50 supplies in one request",
-            ));
-        }
-        for (i, s) in req.supplies.iter().enumerate() {
-            if s.description.trim().is_empty()
-                || s.description.chars().count() > 200
-                || s.description.chars().any(char::is_control)
-            {
-                errors.push(FieldError::new(
-                    &format!("supplies[{i}].description"),
-                    "1–200 characters without control characters",
-                ));
-            }
-        }
+        // The Services Manager's own rules (count, lengths, control characters, levels), so
+        // nothing acknowledged here is refused there.
+        proto::manager::check_supplies(&supply_items(&req.supplies), &mut f);
+        let mut errors = f.0;
         let contact = req.contact.check("contact.", &mut errors);
         match contact {
             Some(c) if errors.is_empty() => Ok(c),
@@ -414,27 +399,11 @@ impl Services {
         &self,
         req: &MeterSubmissionInput,
     ) -> Result<Option<ContactBody>, ApiError> {
-        let mut errors = Vec::new();
-        if req.meters.is_empty() {
-            errors.push(FieldError::new("meters", "no meters to submit"));
-        }
-        for (i, m) in req.meters.iter().enumerate() {
-            if m.value < 0 {
-                errors.push(FieldError::new(
-                    &format!("meters[{i}].value"),
-                    "a meter value cannot be negative",
-                ));
-            }
-            if m.id.is_empty()
-                || m.id.len() > 64
-                || !m.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            {
-                errors.push(FieldError::new(
-                    &format!("meters[{i}].id"),
-                    "a meter id is letters, digits and '-'",
-                ));
-            }
-        }
+        let mut f = proto::problem::Fields::default();
+        // The Services Manager's own rules: 1–200 meters, ids and names, no negative value,
+        // no id twice.
+        proto::manager::check_meters(&meter_bodies(&req.meters), &mut f);
+        let mut errors = f.0;
         let contact = match &req.contact {
             Some(c) if !(c.name.trim().is_empty() && c.email.trim().is_empty()) => {
                 c.check("contact.", &mut errors)
@@ -563,18 +532,11 @@ pub fn reference_for(kind: SubmissionKind, id: Uuid) -> String {
     format!("REF-{prefix}-{}", hex[hex.len() - 10..].to_uppercase())
 }
 
+/// Free text by the Services Manager's rule (`proto::FreeText`: at most 2000 characters, line
+/// breaks and tabs but no other control characters).
 fn check_text(text: &str, field: &str, errors: &mut Vec<FieldError>) {
-    if text.chars().count() > DESCRIPTION_MAX {
-        errors.push(FieldError::new(
-            field,
-            &format!("at most {DESCRIPTION_MAX} characters"),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        errors.push(FieldError::new(field, "control characters are not allowed"));
+    if let Err(e) = proto::FreeText::parse(text) {
+        errors.push(FieldError::new(field, e.0));
     }
 }
 
@@ -594,18 +556,34 @@ pub fn incident_request(
             payload.issue_code.clone()
         },
         description: payload.description.clone(),
-        supplies: payload
-            .supplies
-            .iter()
-            .map(|p| proto::manager::SupplyItem {
-                description: p.description.clone(),
-                part_number: p.part_number.clone(),
-                colorant: p.colorant.clone(),
-                level_percent: p.percent,
-            })
-            .collect(),
+        supplies: supply_items(&payload.supplies),
         contact,
     }
+}
+
+/// The picks as the Services Manager's supply items.
+fn supply_items(picks: &[SupplyPick]) -> Vec<proto::manager::SupplyItem> {
+    picks
+        .iter()
+        .map(|p| proto::manager::SupplyItem {
+            description: p.description.clone(),
+            part_number: p.part_number.clone(),
+            colorant: p.colorant.clone(),
+            level_percent: p.percent,
+        })
+        .collect()
+}
+
+/// The meters as the Services Manager's meter values.
+fn meter_bodies(meters: &[MeterInput]) -> Vec<MeterValueBody> {
+    meters
+        .iter()
+        .map(|m| MeterValueBody {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            value: m.value,
+        })
+        .collect()
 }
 
 pub fn meter_request(s: &Submission, payload: &Payload) -> RecordMeterReadRequest {

@@ -6,8 +6,12 @@
 
 pub mod b64;
 pub mod clock;
+pub mod cookies;
 pub mod credential;
 pub mod entitlement;
+pub mod escape;
 pub mod keyring;
+pub mod limiter;
 pub mod manager_client;
 pub mod ops;
+pub mod password;

@@ -5,21 +5,7 @@ use crate::storage::MeterRead;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use platform::escape::xml_escape;
 
 /// A meter's name and its (time, value) points.
 type Series<'a> = (&'a str, Vec<(i64, i64)>);

@@ -62,7 +62,10 @@ async fn tenant_customer_device_and_api_key_commands_set_up_a_partner() {
     assert!(unknown.unwrap_err().to_string().contains("no partner"));
     // The key file was created once, readable only by its owner, and is reused.
     let keys = std::fs::read_to_string(dir.path().join("keys")).unwrap();
-    assert!(keys.starts_with("k1:"));
+    assert!(
+        keys.starts_with("k1="),
+        "the key spec names its key: {keys}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -1,0 +1,38 @@
+//! Escaping text for HTML and XML (element content and quoted attribute values): the one
+//! escaper for every service. Control characters are dropped (XML 1.0 does not allow most of them).
+
+/// `& < > " '` escaped, control characters dropped.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// HTML uses the same escaping.
+pub fn html_escape(s: &str) -> String {
+    xml_escape(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_characters_are_escaped_and_controls_dropped() {
+        assert_eq!(
+            xml_escape("<a href=\"x\">O'Brien & co</a>\u{7}"),
+            "&lt;a href=&quot;x&quot;&gt;O&#39;Brien &amp; co&lt;/a&gt;"
+        );
+        assert_eq!(html_escape("plain"), "plain");
+    }
+}
