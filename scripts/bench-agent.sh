@@ -8,7 +8,7 @@
 #     PostgreSQL (DATABASE_URL_PG, default postgres://postgres@127.0.0.1:5432/test, own schema, dropped).
 # Usage: bash scripts/bench-agent.sh [DEVICES=1000] [SNMPBULKWALK_DEVICES=DEVICES] [PARALLELISM=64]
 # SA_BIN=path uses that binary instead of a release build; BENCH_PROFILE=dev runs the ingestion example
-# without --release.
+# without --release; BENCH_SKIP_INGEST=1 skips part 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
@@ -83,6 +83,7 @@ print(f"{'snmpbulkwalk x subtrees':<26}{nw:>8}{ww:>9.2f}{wu+wsy:>8.2f}{wa/nw:>17
 print(f"parallelism {par}; agent is {(ww/nw)/(aw/n):.1f}x faster per device, {((wu+wsy)/nw)/((au+asy)/n):.1f}x less CPU per device")
 PY
 
+[ -n "${BENCH_SKIP_INGEST:-}" ] && exit 0
 profile=--release
 [ "${BENCH_PROFILE:-release}" = dev ] && profile=
 for backend in sqlite postgres; do
