@@ -182,3 +182,77 @@ async fn fleet_devices_show_forecasts_alerts_pages_and_only_the_partners_devices
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+/// Benchmark (prints numbers, asserts nothing about time): requests per second of
+/// `GET /api/v1/fleet/devices?limit=100` over 100 devices with 96 readings each (one day at the
+/// 15-minute poll). Run: `cargo nextest run -p manager --run-ignored only bench_fleet_devices`.
+async fn bench_fleet_devices(b: Backend) {
+    let app = spawn_app(b).await;
+    let store = &*app.store.store;
+    let serials: Vec<String> = (0..100).map(|i| format!("BENCH-{i:03}")).collect();
+    let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
+    let started = std::time::Instant::now();
+    let customer = store.list_customers(app.a.partner_id).await.unwrap()[0].id;
+    let token = "sae_bench";
+    store
+        .create_agent(
+            app.a.partner_id,
+            customer,
+            "bench",
+            &token_hash(token),
+            t0() + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let agent = store
+        .enroll_agent(&token_hash(token), &token_hash("saa_bench"), "0.1.0", None)
+        .await
+        .unwrap()
+        .unwrap();
+    for serial in &refs {
+        for q in 0..96i64 {
+            let mut r = reading(serial, 5, q == 95);
+            r.read_at = t0() - Duration::minutes(15 * (95 - q));
+            r.supplies[0].level = Some(800 - q);
+            store
+                .ingest_reading(&agent, Uuid::new_v4(), &r)
+                .await
+                .unwrap();
+        }
+    }
+    let seeded = started.elapsed();
+    let n = 20;
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        let res = app
+            .http
+            .get(app.url("/api/v1/fleet/devices?limit=100"))
+            .bearer_auth(&app.a.api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page: Value = res.json().await.unwrap();
+        assert_eq!(page["devices"].as_array().unwrap().len(), 100);
+    }
+    let took = started.elapsed();
+    println!(
+        "bench fleet devices {b:?}: seeded 9600 readings in {:.1} s; {n} pages of 100 devices in {:.2} s = {:.1} req/s ({:.0} ms per page)",
+        seeded.as_secs_f64(),
+        took.as_secs_f64(),
+        f64::from(n) / took.as_secs_f64(),
+        took.as_secs_f64() * 1000.0 / f64::from(n)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints numbers"]
+async fn bench_fleet_devices_sqlite() {
+    bench_fleet_devices(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints numbers"]
+async fn bench_fleet_devices_postgres() {
+    bench_fleet_devices(Backend::Postgres).await
+}
