@@ -2,8 +2,8 @@
 //! reports, paged, each with its last reading's status, open alerts and supplies, and per supply
 //! the forecast of [`super::forecast`] (days left and the date it predicts).
 //!
-//! The forecast looks at the device's last [`HISTORY_READINGS`] readings (at the agent's default
-//! 15-minute poll, about 5 days).
+//! The forecast reads the supply levels of `fleet_supply_levels` (no reading bodies): the last
+//! [`HISTORY_DAYS`] days, at most [`HISTORY_ROWS`] rows (newest) per device.
 
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -21,8 +21,73 @@ use crate::api::types::Problem;
 use crate::app::AppState;
 use crate::storage::{Result, Storage};
 
-/// Readings per device the forecasts are computed from.
-pub const HISTORY_READINGS: u32 = 500;
+/// Days of supply levels the forecasts look at.
+pub const HISTORY_DAYS: i64 = 30;
+/// At most this many supply-level rows (all supplies) per device, the newest.
+pub const HISTORY_ROWS: u32 = 3000;
+
+/// A device's supply-level history (`fleet_supply_levels`), on both backends.
+#[async_trait::async_trait]
+pub trait SupplyHistoryStorage: Send + Sync + 'static {
+    /// The partner's device's supply levels read at or after `since`, newest first, at most
+    /// `limit` rows: (supply index, point).
+    async fn supply_history(
+        &self,
+        partner_id: Uuid,
+        serial: &str,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, LevelPoint)>>;
+}
+
+macro_rules! supply_history_store {
+    ($store:ident) => {
+        const _: () = {
+            use $crate::fleet::devices::SupplyHistoryStorage;
+            use $crate::fleet::forecast::LevelPoint;
+            use $crate::storage::{Result, from_ms, ms};
+            use chrono::{DateTime, Utc};
+            use sqlx::Row;
+            use uuid::Uuid;
+
+            #[async_trait::async_trait]
+            impl SupplyHistoryStorage for $store {
+                async fn supply_history(
+                    &self,
+                    partner_id: Uuid,
+                    serial: &str,
+                    since: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<Vec<(String, LevelPoint)>> {
+                    let rows = sqlx::query(
+                        "SELECT l.supply_index, l.level, l.max_capacity, l.read_at FROM fleet_supply_levels l \
+                         WHERE l.device_id = (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
+                         AND l.read_at >= $3 ORDER BY l.read_at DESC LIMIT $4",
+                    )
+                    .bind(partner_id.to_string())
+                    .bind(serial)
+                    .bind(ms(since))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                r.try_get::<String, _>("supply_index")?,
+                                LevelPoint {
+                                    at: from_ms(r.try_get("read_at")?)?,
+                                    level: r.try_get("level")?,
+                                    max_capacity: r.try_get("max_capacity")?,
+                                },
+                            ))
+                        })
+                        .collect()
+                }
+            }
+        };
+    };
+}
+pub(crate) use supply_history_store;
 /// Page size when none is asked for, and the largest one.
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
@@ -98,10 +163,10 @@ fn number(v: Option<&str>, field: &str, default: u32) -> std::result::Result<u32
     }
 }
 
-/// The supplies of `last` with forecasts from `history` (any order).
+/// The supplies of `last` with forecasts from `history` ((supply index, point), any order).
 pub fn supply_forecasts(
     last: &StoredReading,
-    history: &[StoredReading],
+    history: &[(String, LevelPoint)],
     now: DateTime<Utc>,
 ) -> Vec<SupplyForecastView> {
     last.supplies
@@ -109,16 +174,8 @@ pub fn supply_forecasts(
         .map(|s| {
             let points: Vec<LevelPoint> = history
                 .iter()
-                .filter_map(|r| {
-                    r.supplies
-                        .iter()
-                        .find(|h| h.index == s.index)
-                        .map(|h| LevelPoint {
-                            at: r.read_at,
-                            level: h.level,
-                            max_capacity: h.max_capacity,
-                        })
-                })
+                .filter(|(index, _)| *index == s.index)
+                .map(|(_, p)| *p)
                 .collect();
             let runs_out = RunsOut::for_class(&s.class);
             let f = forecast(&points, runs_out, now);
@@ -167,8 +224,9 @@ pub async fn fleet_device_page(
     for d in all.into_iter().skip(offset as usize).take(limit as usize) {
         let supplies = match &d.last {
             Some(last) => {
+                let since = now - chrono::Duration::days(HISTORY_DAYS);
                 let history = store
-                    .list_readings(partner_id, &d.serial, HISTORY_READINGS)
+                    .supply_history(partner_id, &d.serial, since, HISTORY_ROWS)
                     .await?;
                 supply_forecasts(last, &history, now)
             }
