@@ -47,7 +47,7 @@ body2=${body/BENCH-1/BENCH-2}
 bench_backend() { # $1 = label, rest = data args
   local label=$1; shift
   local data=("$@")
-  export MANAGER_DATA_KEYS_FILE=$tmp/keys
+  export SA_MANAGER_DATA_KEYS_FILE=$tmp/keys
   local partner customer key
   export RUST_LOG=warn
   partner=$($BIN manager tenant add --name "Bench $label" "${data[@]}")
@@ -55,7 +55,7 @@ bench_backend() { # $1 = label, rest = data args
   $BIN manager device add --partner "$partner" --customer "$customer" --serial BENCH-1 --model M --location L "${data[@]}" >/dev/null
   $BIN manager device add --partner "$partner" --customer "$customer" --serial BENCH-2 --model M --location L "${data[@]}" >/dev/null
   key=$($BIN manager api-key add --partner "$partner" "${data[@]}")
-  RUST_LOG=warn $BIN serve manager --listen 127.0.0.1:0 "${data[@]}" >"$tmp/serve-$label.log" 2>&1 &
+  RUST_LOG=warn $BIN serve manager --listen 127.0.0.1:0 --insecure-http "${data[@]}" >"$tmp/serve-$label.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q 'listening on' "$tmp/serve-$label.log" 2>/dev/null && break; sleep 0.1; done
   local addr port

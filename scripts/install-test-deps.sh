@@ -7,6 +7,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v bc >/dev/null 2>&1 || need_apt+=(bc)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v timeout >/dev/null 2>&1 || need_apt+=(coreutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::Context as _;
 use platform::keyring::Keyring as SealingKeyring;
@@ -47,23 +46,28 @@ pub struct ServeArgs {
         default_value = "Support Assistant <support-assistant@localhost>"
     )]
     pub mail_from: String,
-    /// A PEM certificate for HTTPS (with --tls-key). Without both, see --dev-tls.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-    /// Without --tls-cert/--tls-key: where a generated development CA and certificate are kept.
-    #[arg(long, default_value = "./tls", value_name = "DIR")]
-    pub dev_tls_dir: PathBuf,
-    /// Serve plain HTTP (loopback development only).
-    #[arg(long)]
-    pub insecure_http: bool,
-    /// Requests a device may make per second (sustained; bursts of 60).
-    #[arg(long, default_value_t = 5.0)]
+    #[command(flatten)]
+    pub transport: platform::ops::TransportArgs,
+    #[command(flatten)]
+    pub trust: platform::ops::ClientTrustArgs,
+    /// Requests a device may make per second (sustained; bursts of --rate-limit-burst); over it → 429.
+    #[arg(long, default_value_t = 5.0, value_parser = positive_rate)]
     pub rate_limit_per_second: f64,
+    /// Requests a device may make at once before --rate-limit-per-second applies.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_burst: u32,
     /// Origins allowed to show the pages in a frame (the device panel's origin), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "ORIGIN")]
     pub frame_ancestors: Vec<String>,
+}
+
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a positive number of requests per second"
+        )),
+    }
 }
 
 pub fn parse_manager_keys(spec: &str) -> anyhow::Result<HashMap<String, SecretString>> {
@@ -89,6 +93,16 @@ pub fn parse_manager_keys(spec: &str) -> anyhow::Result<HashMap<String, SecretSt
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // What would make it serve the wrong way is refused before anything else happens.
+    let tls = args.transport.decide(args.listen)?;
+    let frame_ancestors = args
+        .frame_ancestors
+        .iter()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| platform::ops::FrameAncestor::parse(o))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--frame-ancestors")?;
+    args.trust.install().context("--ca-cert")?;
     let config_keys = SealingKeyring::parse(&args.config_keys).context("--config-keys")?;
     let contact_keys = SealingKeyring::parse(&args.contact_keys).context("--contact-keys")?;
     let mut config =
@@ -100,20 +114,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .build()?,
     );
     config.mail_from = args.mail_from.parse().context("--mail-from")?;
-    config.rate_limit = Some(crate::ops::RateLimitSettings {
+    config.rate_limit = Some(platform::ops::RateLimitSettings {
+        burst: args.rate_limit_burst,
         per_second: args.rate_limit_per_second,
-        ..Default::default()
     });
+    config.ops.frame_ancestors = frame_ancestors;
+    config.ops.hsts = tls.is_some();
+    let listener = platform::ops::tls::bind(args.listen, tls).await?;
     let (state, _background) = build(config).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let addr = listener.local_addr()?;
-    anyhow::ensure!(
-        args.insecure_http || args.tls_cert.is_some(),
-        "give --tls-cert and --tls-key, or --insecure-http for loopback development"
-    );
-    println!("assistant: App API on http://{addr}");
-    crate::run::serve_on(listener, state).await?;
-    Ok(())
+    println!("assistant: App API on {}", listener.url());
+    crate::run::serve_listener(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

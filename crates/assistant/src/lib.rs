@@ -11,7 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod issues;
 pub mod mail;
-pub mod ops;
+pub use platform::ops;
 pub mod run;
 pub mod service;
 pub mod store;

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use platform::credential::{PublicKeySet, PublicKeys};
 use platform::keyring::Keyring as SealingKeyring;
 use platform::manager_client::ManagerClient;
@@ -67,8 +68,12 @@ impl AssistantConfig {
 }
 
 pub async fn fetch_public_keys(gallery_url: &str) -> anyhow::Result<PublicKeys> {
-    let set: PublicKeySet = reqwest::get(format!("{}/api/keys", gallery_url.trim_end_matches('/')))
-        .await?
+    let url = format!("{}/api/keys", gallery_url.trim_end_matches('/'));
+    let set: PublicKeySet = platform::ops::client::client()
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("fetching the gallery's public keys from {url}"))?
         .error_for_status()?
         .json()
         .await?;
@@ -84,9 +89,13 @@ pub async fn build(config: AssistantConfig) -> anyhow::Result<(AppState, Backgro
     }
     let mut managers = HashMap::new();
     for (tenant, key) in &config.manager_keys {
+        let http = platform::ops::client::builder()
+            .timeout(Duration::from_secs(15))
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
         managers.insert(
             tenant.clone(),
-            ManagerClient::new(&config.manager_url, key.clone())?,
+            ManagerClient::with_http(&config.manager_url, key.clone(), http),
         );
     }
     let managers = ManagerDirectory(managers);
@@ -134,7 +143,17 @@ pub async fn build(config: AssistantConfig) -> anyhow::Result<(AppState, Backgro
     ))
 }
 
-/// Serves on an already bound listener (plain HTTP; TLS is in `ops`).
+/// Serves on a listener from `platform::ops::tls::bind` (HTTPS when it has a certificate; set
+/// `ops.hsts` in the configuration accordingly) until `shutdown` completes.
+pub async fn serve_listener(
+    listener: platform::ops::Listener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    listener.serve(router(state), shutdown).await
+}
+
+/// Serves on an already bound listener, plain HTTP (tests and loopback).
 pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     axum::serve(
         listener,

@@ -89,7 +89,7 @@ impl GalleryLink {
             base_url,
             public_keys: RwLock::new(public_keys),
             revocations: RwLock::new(RevocationList::default()),
-            http: reqwest::Client::builder()
+            http: platform::ops::client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),

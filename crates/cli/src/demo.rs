@@ -21,8 +21,8 @@ pub struct DemoArgs {
     /// Where the demo keeps its data (databases, mail outbox, device state).
     #[arg(long, default_value = "./demo-data", value_name = "DIR")]
     pub data_dir: PathBuf,
-    /// First port of the range the demo uses (manager, gallery, assistant, then devices).
-    #[arg(long, default_value_t = 8080)]
+    /// First TCP port the demo uses: manager B, gallery B+1, assistant B+2, device panels B+10….
+    #[arg(long, default_value_t = 8081, value_name = "B")]
     pub base_port: u16,
     /// First UDP port of the emulated devices' SNMP agents.
     #[arg(long, default_value_t = 1161)]
@@ -30,6 +30,28 @@ pub struct DemoArgs {
     /// The weblet to publish (a directory with manifest.json).
     #[arg(long, env = "SA_WEBLET_DIR", value_name = "DIR")]
     pub weblet: Option<PathBuf>,
+    /// PEM certificate for localhost/127.0.0.1: serve manager, gallery and assistant over HTTPS only (TLS 1.2+, HSTS).
+    /// Without it the demo serves plain HTTP on loopback. Needs --tls-key.
+    #[arg(long, env = "SA_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "SA_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM file of the CA that signed --tls-cert (when not a public one): the services trust it when they call each other.
+    #[arg(long, env = "SA_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+impl DemoArgs {
+    fn tls(&self) -> Option<platform::ops::TlsSettings> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(platform::ops::TlsSettings {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// An emulated device of the demo.
@@ -134,16 +156,26 @@ fn loopback(port: u16) -> std::net::SocketAddr {
     ([127, 0, 0, 1], port).into()
 }
 
-async fn listen(port: u16, what: &str) -> anyhow::Result<(tokio::net::TcpListener, String)> {
-    let l = tokio::net::TcpListener::bind(loopback(port))
+/// Binds a service's port on loopback: HTTPS when the demo has a certificate.
+async fn listen(
+    port: u16,
+    what: &str,
+    tls: Option<platform::ops::TlsSettings>,
+) -> anyhow::Result<(platform::ops::Listener, String)> {
+    let l = platform::ops::tls::bind(loopback(port), tls)
         .await
-        .with_context(|| format!("{what}: port {port} is taken (use --base-port)"))?;
-    let url = format!("http://{}", l.local_addr()?);
+        .with_context(|| format!("{what}: cannot serve on port {port} (taken? use --base-port)"))?;
+    let url = l.url();
     Ok((l, url))
 }
 
 /// Starts (and on the first run provisions) the whole system.
 pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
+    let tls = args.tls();
+    let https = tls.is_some();
+    if let Some(ca) = &args.ca_cert {
+        platform::ops::client::trust_ca_file(ca).context("--ca-cert")?;
+    }
     let dir = &args.data_dir;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dir = dir.canonicalize()?;
@@ -174,14 +206,20 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         ctx,
     )
     .await?;
-    let (ml, manager_url) = listen(args.base_port, "manager").await?;
+    let (ml, manager_url) = listen(args.base_port, "manager", tls.clone()).await?;
     let mstate = manager::app::AppState::new(
         mstore.clone(),
         Arc::new(manager::clock::SystemClock),
-        manager::app::AppConfig::default(),
+        manager::app::AppConfig {
+            secure_cookies: https,
+            ops: manager::app::ops_settings(https),
+            ..Default::default()
+        },
     );
     tasks.push(tokio::spawn(async move {
-        let _ = manager::app::serve(ml, mstate).await;
+        if let Err(e) = manager::app::serve_listener(ml, mstate, std::future::pending()).await {
+            tracing::error!(error = %format!("{e:#}"), "the demo's manager stopped");
+        }
     }));
 
     // App Gallery
@@ -191,14 +229,16 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         SigningKeyring::parse(&secrets.gallery_signing)?,
     )
     .await?;
-    let (gl, gallery_url) = listen(args.base_port + 1, "gallery").await?;
+    let (gl, gallery_url) = listen(args.base_port + 1, "gallery", tls.clone()).await?;
     let served = gstate.clone();
     tasks.push(tokio::spawn(async move {
-        let _ = gallery::cli::serve_on(gl, served, std::future::pending()).await;
+        if let Err(e) = gallery::cli::serve_listener(gl, served, std::future::pending()).await {
+            tracing::error!(error = %format!("{e:#}"), "the demo's gallery stopped");
+        }
     }));
 
     // Assistant
-    let (al, assistant_url) = listen(args.base_port + 2, "assistant").await?;
+    let (al, assistant_url) = listen(args.base_port + 2, "assistant", tls.clone()).await?;
     let mut config = assistant::run::AssistantConfig::new(
         &format!("sqlite://{}", dir.join("assistant.db").display()),
         &manager_url,
@@ -214,9 +254,12 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     config.mail = Some(Arc::new(assistant::mail::FolderTransport::new(
         dir.join("outbox"),
     )?));
+    config.ops.hsts = https;
     let (astate, background) = assistant::run::build(config).await?;
     tasks.push(tokio::spawn(async move {
-        let _ = assistant::run::serve_on(al, astate).await;
+        if let Err(e) = assistant::run::serve_listener(al, astate, std::future::pending()).await {
+            tracing::error!(error = %format!("{e:#}"), "the demo's assistant stopped");
+        }
     }));
 
     // Devices
@@ -379,7 +422,7 @@ async fn provision(
 
     // The gallery: admin key, devices, configuration, entitlements, the weblet.
     let gstate_key = SecretString::from(secrets.gallery_api_key.clone());
-    let http = reqwest::Client::new();
+    let http = platform::ops::client::client();
     gstate
         .store
         .add_api_key_hash(
@@ -507,6 +550,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "Support Assistant demo is running (data in {}):",
         args.data_dir.display()
     );
+    if args.tls().is_some() {
+        println!(
+            "  HTTPS only (TLS 1.2+, HSTS) for the manager, gallery and assistant, on loopback; \
+             the emulated device panels are plain HTTP on loopback"
+        );
+    } else {
+        println!(
+            "  PLAIN HTTP on loopback only (127.0.0.1), not encrypted: for trying it out on this machine. \
+             Give --tls-cert FILE --tls-key FILE to serve HTTPS."
+        );
+    }
     for (name, panel, snmp) in &demo.devices {
         println!(
             "  device panel  {panel}  {name}  (SNMP {snmp}, device admin password {})",

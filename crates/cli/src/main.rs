@@ -105,7 +105,7 @@ async fn device_read(args: ReadArgs) -> anyhow::Result<()> {
 }
 
 fn init_logs(json: bool) {
-    if let Err(e) = assistant::ops::logging::init(json) {
+    if let Err(e) = platform::ops::logging::init(json) {
         eprintln!("warning: {e:#}");
     }
 }

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8091";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8082";
 pub const DEFAULT_DATABASE: &str = "sqlite:gallery.db";
 
 /// `support-assistant serve gallery`
@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// A partner-admin API key to accept (stored hashed). Without it, one is generated and printed.
     #[arg(long, env = "SA_GALLERY_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
+    #[command(flatten)]
+    pub transport: platform::ops::TransportArgs,
+    #[command(flatten)]
+    pub trust: platform::ops::ClientTrustArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -75,11 +79,13 @@ pub struct InstallArgs {
     #[arg(long, env = "SA_DEVICE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: String,
     /// The gallery's base URL.
-    #[arg(long, env = "SA_GALLERY_URL", default_value = "http://127.0.0.1:8091")]
+    #[arg(long, env = "SA_GALLERY_URL", default_value = "http://127.0.0.1:8082")]
     pub gallery: String,
     /// A partner-admin API key of the gallery.
     #[arg(long, env = "SA_GALLERY_API_KEY", hide_env_values = true)]
     pub api_key: String,
+    #[command(flatten)]
+    pub trust: platform::ops::ClientTrustArgs,
     /// Register (or update) the device under this tenant first.
     #[arg(long)]
     pub tenant: Option<String>,
@@ -112,19 +118,38 @@ pub async fn state(
     })
 }
 
-/// Serves the gallery on a bound listener until the future `shutdown` resolves.
+/// Serves the gallery on a listener from `platform::ops::tls::bind` (HTTPS when it has a
+/// certificate, then with HSTS) until `shutdown` resolves.
+pub async fn serve_listener(
+    listener: platform::ops::Listener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let settings = crate::http::ops_settings(listener.is_tls());
+    listener
+        .serve(crate::http::router_with(state, &settings), shutdown)
+        .await
+        .context("serving the gallery")
+}
+
+/// Serves the gallery on a bound listener (plain HTTP) until the future `shutdown` resolves.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, crate::http::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving the gallery")
+    axum::serve(
+        listener,
+        crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving the gallery")
 }
 
 pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let tls = args.transport.decide(args.listen)?;
+    args.trust.install().context("--ca-cert")?;
     let sealing = match &args.seal_keys {
         Some(spec) => SealingKeyring::parse(spec).context("SA_GALLERY_SEAL_KEYS")?,
         None => {
@@ -156,13 +181,11 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         .store
         .add_api_key_hash(&hash_api_key(&key), "cli", state.clock.now())
         .await?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    let address = listener.local_addr()?;
-    println!("App Gallery on http://{address}");
-    tracing::info!(%address, "gallery listening");
-    serve_on(listener, state, async {
+    let listener = platform::ops::tls::bind(args.listen, tls).await?;
+    let url = listener.url();
+    println!("App Gallery on {url}");
+    tracing::info!(%url, "gallery listening");
+    serve_listener(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
@@ -217,6 +240,7 @@ async fn run_publish(args: PublishArgs) -> anyhow::Result<()> {
 }
 
 async fn run_install(args: InstallArgs) -> anyhow::Result<()> {
+    args.trust.install().context("--ca-cert")?;
     let api_key = SecretString::from(args.api_key);
     let password = SecretString::from(args.admin_password);
     if let Some(tenant) = &args.tenant {
@@ -257,7 +281,7 @@ pub async fn register_device(
     auto_update: bool,
 ) -> anyhow::Result<()> {
     use secrecy::ExposeSecret;
-    let response = reqwest::Client::new()
+    let response = platform::ops::client::client()
         .put(format!(
             "{}/api/devices/{serial}",
             gallery.trim_end_matches('/')

@@ -16,7 +16,7 @@ use crate::storage::{
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -265,9 +265,39 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// The whole service.
+/// The admin page's policy: inline styles, logos from HTTPS sources.
+pub const CONTENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; base-uri 'none'";
+
+/// The ops layer as the gallery uses it: bodies up to a package, no per-address rate limit.
+pub fn ops_settings(hsts: bool) -> platform::ops::OpsSettings {
+    platform::ops::OpsSettings {
+        body_limit: package::MAX_PACKAGE_BYTES + 64 * 1024,
+        rate_limit: None,
+        hsts,
+        content_policy: CONTENT_POLICY.to_string(),
+        ..platform::ops::OpsSettings::default()
+    }
+}
+
+/// The whole service, plain HTTP settings (no HSTS).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    router_with(state, &ops_settings(false))
+}
+
+/// The whole service inside the platform's ops layer (headers, limits, logs, metrics, `/readyz`).
+pub fn router_with(state: AppState, settings: &platform::ops::OpsSettings) -> Router {
+    let store = state.store.clone();
+    let check: platform::ops::ReadinessCheck = Arc::new(move || {
+        let store = store.clone();
+        Box::pin(async move {
+            store
+                .api_key_hash_exists("readyz")
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("database: {e}"))
+        })
+    });
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .route("/api/keys", get(public_keys))
@@ -297,39 +327,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/devices/{serial}/install", post(install))
         .route("/api/devices/{serial}/updates", get(updates))
         .merge(crate::admin_page::routes())
-        .layer(DefaultBodyLimit::max(
-            package::MAX_PACKAGE_BYTES + 64 * 1024,
-        ))
-        .layer(axum::middleware::from_fn(security_headers))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            std::time::Duration::from_secs(30),
-        ))
         .with_state(state)
-}
-
-async fn security_headers(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
-    response
+        .merge(platform::ops::routes_without_healthz(check));
+    platform::ops::layers(app, settings)
 }
 
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Service and database are up")))]

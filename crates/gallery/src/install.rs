@@ -58,7 +58,7 @@ pub enum InstallError {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    platform::ops::client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .unwrap_or_default()

@@ -5,9 +5,26 @@ use crate::clock::Clock;
 use crate::console::LoginLimiter;
 use crate::storage::Storage;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use platform::ops::OpsSettings;
 use std::sync::Arc;
-use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The console's policy: its pages carry their styles inline and load nothing else.
+pub const CONTENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'";
+
+/// Largest request body the manager accepts (API and console forms).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// The ops layer as the manager uses it: no per-address rate limit (its API clients are App
+/// Service instances, each calling for many devices), its own content policy.
+pub fn ops_settings(hsts: bool) -> OpsSettings {
+    OpsSettings {
+        body_limit: BODY_LIMIT,
+        rate_limit: None,
+        hsts,
+        content_policy: CONTENT_POLICY.to_string(),
+        ..OpsSettings::default()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -18,6 +35,8 @@ pub struct AppConfig {
     pub login_attempts: u32,
     pub login_window: chrono::Duration,
     pub session_ttl: chrono::Duration,
+    /// What `platform::ops::layers` puts around the routes (headers, HSTS, limits, logs, metrics).
+    pub ops: OpsSettings,
 }
 
 impl Default for AppConfig {
@@ -28,6 +47,7 @@ impl Default for AppConfig {
             login_attempts: 5,
             login_window: chrono::Duration::minutes(15),
             session_ttl: chrono::Duration::hours(8),
+            ops: ops_settings(false),
         }
     }
 }
@@ -90,30 +110,33 @@ impl AppState {
     }
 }
 
-/// The whole service: REST API, console, `/healthz`, `/openapi.json`, with security headers.
+/// The whole service: REST API, console, `/healthz`, `/readyz`, `/metrics`, `/openapi.json`,
+/// inside the platform's ops layer (security headers, HSTS over TLS, limits, logs, metrics).
 pub fn router(state: AppState) -> Router {
-    let hdr = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
-    Router::new()
+    let settings = state.config.ops.clone();
+    let app = Router::new()
         .merge(crate::api::routes())
         .merge(crate::fleet::api::routes())
         .merge(crate::fleet::console::routes())
         .merge(crate::console::routes())
-        .layer(hdr(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(hdr(header::REFERRER_POLICY, "no-referrer"))
-        .layer(hdr(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(hdr(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         .with_state(state)
+        .merge(platform::ops::metrics::router());
+    platform::ops::layers(app, &settings)
 }
 
-/// Serves the router on `listener` until the task is dropped (client addresses are passed to
-/// handlers for the login rate limit).
+/// Serves the router on `listener` (plain HTTP) until the task is dropped (client addresses
+/// are passed to handlers for the login rate limit).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).await
+}
+
+/// Serves on a listener from `platform::ops::tls::bind` (HTTPS when it has a certificate)
+/// until `shutdown` completes.
+pub async fn serve_listener(
+    listener: platform::ops::Listener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    listener.serve(router(state), shutdown).await
 }

@@ -19,34 +19,39 @@ pub struct DataArgs {
     /// `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`.
     #[arg(
         long,
-        env = "MANAGER_DATABASE_URL",
+        env = "SA_MANAGER_DATABASE_URL",
         default_value = "sqlite://manager.db"
     )]
     pub database: String,
     /// PostgreSQL only: keep the tables in this schema (created if missing).
-    #[arg(long, env = "MANAGER_PG_SCHEMA")]
+    #[arg(long, env = "SA_MANAGER_PG_SCHEMA")]
     pub pg_schema: Option<String>,
     /// File with the keys that encrypt contact details, one `KEYID:BASE64` per line; the last
     /// line is the active key (append a line to rotate). Created with a fresh key if missing.
     #[arg(
         long,
-        env = "MANAGER_DATA_KEYS_FILE",
+        env = "SA_MANAGER_DATA_KEYS_FILE",
         default_value = "manager-data.keys"
     )]
     pub data_keys_file: PathBuf,
 }
 
+/// The manager's default address (the assistant's `--manager-url` default points here).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8081";
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8083")]
-    pub listen: String,
+    #[arg(long, env = "SA_MANAGER_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub transport: platform::ops::TransportArgs,
     #[command(flatten)]
     pub data: DataArgs,
     /// Remove contact details of incidents closed more than this many days ago.
     #[arg(long, default_value_t = DEFAULT_KEEP_DAYS)]
     pub retention_days: u32,
-    /// Mark the session cookie Secure (set when the console is served over HTTPS, e.g. behind a TLS proxy).
+    /// Mark the session cookie Secure even over --insecure-http (e.g. behind a TLS proxy on loopback); always on with --tls-cert.
     #[arg(long)]
     pub secure_cookies: bool,
 }
@@ -168,11 +173,11 @@ pub enum ApiKeyCommand {
     },
 }
 
-/// Reads the key ring (env `MANAGER_DATA_KEYS` wins over the file); creates the file with a
+/// Reads the key ring (env `SA_MANAGER_DATA_KEYS` wins over the file); creates the file with a
 /// fresh key if neither exists.
 pub fn load_or_create_keys(path: &Path) -> anyhow::Result<KeyRing> {
-    if let Ok(text) = std::env::var("MANAGER_DATA_KEYS") {
-        return KeyRing::parse(&SecretString::from(text)).context("MANAGER_DATA_KEYS");
+    if let Ok(text) = std::env::var("SA_MANAGER_DATA_KEYS") {
+        return KeyRing::parse(&SecretString::from(text)).context("SA_MANAGER_DATA_KEYS");
     }
     if !path.exists() {
         let line = KeyRing::generate_line("k1");
@@ -244,33 +249,31 @@ fn label(s: &str, max: usize, what: &str) -> anyhow::Result<Label> {
 
 /// `support-assistant serve manager`: prints where it listens, then serves until stopped.
 pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let tls = args.transport.decide(args.listen)?;
+    let https = tls.is_some();
+    let listener = platform::ops::tls::bind(args.listen, tls).await?;
     let store = open_store(&args.data).await?;
     let clock = Arc::new(SystemClock);
     let config = AppConfig {
-        secure_cookies: args.secure_cookies,
+        secure_cookies: args.secure_cookies || https,
+        ops: crate::app::ops_settings(https),
         ..Default::default()
     };
     let state = AppState::new(store.clone(), clock.clone(), config);
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    let addr = listener.local_addr()?;
     let retention = RetentionJob {
         store,
         clock,
         keep_days: args.retention_days,
     };
     tokio::spawn(retention.run_forever(std::time::Duration::from_secs(3600)));
-    println!(
-        "manager listening on http://{addr} (console: http://{addr}/console, OpenAPI: http://{addr}/openapi.json)"
-    );
-    tracing::info!(%addr, "manager listening");
-    let server = crate::app::serve(listener, state);
-    tokio::select! {
-        r = server => r.context("server failed")?,
-        _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
-    }
-    Ok(())
+    let url = listener.url();
+    println!("manager listening on {url} (console: {url}/console, OpenAPI: {url}/openapi.json)");
+    tracing::info!(%url, "manager listening");
+    crate::app::serve_listener(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("stopping");
+    })
+    .await
 }
 
 /// `support-assistant manager …`.

@@ -10,3 +10,4 @@ pub mod credential;
 pub mod entitlement;
 pub mod keyring;
 pub mod manager_client;
+pub mod ops;

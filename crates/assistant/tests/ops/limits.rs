@@ -108,3 +108,104 @@ async fn request_over_the_timeout_is_503_problem_json() {
     );
     app.stop().await;
 }
+
+/// Serves a one-route app with `limits` on 127.0.0.1:0; returns its address and a stopper.
+async fn serve_with_limits(
+    limits: assistant::ops::ServerLimits,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = assistant::ops::Listener::from_tokio(socket, None)
+        .unwrap()
+        .with_limits(limits);
+    let addr = listener.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }));
+    tokio::spawn(listener.serve(app, async {
+        let _ = rx.await;
+    }));
+    (addr, tx)
+}
+
+/// Reads until the server closes the connection (or `within` passes): what it sent.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&all).into_owned()),
+            Ok(Ok(n)) => all.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_finish_its_request_head_is_disconnected() {
+    let (addr, _stop) = serve_with_limits(assistant::ops::ServerLimits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Default::default()
+    })
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut slow, Duration::from_secs(10)).await;
+    let answer = answer.expect("the server closes a connection whose head never ends");
+    assert!(!answer.contains("hello"), "{answer}");
+
+    // A client that sends its head in time is served.
+    let mut fine = tokio::net::TcpStream::connect(addr).await.unwrap();
+    fine.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut fine, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_are_closed_until_one_ends() {
+    let (addr, _stop) = serve_with_limits(assistant::ops::ServerLimits {
+        max_connections: 1,
+        header_read_timeout: Duration::from_secs(30),
+    })
+    .await;
+    let ask = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut first = tokio::net::TcpStream::connect(addr).await.unwrap();
+    first.write_all(ask).await.unwrap();
+    let mut buf = [0u8; 512];
+    let n = first.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+
+    // The first connection is kept alive: a second one is closed without an answer.
+    let mut second = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _ = second.write_all(ask).await;
+    let answer = read_until_closed(&mut second, Duration::from_secs(10))
+        .await
+        .expect("the connection over the cap is closed");
+    assert_eq!(answer, "", "no answer over the cap");
+
+    // Once the first one is gone, a new connection is served.
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let _ = next
+            .write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await;
+        let answer = read_until_closed(&mut next, Duration::from_secs(10))
+            .await
+            .unwrap_or_default();
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the permit of a closed connection comes back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -102,42 +102,6 @@ async fn tls_1_2_and_1_3_clients_trusting_the_generated_ca_succeed() {
 }
 
 #[tokio::test]
-async fn tls_1_1_client_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let dev = dev_certificate(dir.path()).unwrap();
-    let app = spawn_app_with(OpsSettings::default(), Some(dev.tls.clone()), Some(&dev.ca)).await;
-
-    // SECLEVEL=0 lets OpenSSL 3 offer TLS 1.1 at all; then the refusal is the server's.
-    let old_client = ["-cipher", "DEFAULT@SECLEVEL=0"];
-    let (ok, text) = s_client(app.addr, &dev.ca, &[&["-tls1_1"], &old_client[..]].concat()).await;
-    assert!(!ok, "a TLS 1.1 handshake must fail:\n{text}");
-    assert!(
-        !text.contains("no protocols available"),
-        "the client must really offer TLS 1.1:\n{text}"
-    );
-    assert!(
-        text.contains("Protocol  : TLSv1.1") || text.contains("Protocol: TLSv1.1"),
-        "the client offered TLS 1.1 only:\n{text}"
-    );
-    // rustls answers a hello it cannot accept with a fatal alert (handshake_failure or
-    // protocol_version) and no ServerHello.
-    assert!(
-        text.contains("SSL alert number 40") || text.contains("SSL alert number 70"),
-        "the server must refuse the TLS 1.1 hello with an alert:\n{text}"
-    );
-    assert!(text.contains("no peer certificate available"), "{text}");
-
-    // Control: the same client, limited to TLS 1.2, gets through.
-    let (ok, text) = s_client(app.addr, &dev.ca, &[&["-tls1_2"], &old_client[..]].concat()).await;
-    assert!(ok, "the same OpenSSL client over TLS 1.2:\n{text}");
-
-    // The server keeps serving TLS 1.2 clients afterwards.
-    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn a_certificate_that_does_not_exist_is_named_in_the_error() {
     let missing = assistant::ops::TlsSettings {
         cert: "/nonexistent/cert.pem".into(),

@@ -5,6 +5,7 @@ mod crash;
 mod device_read;
 mod net_snmp;
 mod outbox;
+mod serve_https;
 mod snmpsim;
 
 use std::io::{BufRead, BufReader};
@@ -12,8 +13,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The binary under test: `SA_BIN` (scripts/test.sh sets it), else the one cargo built.
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_support-assistant"))
+    match std::env::var_os("SA_BIN") {
+        Some(path) => Command::new(path),
+        None => Command::new(env!("CARGO_BIN_EXE_support-assistant")),
+    }
 }
 
 pub fn root() -> PathBuf {

@@ -21,7 +21,13 @@ async fn serve_gallery_starts_on_sqlite_and_accepts_its_api_key() {
     let log = std::fs::File::create(&log_path).expect("log");
     let _server = Server(
         std::process::Command::new(binary())
-            .args(["serve", "gallery", "--listen", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "gallery",
+                "--listen",
+                "127.0.0.1:0",
+                "--insecure-http",
+            ])
             .arg("--database")
             .arg(format!(
                 "sqlite:{}",

@@ -1,6 +1,6 @@
-//! HTTPS with rustls: TLS 1.3 and 1.2 only (rustls has no TLS 1.1 or older), one crypto
+//! Serving: HTTPS with rustls, TLS 1.3 and 1.2 only (rustls has no TLS 1.1 or older), one crypto
 //! provider (aws-lc-rs) for the whole process, and a generated CA plus server certificate for
-//! development when no certificate is given.
+//! development and tests; the connection limits (request-head read timeout, connection cap).
 
 use std::future::Future;
 use std::io::Write;
@@ -190,12 +190,36 @@ fn write_file(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Connection-level limits of a server (what hyper and the accept loop enforce, below the
+/// routes): how long a client may take to send a request's headers, and how many connections
+/// are served at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// A connection that has not sent a complete request head within this time is closed
+    /// (slowloris); it also bounds the time before the first request (protocol detection).
+    pub header_read_timeout: Duration,
+    /// Connections served at once; a connection over the cap is closed right after accept.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
+
 /// A bound listening socket, HTTPS or plain HTTP, not yet serving.
 #[derive(Debug)]
 pub struct Listener {
     socket: std::net::TcpListener,
     local_addr: SocketAddr,
     tls: Option<Arc<ServerConfig>>,
+    /// Where the certificate and key were read from (read again on SIGHUP).
+    files: Option<TlsSettings>,
+    limits: ServerLimits,
 }
 
 /// Binds `listen` (port 0 picks a free port) and loads the certificate, so that both kinds of
@@ -218,8 +242,9 @@ impl Listener {
         listener: tokio::net::TcpListener,
         tls: Option<TlsSettings>,
     ) -> anyhow::Result<Self> {
-        let tls = match tls {
-            Some(settings) => Some(Arc::new(server_config(&settings)?)),
+        let files = tls;
+        let tls = match &files {
+            Some(settings) => Some(Arc::new(server_config(settings)?)),
             None => None,
         };
         let socket = listener.into_std()?;
@@ -228,7 +253,37 @@ impl Listener {
             socket,
             local_addr,
             tls,
+            files,
+            limits: ServerLimits::default(),
         })
+    }
+
+    /// Replaces the default [`ServerLimits`].
+    pub fn with_limits(mut self, limits: ServerLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The URL of this listener's root: `https://…` or `http://…` (a wildcard address is shown
+    /// as `localhost` for HTTPS, the name the certificate most likely carries, and as
+    /// `127.0.0.1` for HTTP).
+    pub fn url(&self) -> String {
+        let addr = self.local_addr;
+        if self.tls.is_some() {
+            let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+                "localhost".to_string()
+            } else {
+                match addr.ip() {
+                    std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                    std::net::IpAddr::V4(ip) => ip.to_string(),
+                }
+            };
+            format!("https://{host}:{}", addr.port())
+        } else if addr.ip().is_unspecified() {
+            format!("http://127.0.0.1:{}", addr.port())
+        } else {
+            format!("http://{addr}")
+        }
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -241,6 +296,8 @@ impl Listener {
 
     /// Serves `router` until `shutdown` completes, then lets open requests finish (for at most
     /// [`SHUTDOWN_GRACE`]). Handlers can read the peer address as `ConnectInfo<SocketAddr>`.
+    /// Over TLS, SIGHUP reads the certificate and key files again (new connections get the new
+    /// certificate; a file that does not load is logged and the current certificate kept).
     pub async fn serve(
         self,
         router: Router,
@@ -248,38 +305,164 @@ impl Listener {
     ) -> anyhow::Result<()> {
         let handle: Handle<SocketAddr> = Handle::new();
         let make = router.into_make_service_with_connect_info::<SocketAddr>();
+        let limits = self.limits;
+        let cap = ConnectionCap::new(limits.max_connections);
+        let rustls = self.tls.map(RustlsConfig::from_config);
+        let reloader = match (&rustls, self.files) {
+            (Some(config), Some(files)) => {
+                Some(tokio::spawn(reload_on_hangup(config.clone(), files)))
+            }
+            _ => None,
+        };
         let server = {
             let handle = handle.clone();
             async move {
-                match self.tls {
+                let mut server = axum_server::from_tcp(self.socket)?
+                    .handle(handle)
+                    .first_request_timeout(limits.header_read_timeout);
+                server
+                    .http_builder()
+                    .http1()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(limits.header_read_timeout);
+                match rustls {
                     Some(config) => {
-                        axum_server::from_tcp_rustls(
-                            self.socket,
-                            RustlsConfig::from_config(config),
-                        )?
-                        .handle(handle)
-                        .serve(make)
-                        .await
+                        let tls =
+                            axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(cap);
+                        server.acceptor(tls).serve(make).await
                     }
-                    None => {
-                        axum_server::from_tcp(self.socket)?
-                            .handle(handle)
-                            .serve(make)
-                            .await
-                    }
+                    None => server.acceptor(cap).serve(make).await,
                 }
             }
         };
         tokio::pin!(server);
         tokio::pin!(shutdown);
-        tokio::select! {
-            result = &mut server => result.context("serving")?,
+        let result = tokio::select! {
+            result = &mut server => result.context("serving"),
             () = &mut shutdown => {
                 handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
-                server.await.context("serving")?;
+                server.await.context("serving")
+            }
+        };
+        if let Some(reloader) = reloader {
+            reloader.abort();
+        }
+        result
+    }
+}
+
+/// Reads the certificate and key again on every SIGHUP (Unix; elsewhere nothing happens).
+async fn reload_on_hangup(config: RustlsConfig, files: TlsSettings) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("SIGHUP cannot be watched: the TLS certificate is not reloadable");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match server_config(&files) {
+                Ok(new) => {
+                    config.reload_from_config(Arc::new(new));
+                    tracing::info!(cert = %files.cert.display(), "TLS certificate reloaded");
+                }
+                Err(e) => tracing::warn!(
+                    error = %format!("{e:#}"),
+                    "TLS certificate not reloaded; the current one stays"
+                ),
             }
         }
-        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (config, files);
+    }
+}
+
+/// The accept side of [`ServerLimits::max_connections`]: a connection holds a permit for its
+/// whole life; one that finds none is closed at once (and counted in
+/// `http_connections_refused_total`).
+#[derive(Debug, Clone)]
+pub struct ConnectionCap {
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl ConnectionCap {
+    pub fn new(max_connections: usize) -> Self {
+        Self {
+            permits: Arc::new(tokio::sync::Semaphore::new(max_connections.max(1))),
+        }
+    }
+}
+
+impl<S: Send + 'static> axum_server::accept::Accept<tokio::net::TcpStream, S> for ConnectionCap {
+    type Stream = CappedStream;
+    type Service = S;
+    type Future = std::future::Ready<std::io::Result<(CappedStream, S)>>;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        std::future::ready(match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => Ok((
+                CappedStream {
+                    inner: stream,
+                    _permit: permit,
+                },
+                service,
+            )),
+            Err(_) => {
+                metrics::counter!("http_connections_refused_total").increment(1);
+                Err(std::io::Error::other("connection cap reached"))
+            }
+        })
+    }
+}
+
+/// A TCP stream that gives its connection permit back when it is dropped.
+#[derive(Debug)]
+pub struct CappedStream {
+    inner: tokio::net::TcpStream,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl tokio::io::AsyncRead for CappedStream {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for CappedStream {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 

@@ -25,9 +25,12 @@ pub fn always_ready() -> ReadinessCheck {
 
 /// `GET /healthz` and `GET /readyz`.
 pub fn router(check: ReadinessCheck) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(move || readyz(check.clone())))
+    readiness_router(check).route("/healthz", get(|| async { "ok" }))
+}
+
+/// `GET /readyz` only.
+pub fn readiness_router(check: ReadinessCheck) -> Router {
+    Router::new().route("/readyz", get(move || readyz(check.clone())))
 }
 
 async fn readyz(check: ReadinessCheck) -> Response {

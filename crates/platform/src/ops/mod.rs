@@ -1,9 +1,10 @@
 //! Operations: HTTPS, security headers, limits, a rate limit per device, metrics, health and
-//! logs — the parts every deployment of the App Service needs around its routes.
+//! logs — the parts every service (manager, gallery, assistant) needs around its routes, so
+//! that each one is served the same way.
 //!
 //! ```no_run
-//! # async fn demo(api: axum::Router, check: assistant::ops::health::ReadinessCheck) -> anyhow::Result<()> {
-//! use assistant::ops;
+//! # async fn demo(api: axum::Router, check: platform::ops::health::ReadinessCheck) -> anyhow::Result<()> {
+//! use platform::ops;
 //! ops::logging::init(true)?;
 //! let settings = ops::OpsSettings { hsts: true, ..Default::default() };
 //! let app = ops::layers(api.merge(ops::routes(check)), &settings);
@@ -13,6 +14,7 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod client;
 pub mod headers;
 pub mod health;
 pub mod logging;
@@ -20,6 +22,7 @@ pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
 pub mod tls;
+pub mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +39,8 @@ pub use health::ReadinessCheck;
 pub use logging::Redacted;
 pub use problem::Problem;
 pub use rate_limit::{DeviceKey, RateLimitSettings, RateLimited, RateLimiter};
-pub use tls::{TlsSettings, serve, serve_bound};
+pub use tls::{Listener, ServerLimits, TlsSettings, serve, serve_bound};
+pub use transport::{ClientTrustArgs, TransportArgs};
 
 /// Bucket count the rate limiter keeps at most (one per device or peer address).
 pub const RATE_LIMIT_MAX_KEYS: usize = 100_000;
@@ -55,6 +59,8 @@ pub struct OpsSettings {
     pub frame_ancestors: Vec<FrameAncestor>,
     /// Send Strict-Transport-Security: set it when serving over TLS.
     pub hsts: bool,
+    /// The Content-Security-Policy directives other than `frame-ancestors`.
+    pub content_policy: String,
 }
 
 impl Default for OpsSettings {
@@ -65,6 +71,7 @@ impl Default for OpsSettings {
             rate_limit: Some(RateLimitSettings::default()),
             frame_ancestors: Vec::new(),
             hsts: false,
+            content_policy: headers::DEFAULT_POLICY.to_string(),
         }
     }
 }
@@ -72,6 +79,11 @@ impl Default for OpsSettings {
 /// `/healthz`, `/readyz` (running `check`) and `/metrics`.
 pub fn routes(check: ReadinessCheck) -> Router {
     health::router(check).merge(metrics::router())
+}
+
+/// `/readyz` and `/metrics`, for a service that answers `/healthz` itself.
+pub fn routes_without_healthz(check: ReadinessCheck) -> Router {
+    health::readiness_router(check).merge(metrics::router())
 }
 
 /// Wraps every route of `router` (add all routes first: `Router::layer` only wraps the routes
@@ -91,7 +103,8 @@ pub fn routes(check: ReadinessCheck) -> Router {
 /// behind one NAT address would then share a bucket, so do not let it see authenticated
 /// requests before the device is known.
 pub fn layers(router: Router, settings: &OpsSettings) -> Router {
-    let headers = Arc::new(headers::SecurityHeaders::new(
+    let headers = Arc::new(headers::SecurityHeaders::with_policy(
+        &settings.content_policy,
         &settings.frame_ancestors,
         settings.hsts,
     ));

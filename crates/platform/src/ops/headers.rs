@@ -1,9 +1,11 @@
 //! Security headers, as their own middleware.
 //!
-//! The assistant serves JSON and small server-rendered fragments that the weblet shows in the
-//! device panel. Everything it serves comes from itself, so the policy is `default-src 'self'`
-//! with plugins, `<base>` and foreign form targets off. Who may frame the pages is a list of
-//! origins from the configuration (`frame-ancestors`), or nobody.
+//! Every service sends the same set: a Content-Security-Policy, `nosniff`, `no-referrer`,
+//! `no-store` unless the route set its own Cache-Control, and Strict-Transport-Security when it
+//! is served over TLS. The policy's directives other than `frame-ancestors` are the service's
+//! ([`DEFAULT_POLICY`] unless it passes its own, e.g. the consoles allow inline styles); who
+//! may frame the pages is a list of origins from the configuration (`frame-ancestors`), or
+//! nobody (and then also `X-Frame-Options: DENY`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -76,6 +78,13 @@ impl fmt::Display for FrameAncestor {
     }
 }
 
+/// The policy for a service that serves only its own JSON and fragments: everything from
+/// itself, plugins, `<base>` and foreign form targets off.
+pub const DEFAULT_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/// HSTS value: one year (RFC 6797), sent only over TLS.
+pub const HSTS: &str = "max-age=31536000";
+
 /// The headers added to every response, computed once.
 #[derive(Debug, Clone)]
 pub struct SecurityHeaders {
@@ -85,6 +94,12 @@ pub struct SecurityHeaders {
 impl SecurityHeaders {
     /// `hsts` adds Strict-Transport-Security (only meaningful when served over TLS).
     pub fn new(frame_ancestors: &[FrameAncestor], hsts: bool) -> Self {
+        Self::with_policy(DEFAULT_POLICY, frame_ancestors, hsts)
+    }
+
+    /// Like [`Self::new`] with the service's own policy directives (`policy` must not contain
+    /// `frame-ancestors`: that one is built from `frame_ancestors`).
+    pub fn with_policy(policy: &str, frame_ancestors: &[FrameAncestor], hsts: bool) -> Self {
         let ancestors = if frame_ancestors.is_empty() {
             "'none'".to_string()
         } else {
@@ -95,8 +110,8 @@ impl SecurityHeaders {
                 .join(" ")
         };
         let csp = format!(
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-             form-action 'self'; frame-ancestors {ancestors}"
+            "{}; frame-ancestors {ancestors}",
+            policy.trim().trim_end_matches(';')
         );
         let mut fixed = Vec::new();
         // FrameAncestor only admits header-safe characters, so this cannot fail; if it ever
@@ -121,7 +136,7 @@ impl SecurityHeaders {
         if hsts {
             fixed.push((
                 header::STRICT_TRANSPORT_SECURITY,
-                HeaderValue::from_static("max-age=31536000"),
+                HeaderValue::from_static(HSTS),
             ));
         }
         Self { fixed }
