@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{number}", get(get_incident))
         .route("/api/v1/incidents/{number}/status", post(change_status))
         .merge(billing::routes())
+        .merge(crate::fleet::devices::routes())
 }
 
 /// The partner whose API key came with the request.
@@ -212,6 +213,7 @@ pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::fleet::api::FleetApiDoc::openapi());
     doc.merge(billing::BillingApiDoc::openapi());
+    doc.merge(crate::fleet::devices::FleetDevicesApiDoc::openapi());
     Json(doc)
 }
 

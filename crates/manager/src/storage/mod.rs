@@ -213,7 +213,9 @@ pub struct Session {
 }
 
 #[async_trait::async_trait]
-pub trait Storage: crate::fleet::FleetStorage + Send + Sync + 'static {
+pub trait Storage:
+    crate::fleet::FleetStorage + crate::fleet::devices::SupplyHistoryStorage + Send + Sync + 'static
+{
     /// A cheap query that proves the database answers.
     async fn ping(&self) -> Result<()>;
 

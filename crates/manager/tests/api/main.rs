@@ -5,6 +5,7 @@ mod billing;
 mod cli;
 mod console;
 mod fleet;
+mod fleet_devices;
 mod helpers;
 mod rest;
 mod storage;
