@@ -191,7 +191,7 @@ async fn enroll(a: EnrollArgs) -> anyhow::Result<()> {
 fn summary(s: &CycleStats, discovery: bool) -> String {
     format!(
         "{} of {} addresses: {} printers, {} readings queued, {} failed, {} not printers, {} without serial, \
-         {} SNMP requests ({:.2} per printer), {} ms",
+         {} SNMP requests ({:.2} per printer read), {} ms",
         if discovery { "sweep" } else { "poll" },
         s.addresses,
         s.printers,
@@ -203,7 +203,7 @@ fn summary(s: &CycleStats, discovery: bool) -> String {
         if s.printers == 0 {
             0.0
         } else {
-            s.snmp_requests as f64 / s.printers as f64
+            s.printer_requests as f64 / s.printers as f64
         },
         s.wall_ms
     )
@@ -215,7 +215,12 @@ async fn run_agent(a: RunArgs) -> anyhow::Result<()> {
         .iter()
         .map(|t| targets::parse(t).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<_>>()?;
-    let enrolment = credential::load(&a.data.data_dir)?;
+    // Collecting only (--no-upload) needs no enrolment.
+    let enrolment = if a.no_upload {
+        None
+    } else {
+        Some(credential::load(&a.data.data_dir)?)
+    };
     let queue = Queue::open(&a.data.data_dir, a.queue_limit).await?;
     let http = upload::client()?;
     let cfg = CollectConfig {
@@ -227,7 +232,7 @@ async fn run_agent(a: RunArgs) -> anyhow::Result<()> {
         meter_interval: a.meter_interval,
     };
     let sweep = targets::expand(&parsed, a.port);
-    tracing::info!(agent = %enrolment.agent_id, addresses = sweep.len(), "agent started");
+    tracing::info!(agent = ?enrolment.as_ref().map(|e| e.agent_id), addresses = sweep.len(), "agent started");
     let mut last_discovery: Option<tokio::time::Instant> = None;
     loop {
         let started = tokio::time::Instant::now();
@@ -268,8 +273,8 @@ async fn run_agent(a: RunArgs) -> anyhow::Result<()> {
                 .await?;
         }
         let mut failed = None;
-        if !a.no_upload {
-            match upload::drain(&http, &enrolment, &queue, a.batch_size).await {
+        if let Some(enrolment) = &enrolment {
+            match upload::drain(&http, enrolment, &queue, a.batch_size).await {
                 Ok(s) => {
                     queue.set_meta("last_upload_error", "").await?;
                     if a.once || a.upload_only {

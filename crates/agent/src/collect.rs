@@ -16,6 +16,10 @@ use uuid::Uuid;
 
 use crate::queue::Queue;
 
+/// Readings are committed to the queue in groups of this many (one transaction each), and at the end
+/// of the cycle; a reading is acknowledged to nobody before it is committed.
+const FLUSH_EVERY: usize = 100;
+
 #[derive(Debug, Clone)]
 pub struct CollectConfig {
     pub communities: Vec<String>,
@@ -39,7 +43,10 @@ pub struct CycleStats {
     pub no_serial: u64,
     pub failed: u64,
     pub dropped: u64,
+    /// Every request sent, to silent addresses too.
     pub snmp_requests: u64,
+    /// Requests of the walks that read a printer.
+    pub printer_requests: u64,
     pub wall_ms: u128,
 }
 
@@ -208,6 +215,8 @@ pub async fn cycle(
         ..Default::default()
     };
     let mut next_start = tokio::time::Instant::now();
+    let mut clock = queue.reading_clock().await?;
+    let mut pending: Vec<(Reading, String, bool)> = Vec::new();
     for (address, community) in addresses {
         tokio::time::sleep_until(next_start).await;
         next_start += gap;
@@ -223,13 +232,14 @@ pub async fn cycle(
             let (n, result) = walk(&address, &communities, &cfg).await;
             requests.fetch_add(n, Ordering::Relaxed);
             drop(permit);
-            (address, result)
+            (address, n, result)
         });
     }
     while let Some(done) = tasks.join_next().await {
-        let (address, result) = done?;
+        let (address, n, result) = done?;
         match result {
             Ok((report, community)) => {
+                stats.printer_requests += n;
                 stats.answered += 1;
                 stats.printers += 1;
                 let Some(key) = device_key(&report) else {
@@ -237,7 +247,7 @@ pub async fn cycle(
                     tracing::warn!(%address, "a printer without serial number or MAC address: not reported");
                     continue;
                 };
-                let read_at = queue.reading_time(now()).await?;
+                let read_at = clock.next(now());
                 let last_meters = known
                     .iter()
                     .find(|d| d.serial == key)
@@ -251,8 +261,12 @@ pub async fn cycle(
                     }
                 };
                 let reading = to_reading(&report, key, &address, read_at, meters_due);
-                stats.dropped += queue.push(&reading, &community, meters_due).await?;
+                pending.push((reading, community, meters_due));
                 stats.readings += 1;
+                if pending.len() >= FLUSH_EVERY {
+                    stats.dropped += queue.push_many(&pending).await?;
+                    pending.clear();
+                }
             }
             Err((answered, error)) => {
                 if answered {
@@ -272,6 +286,7 @@ pub async fn cycle(
             }
         }
     }
+    stats.dropped += queue.push_many(&pending).await?;
     stats.snmp_requests = requests.load(Ordering::Relaxed);
     stats.wall_ms = started.elapsed().as_millis();
     Ok(stats)

@@ -46,6 +46,28 @@ pub struct KnownDevice {
     pub last_meter_at: Option<DateTime<Utc>>,
 }
 
+/// Times for new readings that never go back: the clock's, or just after the last one when the clock
+/// jumped backwards (so a device's readings keep their order in the manager).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadingClock(Option<DateTime<Utc>>);
+
+impl ReadingClock {
+    pub fn next(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let t = match self.0 {
+            Some(l) if now <= l => {
+                if l - now > chrono::Duration::seconds(1) {
+                    tracing::warn!(clock = %now.to_rfc3339(), last = %l.to_rfc3339(),
+                        "the clock is behind the last reading (it jumped back); readings keep their order");
+                }
+                l + chrono::Duration::milliseconds(1)
+            }
+            _ => now,
+        };
+        self.0 = Some(t);
+        t
+    }
+}
+
 /// A batch to send.
 #[derive(Debug, Clone)]
 pub struct Batch {
@@ -111,66 +133,77 @@ impl Queue {
             .unwrap_or(0))
     }
 
-    /// A time for a new reading that never goes back: the clock's, or just after the last one when the
-    /// clock jumped backwards (so a device's readings keep their order in the manager).
-    pub async fn reading_time(&self, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
-        let last = self
-            .meta("last_read_at")
-            .await?
-            .and_then(|v| v.parse::<i64>().ok())
-            .and_then(DateTime::from_timestamp_millis);
-        let t = match last {
-            Some(l) if now <= l => {
-                tracing::warn!(clock = %now.to_rfc3339(), last = %l.to_rfc3339(),
-                    "the clock is behind the last reading (it jumped back); readings keep their order");
-                l + chrono::Duration::milliseconds(1)
-            }
-            _ => now,
-        };
-        self.set_meta("last_read_at", &ms(t).to_string()).await?;
-        Ok(t)
+    /// The clock for readings of this cycle, continuing after the last queued reading.
+    pub async fn reading_clock(&self) -> anyhow::Result<ReadingClock> {
+        Ok(ReadingClock(
+            self.meta("last_read_at")
+                .await?
+                .and_then(|v| v.parse::<i64>().ok())
+                .and_then(DateTime::from_timestamp_millis),
+        ))
     }
 
-    /// Commits a reading to the queue (and remembers the device). Returns how many older readings were
-    /// dropped to keep the queue within its limit.
+    /// Commits one reading; see [`Queue::push_many`].
     pub async fn push(
         &self,
         reading: &Reading,
         community: &str,
         meters_taken: bool,
     ) -> anyhow::Result<u64> {
-        let body = serde_json::to_string(reading)?;
-        let serial = &reading.identity.serial;
-        let now = ms(reading.read_at);
+        self.push_many(&[(reading.clone(), community.to_string(), meters_taken)])
+            .await
+    }
+
+    /// Commits readings (reading, community, meters taken) to the queue in one transaction and remembers
+    /// their devices. Returns how many older readings were dropped to keep the queue within its limit.
+    pub async fn push_many(&self, items: &[(Reading, String, bool)]) -> anyhow::Result<u64> {
+        if items.is_empty() {
+            return Ok(0);
+        }
         let mut tx = self.pool.begin().await?;
+        let mut last_read_at = i64::MIN;
+        for (reading, community, meters_taken) in items {
+            let body = serde_json::to_string(reading)?;
+            let serial = &reading.identity.serial;
+            let now = ms(reading.read_at);
+            last_read_at = last_read_at.max(now);
+            sqlx::query(
+                "INSERT INTO queue (reading_id, serial, body, queued_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(reading.reading_id.to_string())
+            .bind(serial)
+            .bind(&body)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO devices (serial, address, community, model, first_seen_at, last_poll_at, last_ok_at, last_meter_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5, $5, $6) ON CONFLICT (serial) DO UPDATE SET address = excluded.address, \
+                 community = excluded.community, model = excluded.model, last_poll_at = excluded.last_poll_at, \
+                 last_ok_at = excluded.last_ok_at, last_error = NULL, \
+                 last_meter_at = COALESCE(excluded.last_meter_at, devices.last_meter_at)",
+            )
+            .bind(serial)
+            .bind(&reading.address)
+            .bind(community)
+            .bind(&reading.identity.model)
+            .bind(now)
+            .bind(meters_taken.then_some(now))
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
-            "INSERT INTO queue (reading_id, serial, body, queued_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO meta (key, value) VALUES ('readings_total', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + $1 AS TEXT)",
         )
-        .bind(reading.reading_id.to_string())
-        .bind(serial)
-        .bind(&body)
-        .bind(now)
+        .bind(i64::try_from(items.len()).unwrap_or(0))
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO devices (serial, address, community, model, first_seen_at, last_poll_at, last_ok_at, last_meter_at) \
-             VALUES ($1, $2, $3, $4, $5, $5, $5, $6) ON CONFLICT (serial) DO UPDATE SET address = excluded.address, \
-             community = excluded.community, model = excluded.model, last_poll_at = excluded.last_poll_at, \
-             last_ok_at = excluded.last_ok_at, last_error = NULL, \
-             last_meter_at = COALESCE(excluded.last_meter_at, devices.last_meter_at)",
+            "INSERT INTO meta (key, value) VALUES ('last_read_at', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = CAST(MAX(CAST(meta.value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
         )
-        .bind(serial)
-        .bind(&reading.address)
-        .bind(community)
-        .bind(&reading.identity.model)
-        .bind(now)
-        .bind(meters_taken.then_some(now))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES ('readings_total', '1') \
-             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)",
-        )
+        .bind(last_read_at.to_string())
         .execute(&mut *tx)
         .await?;
         let depth: i64 = sqlx::query("SELECT COUNT(*) AS n FROM queue")
@@ -399,13 +432,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let q = Queue::open(dir.path(), 100).await.unwrap();
         let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        assert_eq!(q.reading_time(t).await.unwrap(), t);
-        let back = q
-            .reading_time(t - chrono::Duration::hours(2))
-            .await
-            .unwrap();
+        let mut clock = q.reading_clock().await.unwrap();
+        assert_eq!(clock.next(t), t);
+        let back = clock.next(t - chrono::Duration::hours(2));
         assert!(back > t);
+        let mut r = reading("A", 0);
+        r.read_at = back;
+        q.push(&r, "public", false).await.unwrap();
+        // the next run continues after the stored reading, even with the clock still behind
+        let mut clock = q.reading_clock().await.unwrap();
+        assert!(clock.next(t) > back);
         let later = t + chrono::Duration::hours(1);
-        assert_eq!(q.reading_time(later).await.unwrap(), later);
+        assert_eq!(clock.next(later), later);
     }
 }

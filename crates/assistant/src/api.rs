@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use gallery::config::AppConfiguration;
 use printer::DeviceReport;
+use proto::AppConfiguration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -116,8 +116,8 @@ pub struct StartupDevice {
 pub struct EffectiveSettings {
     pub snmp_community: String,
     pub logo_url: Option<String>,
-    pub permissions: gallery::config::Permissions,
-    pub tabs: gallery::config::Tabs,
+    pub permissions: proto::Permissions,
+    pub tabs: proto::Tabs,
     pub language: String,
     pub help_desk_text: String,
 }
@@ -130,8 +130,8 @@ pub struct EntitlementView {
 
 pub fn effective_settings(config: &AppConfiguration) -> EffectiveSettings {
     let logo_url = match &config.logo {
-        Some(gallery::logo::Logo::Url(u)) => Some(u.clone()),
-        Some(gallery::logo::Logo::Image { kind, bytes }) => {
+        Some(proto::Logo::Url(u)) => Some(u.clone()),
+        Some(proto::Logo::Image { kind, bytes }) => {
             use base64::Engine as _;
             Some(format!(
                 "data:{};base64,{}",
@@ -269,17 +269,17 @@ struct IncidentsQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents", security(("device_credential" = [])), params(("kind" = Option<String>, Query, description = "service or supply")),
-    responses((status = 200, description = "the device's incidents of the last 30 days, without contact details", body = Vec<manager::api::types::IncidentView>)))]
+    responses((status = 200, description = "the device's incidents of the last 30 days, without contact details", body = Vec<proto::manager::IncidentView>)))]
 async fn incidents(
     State(state): State<AppState>,
     device: DeviceContext,
     Query(q): Query<IncidentsQuery>,
-) -> Result<Json<Vec<manager::api::types::IncidentView>>, ApiError> {
+) -> Result<Json<Vec<proto::manager::IncidentView>>, ApiError> {
     let mut list = state.services.recent_incidents(&device).await?;
     if let Some(kind) = q.kind.as_deref() {
         let want = match kind {
-            "service" => manager::domain::IncidentKind::Service,
-            "supply" => manager::domain::IncidentKind::Supply,
+            "service" => proto::IncidentKind::Service,
+            "supply" => proto::IncidentKind::Supply,
             other => {
                 return Err(ApiError::BadRequest(format!(
                     "kind must be service or supply, not {other:?}"

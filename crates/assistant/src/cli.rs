@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use gallery::seal::SealingKeyring;
+use platform::keyring::Keyring as SealingKeyring;
 use secrecy::SecretString;
 
 use crate::run::{AssistantConfig, build};

@@ -1,6 +1,6 @@
 //! Builds the confirmation e-mail of a delivered submission.
 
-use manager::api::types::ContactBody;
+use proto::manager::ContactBody;
 
 use crate::mail::{
     Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress,

@@ -2,9 +2,9 @@
 //! and nothing reaches the Services Manager or a mailbox.
 
 use chrono::{DateTime, Duration, Utc};
-use manager::api::types::{IncidentView, StatusChangeView};
-use manager::domain::{IncidentKind, IncidentStatus};
 use printer::{DeviceReport, Identity, Meter, Supply, SupplyClass, SupplyStatus};
+use proto::manager::{IncidentView, StatusChangeView};
+use proto::{IncidentKind, IncidentStatus};
 use uuid::Uuid;
 
 use crate::service::Accepted;

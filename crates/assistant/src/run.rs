@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use gallery::credential::{PublicKeySet, PublicKeys};
-use gallery::seal::SealingKeyring;
-use manager::client::ManagerClient;
+use platform::credential::{PublicKeySet, PublicKeys};
+use platform::keyring::Keyring as SealingKeyring;
+use platform::manager_client::ManagerClient;
 use secrecy::SecretString;
 
 use crate::app::{AppState, Background, router, start_background};

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use gallery::config::AppConfiguration;
-use gallery::credential::{Claims, PublicKeys, RevocationList};
-use gallery::entitlement::Entitlements;
-use gallery::seal::SealingKeyring;
-use manager::api::types::{
+use platform::credential::PublicKeys;
+use platform::entitlement::EntitlementClient;
+use platform::keyring::Keyring as SealingKeyring;
+use platform::manager_client::ManagerClient;
+use proto::manager::{
     ContactBody, CreateIncidentRequest, IncidentView, MeterValueBody, RecordMeterReadRequest,
 };
-use manager::client::ManagerClient;
+use proto::{AppConfiguration, Claims, Entitlements, RevocationList};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -71,39 +71,28 @@ pub struct Services {
 }
 
 /// The gallery as the assistant sees it: public keys and revocations (to verify credentials offline),
-/// and entitlements (read with the device's own credential, cached by ETag and max-age).
+/// and entitlements (read with the device's own credential through the one entitlement client:
+/// cached by ETag and max-age, the last known value when the gallery is down).
 pub struct GalleryLink {
     pub base_url: Option<String>,
     pub public_keys: RwLock<PublicKeys>,
     pub revocations: RwLock<RevocationList>,
     http: reqwest::Client,
-    cache: RwLock<HashMap<String, CachedEntitlements>>,
-}
-
-#[derive(Clone)]
-struct CachedEntitlements {
-    etag: Option<String>,
-    fresh_until: DateTime<Utc>,
-    value: Entitlements,
-}
-
-#[derive(Deserialize)]
-struct EntitlementDocument {
-    #[serde(flatten)]
-    entitlements: Entitlements,
+    entitlements: Option<EntitlementClient>,
 }
 
 impl GalleryLink {
     pub fn new(base_url: Option<String>, public_keys: PublicKeys) -> Self {
+        let base_url = base_url.map(|b| b.trim_end_matches('/').to_string());
         Self {
-            base_url: base_url.map(|b| b.trim_end_matches('/').to_string()),
+            entitlements: base_url.as_deref().map(EntitlementClient::without_token),
+            base_url,
             public_keys: RwLock::new(public_keys),
             revocations: RwLock::new(RevocationList::default()),
             http: platform::ops::client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),
-            cache: RwLock::new(HashMap::new()),
         }
     }
 
@@ -111,7 +100,7 @@ impl GalleryLink {
     pub async fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, ApiError> {
         let keys = self.public_keys.read().await;
         let revoked = self.revocations.read().await;
-        gallery::credential::verify(token, &keys, &revoked, now, None)
+        platform::credential::verify(token, &keys, &revoked, now, None)
             .map_err(|e| ApiError::Unauthorized(e.to_string()))
     }
 
@@ -134,91 +123,25 @@ impl GalleryLink {
         Ok(())
     }
 
-    /// This device's entitlements, from the cache while fresh, else from the gallery (If-None-Match).
+    /// This device's entitlements, from the cache while fresh, else from the gallery
+    /// (If-None-Match); the last known value when the gallery is down.
     pub async fn entitlements(
         &self,
         device: &DeviceContext,
         now: DateTime<Utc>,
     ) -> Result<Entitlements, ApiError> {
-        let cached = self.cache.read().await.get(&device.serial).cloned();
-        if let Some(c) = &cached
-            && c.fresh_until > now
-        {
-            return Ok(c.value.clone());
-        }
-        let Some(base) = &self.base_url else {
+        let Some(client) = &self.entitlements else {
             return Err(ApiError::Unavailable(
                 "no App Gallery is configured to read entitlements from".into(),
             ));
         };
-        let mut req = self
-            .http
-            .get(format!("{base}/api/devices/{}/entitlements", device.serial))
-            .bearer_auth(device.credential.expose_secret());
-        if let Some(tag) = cached.as_ref().and_then(|c| c.etag.clone()) {
-            req = req.header(reqwest::header::IF_NONE_MATCH, tag);
-        }
-        let unavailable = |e: String| {
-            ApiError::Unavailable(format!(
-                "the App Gallery did not answer about entitlements: {e}"
-            ))
-        };
-        let res = match req.send().await {
-            Ok(res) if !res.status().is_server_error() => res,
-            // The gallery is down: the last copy it gave is better than refusing the person.
-            failed => {
-                if let Some(c) = cached {
-                    tracing::warn!("App Gallery unreachable; using the last known entitlements");
-                    return Ok(c.value);
-                }
-                return Err(match failed {
-                    Ok(res) => unavailable(format!("HTTP {}", res.status())),
-                    Err(e) => unavailable(e.to_string()),
-                });
-            }
-        };
-        let max_age = res
-            .headers()
-            .get(reqwest::header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.split(',').find_map(|p| {
-                    p.trim()
-                        .strip_prefix("max-age=")
-                        .and_then(|n| n.parse::<i64>().ok())
-                })
-            })
-            .unwrap_or(0);
-        let fresh_until = now + chrono::Duration::seconds(max_age);
-        let etag = res
-            .headers()
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let value = if res.status() == reqwest::StatusCode::NOT_MODIFIED {
-            cached
-                .map(|c| c.value)
-                .ok_or_else(|| unavailable("304 without a cached copy".into()))?
-        } else if res.status() == reqwest::StatusCode::NOT_FOUND {
-            Entitlements::default()
-        } else {
-            let res = res
-                .error_for_status()
-                .map_err(|e| unavailable(e.to_string()))?;
-            res.json::<EntitlementDocument>()
-                .await
-                .map_err(|e| unavailable(e.to_string()))?
-                .entitlements
-        };
-        self.cache.write().await.insert(
-            device.serial.clone(),
-            CachedEntitlements {
-                etag,
-                fresh_until,
-                value: value.clone(),
-            },
-        );
-        Ok(value)
+        let serial = proto::DeviceSerial::parse(&device.serial)
+            .map_err(|e| ApiError::BadRequest(format!("device serial: {e}")))?;
+        client
+            .get_with(&serial, Some(device.credential.expose_secret()), now)
+            .await
+            .map(|(doc, _)| doc.entitlements)
+            .map_err(|e| ApiError::Unavailable(e.to_string()))
     }
 }
 
@@ -241,11 +164,11 @@ impl ContactInput {
     /// Checks by the Services Manager's own rules, so nothing acknowledged is refused later.
     pub fn check(&self, prefix: &str, errors: &mut Vec<FieldError>) -> Option<ContactBody> {
         let mut ok = true;
-        if let Err(e) = manager::domain::ContactName::parse(&self.name) {
+        if let Err(e) = proto::ContactName::parse(&self.name) {
             errors.push(FieldError::new(&format!("{prefix}name"), &e.0));
             ok = false;
         }
-        if let Err(e) = manager::domain::EmailAddress::parse(&self.email) {
+        if let Err(e) = proto::EmailAddress::parse(&self.email) {
             errors.push(FieldError::new(&format!("{prefix}email"), &e.0));
             ok = false;
         }
@@ -255,7 +178,7 @@ impl ContactInput {
             .map(str::trim)
             .filter(|p| !p.is_empty());
         if let Some(p) = phone
-            && let Err(e) = manager::domain::PhoneNumber::parse(p)
+            && let Err(e) = proto::PhoneNumber::parse(p)
         {
             errors.push(FieldError::new(&format!("{prefix}phone"), &e.0));
             ok = false;
@@ -728,20 +651,16 @@ mod tests {
         assert!(matches!(err, ApiError::Unavailable(_)), "{err}");
         let today = now.date_naive();
         let contract =
-            gallery::entitlement::Contract::new(today, today + chrono::Duration::days(30))
-                .expect("contract");
+            proto::Contract::new(today, today + chrono::Duration::days(30)).expect("contract");
         let known = Entitlements {
             service: Some(contract),
             supplies: None,
         };
-        link.cache.write().await.insert(
-            "XRX1".into(),
-            CachedEntitlements {
-                etag: None,
-                fresh_until: now - chrono::Duration::hours(1),
-                value: known.clone(),
-            },
-        );
+        let serial = proto::DeviceSerial::parse("XRX1").expect("serial");
+        link.entitlements
+            .as_ref()
+            .expect("a gallery is configured")
+            .prime(&serial, known.clone(), now - chrono::Duration::hours(1));
         assert_eq!(
             link.entitlements(&device(), now).await.expect("stale copy"),
             known

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gallery::seal::SealingKeyring;
-use manager::api::types::ContactBody;
+use platform::keyring::Keyring as SealingKeyring;
+use proto::manager::ContactBody;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -49,9 +49,18 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// Starts delivering a submission the caller has just written (and holds the lease of).
+    /// Starts delivering a submission the caller has just written (and holds the claim of). The
+    /// handle resolves once the Services Manager answered; the confirmation e-mail then goes out
+    /// in the background under the same claim, so a slow mail server does not hold the answer.
     pub fn deliver_now(self: Arc<Self>, submission: Submission) -> JoinHandle<Outcome> {
-        tokio::spawn(async move { self.process(submission).await })
+        tokio::spawn(async move {
+            let (outcome, mail) = self.deliver_step(submission).await;
+            if let Some((s, claim)) = mail {
+                let me = self.clone();
+                tokio::spawn(async move { me.mail_step(&s, claim).await });
+            }
+            outcome
+        })
     }
 
     fn backoff(&self, attempts: i64) -> chrono::Duration {
@@ -71,10 +80,20 @@ impl Delivery {
     /// if `delivered`. Each step is committed under the claim before the next starts; a lost
     /// claim (another worker took over after the lease ran out) stops the pass.
     pub async fn process(&self, s: Submission) -> Outcome {
+        let (outcome, mail) = self.deliver_step(s).await;
+        if let Some((s, claim)) = mail {
+            self.mail_step(&s, claim).await;
+        }
+        outcome
+    }
+
+    /// `accepted → delivered` (when the row is `accepted`); returns what became of it and, when a
+    /// confirmation is due, the submission and claim for [`Self::mail_step`].
+    async fn deliver_step(&self, s: Submission) -> (Outcome, Option<(Submission, Claim)>) {
         let mut s = s;
         let Some(claim) = s.claim else {
             tracing::error!(reference = %s.reference, "a submission was processed without a claim; skipped");
-            return Outcome::Queued;
+            return (Outcome::Queued, None);
         };
         if s.state == SubmissionState::Accepted {
             match self.deliver(&s).await {
@@ -90,11 +109,11 @@ impl Delivery {
                     }
                     Ok(false) => {
                         tracing::warn!(reference = %s.reference, "claim lost before the delivery was recorded; the new holder goes on (the manager is idempotent)");
-                        return Outcome::Queued;
+                        return (Outcome::Queued, None);
                     }
                     Err(e) => {
                         tracing::error!(reference = %s.reference, error = %e, "recording a delivery failed; it will be delivered again (idempotent)");
-                        return Outcome::Queued;
+                        return (Outcome::Queued, None);
                     }
                 },
                 Err(DeliverError::Retry(reason)) => {
@@ -104,7 +123,7 @@ impl Delivery {
                         .store
                         .retry_later(s.id, claim.token, at, &mail::scrub_addresses(&reason))
                         .await;
-                    return Outcome::Queued;
+                    return (Outcome::Queued, None);
                 }
                 Err(DeliverError::Refused(reason)) => {
                     // The App API acknowledged this, so the manager must not refuse it: a bug.
@@ -114,15 +133,16 @@ impl Delivery {
                     metrics::counter!(REFUSED_TOTAL, "kind" => s.kind.as_str()).increment(1);
                     tracing::error!(reference = %s.reference, kind = s.kind.as_str(), tenant = %s.tenant, %reason, "BUG: the Services Manager refused an acknowledged submission; it stays in the outbox as refused");
                     let _ = self.store.record_refusal(s.id, claim.token, &reason).await;
-                    return Outcome::Refused(reason);
+                    return (Outcome::Refused(reason), None);
                 }
             }
         }
-        let number = s.incident_number.clone().unwrap_or_default();
+        let outcome = Outcome::Delivered(s.incident_number.clone().unwrap_or_default());
         if s.state == SubmissionState::Delivered {
-            self.mail_step(&s, claim).await;
+            (outcome, Some((s, claim)))
+        } else {
+            (outcome, None)
         }
-        Outcome::Delivered(number)
     }
 
     /// `delivered → done`: sends the confirmation while the claim is provably held. The lease is

@@ -301,6 +301,7 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         .context("provisioning the demo")?;
         std::fs::write(&secrets_path, serde_json::to_vec_pretty(&secrets)?)?;
     }
+    tasks.push(start_agent(&dir, mstore.as_ref(), &manager_url, &running).await?);
     Ok(Demo {
         manager_url,
         gallery_url,
@@ -312,6 +313,64 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         _devices: running,
         _background: background,
     })
+}
+
+/// The fleet agent of the demo's customer over the demo's devices (enrolled once, then a cycle every
+/// minute; see ARCHITECTURE.md, "Fleet agent").
+async fn start_agent(
+    dir: &Path,
+    mstore: &dyn manager::storage::Storage,
+    manager_url: &str,
+    running: &[device::serve::RunningDevice],
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use agent::cli::{AgentCommand, DataDir, EnrollArgs, RunArgs};
+    let data = DataDir {
+        data_dir: dir.join("agent"),
+    };
+    if !agent::credential::path(&data.data_dir).exists() {
+        let partner = mstore.list_partners().await?.into_iter().next();
+        let partner = partner.context("the demo has no partner")?;
+        let customer = mstore.list_customers(partner.id).await?.into_iter().next();
+        let customer = customer.context("the demo has no customer")?;
+        let (_, token, _) = manager::fleet::api::add_agent(
+            mstore,
+            Utc::now(),
+            partner.id,
+            customer.id,
+            "Demo site",
+        )
+        .await?;
+        agent::cli::run(AgentCommand::Enroll(EnrollArgs {
+            manager: manager_url.to_string(),
+            token,
+            data: data.clone(),
+        }))
+        .await
+        .context("enrolling the demo's agent")?;
+    }
+    let args = RunArgs {
+        targets: running.iter().map(|d| d.snmp.to_string()).collect(),
+        port: 161,
+        communities: vec!["public".into()],
+        interval: Duration::from_secs(60),
+        meter_interval: Duration::from_secs(3600),
+        discovery_interval: Duration::from_secs(86_400),
+        once: false,
+        concurrency: 8,
+        rate: 100,
+        timeout_ms: 1000,
+        retries: 1,
+        batch_size: 500,
+        queue_limit: 100_000,
+        no_upload: false,
+        upload_only: false,
+        data,
+    };
+    Ok(tokio::spawn(async move {
+        if let Err(e) = agent::cli::run(AgentCommand::Run(args)).await {
+            tracing::warn!(error = %format!("{e:#}"), "the demo's fleet agent stopped");
+        }
+    }))
 }
 
 async fn provision(

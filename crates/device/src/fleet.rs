@@ -604,7 +604,10 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
             None => String::new(),
         }
     );
-    wait_for_stop().await
+    wait_for_stop().await?;
+    let answered: u64 = fleet.devices.iter().map(|d| d.stats.answered()).sum();
+    println!("stopping; {answered} requests answered");
+    Ok(())
 }
 
 async fn wait_for_stop() -> anyhow::Result<()> {

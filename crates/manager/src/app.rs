@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(crate::api::routes())
         .merge(crate::fleet::api::routes())
+        .merge(crate::fleet::console::routes())
         .merge(crate::console::routes())
         .with_state(state)
         .merge(platform::ops::metrics::router());

@@ -1,5 +1,13 @@
 //! Machinery every service of Support Assistant shares: clock and id source, one keyring, password
-//! hashing, a login limiter, escaping, and the ops layer (TLS, HSTS and security headers, body and
-//! time limits, metrics, JSON logs with redaction, health and readiness).
+//! hashing, a login limiter, escaping, cookies, the clients for the other services, and the ops
+//! layer (TLS, HSTS and security headers, body and time limits, metrics, JSON logs with
+//! redaction, health and readiness).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod b64;
+pub mod clock;
+pub mod credential;
+pub mod entitlement;
+pub mod keyring;
+pub mod manager_client;
 pub mod ops;

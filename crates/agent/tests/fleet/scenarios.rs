@@ -296,3 +296,194 @@ async fn manager_down_and_agent_killed_mid_upload_lose_nothing_and_store_nothing
     assert!(err.contains("refused the agent's credential"), "{err}");
     assert_eq!(s.status()["queue_depth"], printers);
 }
+
+fn fleet_printers(fleet: &device::fleet::Fleet) -> u64 {
+    fleet.devices.iter().filter(|d| d.serial.is_some()).count() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn run_options_do_what_they_say() {
+    let rec = tempfile::tempdir().unwrap();
+    recordings(rec.path());
+    let fleet = fleet(rec.path()).await;
+    let printers = fleet_printers(&fleet);
+    let s = system();
+    let target = sweep(&fleet);
+
+    // --community: tried in order, the one that answers is remembered; --no-upload keeps the readings.
+    let (success, out, err) = once(
+        &s,
+        &target,
+        &[
+            "--community",
+            "wrong",
+            "--community",
+            "public",
+            "--no-upload",
+        ],
+    );
+    assert!(success, "{out}\n{err}");
+    let st = s.status();
+    assert_eq!(st["queue_depth"], printers);
+    assert!(
+        st["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["community"] == "public")
+    );
+    assert!(
+        readings(&s, fleet.devices[0].serial.as_deref().unwrap())
+            .await
+            .is_empty()
+    );
+
+    // --queue-limit: a second cycle into a full queue keeps only the latest reading per device.
+    let limit = printers.to_string();
+    let (success, _, _) = once(&s, &target, &["--no-upload", "--queue-limit", &limit]);
+    assert!(success);
+    let st = s.status();
+    assert_eq!(st["queue_depth"], printers);
+    assert_eq!(st["dropped_total"], printers);
+
+    // --batch-size: the queue goes up in batches of at most that many.
+    let out = ok(s.agent().args([
+        "agent",
+        "run",
+        "--upload-only",
+        "--batch-size",
+        "3",
+        "--target",
+        &target,
+    ]));
+    let batches = printers.div_ceil(3);
+    assert!(
+        out.contains(&format!("uploaded {batches} batches: {printers} stored")),
+        "{out}"
+    );
+
+    // --interval and --discovery-interval: without --once it keeps cycling; after the first sweep the
+    // cycles are polls of the known printers.
+    let mut child = s
+        .agent()
+        .args(["agent", "run", "--target", &target, "--port"])
+        .arg(SNMP_PORT.to_string())
+        .args(["--interval", "1s", "--timeout-ms", "300", "--retries", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let before = s.status()["readings_total"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.status()["readings_total"].as_u64().unwrap() < before + 3 * printers {
+        assert!(Instant::now() < deadline, "no third cycle within 20 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("sweep of 254 addresses"), "{log}");
+    assert!(
+        log.contains(&format!("poll of {printers} addresses")),
+        "{log}"
+    );
+
+    // --rate: at most R new walks per second, so a cycle of N printers takes at least (N-1)/R s.
+    let targets: Vec<String> = fleet
+        .devices
+        .iter()
+        .map(|d| format!("--target={}", d.addr))
+        .collect();
+    let (success, out, err) = run(s
+        .agent()
+        .args(["agent", "run", "--once", "--no-upload", "--rate", "4"])
+        .args(&targets));
+    assert!(success, "{out}\n{err}");
+    let ms: u64 = out
+        .split(", ")
+        .last()
+        .unwrap()
+        .trim()
+        .trim_end_matches(" ms")
+        .parse()
+        .unwrap();
+    assert!(ms >= (fleet.devices.len() as u64 - 1) * 1000 / 4, "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_fleet_serves_copies_on_ports_with_living_data() {
+    let rec = tempfile::tempdir().unwrap();
+    let n = recordings(rec.path()) + 1;
+    let manifest = rec.path().join("fleet.json");
+    let mut cmd = bin();
+    cmd.args([
+        "device",
+        "fleet",
+        "--copies",
+        "2",
+        "--ports",
+        "--base-address",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ])
+    .args([
+        "--simulate-usage",
+        "--speed",
+        "3000",
+        "--seed",
+        "7",
+        "--dir",
+    ])
+    .arg(rec.path())
+    .arg("--manifest")
+    .arg(&manifest)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    let mut child = Running(cmd.spawn().unwrap());
+    let mut lines =
+        std::io::BufRead::lines(std::io::BufReader::new(child.0.stdout.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "the fleet did not start");
+        let line = lines.next().unwrap().unwrap();
+        if line.starts_with("fleet of") {
+            assert!(line.contains("one step every 100 ms"), "{line}");
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let list: Vec<Value> = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    assert_eq!(list.len(), 2 * n);
+    let mut ports: Vec<&str> = list.iter().map(|d| d["addr"].as_str().unwrap()).collect();
+    ports.dedup();
+    assert_eq!(ports.len(), 2 * n, "one port each");
+    let copy = list
+        .iter()
+        .find(|d| d["serial"] == "XRX9C934E4A7B21-0001")
+        .expect("the copy's serial");
+    let read = |addr: &str| -> Value {
+        serde_json::from_str(&ok(
+            bin().args(["device", "read", "--json", "--target", addr])
+        ))
+        .unwrap()
+    };
+    let addr = copy["addr"].as_str().unwrap();
+    let total = |r: &Value| {
+        r["meters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "total-impressions")
+            .unwrap()["value"]
+            .as_u64()
+            .unwrap()
+    };
+    let first = read(addr);
+    assert_eq!(first["identity"]["serial"], "XRX9C934E4A7B21-0001");
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(
+        total(&read(addr)) > total(&first),
+        "counters rise with --simulate-usage"
+    );
+}

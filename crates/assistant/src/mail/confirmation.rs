@@ -1,7 +1,7 @@
 //! What a confirmation e-mail says: a typed value built once, rendered by [`super::render`].
 
 use chrono::{DateTime, Utc};
-pub use manager::domain::{
+pub use proto::{
     Contact, ContactName, DeviceSerial, EmailAddress, IncidentNumber, ParseError, PhoneNumber,
 };
 use std::fmt;

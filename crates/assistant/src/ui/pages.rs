@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use manager::api::types::IncidentView;
+use proto::manager::IncidentView;
 
 use crate::error::{ApiError, FieldError};
 

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use manager::domain::IncidentKind;
 use printer::DeviceReport;
+use proto::IncidentKind;
 
 use super::pages::{
     Errors, IncidentRow, MeterRow, MetersTab, ServicesTab, SuppliesTab, SupplyRow, error_page,

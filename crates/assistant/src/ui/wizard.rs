@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use gallery::config::AppConfiguration;
+use proto::AppConfiguration;
 
 use super::forms::FormFields;
 use super::pages::{

@@ -60,12 +60,16 @@ fn worker(
 
 /// An acknowledged service incident with a contact, as the App API writes it.
 async fn acknowledge(store: &dyn OutboxStore, i: usize) -> String {
+    acknowledge_for(store, i, SERIAL_A).await
+}
+
+async fn acknowledge_for(store: &dyn OutboxStore, i: usize, serial: &str) -> String {
     let id = Uuid::now_v7();
     let contact = serde_json::json!({"name": "Erika Mustermann", "email": "erika.mustermann@example.org", "phone": "+49 30 1234567"});
     let new = NewSubmission {
         id,
         reference: format!("REF-SV-{}", &id.simple().to_string()[22..]).to_uppercase(),
-        device_serial: SERIAL_A.into(),
+        device_serial: serial.into(),
         tenant: "acme".into(),
         kind: SubmissionKind::ServiceIncident,
         idempotency_key: format!("once-{i}"),
@@ -230,4 +234,172 @@ async fn slow_smtp_through_the_app_api_gets_each_confirmation_once() {
         references.push(body["reference"].as_str().expect("reference").to_string());
     }
     assert_each_once(store.as_ref(), &sink, &references).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mail_outage_then_back_sends_each_confirmation_once() {
+    let manager = start_manager().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let mail = MailSettings::parse_with_env(
+        &format!("smtp://127.0.0.1:{port}?tls=none&timeout_secs=5"),
+        |_| None,
+    )
+    .expect("setting")
+    .build()
+    .expect("transport");
+    let (store, _db, _) = crate::store::open("sqlite").await;
+    let mut references = Vec::new();
+    for i in 0..6 {
+        references.push(acknowledge(store.as_ref(), i).await);
+    }
+    let workers = [
+        worker(
+            store.clone(),
+            &manager,
+            mail.clone(),
+            Duration::from_secs(30),
+        ),
+        worker(
+            store.clone(),
+            &manager,
+            mail.clone(),
+            Duration::from_secs(30),
+        ),
+    ];
+    // The mail server is down: delivered to the manager, the mail waits.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let counts = store.counts().await.expect("counts");
+    assert!(
+        counts
+            .iter()
+            .any(|(s, n)| *s == SubmissionState::Delivered && *n == 6),
+        "{counts:?}"
+    );
+    let sink = SmtpSink::start_on(port, Mode::Delay(Duration::ZERO)).await;
+    assert_each_once(store.as_ref(), &sink, &references).await;
+    for w in workers {
+        w.abort();
+    }
+}
+
+/// A manager refusal of an acknowledged submission is a bug: it is kept (state, reason), counted
+/// on /metrics, and its contact is erased; it is not retried and not dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_manager_refusal_of_an_acknowledged_submission_stays_visible() {
+    let metrics = assistant::ops::metrics::handle();
+    let manager = start_manager().await;
+    let sink = SmtpSink::start(Mode::Delay(Duration::ZERO)).await;
+    let (store, _db, _) = crate::store::open("sqlite").await;
+    acknowledge_for(store.as_ref(), 0, "XRXNOTINMANAGER1").await;
+    let w = worker(
+        store.clone(),
+        &manager,
+        smtp(&sink),
+        Duration::from_secs(30),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refused = loop {
+        let claimed_none = store.counts().await.expect("counts");
+        if claimed_none
+            .iter()
+            .any(|(s, n)| *s == SubmissionState::Refused && *n == 1)
+        {
+            break claimed_none;
+        }
+        assert!(Instant::now() < deadline, "{claimed_none:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(refused, vec![(SubmissionState::Refused, 1)]);
+    w.abort();
+    let rendered = metrics.render();
+    assert!(
+        rendered
+            .lines()
+            .any(|l| l.starts_with(assistant::worker::REFUSED_TOTAL)),
+        "{rendered}"
+    );
+    assert!(
+        sink.received().is_empty(),
+        "no confirmation for a refused submission"
+    );
+}
+
+/// The reply of a mail server that names the address (in other case, in brackets, the local part
+/// alone, another address) is stored scrubbed of all of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn smtp_reply_texts_are_stored_without_anything_address_like() {
+    let manager = start_manager().await;
+    let sink = SmtpSink::start(Mode::RejectRcpt).await;
+    let (store, db, _) = crate::store::open("sqlite").await;
+    acknowledge(store.as_ref(), 0).await;
+    let w = worker(
+        store.clone(),
+        &manager,
+        smtp(&sink),
+        Duration::from_secs(30),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store
+        .counts()
+        .await
+        .expect("counts")
+        .iter()
+        .any(|(s, n)| *s != SubmissionState::Done && *n > 0)
+    {
+        assert!(Instant::now() < deadline, "not done");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    w.abort();
+    let claimed = store
+        .claim_due(
+            Utc::now() + chrono::Duration::days(1),
+            Duration::from_secs(1),
+            10,
+        )
+        .await
+        .expect("claim");
+    assert!(claimed.is_empty(), "done rows are never claimed");
+    let any = assistant::store::SqliteStore::open(&format!("sqlite://{}", db_path(&db)))
+        .await
+        .expect("open");
+    let row: (Option<String>,) = sqlx::query_as("SELECT last_error FROM outbox")
+        .fetch_one(any.pool())
+        .await
+        .expect("row");
+    let error = row.0.expect("the refusal is kept");
+    assert!(error.contains("550"), "{error}");
+    for needle in [
+        "erika",
+        "ERIKA",
+        "mustermann",
+        "MUSTERMANN",
+        "@",
+        "postmaster",
+        "example.org",
+    ] {
+        assert!(!error.contains(needle), "{needle:?} in {error:?}");
+    }
+}
+
+fn db_path(db: &crate::store::Db) -> String {
+    match db {
+        crate::store::Db::Sqlite(dir) => dir.path().join("a.db").display().to_string(),
+        crate::store::Db::Postgres(_) => unreachable!("sqlite only"),
+    }
+}
+
+#[test]
+fn scrub_addresses_redacts_every_word_with_an_at_sign() {
+    use assistant::mail::scrub_addresses;
+    assert_eq!(
+        scrub_addresses(
+            "550 <Erika.M@Example.ORG> unknown; try \"erika.m@\" or @example.org, code 5.1.1"
+        ),
+        "550 <[redacted]> unknown; try \"[redacted]\" or [redacted], code 5.1.1"
+    );
+    assert_eq!(scrub_addresses("421 service busy"), "421 service busy");
+    assert_eq!(scrub_addresses("user%40host.example"), "[redacted]");
 }

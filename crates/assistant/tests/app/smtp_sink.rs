@@ -19,6 +19,9 @@ pub enum Mode {
     Delay(Duration),
     /// The first time a message is seen: read it all, then close without answering.
     DropFirstAfterData,
+    /// Refuse every recipient for good, with a reply that quotes it and other addresses the way
+    /// real servers do (case changed, in brackets, the local part alone).
+    RejectRcpt,
 }
 
 #[derive(Default)]
@@ -41,7 +44,12 @@ impl Drop for SmtpSink {
 
 impl SmtpSink {
     pub async fn start(mode: Mode) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_on(0, mode).await
+    }
+
+    /// On a given port (a mail server coming back after an outage).
+    pub async fn start_on(port: u16, mode: Mode) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let seen: Arc<Mutex<Seen>> = Arc::default();
         let shared = seen.clone();
@@ -116,6 +124,7 @@ async fn session(socket: TcpStream, mode: Mode, seen: Arc<Mutex<Seen>>) -> std::
                         return Ok(());
                     }
                 }
+                Mode::RejectRcpt => {}
             }
             *seen
                 .lock()
@@ -124,6 +133,18 @@ async fn session(socket: TcpStream, mode: Mode, seen: Arc<Mutex<Seen>>) -> std::
                 .entry(reference)
                 .or_default() += 1;
             write.write_all(b"250 2.0.0 queued\r\n").await?;
+        } else if verb.starts_with("RCPT") && matches!(mode, Mode::RejectRcpt) {
+            let address = line
+                .trim_end()
+                .split_once(':')
+                .map(|(_, a)| a.trim().trim_matches(['<', '>']).to_string())
+                .unwrap_or_default();
+            let local = address.split('@').next().unwrap_or_default().to_string();
+            let reply = format!(
+                "550 5.1.1 <{}> unknown; user {local} (\"{local}@\") not here, ask postmaster@relay.example\r\n",
+                address.to_uppercase()
+            );
+            write.write_all(reply.as_bytes()).await?;
         } else {
             // HELO, MAIL, RCPT, RSET, NOOP: all fine.
             write.write_all(b"250 OK\r\n").await?;

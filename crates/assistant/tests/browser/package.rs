@@ -40,3 +40,32 @@ fn the_weblet_is_at_most_60_kb_and_keeps_nothing_in_the_browser() {
     }
     assert!(total <= 60 * 1024, "the weblet is {total} bytes");
 }
+
+/// The weblet reads only what a real device answers (../shared/eip/README.md): none of the element
+/// names the emulator once invented, and it sends the vendor library's envelopes and header.
+#[test]
+fn the_weblet_uses_no_element_name_only_the_emulator_had() {
+    let app = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../weblet/app.js"),
+    )
+    .expect("weblet/app.js");
+    for invented in [
+        "isAdministrator",
+        "serialNumber",
+        "macAddress",
+        "userType",
+        "firmwareVersion",
+    ] {
+        assert!(!app.contains(invented), "app.js reads {invented}");
+    }
+    for fact in [
+        "http://schemas.xmlsoap.org/soap/envelope/",
+        "http://www.w3.org/2003/05/soap-envelope",
+        "'SOAPAction': '\"\"'",
+        "xeSystemAdministrator".to_ascii_lowercase().as_str(),
+        "canvasSize",
+        "getElementsByTagNameNS('*'",
+    ] {
+        assert!(app.contains(fact), "app.js lacks {fact}");
+    }
+}

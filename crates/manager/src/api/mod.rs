@@ -1,6 +1,7 @@
 //! The REST API (JSON) for other services: tenants, incidents, meter reads.
 //! Service-to-service authentication: `Authorization: Bearer KEY`, keys stored as SHA-256.
 
+pub mod billing;
 pub mod error;
 pub mod types;
 
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents", post(create_incident))
         .route("/api/v1/incidents/{number}", get(get_incident))
         .route("/api/v1/incidents/{number}/status", post(change_status))
+        .merge(billing::routes())
 }
 
 /// The partner whose API key came with the request.
@@ -209,6 +211,7 @@ pub async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::fleet::api::FleetApiDoc::openapi());
+    doc.merge(billing::BillingApiDoc::openapi());
     Json(doc)
 }
 

@@ -194,7 +194,7 @@ async fn ingest_one(
         })
         .collect();
     let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&meters).unwrap_or_default(),
+        serde_json::to_vec(&reading.meters).unwrap_or_default(),
     ));
     let read = NewMeterRead {
         device_serial: serial,

@@ -3,7 +3,10 @@
 //! time series of supply levels and alerts per device, meter readings as automatic meter reads.
 
 pub mod api;
+pub mod billing;
 pub mod cli;
+pub mod console;
+pub mod forecast;
 pub mod store;
 
 pub use store::{AgentIdentity, FleetStorage};

@@ -9,6 +9,7 @@ use uuid::Uuid;
 both_backends!(
     an_enrolled_agent_uploads_once_and_a_revoked_one_is_refused,
     garbage_and_rollbacks_are_refused_per_reading_not_per_batch,
+    the_console_lists_agents_and_reported_devices_and_revokes,
 );
 
 async fn add_agent(app: &TestApp) -> (Uuid, String) {
@@ -315,4 +316,142 @@ async fn garbage_and_rollbacks_are_refused_per_reading_not_per_batch(b: Backend)
     );
     let res = upload(&app, "saa_wrong", &batch).await;
     assert_eq!(res.status(), 401);
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn cookie(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap()
+}
+
+fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Logs in; returns (session cookie, csrf token of the fleet page, the fleet page).
+async fn console(app: &TestApp, email: &str) -> (String, String, String) {
+    let page = app
+        .http
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = cookie(&page, "sa_login_csrf");
+    let csrf = csrf_in(&page.text().await.unwrap());
+    let res = app
+        .http
+        .post(app.url("/console/login"))
+        .header("cookie", format!("sa_login_csrf={login_cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("email", email),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf", &csrf),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = cookie(&res, "sa_session");
+    let html = app
+        .http
+        .get(app.url("/console/fleet"))
+        .header("cookie", format!("sa_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&html);
+    (session, csrf, html)
+}
+
+async fn the_console_lists_agents_and_reported_devices_and_revokes(b: Backend) {
+    let app = spawn_app(b).await;
+    let (agent_id, credential) = add_agent(&app).await;
+    let batch = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![reading("new-1", 1000, Some((8, "critical")))],
+    };
+    assert_eq!(upload(&app, &credential, &batch).await.status(), 200);
+
+    let (_, _, tech_page) = console(&app, &app.a.tech_email).await;
+    assert!(
+        tech_page.contains("NEW-1") && !tech_page.contains(">Revoke<"),
+        "technicians see, not revoke"
+    );
+    let (session, csrf, html) = console(&app, &app.a.admin_email).await;
+    for text in [
+        "HQ",
+        "active",
+        "0.1.0",
+        "site-1",
+        "NEW-1",
+        "<strong>new</strong>",
+        "critical jam (8)",
+        "Black Toner 40 %",
+        "down (jammed)",
+    ] {
+        assert!(html.contains(text), "{text} missing in {html}");
+    }
+    let (_, _, other) = console(&app, &app.b.admin_email).await;
+    assert!(
+        !other.contains("NEW-1") && !other.contains("HQ"),
+        "another partner sees none of it"
+    );
+
+    let revoke = |csrf: String| {
+        let app = &app;
+        let session = session.clone();
+        async move {
+            app.http
+                .post(app.url(&format!("/console/fleet/agents/{agent_id}/revoke")))
+                .header("cookie", format!("sa_session={session}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form(&[("csrf", &csrf)]))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(revoke("forged".into()).await.status(), 403);
+    assert_eq!(
+        upload(&app, &credential, &batch).await.status(),
+        200,
+        "still active"
+    );
+    assert_eq!(revoke(csrf).await.status(), 303);
+    assert_eq!(
+        upload(&app, &credential, &batch).await.status(),
+        401,
+        "revoked in the console"
+    );
 }

@@ -1,6 +1,7 @@
 //! The manager's integration tests, in one binary.
 #![allow(clippy::unwrap_used)]
 
+mod billing;
 mod cli;
 mod console;
 mod fleet;
