@@ -35,7 +35,7 @@ pub struct UploadStats {
 }
 
 pub fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
+    Ok(platform::ops::client::builder()
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(5))
         .build()?)

@@ -289,7 +289,9 @@ pub async fn fetch_trust(gallery_url: &str) -> Result<(PublicKeys, RevocationLis
             url: url.clone(),
             source,
         };
-        reqwest::get(&url)
+        crate::ops::client::client()
+            .get(&url)
+            .send()
             .await
             .and_then(reqwest::Response::error_for_status)
             .map_err(fetch)?

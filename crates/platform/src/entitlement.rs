@@ -61,7 +61,7 @@ impl EntitlementClient {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: None,
-            http: reqwest::Client::builder()
+            http: crate::ops::client::builder()
                 .timeout(std::time::Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),

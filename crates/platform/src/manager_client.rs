@@ -55,7 +55,7 @@ impl std::fmt::Debug for ManagerClient {
 impl ManagerClient {
     /// `base` such as `http://127.0.0.1:8081` (no trailing path).
     pub fn new(base: &str, api_key: SecretString) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
+        let http = crate::ops::client::builder()
             .timeout(Duration::from_secs(15))
             .connect_timeout(Duration::from_secs(5))
             .build()?;

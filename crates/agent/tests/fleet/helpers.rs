@@ -200,10 +200,10 @@ impl System {
 fn manager_cmd(dir: &Path) -> Command {
     let mut c = bin();
     c.env(
-        "MANAGER_DATABASE_URL",
+        "SA_MANAGER_DATABASE_URL",
         format!("sqlite://{}", dir.join("manager.db").display()),
     )
-    .env("MANAGER_DATA_KEYS_FILE", dir.join("manager.keys"));
+    .env("SA_MANAGER_DATA_KEYS_FILE", dir.join("manager.keys"));
     c
 }
 
