@@ -146,6 +146,7 @@ impl System {
             "manager",
             "--listen",
             &format!("127.0.0.1:{}", self.port),
+            "--insecure-http",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
