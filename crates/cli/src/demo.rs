@@ -573,7 +573,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("  App Gallery      {}/admin", demo.gallery_url);
     println!(
-        "  App API          {}/api/v1  (mail goes to {})",
+        "  App API          {}/openapi.json  (its OpenAPI document; mail goes to {})",
         demo.assistant_url,
         args.data_dir.join("outbox").display()
     );
