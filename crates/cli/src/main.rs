@@ -104,8 +104,13 @@ async fn device_read(args: ReadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logs(json: bool) {
-    if let Err(e) = platform::ops::logging::init(json) {
+fn init_logs(json: bool, command: &Command) {
+    // The demo runs at a terminal: its "running" lines must not drown in one access log line per request.
+    let default = match command {
+        Command::Demo(_) => platform::ops::logging::QUIET_ACCESS_LOG,
+        _ => "info",
+    };
+    if let Err(e) = platform::ops::logging::init_with_default(json, default) {
         eprintln!("warning: {e:#}");
     }
 }
@@ -113,7 +118,7 @@ fn init_logs(json: bool) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs(cli.log_json);
+    init_logs(cli.log_json, &cli.command);
     let result = match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Device(DeviceCommand::Read(args)) => device_read(args).await,

@@ -90,10 +90,21 @@ static INITIALISED: OnceLock<()> = OnceLock::new();
 /// Installs the global subscriber: JSON lines (`json`) or pretty, on stderr, at the level
 /// `RUST_LOG` says (default `info`). Calling it again is harmless.
 pub fn init(json: bool) -> anyhow::Result<()> {
+    init_with_default(json, "info")
+}
+
+/// The filter for a command run at a terminal, such as the demo: what the services do stays at
+/// `info`, the access log line of every request only at `warn` (so what the person must read is
+/// not buried). `RUST_LOG` still wins.
+pub const QUIET_ACCESS_LOG: &str = "info,platform::ops::logging=warn";
+
+/// [`init`] with another default filter when `RUST_LOG` is not set.
+pub fn init_with_default(json: bool, default_filter: &str) -> anyhow::Result<()> {
     if INITIALISED.get().is_some() {
         return Ok(());
     }
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     tracing::subscriber::set_global_default(subscriber(json, filter, std::io::stderr))
         .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))?;
     let _ = INITIALISED.set(());
@@ -167,5 +178,36 @@ mod tests {
         assert_eq!(format!("{r:?}"), "[redacted]");
         assert_eq!(format!("{:?}", Some(&r)), "Some([redacted])");
         assert_eq!(r.expose(), "ada@example.com");
+    }
+
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_quiet_filter_drops_access_lines_but_keeps_what_the_services_say() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let quiet = subscriber(true, EnvFilter::new(QUIET_ACCESS_LOG), move || {
+            writer.clone()
+        });
+        tracing::subscriber::with_default(quiet, || {
+            tracing::info!(target: "platform::ops::logging", status = 200, "response");
+            tracing::info!(target: "agent::cli", "sweep of 3 addresses");
+            tracing::warn!(target: "platform::ops::logging", "connection cap reached");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert!(!text.contains("\"response\""), "{text}");
+        assert!(text.contains("sweep of 3 addresses"), "{text}");
+        assert!(text.contains("connection cap reached"), "{text}");
     }
 }
