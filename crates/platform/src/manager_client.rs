@@ -101,15 +101,7 @@ impl ManagerClient {
         idempotency_key: &str,
         req: &CreateIncidentRequest,
     ) -> Result<IncidentView, ClientError> {
-        let res = self
-            .http
-            .post(self.url("/api/v1/incidents"))
-            .bearer_auth(self.api_key.expose_secret())
-            .header(IDEMPOTENCY_KEY, idempotency_key)
-            .json(req)
-            .send()
-            .await?;
-        Self::parse(res).await
+        self.post("/api/v1/incidents", idempotency_key, req).await
     }
 
     /// A device's incidents created at or after `since`, newest first.
@@ -118,27 +110,17 @@ impl ManagerClient {
         serial: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<IncidentView>, ClientError> {
-        let res = self
-            .http
-            .get(self.url(&format!(
-                "/api/v1/devices/{}/incidents?since={}",
-                path_segment(serial),
-                since.to_rfc3339_opts(SecondsFormat::Millis, true)
-            )))
-            .bearer_auth(self.api_key.expose_secret())
-            .send()
-            .await?;
-        Self::parse(res).await
+        self.get(&format!(
+            "/api/v1/devices/{}/incidents?since={}",
+            path_segment(serial),
+            since.to_rfc3339_opts(SecondsFormat::Millis, true)
+        ))
+        .await
     }
 
     pub async fn get_incident(&self, number: &str) -> Result<IncidentView, ClientError> {
-        let res = self
-            .http
-            .get(self.url(&format!("/api/v1/incidents/{}", path_segment(number))))
-            .bearer_auth(self.api_key.expose_secret())
-            .send()
-            .await?;
-        Self::parse(res).await
+        self.get(&format!("/api/v1/incidents/{}", path_segment(number)))
+            .await
     }
 
     /// Records a meter read; idempotent like `create_incident`.
@@ -148,18 +130,8 @@ impl ManagerClient {
         idempotency_key: &str,
         req: &RecordMeterReadRequest,
     ) -> Result<MeterReadView, ClientError> {
-        let res = self
-            .http
-            .post(self.url(&format!(
-                "/api/v1/devices/{}/meter-reads",
-                path_segment(serial)
-            )))
-            .bearer_auth(self.api_key.expose_secret())
-            .header(IDEMPOTENCY_KEY, idempotency_key)
-            .json(req)
-            .send()
-            .await?;
-        Self::parse(res).await
+        let path = format!("/api/v1/devices/{}/meter-reads", path_segment(serial));
+        self.post(&path, idempotency_key, req).await
     }
 
     pub async fn list_meter_reads(
@@ -167,14 +139,38 @@ impl ManagerClient {
         serial: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<MeterReadView>, ClientError> {
+        self.get(&format!(
+            "/api/v1/devices/{}/meter-reads?since={}",
+            path_segment(serial),
+            since.to_rfc3339_opts(SecondsFormat::Millis, true)
+        ))
+        .await
+    }
+
+    /// A GET with the partner's API key, its answer parsed by [`Self::parse`].
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let res = self
             .http
-            .get(self.url(&format!(
-                "/api/v1/devices/{}/meter-reads?since={}",
-                path_segment(serial),
-                since.to_rfc3339_opts(SecondsFormat::Millis, true)
-            )))
+            .get(self.url(path))
             .bearer_auth(self.api_key.expose_secret())
+            .send()
+            .await?;
+        Self::parse(res).await
+    }
+
+    /// An idempotent POST of `body` with the partner's API key.
+    async fn post<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        idempotency_key: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let res = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.api_key.expose_secret())
+            .header(IDEMPOTENCY_KEY, idempotency_key)
+            .json(body)
             .send()
             .await?;
         Self::parse(res).await
