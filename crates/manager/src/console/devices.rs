@@ -1,0 +1,127 @@
+//! A device: its supply incidents, an SVG meter chart, and the meter reads as CSV (admins).
+
+use super::{ConsoleError, ConsoleUser, csv, fmt_time, svg};
+use crate::app::AppState;
+use crate::domain::{DeviceSerial, IncidentKind};
+use crate::storage::{IncidentFilter, Role};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/devices/{serial}", get(device_page))
+        .route(
+            "/console/devices/{serial}/meter-reads.csv",
+            get(meter_reads_csv),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "console_device.html")]
+struct DevicePage {
+    user_email: Option<String>,
+    csrf: String,
+    serial: String,
+    model: String,
+    location: String,
+    customer: String,
+    supplies: Vec<(String, String, &'static str, String, String, String)>,
+    chart: String,
+    reads: usize,
+    since: String,
+    is_admin: bool,
+}
+
+fn parse_serial(s: &str) -> Result<DeviceSerial, ConsoleError> {
+    DeviceSerial::parse(s).map_err(|_| ConsoleError::NotFound("device"))
+}
+
+async fn device_page(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Path(serial): Path<String>,
+) -> Result<Html<String>, ConsoleError> {
+    let partner = user.user.partner_id;
+    let serial = parse_serial(&serial)?;
+    let device = st
+        .store
+        .get_device(partner, &serial)
+        .await?
+        .ok_or(ConsoleError::NotFound("device"))?;
+    let now = st.clock.now();
+    let since = now - chrono::Duration::days(365);
+    let filter = IncidentFilter {
+        kind: Some(IncidentKind::Supply),
+        device: Some(serial.clone()),
+        ..Default::default()
+    };
+    let (supply_incidents, _) = st.store.search_incidents(partner, &filter, 0, 100).await?;
+    let mut supplies = vec![];
+    for i in &supply_incidents {
+        for s in &i.supplies {
+            supplies.push((
+                i.number.to_string(),
+                fmt_time(i.created_at),
+                i.status.as_str(),
+                s.description.clone(),
+                s.part_number.clone().unwrap_or_default(),
+                s.level_percent.map(|l| format!("{l}%")).unwrap_or_default(),
+            ));
+        }
+    }
+    let reads = st
+        .store
+        .list_meter_reads(partner, &serial, since, 2000)
+        .await?;
+    let html = DevicePage {
+        user_email: Some(user.user.email.clone()),
+        csrf: user.csrf.clone(),
+        serial: device.serial.to_string(),
+        model: device.model.clone(),
+        location: device.location.clone(),
+        customer: device.customer_name.clone(),
+        supplies,
+        chart: svg::meter_chart(&reads),
+        reads: reads.len(),
+        since: since.format("%Y-%m-%d").to_string(),
+        is_admin: user.user.role == Role::PartnerAdmin,
+    }
+    .render()?;
+    Ok(Html(html))
+}
+
+async fn meter_reads_csv(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Path(serial): Path<String>,
+) -> Result<Response, ConsoleError> {
+    user.require_admin()?;
+    let partner = user.user.partner_id;
+    let serial = parse_serial(&serial)?;
+    let device = st
+        .store
+        .get_device(partner, &serial)
+        .await?
+        .ok_or(ConsoleError::NotFound("device"))?;
+    let reads = st
+        .store
+        .list_meter_reads(partner, &serial, DateTime::<Utc>::MIN_UTC, 100_000)
+        .await?;
+    let body = csv::meter_reads(&device, &reads);
+    let disposition = format!("attachment; filename=\"meter-reads-{}.csv\"", device.serial);
+    let mut res = body.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| ConsoleError::Internal(e.to_string()))?,
+    );
+    Ok(res)
+}

@@ -1,0 +1,220 @@
+//! The incident list: filters (status, kind, device, customer, dates) and pages.
+
+use super::{ConsoleError, ConsoleUser, fmt_time};
+use crate::app::AppState;
+use crate::domain::{DeviceSerial, IncidentKind, IncidentStatus};
+use crate::storage::{Incident, IncidentFilter};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/console/incidents", get(incidents_page))
+}
+
+const PAGE_SIZE: u32 = 25;
+
+struct IncidentRow {
+    number: String,
+    created: String,
+    kind: &'static str,
+    status: &'static str,
+    serial: String,
+    customer: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_incidents.html")]
+struct IncidentsPage {
+    user_email: Option<String>,
+    csrf: String,
+    statuses: Vec<&'static str>,
+    kinds: Vec<&'static str>,
+    customers: Vec<(String, String)>,
+    filter_status: String,
+    filter_kind: String,
+    filter_device: String,
+    filter_customer: String,
+    filter_from: String,
+    filter_to: String,
+    error: Option<String>,
+    rows: Vec<IncidentRow>,
+    total: u64,
+    page: u32,
+    pages: u64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct IncidentsQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    device: String,
+    #[serde(default)]
+    customer: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl IncidentsQuery {
+    fn href(&self, page: u32) -> String {
+        let pairs = [
+            ("status", &self.status),
+            ("kind", &self.kind),
+            ("device", &self.device),
+            ("customer", &self.customer),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        let mut q: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_encode(v)))
+            .collect();
+        q.push(format!("page={page}"));
+        format!("/console/incidents?{}", q.join("&"))
+    }
+
+    fn filter(&self) -> Result<IncidentFilter, String> {
+        let date = |s: &str, name: &str| -> Result<Option<DateTime<Utc>>, String> {
+            if s.is_empty() {
+                return Ok(None);
+            }
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| Some(d.and_utc()))
+                .ok_or_else(|| format!("{name}: must be a date such as 2026-01-31"))
+        };
+        Ok(IncidentFilter {
+            status: (!self.status.is_empty())
+                .then(|| IncidentStatus::parse(&self.status))
+                .transpose()
+                .map_err(|e| format!("status: {e}"))?,
+            kind: (!self.kind.is_empty())
+                .then(|| IncidentKind::parse(&self.kind))
+                .transpose()
+                .map_err(|e| format!("kind: {e}"))?,
+            device: (!self.device.trim().is_empty())
+                .then(|| DeviceSerial::parse(&self.device))
+                .transpose()
+                .map_err(|e| format!("device: {e}"))?,
+            customer_id: (!self.customer.is_empty())
+                .then(|| Uuid::parse_str(&self.customer))
+                .transpose()
+                .map_err(|_| "customer: unknown customer".to_string())?,
+            from: date(&self.from, "from")?,
+            // "to" is inclusive: up to the end of that day.
+            to: date(&self.to, "to")?.map(|d| d + chrono::Duration::days(1)),
+        })
+    }
+}
+
+fn summary(i: &Incident) -> String {
+    let text = if i.kind == IncidentKind::Supply {
+        i.supplies
+            .iter()
+            .map(|s| s.description.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        let code = i.issue_code.clone().unwrap_or_default();
+        if i.description.is_empty() {
+            code
+        } else {
+            format!("{code}: {}", i.description)
+        }
+    };
+    let mut s: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        s.push('…');
+    }
+    s
+}
+
+async fn incidents_page(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<IncidentsQuery>,
+) -> Result<Html<String>, ConsoleError> {
+    let partner = user.user.partner_id;
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let (filter, error) = match q.filter() {
+        Ok(f) => (Some(f), None),
+        Err(e) => (None, Some(e)),
+    };
+    let (list, total) = match &filter {
+        Some(f) => {
+            st.store
+                .search_incidents(partner, f, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+                .await?
+        }
+        None => (vec![], 0),
+    };
+    let customers = st.store.list_customers(partner).await?;
+    let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let html = IncidentsPage {
+        user_email: Some(user.user.email.clone()),
+        csrf: user.csrf.clone(),
+        statuses: IncidentStatus::ALL
+            .iter()
+            .map(IncidentStatus::as_str)
+            .collect(),
+        kinds: vec!["service", "supply"],
+        customers: customers
+            .iter()
+            .map(|c| (c.id.to_string(), c.name.clone()))
+            .collect(),
+        filter_status: q.status.clone(),
+        filter_kind: q.kind.clone(),
+        filter_device: q.device.clone(),
+        filter_customer: q.customer.clone(),
+        filter_from: q.from.clone(),
+        filter_to: q.to.clone(),
+        error,
+        rows: list
+            .iter()
+            .map(|i| IncidentRow {
+                number: i.number.to_string(),
+                created: fmt_time(i.created_at),
+                kind: i.kind.as_str(),
+                status: i.status.as_str(),
+                serial: i.device_serial.to_string(),
+                customer: i.customer_name.clone(),
+                summary: summary(i),
+            })
+            .collect(),
+        total,
+        page,
+        pages,
+        prev_href: (page > 1).then(|| q.href(page - 1)),
+        next_href: (u64::from(page) < pages).then(|| q.href(page + 1)),
+    }
+    .render()?;
+    Ok(Html(html))
+}
