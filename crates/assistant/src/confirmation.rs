@@ -6,7 +6,7 @@ use crate::mail::{
     Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress,
     IncidentNumber, Language, PhoneNumber, RequestDetails, SupplyLine,
 };
-use crate::service::Payload;
+use crate::rules::Payload;
 use crate::store::{Submission, SubmissionKind};
 
 pub fn build(

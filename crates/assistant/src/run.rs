@@ -82,7 +82,7 @@ pub async fn fetch_public_keys(gallery_url: &str) -> anyhow::Result<PublicKeys> 
 
 /// The services, ready to serve.
 pub async fn build(config: AssistantConfig) -> anyhow::Result<(AppState, Background)> {
-    let store = crate::store::open(&config.database_url).await?;
+    let store = crate::store::connect(&config.database_url).await?;
     if let Some(limit) = &config.rate_limit {
         // On PostgreSQL every instance shares the per-device buckets; SQLite keeps them here.
         store.share_rate_limit(limit.burst, limit.per_second);

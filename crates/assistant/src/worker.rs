@@ -13,7 +13,10 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::mail::{self, MailError, MailTransport, Mailbox};
-use crate::service::{ManagerDirectory, Payload, incident_request, meter_request};
+use crate::rules::Payload;
+use crate::rules::incidents::incident_request;
+use crate::rules::meters::meter_request;
+use crate::service::ManagerDirectory;
 use crate::store::{Claim, OutboxStore, Submission, SubmissionKind, SubmissionState};
 
 /// Acknowledged submissions the Services Manager refused (labelled `kind`): each one is a bug.

@@ -239,8 +239,9 @@ pub trait OutboxStore: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
-/// Opens the store the URL names: `sqlite://PATH` (created if missing; WAL) or `postgres://…`.
-pub async fn open(url: &str) -> Result<std::sync::Arc<dyn OutboxStore>, StoreError> {
+/// Connects to the store the URL names: `sqlite://PATH` (created if missing; WAL) or
+/// `postgres://…`, migrations applied.
+pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn OutboxStore>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -254,8 +255,9 @@ pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+/// A stored time back; a value out of range is a corrupt row, not a silent default.
+pub(crate) fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
     Utc.timestamp_millis_opt(ms)
         .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        .ok_or_else(|| StoreError::Corrupt(format!("time {ms} ms is out of range")))
 }

@@ -81,10 +81,10 @@ where
         send_mail: row.try_get("send_mail")?,
         state: SubmissionState::parse(&state).ok_or_else(|| corrupt("state"))?,
         attempts: row.try_get("attempts")?,
-        next_attempt_at: from_millis(row.try_get("next_attempt_at")?),
+        next_attempt_at: from_millis(row.try_get("next_attempt_at")?)?,
         incident_number: row.try_get("incident_number")?,
         last_error: row.try_get("last_error")?,
-        created_at: from_millis(row.try_get("created_at")?),
+        created_at: from_millis(row.try_get("created_at")?)?,
         claim: None,
     })
 }
@@ -107,7 +107,7 @@ where
     {
         s.claim = Some(Claim {
             token,
-            until: from_millis(until),
+            until: from_millis(until)?,
         });
     }
     Ok(s)

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use proto::manager::IncidentView;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{FieldError, RuleError as ApiError};
 
 /// Hidden form fields that carry the wizard's state from step to step.
 pub type Hidden = Vec<(String, String)>;

@@ -13,7 +13,8 @@ use super::pages::{
 };
 use crate::api::sealed_config;
 use crate::app::AppState;
-use crate::service::{DeviceContext, MeterInput, SupplyPick};
+use crate::rules::{MeterInput, SupplyPick};
+use crate::service::DeviceContext;
 
 /// The device's incidents of one kind, or why they cannot be shown.
 async fn incidents_of(

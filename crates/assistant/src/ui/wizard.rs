@@ -15,13 +15,14 @@ use super::pages::{
     SuppliesTab, SupplyRow, error_page, html,
 };
 use super::tabs::meter_rows;
-use crate::api::{create_service, create_supply, sealed_config, submit_meters};
+use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
-use crate::error::ApiError;
-use crate::service::{
-    Accepted, ContactInput, DeviceContext, MeterInput, MeterSubmissionInput, ServiceRequest,
-    SupplyPick, SupplyRequestInput,
+use crate::error::RuleError as ApiError;
+use crate::rules::{
+    Accepted, ContactInput, MeterInput, MeterSubmissionInput, ServiceRequest, SupplyPick,
+    SupplyRequestInput,
 };
+use crate::service::DeviceContext;
 
 const SERVICE_ACTION: &str = "/ui/v1/service-request";
 const SUPPLY_ACTION: &str = "/ui/v1/supply-request";
@@ -275,7 +276,16 @@ pub async fn service_step(
             Ok(_) => service_review(demo, language, &req, None),
             Err(e) => service_invalid(demo, language, &req, &e),
         },
-        ("3", "send") => match create_service(&state, &device, &headers, req.clone()).await {
+        ("3", "send") => match state
+            .services
+            .create_service(
+                &device,
+                sealed_config(&headers),
+                idempotency_key(&headers),
+                req.clone(),
+            )
+            .await
+        {
             Ok(a) => done(
                 demo,
                 "Problem reported",
@@ -524,7 +534,16 @@ pub async fn supply_step(
             Ok(_) => supply_review(demo, &form, None),
             Err(e) => supply_invalid(demo, &form, &e),
         },
-        ("3", "send") => match create_supply(&state, &device, &headers, form.request()).await {
+        ("3", "send") => match state
+            .services
+            .create_supply(
+                &device,
+                sealed_config(&headers),
+                idempotency_key(&headers),
+                form.request(),
+            )
+            .await
+        {
             Ok(a) => done(
                 demo,
                 "Supplies requested",
@@ -569,7 +588,16 @@ pub async fn send_meters(
         meters: meters.clone(),
         contact: None,
     };
-    match submit_meters(&state, &device, &headers, input).await {
+    match state
+        .services
+        .submit_meters(
+            &device,
+            sealed_config(&headers),
+            idempotency_key(&headers),
+            input,
+        )
+        .await
+    {
         Ok(a) => done(demo, "Meter reads sent", &a, false),
         Err(e) => html(
             e.status(),

@@ -418,7 +418,7 @@ async fn demo_mode_pages_say_demo_and_send_nothing() {
     let (_, html) = post_report(
         &panel,
         "/ui/v1/supplies",
-        &serde_json::to_value(assistant::demo::report()).expect("json"),
+        &serde_json::to_value(assistant::rules::demo::report()).expect("json"),
     )
     .await;
     assert!(html.contains("id=\"demo-banner\""), "{html}");

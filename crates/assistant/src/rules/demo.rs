@@ -7,7 +7,7 @@ use proto::manager::{IncidentView, StatusChangeView};
 use proto::{IncidentKind, IncidentStatus};
 use uuid::Uuid;
 
-use crate::service::Accepted;
+use super::Accepted;
 use crate::store::SubmissionKind;
 
 pub const DEMO_SERIAL: &str = "DEMO0000001";
