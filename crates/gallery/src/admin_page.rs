@@ -5,8 +5,9 @@
 use crate::b64;
 use crate::config::{AppConfiguration, Language, SnmpCommunity};
 use crate::domain::DeviceSerial;
-use crate::http::{ApiError, AppState, configuration_of, hash_api_key, store_configuration};
+use crate::http::ApiError;
 use crate::logo::{Logo, LogoInput as _, MAX_LOGO_BYTES};
+use crate::service::{AppState, configuration_of, hash_api_key, store_configuration};
 use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;

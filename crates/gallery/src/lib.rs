@@ -18,4 +18,5 @@ pub mod install;
 pub mod logo;
 pub mod package;
 pub mod seal;
+pub mod service;
 pub mod storage;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
-pub enum StorageError {
+pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -28,7 +28,7 @@ pub enum StorageError {
     UnsupportedUrl(String),
 }
 
-pub type StorageResult<T> = Result<T, StorageError>;
+pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A device the gallery manages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,21 +80,19 @@ pub trait Store: Send + Sync + 'static {
         key_hash: &str,
         label: &str,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StorageResult<()>> + Send;
-    fn api_key_hash_exists(
-        &self,
-        key_hash: &str,
-    ) -> impl Future<Output = StorageResult<bool>> + Send;
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn api_key_hash_exists(&self, key_hash: &str)
+    -> impl Future<Output = StoreResult<bool>> + Send;
 
     fn put_device(
         &self,
         device: &Device,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StorageResult<()>> + Send;
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn device(
         &self,
         serial: &DeviceSerial,
-    ) -> impl Future<Output = StorageResult<Option<Device>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<Device>>> + Send;
 
     /// Stores the sealed app configuration blob of a device (the device must exist).
     fn put_configuration(
@@ -102,65 +100,62 @@ pub trait Store: Send + Sync + 'static {
         serial: &DeviceSerial,
         sealed: &str,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StorageResult<()>> + Send;
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn configuration(
         &self,
         serial: &DeviceSerial,
-    ) -> impl Future<Output = StorageResult<Option<String>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
 
     fn put_entitlements(
         &self,
         serial: &DeviceSerial,
         entitlements: &Entitlements,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StorageResult<()>> + Send;
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn entitlements(
         &self,
         serial: &DeviceSerial,
-    ) -> impl Future<Output = StorageResult<Option<Entitlements>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<Entitlements>>> + Send;
 
     /// Adds a version; publishing the same app id and version twice is a conflict.
-    fn add_version(
-        &self,
-        version: &StoredVersion,
-    ) -> impl Future<Output = StorageResult<()>> + Send;
-    fn versions(&self, app_id: &AppId) -> impl Future<Output = StorageResult<Vec<Version>>> + Send;
+    fn add_version(&self, version: &StoredVersion) -> impl Future<Output = StoreResult<()>> + Send;
+    fn versions(&self, app_id: &AppId) -> impl Future<Output = StoreResult<Vec<Version>>> + Send;
     fn version(
         &self,
         app_id: &AppId,
         version: &Version,
-    ) -> impl Future<Output = StorageResult<Option<StoredVersion>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<StoredVersion>>> + Send;
 
     /// Records an issued credential and the installation it belongs to, in one transaction.
     fn record_installation(
         &self,
         credential: &CredentialRecord,
         installation: &Installation,
-    ) -> impl Future<Output = StorageResult<()>> + Send;
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn installations(
         &self,
         serial: &DeviceSerial,
-    ) -> impl Future<Output = StorageResult<Vec<Installation>>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<Installation>>> + Send;
     fn credential(
         &self,
         id: Uuid,
-    ) -> impl Future<Output = StorageResult<Option<CredentialRecord>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<CredentialRecord>>> + Send;
     /// Marks a credential revoked; false if there is no such credential.
     fn revoke_credential(
         &self,
         id: Uuid,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StorageResult<bool>> + Send;
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Ids of revoked credentials that have not yet expired at `now`.
     fn revoked_credentials(
         &self,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = StorageResult<Vec<Uuid>>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
 }
 
-fn parse<T: FromStr>(what: &str, text: &str) -> StorageResult<T> {
+fn parse<T: FromStr>(what: &str, text: &str) -> StoreResult<T> {
     text.parse()
-        .map_err(|_| StorageError::Corrupt(format!("{what} {text:?}")))
+        .map_err(|_| StoreError::Corrupt(format!("{what} {text:?}")))
 }
 
 fn contract(starts: Option<NaiveDate>, ends: Option<NaiveDate>) -> Option<Contract> {
@@ -178,7 +173,7 @@ macro_rules! impl_store {
                 key_hash: &str,
                 label: &str,
                 at: DateTime<Utc>,
-            ) -> StorageResult<()> {
+            ) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO api_keys (key_hash, label, created_at) VALUES ($1, $2, $3)
                      ON CONFLICT (key_hash) DO NOTHING",
@@ -191,7 +186,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn api_key_hash_exists(&self, key_hash: &str) -> StorageResult<bool> {
+            async fn api_key_hash_exists(&self, key_hash: &str) -> StoreResult<bool> {
                 let row = sqlx::query("SELECT 1 AS one FROM api_keys WHERE key_hash = $1")
                     .bind(key_hash)
                     .fetch_optional(&self.pool)
@@ -199,7 +194,7 @@ macro_rules! impl_store {
                 Ok(row.is_some())
             }
 
-            async fn put_device(&self, device: &Device, at: DateTime<Utc>) -> StorageResult<()> {
+            async fn put_device(&self, device: &Device, at: DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO devices (serial, tenant, auto_update, updated_at)
                      VALUES ($1, $2, $3, $4)
@@ -215,7 +210,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn device(&self, serial: &DeviceSerial) -> StorageResult<Option<Device>> {
+            async fn device(&self, serial: &DeviceSerial) -> StoreResult<Option<Device>> {
                 let row =
                     sqlx::query("SELECT serial, tenant, auto_update FROM devices WHERE serial = $1")
                         .bind(serial.as_str())
@@ -236,7 +231,7 @@ macro_rules! impl_store {
                 serial: &DeviceSerial,
                 sealed: &str,
                 at: DateTime<Utc>,
-            ) -> StorageResult<()> {
+            ) -> StoreResult<()> {
                 self.require_device(serial).await?;
                 sqlx::query(
                     "INSERT INTO app_configurations (serial, sealed, updated_at) VALUES ($1, $2, $3)
@@ -251,7 +246,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn configuration(&self, serial: &DeviceSerial) -> StorageResult<Option<String>> {
+            async fn configuration(&self, serial: &DeviceSerial) -> StoreResult<Option<String>> {
                 let row = sqlx::query("SELECT sealed FROM app_configurations WHERE serial = $1")
                     .bind(serial.as_str())
                     .fetch_optional(&self.pool)
@@ -264,7 +259,7 @@ macro_rules! impl_store {
                 serial: &DeviceSerial,
                 entitlements: &Entitlements,
                 at: DateTime<Utc>,
-            ) -> StorageResult<()> {
+            ) -> StoreResult<()> {
                 self.require_device(serial).await?;
                 sqlx::query(
                     "INSERT INTO entitlements (serial, service_starts_on, service_ends_on,
@@ -291,7 +286,7 @@ macro_rules! impl_store {
             async fn entitlements(
                 &self,
                 serial: &DeviceSerial,
-            ) -> StorageResult<Option<Entitlements>> {
+            ) -> StoreResult<Option<Entitlements>> {
                 let row = sqlx::query(
                     "SELECT service_starts_on, service_ends_on, supplies_starts_on, supplies_ends_on
                      FROM entitlements WHERE serial = $1",
@@ -314,7 +309,7 @@ macro_rules! impl_store {
                 .transpose()
             }
 
-            async fn add_version(&self, v: &StoredVersion) -> StorageResult<()> {
+            async fn add_version(&self, v: &StoredVersion) -> StoreResult<()> {
                 let result = sqlx::query(
                     "INSERT INTO app_versions (app_id, version, manifest, package, sha256, published_at)
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, version) DO NOTHING",
@@ -328,7 +323,7 @@ macro_rules! impl_store {
                 .execute(&self.pool)
                 .await?;
                 if result.rows_affected() == 0 {
-                    return Err(StorageError::Conflict(format!(
+                    return Err(StoreError::Conflict(format!(
                         "{} version {} is already published; publish a new version number",
                         v.app_id, v.version
                     )));
@@ -336,7 +331,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn versions(&self, app_id: &AppId) -> StorageResult<Vec<Version>> {
+            async fn versions(&self, app_id: &AppId) -> StoreResult<Vec<Version>> {
                 let rows = sqlx::query("SELECT version FROM app_versions WHERE app_id = $1")
                     .bind(app_id.as_str())
                     .fetch_all(&self.pool)
@@ -344,7 +339,7 @@ macro_rules! impl_store {
                 let mut versions = rows
                     .iter()
                     .map(|r| parse::<Version>("version", &r.try_get::<String, _>("version")?))
-                    .collect::<StorageResult<Vec<_>>>()?;
+                    .collect::<StoreResult<Vec<_>>>()?;
                 versions.sort();
                 Ok(versions)
             }
@@ -353,7 +348,7 @@ macro_rules! impl_store {
                 &self,
                 app_id: &AppId,
                 version: &Version,
-            ) -> StorageResult<Option<StoredVersion>> {
+            ) -> StoreResult<Option<StoredVersion>> {
                 let row = sqlx::query(
                     "SELECT manifest, package, sha256, published_at FROM app_versions
                      WHERE app_id = $1 AND version = $2",
@@ -379,7 +374,7 @@ macro_rules! impl_store {
                 &self,
                 c: &CredentialRecord,
                 i: &Installation,
-            ) -> StorageResult<()> {
+            ) -> StoreResult<()> {
                 self.require_device(&c.serial).await?;
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
@@ -412,7 +407,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn installations(&self, serial: &DeviceSerial) -> StorageResult<Vec<Installation>> {
+            async fn installations(&self, serial: &DeviceSerial) -> StoreResult<Vec<Installation>> {
                 let rows = sqlx::query(
                     "SELECT app_id, version, credential_id, installed_at FROM installations
                      WHERE serial = $1 ORDER BY app_id",
@@ -436,7 +431,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
-            async fn credential(&self, id: Uuid) -> StorageResult<Option<CredentialRecord>> {
+            async fn credential(&self, id: Uuid) -> StoreResult<Option<CredentialRecord>> {
                 let row = sqlx::query(
                     "SELECT serial, tenant, app_id, key_id, issued_at, expires_at, revoked_at
                      FROM credentials WHERE id = $1",
@@ -459,7 +454,7 @@ macro_rules! impl_store {
                 .transpose()
             }
 
-            async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StorageResult<bool> {
+            async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
                 let result = sqlx::query(
                     "UPDATE credentials SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
                 )
@@ -470,7 +465,7 @@ macro_rules! impl_store {
                 Ok(result.rows_affected() > 0)
             }
 
-            async fn revoked_credentials(&self, now: DateTime<Utc>) -> StorageResult<Vec<Uuid>> {
+            async fn revoked_credentials(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
                 let rows = sqlx::query(
                     "SELECT id FROM credentials WHERE revoked_at IS NOT NULL AND expires_at > $1
                      ORDER BY id",
@@ -485,14 +480,14 @@ macro_rules! impl_store {
         }
 
         impl $store {
-            async fn require_device(&self, serial: &DeviceSerial) -> StorageResult<()> {
+            async fn require_device(&self, serial: &DeviceSerial) -> StoreResult<()> {
                 let row = sqlx::query("SELECT 1 AS one FROM devices WHERE serial = $1")
                     .bind(serial.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
                 match row {
                     Some(_) => Ok(()),
-                    None => Err(StorageError::NotFound(format!("device {serial}"))),
+                    None => Err(StoreError::NotFound(format!("device {serial}"))),
                 }
             }
         }
@@ -508,7 +503,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite:path` or `sqlite::memory:`)
     /// and runs the migrations.
-    pub async fn connect(url: &str) -> StorageResult<Self> {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -535,19 +530,19 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub async fn connect(url: &str) -> StorageResult<Self> {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
         Self::connect_with(sqlx::postgres::PgConnectOptions::from_str(url)?).await
     }
 
     /// Connects with every session's `search_path` set to `schema` (created if missing), so
     /// several galleries, or parallel tests, can share one database.
-    pub async fn connect_in_schema(url: &str, schema: &str) -> StorageResult<Self> {
+    pub async fn connect_in_schema(url: &str, schema: &str) -> StoreResult<Self> {
         if schema.is_empty()
             || !schema
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
-            return Err(StorageError::Conflict(format!(
+            return Err(StoreError::Conflict(format!(
                 "schema name {schema:?} must be lowercase letters, digits and '_'"
             )));
         }
@@ -565,7 +560,7 @@ impl PgStore {
         Self::connect_with(options.options([("search_path", schema)])).await
     }
 
-    async fn connect_with(options: sqlx::postgres::PgConnectOptions) -> StorageResult<Self> {
+    async fn connect_with(options: sqlx::postgres::PgConnectOptions) -> StoreResult<Self> {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
@@ -587,7 +582,7 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    pub async fn connect(url: &str) -> StorageResult<Self> {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
         if url.starts_with("sqlite:") {
             Ok(Self::Sqlite(SqliteStore::connect(url).await?))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -597,7 +592,7 @@ impl AnyStore {
                 PgStore::connect_in_schema(url, PG_SCHEMA).await?,
             ))
         } else {
-            Err(StorageError::UnsupportedUrl(url.chars().take(40).collect()))
+            Err(StoreError::UnsupportedUrl(url.chars().take(40).collect()))
         }
     }
 }
@@ -612,16 +607,16 @@ macro_rules! delegate {
 }
 
 impl Store for AnyStore {
-    async fn add_api_key_hash(&self, h: &str, l: &str, at: DateTime<Utc>) -> StorageResult<()> {
+    async fn add_api_key_hash(&self, h: &str, l: &str, at: DateTime<Utc>) -> StoreResult<()> {
         delegate!(self, add_api_key_hash(h, l, at))
     }
-    async fn api_key_hash_exists(&self, h: &str) -> StorageResult<bool> {
+    async fn api_key_hash_exists(&self, h: &str) -> StoreResult<bool> {
         delegate!(self, api_key_hash_exists(h))
     }
-    async fn put_device(&self, d: &Device, at: DateTime<Utc>) -> StorageResult<()> {
+    async fn put_device(&self, d: &Device, at: DateTime<Utc>) -> StoreResult<()> {
         delegate!(self, put_device(d, at))
     }
-    async fn device(&self, s: &DeviceSerial) -> StorageResult<Option<Device>> {
+    async fn device(&self, s: &DeviceSerial) -> StoreResult<Option<Device>> {
         delegate!(self, device(s))
     }
     async fn put_configuration(
@@ -629,10 +624,10 @@ impl Store for AnyStore {
         s: &DeviceSerial,
         sealed: &str,
         at: DateTime<Utc>,
-    ) -> StorageResult<()> {
+    ) -> StoreResult<()> {
         delegate!(self, put_configuration(s, sealed, at))
     }
-    async fn configuration(&self, s: &DeviceSerial) -> StorageResult<Option<String>> {
+    async fn configuration(&self, s: &DeviceSerial) -> StoreResult<Option<String>> {
         delegate!(self, configuration(s))
     }
     async fn put_entitlements(
@@ -640,38 +635,34 @@ impl Store for AnyStore {
         s: &DeviceSerial,
         e: &Entitlements,
         at: DateTime<Utc>,
-    ) -> StorageResult<()> {
+    ) -> StoreResult<()> {
         delegate!(self, put_entitlements(s, e, at))
     }
-    async fn entitlements(&self, s: &DeviceSerial) -> StorageResult<Option<Entitlements>> {
+    async fn entitlements(&self, s: &DeviceSerial) -> StoreResult<Option<Entitlements>> {
         delegate!(self, entitlements(s))
     }
-    async fn add_version(&self, v: &StoredVersion) -> StorageResult<()> {
+    async fn add_version(&self, v: &StoredVersion) -> StoreResult<()> {
         delegate!(self, add_version(v))
     }
-    async fn versions(&self, a: &AppId) -> StorageResult<Vec<Version>> {
+    async fn versions(&self, a: &AppId) -> StoreResult<Vec<Version>> {
         delegate!(self, versions(a))
     }
-    async fn version(&self, a: &AppId, v: &Version) -> StorageResult<Option<StoredVersion>> {
+    async fn version(&self, a: &AppId, v: &Version) -> StoreResult<Option<StoredVersion>> {
         delegate!(self, version(a, v))
     }
-    async fn record_installation(
-        &self,
-        c: &CredentialRecord,
-        i: &Installation,
-    ) -> StorageResult<()> {
+    async fn record_installation(&self, c: &CredentialRecord, i: &Installation) -> StoreResult<()> {
         delegate!(self, record_installation(c, i))
     }
-    async fn installations(&self, s: &DeviceSerial) -> StorageResult<Vec<Installation>> {
+    async fn installations(&self, s: &DeviceSerial) -> StoreResult<Vec<Installation>> {
         delegate!(self, installations(s))
     }
-    async fn credential(&self, id: Uuid) -> StorageResult<Option<CredentialRecord>> {
+    async fn credential(&self, id: Uuid) -> StoreResult<Option<CredentialRecord>> {
         delegate!(self, credential(id))
     }
-    async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StorageResult<bool> {
+    async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
         delegate!(self, revoke_credential(id, at))
     }
-    async fn revoked_credentials(&self, now: DateTime<Utc>) -> StorageResult<Vec<Uuid>> {
+    async fn revoked_credentials(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
         delegate!(self, revoked_credentials(now))
     }
 }

@@ -4,9 +4,7 @@ use crate::helpers::{Backend, TestDb, t0};
 use chrono::{Duration, NaiveDate};
 use gallery::domain::{AppId, DeviceSerial, Tenant};
 use gallery::entitlement::{Contract, Entitlements};
-use gallery::storage::{
-    CredentialRecord, Device, Installation, StorageError, Store, StoredVersion,
-};
+use gallery::storage::{CredentialRecord, Device, Installation, Store, StoreError, StoredVersion};
 use semver::Version;
 use uuid::Uuid;
 
@@ -66,7 +64,7 @@ async fn api_keys_are_found_by_hash(store: impl Store) {
 async fn configuration_needs_a_device_and_keeps_the_latest_blob(store: impl Store) {
     assert!(matches!(
         store.put_configuration(&serial("NOPE"), "blob", t0()).await,
-        Err(StorageError::NotFound(_))
+        Err(StoreError::NotFound(_))
     ));
     store.put_device(&device("D1"), t0()).await.expect("put");
     store
@@ -121,7 +119,7 @@ async fn versions_are_unique_sorted_and_keep_their_bytes(store: impl Store) {
     }
     assert!(matches!(
         store.add_version(&stored_version("1.2.0")).await,
-        Err(StorageError::Conflict(_))
+        Err(StoreError::Conflict(_))
     ));
     let versions: Vec<String> = store
         .versions(&app())

@@ -1,0 +1,52 @@
+//! Device credentials: the public keys that sign them, the revocation list, revoking one.
+
+use super::auth::Admin;
+use super::error::{ApiError, ApiResult};
+use crate::credential::{PublicKeySet, RevocationList};
+use crate::service::AppState;
+use crate::storage::Store;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use proto::Problem;
+use uuid::Uuid;
+
+#[utoipa::path(get, path = "/api/keys", responses((status = 200, body = PublicKeySet, description = "Ed25519 public keys that sign device credentials, by key id")))]
+pub async fn public_keys(State(state): State<AppState>) -> Response {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=3600")],
+        Json(state.signing.public_keys().to_set()),
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/credentials/revoked", responses((status = 200, body = RevocationList, description = "Ids of revoked, unexpired credentials")))]
+pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
+    let list = RevocationList {
+        revoked: state
+            .store
+            .revoked_credentials(state.clock.now())
+            .await?
+            .into_iter()
+            .collect(),
+    };
+    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(list)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/credentials/{id}/revoke", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Revoked"), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn revoke(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| ApiError::BadRequest(format!("credential id {id:?} is not a UUID")))?;
+    if state.store.revoke_credential(id, state.clock.now()).await? {
+        tracing::info!(credential = %id, "credential revoked");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("credential {id} not found")))
+    }
+}

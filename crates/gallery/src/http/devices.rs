@@ -1,0 +1,220 @@
+//! Devices: registering one, its app configuration (plain for admins, sealed for the device),
+//! its entitlements, installing an app on it, and its updates.
+
+use super::auth::{Admin, caller_for};
+use super::error::{ApiError, ApiResult};
+use super::{etag_matches, parse_strict, serial};
+use crate::b64;
+use crate::config::AppConfiguration;
+use crate::domain::Tenant;
+use crate::entitlement::{DeviceEntitlements, Entitlements};
+use crate::install::InstallBundle;
+use crate::service::{
+    self, AppState, AppUpdate, ENTITLEMENTS_MAX_AGE, InstallRequest, require_device,
+};
+use crate::storage::{Device, Store};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use proto::Problem;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeviceRequest {
+    /// Partner (and customer) the device belongs to.
+    pub tenant: String,
+    /// The device opted in to automatic updates.
+    #[serde(default)]
+    pub auto_update: bool,
+}
+
+#[utoipa::path(put, path = "/api/devices/{serial}", params(("serial" = String, Path)), request_body = DeviceRequest,
+    responses((status = 204, description = "Device stored"), (status = 400, body = Problem)), security(("api_key" = [])))]
+pub async fn put_device(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    Json(body): Json<DeviceRequest>,
+) -> ApiResult<StatusCode> {
+    let device = Device {
+        serial: serial(&serial_text)?,
+        tenant: Tenant::parse(&body.tenant)?,
+        auto_update: body.auto_update,
+    };
+    state.store.put_device(&device, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/devices/{serial}/configuration", params(("serial" = String, Path)),
+    responses((status = 200, body = AppConfiguration), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn get_configuration(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+) -> ApiResult<Json<AppConfiguration>> {
+    let serial = serial(&serial_text)?;
+    require_device(&state, &serial).await?;
+    Ok(Json(service::configuration_of(&state, &serial).await?))
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SealedConfiguration {
+    /// The sealed blob (base64url) the device keeps.
+    pub sealed_config: String,
+    pub key_id: String,
+}
+
+#[utoipa::path(put, path = "/api/devices/{serial}/configuration", params(("serial" = String, Path)),
+    request_body = AppConfiguration,
+    responses((status = 200, body = SealedConfiguration), (status = 400, body = Problem), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn put_configuration(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<SealedConfiguration>> {
+    let serial = serial(&serial_text)?;
+    let config: AppConfiguration = parse_strict("app configuration", &body)?;
+    let sealed = service::store_configuration(&state, &serial, &config).await?;
+    Ok(Json(SealedConfiguration {
+        sealed_config: sealed,
+        key_id: state.sealing.current_key_id().to_string(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/devices/{serial}/configuration/sealed", params(("serial" = String, Path)),
+    responses((status = 200, body = SealedConfiguration, description = "The blob the device keeps; ETag"),
+        (status = 304, description = "Not modified"), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("device_credential" = []), ("api_key" = [])))]
+pub async fn get_sealed_configuration(
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let serial = serial(&serial_text)?;
+    caller_for(&state, &headers, &serial).await?;
+    require_device(&state, &serial).await?;
+    let sealed = service::sealed_configuration(&state, &serial).await?;
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(sealed.as_bytes()))[..32]
+    );
+    let cache_headers = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+    ];
+    if etag_matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, cache_headers).into_response());
+    }
+    let body = SealedConfiguration {
+        key_id: sealed_key_id(&sealed).unwrap_or_default(),
+        sealed_config: sealed,
+    };
+    Ok((cache_headers, Json(body)).into_response())
+}
+
+/// The key id named in a blob's header (without opening it).
+fn sealed_key_id(blob: &str) -> Option<String> {
+    let raw = b64::url_decode(blob).ok()?;
+    let len = usize::from(*raw.get(1)?);
+    String::from_utf8(raw.get(2..2 + len)?.to_vec()).ok()
+}
+
+#[utoipa::path(put, path = "/api/devices/{serial}/entitlements", params(("serial" = String, Path)),
+    request_body = Entitlements,
+    responses((status = 204, description = "Stored"), (status = 400, body = Problem), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn put_entitlements(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let serial = serial(&serial_text)?;
+    let entitlements: Entitlements = parse_strict("entitlements", &body)?;
+    entitlements
+        .validate()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    state
+        .store
+        .put_entitlements(&serial, &entitlements, state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/devices/{serial}/entitlements", params(("serial" = String, Path)),
+    responses(
+        (status = 200, body = DeviceEntitlements, description = "Cacheable: ETag and Cache-Control max-age"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("api_key" = []), ("device_credential" = [])))]
+pub async fn get_entitlements(
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let serial = serial(&serial_text)?;
+    caller_for(&state, &headers, &serial).await?;
+    require_device(&state, &serial).await?;
+    let document = DeviceEntitlements {
+        serial: serial.clone(),
+        entitlements: state.store.entitlements(&serial).await?.unwrap_or_default(),
+    };
+    let body = serde_json::to_vec(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let cache_control = format!("private, max-age={ENTITLEMENTS_MAX_AGE}");
+    let cache_headers = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, cache_control),
+        (header::VARY, "Authorization".to_owned()),
+    ];
+    if etag_matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, cache_headers).into_response());
+    }
+    Ok((
+        cache_headers,
+        [(header::CONTENT_TYPE, "application/json".to_owned())],
+        body,
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/api/devices/{serial}/install", params(("serial" = String, Path)),
+    request_body = InstallRequest,
+    responses((status = 201, body = InstallBundle), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn install(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<InstallBundle>)> {
+    let serial = serial(&serial_text)?;
+    let request: InstallRequest = if body.is_empty() {
+        InstallRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("install request: {e}")))?
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(service::prepare_install(&state, &serial, &request).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/devices/{serial}/updates", params(("serial" = String, Path)),
+    responses((status = 200, body = Vec<AppUpdate>), (status = 401, body = Problem)),
+    security(("device_credential" = []), ("api_key" = [])))]
+pub async fn updates(
+    State(state): State<AppState>,
+    Path(serial_text): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<AppUpdate>>> {
+    let serial = serial(&serial_text)?;
+    caller_for(&state, &headers, &serial).await?;
+    let device = require_device(&state, &serial).await?;
+    Ok(Json(service::updates_for(&state, &device).await?))
+}

@@ -1,0 +1,274 @@
+//! What a request does, independent of HTTP: publishing versions, storing and sealing
+//! configurations, preparing an install (issuing a credential), planning updates, API keys.
+//! The HTTP layer (`crate::http`) parses, authorizes and maps [`ServiceError`] once.
+
+use crate::b64;
+use crate::clock::{Clock, IdSource};
+use crate::config::AppConfiguration;
+use crate::credential::SigningKeyring;
+use crate::domain::{AppId, DeviceSerial};
+use crate::install::InstallBundle;
+use crate::package::{self, Package, UpdateAction};
+use crate::seal::SealingKeyring;
+use crate::storage::{
+    AnyStore, CredentialRecord, Device, Installation, Store, StoreError, StoredVersion,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// How long the assistant may cache entitlements before revalidating.
+pub const ENTITLEMENTS_MAX_AGE: u32 = 300;
+pub const DEFAULT_CREDENTIAL_DAYS: i64 = 365;
+pub const DEFAULT_APP_ID: &str = "support-assistant";
+
+/// Everything a request needs: the store, the keys, time and ids.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: AnyStore,
+    pub sealing: Arc<SealingKeyring>,
+    pub signing: Arc<SigningKeyring>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+}
+
+/// Why a gallery operation did not happen (mapped once to HTTP in `http::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => Self::NotFound(format!("{what} not found")),
+            StoreError::Conflict(msg) => Self::Conflict(msg),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Hex SHA-256 of an API key: the form in which keys are stored. API keys are long random
+/// strings, so a fast hash suffices (a password hash would only slow every request).
+pub fn hash_api_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A new random API key (printed once, stored only hashed).
+pub fn generate_api_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    format!("sag_{}", b64::url_encode(&bytes))
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublishedVersion {
+    pub app_id: String,
+    pub version: String,
+    pub sha256: String,
+}
+
+/// Adds the version a `.weblet` declares in its manifest.
+pub async fn publish_package(
+    store: &impl Store,
+    now: DateTime<Utc>,
+    package: Package,
+) -> Result<PublishedVersion, StoreError> {
+    let manifest_json =
+        serde_json::to_string(&package.manifest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let stored = StoredVersion {
+        app_id: package.manifest.app_id.clone(),
+        version: package.manifest.version.clone(),
+        manifest_json,
+        sha256: package.sha256(),
+        package: package.bytes,
+        published_at: now,
+    };
+    store.add_version(&stored).await?;
+    Ok(PublishedVersion {
+        app_id: stored.app_id.to_string(),
+        version: stored.version.to_string(),
+        sha256: stored.sha256,
+    })
+}
+
+/// The device, or a not-found error that says how to register it.
+pub async fn require_device(state: &AppState, serial: &DeviceSerial) -> ServiceResult<Device> {
+    state.store.device(serial).await?.ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "device {serial} not found; register it with PUT /api/devices/{serial}"
+        ))
+    })
+}
+
+/// The stored configuration of a device, or the defaults.
+pub async fn configuration_of(
+    state: &AppState,
+    serial: &DeviceSerial,
+) -> ServiceResult<AppConfiguration> {
+    match state.store.configuration(serial).await? {
+        Some(blob) => state
+            .sealing
+            .unseal(&blob)
+            .map_err(|e| ServiceError::Internal(format!("stored configuration of {serial}: {e}"))),
+        None => Ok(AppConfiguration::default()),
+    }
+}
+
+/// Validates, seals and stores a configuration; returns the blob.
+pub async fn store_configuration(
+    state: &AppState,
+    serial: &DeviceSerial,
+    config: &AppConfiguration,
+) -> ServiceResult<String> {
+    crate::config::validate(config).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let sealed = state
+        .sealing
+        .seal(config)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    state
+        .store
+        .put_configuration(serial, &sealed, state.clock.now())
+        .await?;
+    Ok(sealed)
+}
+
+/// The sealed blob the device keeps: the stored one, or the defaults sealed and stored now.
+pub async fn sealed_configuration(
+    state: &AppState,
+    serial: &DeviceSerial,
+) -> ServiceResult<String> {
+    match state.store.configuration(serial).await? {
+        Some(blob) => Ok(blob),
+        None => store_configuration(state, serial, &AppConfiguration::default()).await,
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InstallRequest {
+    /// Defaults to `support-assistant`.
+    #[serde(default)]
+    pub app_id: Option<String>,
+    /// Defaults to the latest published version.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Credential lifetime in days (default 365).
+    #[serde(default)]
+    pub valid_days: Option<i64>,
+}
+
+/// Issues a credential for a device and assembles what the device needs to run the app.
+pub async fn prepare_install(
+    state: &AppState,
+    serial: &DeviceSerial,
+    request: &InstallRequest,
+) -> ServiceResult<InstallBundle> {
+    let device = require_device(state, serial).await?;
+    let app = AppId::parse(request.app_id.as_deref().unwrap_or(DEFAULT_APP_ID))
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let version = match &request.version {
+        Some(text) => semver::Version::parse(text)
+            .map_err(|e| ServiceError::Invalid(format!("version {text:?}: {e}")))?,
+        None => {
+            let versions = state.store.versions(&app).await?;
+            package::latest(&versions).cloned().ok_or_else(|| {
+                ServiceError::NotFound(format!("no released version of {app} is published"))
+            })?
+        }
+    };
+    let stored = state
+        .store
+        .version(&app, &version)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("{app} version {version} not found")))?;
+    let days = request.valid_days.unwrap_or(DEFAULT_CREDENTIAL_DAYS);
+    if !(1..=3650).contains(&days) {
+        return Err(ServiceError::Invalid(format!(
+            "valid_days {days} must be 1 to 3650"
+        )));
+    }
+    let sealed = sealed_configuration(state, serial).await?;
+    let now = state.clock.now();
+    let expires = now + Duration::days(days);
+    let id = state.ids.new_id();
+    let (token, claims) = state
+        .signing
+        .issue(
+            id,
+            serial.clone(),
+            device.tenant.clone(),
+            app.clone(),
+            now,
+            expires,
+        )
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    state
+        .store
+        .record_installation(
+            &CredentialRecord {
+                id,
+                serial: serial.clone(),
+                tenant: device.tenant.clone(),
+                app_id: app.clone(),
+                key_id: claims.kid.to_string(),
+                issued_at: now,
+                expires_at: expires,
+                revoked_at: None,
+            },
+            &Installation {
+                serial: serial.clone(),
+                app_id: app.clone(),
+                version: version.clone(),
+                credential_id: id,
+                installed_at: now,
+            },
+        )
+        .await?;
+    tracing::info!(%serial, app = %app, %version, credential = %id, "credential issued for install");
+    Ok(InstallBundle {
+        app_id: app.to_string(),
+        version: version.to_string(),
+        package_b64: b64::std_encode(&stored.package),
+        package_sha256: stored.sha256,
+        sealed_config: sealed,
+        credential: token,
+        credential_id: id,
+        credential_expires_at: claims.expires_at(),
+    })
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AppUpdate {
+    pub app_id: String,
+    pub installed: String,
+    /// Newest released version, if any.
+    pub latest: Option<String>,
+    pub update: UpdateAction,
+}
+
+/// For each app installed on the device: the newest release and what to do about it.
+pub async fn updates_for(state: &AppState, device: &Device) -> ServiceResult<Vec<AppUpdate>> {
+    let mut answer = Vec::new();
+    for installation in state.store.installations(&device.serial).await? {
+        let published = state.store.versions(&installation.app_id).await?;
+        answer.push(AppUpdate {
+            app_id: installation.app_id.to_string(),
+            installed: installation.version.to_string(),
+            latest: package::latest(&published).map(ToString::to_string),
+            update: package::plan_update(&installation.version, &published, device.auto_update),
+        });
+    }
+    Ok(answer)
+}
