@@ -11,7 +11,6 @@ use proto::fleet::{
     ReadingResult, StoredReading,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AgentIdentity;
@@ -20,8 +19,8 @@ use crate::api::types::{FieldProblem, Problem};
 use crate::api::{ApiJson, ApiPartner};
 use crate::app::AppState;
 use crate::auth::token_hash;
-use crate::domain::{DeviceSerial, MeterSource};
-use crate::storage::{Idempotency, MeterValue, NewMeterRead, StorageError};
+use crate::domain::DeviceSerial;
+use crate::storage::StorageError;
 
 /// The header an agent names its version in.
 pub const AGENT_VERSION: &str = "X-Agent-Version";
@@ -115,15 +114,53 @@ pub async fn ingest(
         }]));
     }
     let now = st.clock.now();
+    let received = u32::try_from(batch.readings.len()).unwrap_or(u32::MAX);
+    // Checked first, each on its own: a bad reading is refused, the others are stored.
+    let mut results: Vec<Option<ReadingResult>> = Vec::with_capacity(batch.readings.len());
+    let mut valid = Vec::with_capacity(batch.readings.len());
+    for mut reading in batch.readings {
+        match check_reading(&mut reading, now) {
+            Ok(()) => {
+                results.push(None);
+                valid.push(reading);
+            }
+            Err(detail) => results.push(Some(ReadingResult {
+                reading_id: reading.reading_id,
+                outcome: ReadingOutcome::Rejected,
+                meter_read: false,
+                new_device: false,
+                detail: Some(detail),
+            })),
+        }
+    }
+    let ingested = st
+        .store
+        .ingest_batch(&agent, batch.batch_id, received, &valid)
+        .await?;
+    let mut stored = valid.iter().zip(ingested.results);
     let mut receipt = BatchReceipt {
         batch_id: batch.batch_id,
         stored: 0,
         duplicates: 0,
         rejected: 0,
-        results: Vec::with_capacity(batch.readings.len()),
+        results: Vec::with_capacity(results.len()),
     };
-    for mut reading in batch.readings {
-        let result = ingest_one(&st, &agent, batch.batch_id, &mut reading, now).await?;
+    for slot in results {
+        let result = match slot {
+            Some(rejected) => rejected,
+            None => {
+                let (reading, done) = stored
+                    .next()
+                    .ok_or_else(|| ApiError::Internal("a reading without a result".into()))?;
+                ReadingResult {
+                    reading_id: reading.reading_id,
+                    outcome: done.outcome,
+                    meter_read: done.meter_read,
+                    new_device: done.new_device,
+                    detail: done.detail,
+                }
+            }
+        };
         match result.outcome {
             ReadingOutcome::Stored => receipt.stored += 1,
             ReadingOutcome::Duplicate => receipt.duplicates += 1,
@@ -131,100 +168,26 @@ pub async fn ingest(
         }
         receipt.results.push(result);
     }
-    let first_time = st
-        .store
-        .record_batch(
-            &agent,
-            batch.batch_id,
-            u32::try_from(receipt.results.len()).unwrap_or(0),
-        )
-        .await?;
     tracing::info!(agent = %agent.id, batch = %batch.batch_id, stored = receipt.stored,
-        duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !first_time, "readings received");
+        duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !ingested.first_time, "readings received");
     Ok(Json(receipt))
 }
 
-async fn ingest_one(
-    st: &AppState,
-    agent: &AgentIdentity,
-    batch_id: Uuid,
+/// A reading's own checks: its serial (normalised in place), a clock not more than a day ahead.
+fn check_reading(
     reading: &mut proto::fleet::Reading,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<ReadingResult, ApiError> {
-    let reject = |detail: String| ReadingResult {
-        reading_id: reading.reading_id,
-        outcome: ReadingOutcome::Rejected,
-        meter_read: false,
-        new_device: false,
-        detail: Some(detail),
-    };
-    let serial = match DeviceSerial::parse(&reading.identity.serial) {
-        Ok(s) => s,
-        Err(e) => return Ok(reject(format!("identity.serial: {e}"))),
-    };
+) -> Result<(), String> {
+    let serial = DeviceSerial::parse(&reading.identity.serial)
+        .map_err(|e| format!("identity.serial: {e}"))?;
     if reading.read_at > now + chrono::Duration::days(1) {
-        return Ok(reject(format!(
+        return Err(format!(
             "read_at {} is more than a day ahead of the manager's clock (is the agent's clock right?)",
             reading.read_at.to_rfc3339()
-        )));
+        ));
     }
     reading.identity.serial = serial.as_str().to_string();
-    let ingested = st.store.ingest_reading(agent, batch_id, reading).await?;
-    let mut result = ReadingResult {
-        reading_id: reading.reading_id,
-        outcome: ingested.outcome,
-        meter_read: false,
-        new_device: ingested.new_device,
-        detail: ingested.detail,
-    };
-    if result.outcome == ReadingOutcome::Rejected || reading.meters.is_empty() {
-        return Ok(result);
-    }
-    // The meters become a meter read (also for a duplicate: the meter read is idempotent by the
-    // reading's id, so one lost after the reading was stored is made now).
-    let meters: Vec<MeterValue> = reading
-        .meters
-        .iter()
-        .filter_map(|m| {
-            Some(MeterValue {
-                id: m.id.clone(),
-                name: m.name.clone(),
-                value: i64::try_from(m.value).ok()?,
-            })
-        })
-        .collect();
-    let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&reading.meters).unwrap_or_default(),
-    ));
-    let read = NewMeterRead {
-        device_serial: serial,
-        read_at: reading.read_at,
-        source: MeterSource::Automatic,
-        meter_replacement: false,
-        meters,
-    };
-    let idem = Idempotency {
-        key: format!("agent-reading-{}", reading.reading_id),
-        request_hash,
-    };
-    match st
-        .store
-        .record_meter_read(agent.partner_id, &idem, &read)
-        .await
-    {
-        Ok(_) => result.meter_read = true,
-        Err(
-            e @ (StorageError::MeterRollback { .. }
-            | StorageError::MeterAboveLater { .. }
-            | StorageError::IdempotencyMismatch),
-        ) => {
-            result.detail = Some(format!(
-                "reading stored, meters not recorded as a meter read: {e}"
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(result)
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use proto::fleet::{AgentView, Reading, ReadingOutcome, StoredReading};
 use uuid::Uuid;
 
-use crate::storage::Result;
+use crate::storage::{Result, StorageError};
 
 /// An agent found by its credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,49 @@ pub struct AgentIdentity {
 pub struct Ingested {
     pub outcome: ReadingOutcome,
     pub new_device: bool,
+    /// Its meters are a meter read (made now or by an earlier upload of the same reading).
+    pub meter_read: bool,
     pub detail: Option<String>,
+}
+
+/// What storing a batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchIngested {
+    /// False when the batch had been received before (a replay).
+    pub first_time: bool,
+    /// One per reading, in the batch's order.
+    pub results: Vec<Ingested>,
+}
+
+/// Bound parameters per multi-row statement: under SQLite's limit (32 766) and PostgreSQL's (65 535).
+pub(crate) const MAX_PARAMS: usize = 10_000;
+
+/// Rows of `columns` values each per multi-row statement.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (MAX_PARAMS / columns.max(1)).max(1)
+}
+
+/// A PostgreSQL deadlock or serialization failure: the transaction may simply be run again.
+pub(crate) fn is_transient(e: &StorageError) -> bool {
+    matches!(e, StorageError::Database(sqlx::Error::Database(d))
+        if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+}
+
+/// The idempotency key and request hash of the meter read a reading's meters become (the hash
+/// of the meters as JSON, so the same reading id with other meters is a mismatch).
+pub(crate) fn meter_read_key(reading: &Reading) -> (String, String) {
+    use sha2::{Digest, Sha256};
+    (
+        format!("agent-reading-{}", reading.reading_id),
+        hex::encode(Sha256::digest(
+            serde_json::to_vec(&reading.meters).unwrap_or_default(),
+        )),
+    )
+}
+
+/// The detail of a stored reading whose meters could not be a meter read.
+pub(crate) fn meters_not_recorded(e: &StorageError) -> String {
+    format!("reading stored, meters not recorded as a meter read: {e}")
 }
 
 /// A device's last reading, for the console.
@@ -64,21 +106,33 @@ pub trait FleetStorage: Send + Sync + 'static {
     async fn list_agents(&self, partner_id: Uuid) -> Result<Vec<AgentView>>;
     /// Revokes an agent: its credential and any enrolment token stop working at once.
     async fn revoke_agent(&self, partner_id: Uuid, agent_id: Uuid) -> Result<()>;
-    /// Stores one reading of a batch (idempotent by reading id); creates an unknown device under the
-    /// agent's customer, marked new.
+    /// Stores a batch of readings in one transaction, idempotent per batch and per reading (a
+    /// reading id stored before is a duplicate); creates unknown devices under the agent's
+    /// customer, marked new; makes each reading's meters a meter read with source `automatic`
+    /// (idempotent by the reading id, checked like any meter read). `received` is the number of
+    /// readings the agent sent (those the API rejected included); one result per reading, in order.
+    async fn ingest_batch(
+        &self,
+        agent: &AgentIdentity,
+        batch_id: Uuid,
+        received: u32,
+        readings: &[Reading],
+    ) -> Result<BatchIngested>;
+    /// One reading as a batch of its own.
     async fn ingest_reading(
         &self,
         agent: &AgentIdentity,
         batch_id: Uuid,
         reading: &Reading,
-    ) -> Result<Ingested>;
-    /// Records that a batch was received; false when it had been received before.
-    async fn record_batch(
-        &self,
-        agent: &AgentIdentity,
-        batch_id: Uuid,
-        readings: u32,
-    ) -> Result<bool>;
+    ) -> Result<Ingested> {
+        let mut batch = self
+            .ingest_batch(agent, batch_id, 1, std::slice::from_ref(reading))
+            .await?;
+        batch
+            .results
+            .pop()
+            .ok_or_else(|| StorageError::Corrupt("a batch of one gave no result".into()))
+    }
     /// A device's readings, newest first.
     async fn list_readings(
         &self,
@@ -93,8 +147,14 @@ pub trait FleetStorage: Send + Sync + 'static {
 macro_rules! fleet_store {
     ($store:ident, $db:ty) => {
         const _: () = {
-            use $crate::fleet::store::{AgentIdentity, FleetDeviceSummary, FleetStorage, Ingested};
+            use $crate::domain::MeterSource;
+            use $crate::fleet::store::{
+                AgentIdentity, BatchIngested, FleetDeviceSummary, FleetStorage, Ingested, MAX_PARAMS,
+                is_transient, meter_read_key, meters_not_recorded, rows_per_statement,
+            };
             use $crate::storage::{Result, StorageError, from_ms, ms, uuid};
+            use sqlx::QueryBuilder;
+            use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
             use chrono::{DateTime, Utc};
             use proto::fleet::{AgentView, Reading, ReadingOutcome, StoredReading};
             use sqlx::Row;
@@ -161,6 +221,564 @@ macro_rules! fleet_store {
                     meters: reading.meters,
                     alerts: reading.alerts,
                 })
+            }
+
+            /// A meter read made of a reading's meters, waiting to be written with the batch's others.
+            struct PendingRead<'r> {
+                /// The reading's place in the batch.
+                index: usize,
+                id: String,
+                device_id: &'r str,
+                key: String,
+                hash: String,
+                read_at: i64,
+                /// (meter id, name, value)
+                meters: Vec<(&'r str, &'r str, i64)>,
+            }
+
+            type Tx = sqlx::Transaction<'static, $db>;
+
+            impl $store {
+                /// [`FleetStorage::ingest_batch`] in one transaction: one multi-row statement per
+                /// table (chunked under [`MAX_PARAMS`]), one query for the devices, one for the
+                /// earlier meter reads and one for the meters' latest values, whatever the size.
+                async fn ingest_batch_tx(
+                    &self,
+                    agent: &AgentIdentity,
+                    batch_id: Uuid,
+                    received: u32,
+                    readings: &[Reading],
+                ) -> Result<BatchIngested> {
+                    let partner = agent.partner_id.to_string();
+                    let agent_id = agent.id.to_string();
+                    let customer = agent.customer_id.to_string();
+                    let batch = batch_id.to_string();
+                    let now = ms(self.ctx.clock.now());
+                    let mut tx: Tx = self.writer.begin().await?;
+                    // Begin with a write (SQLite takes its lock up front).
+                    let first_time = sqlx::query(
+                        "INSERT INTO fleet_batches (agent_id, batch_id, readings, received_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&agent_id)
+                    .bind(&batch)
+                    .bind(i64::from(received))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1;
+
+                    // Devices, one row per serial in serial order (concurrent batches lock in the
+                    // same order): an unknown one is added under the agent's customer.
+                    let mut models: BTreeMap<&str, String> = BTreeMap::new();
+                    for r in readings {
+                        models.entry(r.identity.serial.as_str()).or_insert_with(|| {
+                            r.identity.model.clone().unwrap_or_default().chars().take(200).collect()
+                        });
+                    }
+                    let serials: Vec<(&str, &String)> = models.iter().map(|(s, m)| (*s, m)).collect();
+                    let mut created: HashSet<String> = HashSet::new();
+                    for chunk in serials.chunks(rows_per_statement(7)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO devices (id, partner_id, customer_id, serial, model, location, created_at) ",
+                        );
+                        q.push_values(chunk, |mut b, (serial, model)| {
+                            b.push_bind(self.ctx.ids.new_id().to_string())
+                                .push_bind(partner.as_str())
+                                .push_bind(customer.as_str())
+                                .push_bind(*serial)
+                                .push_bind(model.as_str())
+                                .push_bind("")
+                                .push_bind(now);
+                        });
+                        q.push(" ON CONFLICT (partner_id, serial) DO NOTHING RETURNING serial");
+                        for row in q.build().fetch_all(&mut *tx).await? {
+                            created.insert(row.try_get::<String, _>("serial")?);
+                        }
+                    }
+                    let mut devices: HashMap<String, (String, String)> = HashMap::new();
+                    for chunk in serials.chunks(MAX_PARAMS - 1) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "SELECT id, customer_id, serial FROM devices WHERE partner_id = ",
+                        );
+                        q.push_bind(partner.as_str()).push(" AND serial IN (");
+                        {
+                            let mut list = q.separated(", ");
+                            for (serial, _) in chunk {
+                                list.push_bind(*serial);
+                            }
+                            list.push_unseparated(")");
+                        }
+                        for row in q.build().fetch_all(&mut *tx).await? {
+                            devices.insert(
+                                row.try_get("serial")?,
+                                (row.try_get("id")?, row.try_get("customer_id")?),
+                            );
+                        }
+                    }
+
+                    // Each reading's device; another customer's device refuses the reading.
+                    let mut results = Vec::with_capacity(readings.len());
+                    let mut device_of: Vec<Option<&str>> = Vec::with_capacity(readings.len());
+                    for r in readings {
+                        let serial = r.identity.serial.as_str();
+                        let (id, owner) = devices.get(serial).ok_or_else(|| {
+                            StorageError::Corrupt(format!("device {serial} neither added nor found"))
+                        })?;
+                        let mine = *owner == customer;
+                        device_of.push(mine.then_some(id.as_str()));
+                        results.push(Ingested {
+                            outcome: if mine { ReadingOutcome::Stored } else { ReadingOutcome::Rejected },
+                            new_device: false,
+                            meter_read: false,
+                            detail: (!mine).then(|| {
+                                format!("device {serial} belongs to another customer than the agent's")
+                            }),
+                        });
+                    }
+                    let accepted: Vec<usize> = (0..readings.len()).filter(|&i| device_of[i].is_some()).collect();
+                    let bodies = accepted
+                        .iter()
+                        .map(|&i| serde_json::to_string(&readings[i]))
+                        .collect::<std::result::Result<Vec<String>, _>>()
+                        .map_err(json_err)?;
+                    let rows: Vec<(usize, &String)> = accepted.iter().copied().zip(bodies.iter()).collect();
+                    let mut inserted: HashSet<String> = HashSet::new();
+                    for chunk in rows.chunks(rows_per_statement(12)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO fleet_readings (id, partner_id, device_id, agent_id, batch_id, read_at, \
+                             received_at, address, device_status, printer_status, errors, body) ",
+                        );
+                        q.push_values(chunk, |mut b, (i, body)| {
+                            let r = &readings[*i];
+                            b.push_bind(r.reading_id.to_string())
+                                .push_bind(partner.as_str())
+                                .push_bind(device_of[*i].unwrap_or_default())
+                                .push_bind(agent_id.as_str())
+                                .push_bind(batch.as_str())
+                                .push_bind(ms(r.read_at))
+                                .push_bind(now)
+                                .push_bind(r.address.as_str())
+                                .push_bind(r.status.device.as_deref())
+                                .push_bind(r.status.printer.as_deref())
+                                .push_bind(r.status.errors.join(","))
+                                .push_bind(body.as_str());
+                        });
+                        q.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+                        for row in q.build().fetch_all(&mut *tx).await? {
+                            inserted.insert(row.try_get::<String, _>("id")?);
+                        }
+                    }
+                    // Stored, or a duplicate (stored before, or earlier in this batch).
+                    let mut unflagged = created.clone();
+                    let mut stored: Vec<usize> = Vec::new();
+                    for &i in &accepted {
+                        let r = &readings[i];
+                        if inserted.remove(&r.reading_id.to_string()) {
+                            stored.push(i);
+                            results[i].new_device = unflagged.remove(r.identity.serial.as_str());
+                        } else {
+                            results[i].outcome = ReadingOutcome::Duplicate;
+                        }
+                    }
+
+                    let supplies: Vec<(usize, &proto::fleet::FleetSupply)> = stored
+                        .iter()
+                        .flat_map(|&i| readings[i].supplies.iter().map(move |s| (i, s)))
+                        .collect();
+                    for chunk in supplies.chunks(rows_per_statement(12)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO fleet_supply_levels (reading_id, device_id, supply_index, description, kind, \
+                             class, colorant, level, max_capacity, percent, status, read_at) ",
+                        );
+                        q.push_values(chunk, |mut b, (i, s)| {
+                            let r = &readings[*i];
+                            b.push_bind(r.reading_id.to_string())
+                                .push_bind(device_of[*i].unwrap_or_default())
+                                .push_bind(s.index.as_str())
+                                .push_bind(s.description.as_str())
+                                .push_bind(s.kind.as_str())
+                                .push_bind(s.class.as_str())
+                                .push_bind(s.colorant.as_deref())
+                                .push_bind(s.level)
+                                .push_bind(s.max_capacity)
+                                .push_bind(s.percent.map(i64::from))
+                                .push_bind(s.status.as_str())
+                                .push_bind(ms(r.read_at));
+                        });
+                        q.push(" ON CONFLICT DO NOTHING");
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    let alerts: Vec<(usize, &proto::fleet::FleetAlert)> = stored
+                        .iter()
+                        .flat_map(|&i| readings[i].alerts.iter().map(move |a| (i, a)))
+                        .collect();
+                    for chunk in alerts.chunks(rows_per_statement(11)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO fleet_alerts (reading_id, device_id, alert_index, severity, training_level, \
+                             alert_group, code, code_name, description, device_time, read_at) ",
+                        );
+                        q.push_values(chunk, |mut b, (i, a)| {
+                            let r = &readings[*i];
+                            b.push_bind(r.reading_id.to_string())
+                                .push_bind(device_of[*i].unwrap_or_default())
+                                .push_bind(a.index.as_str())
+                                .push_bind(a.severity.as_str())
+                                .push_bind(a.training_level.as_deref())
+                                .push_bind(a.group.as_deref())
+                                .push_bind(a.code)
+                                .push_bind(a.code_name.as_str())
+                                .push_bind(a.description.as_str())
+                                .push_bind(a.time.map(i64::from))
+                                .push_bind(ms(r.read_at));
+                        });
+                        q.push(" ON CONFLICT DO NOTHING");
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    // Each device's newest stored reading of the batch (one row per device: an
+                    // upsert may not touch a row twice in one statement).
+                    let mut newest: BTreeMap<&str, usize> = BTreeMap::new();
+                    for &i in &stored {
+                        let device = device_of[i].unwrap_or_default();
+                        let e = newest.entry(device).or_insert(i);
+                        if readings[i].read_at >= readings[*e].read_at {
+                            *e = i;
+                        }
+                    }
+                    let newest: Vec<(&str, usize)> = newest.into_iter().collect();
+                    for chunk in newest.chunks(rows_per_statement(7)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO fleet_devices (device_id, partner_id, agent_id, is_new, first_seen_at, \
+                             last_reading_id, last_read_at) ",
+                        );
+                        q.push_values(chunk, |mut b, (device, i)| {
+                            let r = &readings[*i];
+                            b.push_bind(*device)
+                                .push_bind(partner.as_str())
+                                .push_bind(agent_id.as_str())
+                                .push_bind(i64::from(created.contains(r.identity.serial.as_str())))
+                                .push_bind(now)
+                                .push_bind(r.reading_id.to_string())
+                                .push_bind(ms(r.read_at));
+                        });
+                        q.push(
+                            " ON CONFLICT (device_id) DO UPDATE SET agent_id = excluded.agent_id, \
+                             last_reading_id = CASE WHEN fleet_devices.last_read_at IS NULL OR excluded.last_read_at >= fleet_devices.last_read_at \
+                               THEN excluded.last_reading_id ELSE fleet_devices.last_reading_id END, \
+                             last_read_at = CASE WHEN fleet_devices.last_read_at IS NULL OR excluded.last_read_at >= fleet_devices.last_read_at \
+                               THEN excluded.last_read_at ELSE fleet_devices.last_read_at END",
+                        );
+                        q.build().execute(&mut *tx).await?;
+                    }
+
+                    self.ingest_meter_reads(&mut tx, &partner, now, readings, &accepted, &device_of, &mut results)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(BatchIngested { first_time, results })
+                }
+
+                /// The meters of the accepted readings (stored or duplicate) become meter reads
+                /// unless an earlier upload made them: the same checks as `record_meter_read` (no
+                /// value below an earlier read, none above a later one), against the newest stored
+                /// values fetched once for the batch; a reading older than those is checked
+                /// against the reads around it.
+                #[allow(clippy::too_many_arguments)]
+                async fn ingest_meter_reads<'r>(
+                    &self,
+                    tx: &mut Tx,
+                    partner: &str,
+                    now: i64,
+                    readings: &'r [Reading],
+                    accepted: &[usize],
+                    device_of: &[Option<&'r str>],
+                    results: &mut [Ingested],
+                ) -> Result<()> {
+                    let keyed: Vec<(usize, String, String)> = accepted
+                        .iter()
+                        .filter(|&&i| !readings[i].meters.is_empty())
+                        .map(|&i| {
+                            let (key, hash) = meter_read_key(&readings[i]);
+                            (i, key, hash)
+                        })
+                        .collect();
+                    if keyed.is_empty() {
+                        return Ok(());
+                    }
+                    // Meter reads made by an earlier upload of the same reading: they stand.
+                    let mut earlier: HashMap<String, String> = HashMap::new();
+                    for chunk in keyed.chunks(MAX_PARAMS - 1) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "SELECT key, request_hash FROM idempotency_keys WHERE operation = 'record_meter_read' \
+                             AND partner_id = ",
+                        );
+                        q.push_bind(partner).push(" AND key IN (");
+                        {
+                            let mut list = q.separated(", ");
+                            for (_, key, _) in chunk {
+                                list.push_bind(key.as_str());
+                            }
+                            list.push_unseparated(")");
+                        }
+                        for row in q.build().fetch_all(&mut **tx).await? {
+                            earlier.insert(row.try_get("key")?, row.try_get("request_hash")?);
+                        }
+                    }
+                    let mut first_in_batch: HashMap<String, usize> = HashMap::new();
+                    let mut echoes: Vec<(usize, usize)> = Vec::new();
+                    let mut fresh: Vec<(usize, String, String)> = Vec::new();
+                    for (i, key, hash) in keyed {
+                        if let Some(h) = earlier.get(&key) {
+                            if *h == hash {
+                                results[i].meter_read = true;
+                            } else {
+                                results[i].detail = Some(meters_not_recorded(&StorageError::IdempotencyMismatch));
+                            }
+                        } else if let Some(&first) = first_in_batch.get(&key) {
+                            echoes.push((i, first));
+                        } else {
+                            first_in_batch.insert(key.clone(), i);
+                            fresh.push((i, key, hash));
+                        }
+                    }
+                    if !fresh.is_empty() {
+                        // Serialises reads of one device (row locks on PostgreSQL, in id order).
+                        let locked: BTreeSet<&str> = fresh.iter().map(|(i, ..)| device_of[*i].unwrap_or_default()).collect();
+                        let locked: Vec<&str> = locked.into_iter().collect();
+                        for chunk in locked.chunks(MAX_PARAMS) {
+                            let mut q = QueryBuilder::<$db>::new(
+                                "UPDATE devices SET meter_version = meter_version + 1 WHERE id IN (",
+                            );
+                            {
+                                let mut list = q.separated(", ");
+                                for id in chunk {
+                                    list.push_bind(*id);
+                                }
+                                list.push_unseparated(")");
+                            }
+                            q.build().execute(&mut **tx).await?;
+                        }
+                        // The newest stored value of every (device, meter) of the batch.
+                        let pairs: BTreeSet<(&str, &str)> = fresh
+                            .iter()
+                            .flat_map(|(i, ..)| {
+                                let device = device_of[*i].unwrap_or_default();
+                                readings[*i].meters.iter().map(move |m| (device, m.id.as_str()))
+                            })
+                            .collect();
+                        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+                        let mut latest: HashMap<(String, String), (i64, i64)> = HashMap::new();
+                        for chunk in pairs.chunks(rows_per_statement(2)) {
+                            let mut q = QueryBuilder::<$db>::new(
+                                "SELECT p.column1 AS device_id, p.column2 AS meter_id, \
+                                 (SELECT MAX(v.read_at) FROM meter_values v WHERE v.device_id = p.column1 AND v.meter_id = p.column2) AS read_at, \
+                                 (SELECT v.value FROM meter_values v WHERE v.device_id = p.column1 AND v.meter_id = p.column2 \
+                                  ORDER BY v.read_at DESC, v.value DESC LIMIT 1) AS value FROM (",
+                            );
+                            q.push_values(chunk, |mut b, (device, meter)| {
+                                b.push_bind(*device).push_bind(*meter);
+                            });
+                            q.push(") AS p");
+                            for row in q.build().fetch_all(&mut **tx).await? {
+                                let at: Option<i64> = row.try_get("read_at")?;
+                                let value: Option<i64> = row.try_get("value")?;
+                                if let (Some(at), Some(value)) = (at, value) {
+                                    latest.insert((row.try_get("device_id")?, row.try_get("meter_id")?), (at, value));
+                                }
+                            }
+                        }
+                        let mut pending: Vec<PendingRead<'r>> = Vec::new();
+                        for (i, key, hash) in fresh {
+                            let r = &readings[i];
+                            let device_id = device_of[i].unwrap_or_default();
+                            let read_at = ms(r.read_at);
+                            let meters: Vec<(&'r str, &'r str, i64)> = r
+                                .meters
+                                .iter()
+                                .filter_map(|m| Some((m.id.as_str(), m.name.as_str(), i64::try_from(m.value).ok()?)))
+                                .collect();
+                            let at = |id: &str| latest.get(&(device_id.to_string(), id.to_string())).copied();
+                            let newest = meters.iter().all(|(id, ..)| at(id).is_none_or(|(t, _)| read_at >= t));
+                            let refused = if newest {
+                                meters.iter().find_map(|(id, _, value)| {
+                                    let (_, previous) = at(id)?;
+                                    (*value < previous).then(|| StorageError::MeterRollback {
+                                        meter_id: id.to_string(),
+                                        previous,
+                                        value: *value,
+                                    })
+                                })
+                            } else {
+                                // Older than what is stored (a queue delivered late): checked
+                                // against the reads before and after it, this batch's included.
+                                self.flush_meter_reads(tx, partner, now, &mut pending, results).await?;
+                                check_between(tx, device_id, read_at, &meters).await?
+                            };
+                            if let Some(e) = refused {
+                                results[i].detail = Some(meters_not_recorded(&e));
+                                continue;
+                            }
+                            for (id, _, value) in &meters {
+                                let e = latest
+                                    .entry((device_id.to_string(), id.to_string()))
+                                    .or_insert((read_at, *value));
+                                if read_at >= e.0 {
+                                    *e = (read_at, *value);
+                                }
+                            }
+                            pending.push(PendingRead {
+                                index: i,
+                                id: self.ctx.ids.new_id().to_string(),
+                                device_id,
+                                key,
+                                hash,
+                                read_at,
+                                meters,
+                            });
+                        }
+                        self.flush_meter_reads(tx, partner, now, &mut pending, results).await?;
+                    }
+                    // The same reading twice in one batch: the second shares the first's fate.
+                    for (i, first) in echoes {
+                        results[i].meter_read = results[first].meter_read;
+                        results[i].detail = results[first].detail.clone();
+                    }
+                    Ok(())
+                }
+
+                /// Writes the pending meter reads: claims their idempotency keys, then the reads
+                /// and values of the keys claimed. A key claimed meanwhile by a concurrent upload of
+                /// the same reading leaves that upload's meter read standing.
+                async fn flush_meter_reads(
+                    &self,
+                    tx: &mut Tx,
+                    partner: &str,
+                    now: i64,
+                    pending: &mut Vec<PendingRead<'_>>,
+                    results: &mut [Ingested],
+                ) -> Result<()> {
+                    if pending.is_empty() {
+                        return Ok(());
+                    }
+                    let mut claimed: HashSet<String> = HashSet::new();
+                    for chunk in pending.chunks(rows_per_statement(6)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO idempotency_keys (partner_id, operation, key, request_hash, resource_id, created_at) ",
+                        );
+                        q.push_values(chunk, |mut b, p| {
+                            b.push_bind(partner)
+                                .push_bind("record_meter_read")
+                                .push_bind(p.key.as_str())
+                                .push_bind(p.hash.as_str())
+                                .push_bind(p.id.as_str())
+                                .push_bind(now);
+                        });
+                        q.push(" ON CONFLICT DO NOTHING RETURNING key");
+                        for row in q.build().fetch_all(&mut **tx).await? {
+                            claimed.insert(row.try_get::<String, _>("key")?);
+                        }
+                    }
+                    let (mine, raced): (Vec<_>, Vec<_>) = pending.drain(..).partition(|p| claimed.contains(&p.key));
+                    for chunk in mine.chunks(rows_per_statement(7)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO meter_reads (id, partner_id, device_id, read_at, source, meter_replacement, created_at) ",
+                        );
+                        q.push_values(chunk, |mut b, p| {
+                            b.push_bind(p.id.as_str())
+                                .push_bind(partner)
+                                .push_bind(p.device_id)
+                                .push_bind(p.read_at)
+                                .push_bind(MeterSource::Automatic.as_str())
+                                .push_bind(0_i64)
+                                .push_bind(now);
+                        });
+                        q.build().execute(&mut **tx).await?;
+                    }
+                    let values: Vec<(&PendingRead<'_>, &(&str, &str, i64))> =
+                        mine.iter().flat_map(|p| p.meters.iter().map(move |m| (p, m))).collect();
+                    for chunk in values.chunks(rows_per_statement(6)) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "INSERT INTO meter_values (read_id, device_id, meter_id, name, value, read_at) ",
+                        );
+                        q.push_values(chunk, |mut b, (p, (id, name, value))| {
+                            b.push_bind(p.id.as_str())
+                                .push_bind(p.device_id)
+                                .push_bind(*id)
+                                .push_bind(*name)
+                                .push_bind(*value)
+                                .push_bind(p.read_at);
+                        });
+                        q.build().execute(&mut **tx).await?;
+                    }
+                    for p in &mine {
+                        results[p.index].meter_read = true;
+                    }
+                    for p in raced {
+                        let hash: Option<String> = sqlx::query_scalar(
+                            "SELECT request_hash FROM idempotency_keys WHERE partner_id = $1 \
+                             AND operation = 'record_meter_read' AND key = $2",
+                        )
+                        .bind(partner)
+                        .bind(&p.key)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                        if hash.as_deref() == Some(p.hash.as_str()) {
+                            results[p.index].meter_read = true;
+                        } else {
+                            results[p.index].detail = Some(meters_not_recorded(&StorageError::IdempotencyMismatch));
+                        }
+                    }
+                    Ok(())
+                }
+            }
+
+            /// A meter read at `read_at` between the stored ones: no value below the read before
+            /// it, none above the read after it (unless that one replaced the meter).
+            async fn check_between(
+                tx: &mut Tx,
+                device_id: &str,
+                read_at: i64,
+                meters: &[(&str, &str, i64)],
+            ) -> Result<Option<StorageError>> {
+                for (id, _, value) in meters {
+                    let before: Option<i64> = sqlx::query_scalar(
+                        "SELECT value FROM meter_values WHERE device_id = $1 AND meter_id = $2 AND read_at <= $3 \
+                         ORDER BY read_at DESC LIMIT 1",
+                    )
+                    .bind(device_id)
+                    .bind(*id)
+                    .bind(read_at)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(previous) = before.filter(|p| value < p) {
+                        return Ok(Some(StorageError::MeterRollback {
+                            meter_id: id.to_string(),
+                            previous,
+                            value: *value,
+                        }));
+                    }
+                    let after = sqlx::query(
+                        "SELECT v.value, r.meter_replacement FROM meter_values v JOIN meter_reads r ON r.id = v.read_id \
+                         WHERE v.device_id = $1 AND v.meter_id = $2 AND v.read_at > $3 ORDER BY v.read_at ASC LIMIT 1",
+                    )
+                    .bind(device_id)
+                    .bind(*id)
+                    .bind(read_at)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(r) = after {
+                        let later: i64 = r.try_get("value")?;
+                        let replaced = r.try_get::<i64, _>("meter_replacement")? != 0;
+                        if *value > later && !replaced {
+                            return Ok(Some(StorageError::MeterAboveLater {
+                                meter_id: id.to_string(),
+                                later,
+                                value: *value,
+                            }));
+                        }
+                    }
+                }
+                Ok(None)
             }
 
             #[async_trait::async_trait]
@@ -285,166 +903,22 @@ macro_rules! fleet_store {
                     Ok(())
                 }
 
-                async fn ingest_reading(
+                async fn ingest_batch(
                     &self,
                     agent: &AgentIdentity,
                     batch_id: Uuid,
-                    reading: &Reading,
-                ) -> Result<Ingested> {
-                    let partner = agent.partner_id.to_string();
-                    let now = ms(self.ctx.clock.now());
-                    let read_at = ms(reading.read_at);
-                    let serial = reading.identity.serial.clone();
-                    let mut tx = self.writer.begin().await?;
-                    // Begin with a write (SQLite takes its lock up front): a new device is added
-                    // under the agent's customer; a known one is left as it is.
-                    let new_id = self.ctx.ids.new_id().to_string();
-                    let model: String = reading.identity.model.clone().unwrap_or_default().chars().take(200).collect();
-                    let created = sqlx::query(
-                        "INSERT INTO devices (id, partner_id, customer_id, serial, model, location, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, '', $6) ON CONFLICT (partner_id, serial) DO NOTHING",
-                    )
-                    .bind(&new_id)
-                    .bind(&partner)
-                    .bind(agent.customer_id.to_string())
-                    .bind(&serial)
-                    .bind(&model)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                        == 1;
-                    let dev = sqlx::query("SELECT id, customer_id FROM devices WHERE partner_id = $1 AND serial = $2")
-                        .bind(&partner)
-                        .bind(&serial)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let device_id: String = dev.try_get("id")?;
-                    let customer: String = dev.try_get("customer_id")?;
-                    if customer != agent.customer_id.to_string() {
-                        tx.rollback().await?;
-                        return Ok(Ingested {
-                            outcome: ReadingOutcome::Rejected,
-                            new_device: false,
-                            detail: Some(format!(
-                                "device {serial} belongs to another customer than the agent's"
-                            )),
-                        });
+                    received: u32,
+                    readings: &[Reading],
+                ) -> Result<BatchIngested> {
+                    // PostgreSQL may pick the transaction as a deadlock victim when two batches
+                    // touch the same devices; it is then run again, at most three more times.
+                    let mut attempt = 0;
+                    loop {
+                        match self.ingest_batch_tx(agent, batch_id, received, readings).await {
+                            Err(e) if attempt < 3 && is_transient(&e) => attempt += 1,
+                            done => return done,
+                        }
                     }
-                    let body = serde_json::to_string(reading).map_err(json_err)?;
-                    let inserted = sqlx::query(
-                        "INSERT INTO fleet_readings (id, partner_id, device_id, agent_id, batch_id, read_at, received_at, \
-                         address, device_status, printer_status, errors, body) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
-                    )
-                    .bind(reading.reading_id.to_string())
-                    .bind(&partner)
-                    .bind(&device_id)
-                    .bind(agent.id.to_string())
-                    .bind(batch_id.to_string())
-                    .bind(read_at)
-                    .bind(now)
-                    .bind(&reading.address)
-                    .bind(&reading.status.device)
-                    .bind(&reading.status.printer)
-                    .bind(reading.status.errors.join(","))
-                    .bind(&body)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if inserted == 0 {
-                        tx.rollback().await?;
-                        return Ok(Ingested {
-                            outcome: ReadingOutcome::Duplicate,
-                            new_device: false,
-                            detail: None,
-                        });
-                    }
-                    for s in &reading.supplies {
-                        sqlx::query(
-                            "INSERT INTO fleet_supply_levels (reading_id, device_id, supply_index, description, kind, class, \
-                             colorant, level, max_capacity, percent, status, read_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(reading.reading_id.to_string())
-                        .bind(&device_id)
-                        .bind(&s.index)
-                        .bind(&s.description)
-                        .bind(&s.kind)
-                        .bind(&s.class)
-                        .bind(&s.colorant)
-                        .bind(s.level)
-                        .bind(s.max_capacity)
-                        .bind(s.percent.map(i64::from))
-                        .bind(&s.status)
-                        .bind(read_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    for a in &reading.alerts {
-                        sqlx::query(
-                            "INSERT INTO fleet_alerts (reading_id, device_id, alert_index, severity, training_level, alert_group, \
-                             code, code_name, description, device_time, read_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(reading.reading_id.to_string())
-                        .bind(&device_id)
-                        .bind(&a.index)
-                        .bind(&a.severity)
-                        .bind(&a.training_level)
-                        .bind(&a.group)
-                        .bind(a.code)
-                        .bind(&a.code_name)
-                        .bind(&a.description)
-                        .bind(a.time.map(i64::from))
-                        .bind(read_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    sqlx::query(
-                        "INSERT INTO fleet_devices (device_id, partner_id, agent_id, is_new, first_seen_at, last_reading_id, last_read_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT (device_id) DO UPDATE SET agent_id = excluded.agent_id, \
-                         last_reading_id = CASE WHEN fleet_devices.last_read_at IS NULL OR excluded.last_read_at >= fleet_devices.last_read_at \
-                           THEN excluded.last_reading_id ELSE fleet_devices.last_reading_id END, \
-                         last_read_at = CASE WHEN fleet_devices.last_read_at IS NULL OR excluded.last_read_at >= fleet_devices.last_read_at \
-                           THEN excluded.last_read_at ELSE fleet_devices.last_read_at END",
-                    )
-                    .bind(&device_id)
-                    .bind(&partner)
-                    .bind(agent.id.to_string())
-                    .bind(i64::from(created))
-                    .bind(now)
-                    .bind(reading.reading_id.to_string())
-                    .bind(read_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    tx.commit().await?;
-                    Ok(Ingested {
-                        outcome: ReadingOutcome::Stored,
-                        new_device: created,
-                        detail: None,
-                    })
-                }
-
-                async fn record_batch(
-                    &self,
-                    agent: &AgentIdentity,
-                    batch_id: Uuid,
-                    readings: u32,
-                ) -> Result<bool> {
-                    let n = sqlx::query(
-                        "INSERT INTO fleet_batches (agent_id, batch_id, readings, received_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(agent.id.to_string())
-                    .bind(batch_id.to_string())
-                    .bind(i64::from(readings))
-                    .bind(ms(self.ctx.clock.now()))
-                    .execute(&self.writer)
-                    .await?
-                    .rows_affected();
-                    Ok(n == 1)
                 }
 
                 async fn list_readings(

@@ -10,6 +10,8 @@ both_backends!(
     an_enrolled_agent_uploads_once_and_a_revoked_one_is_refused,
     garbage_and_rollbacks_are_refused_per_reading_not_per_batch,
     the_console_lists_agents_and_reported_devices_and_revokes,
+    one_batch_keeps_the_meter_rules_and_stores_each_reading_once,
+    concurrent_uploads_of_one_large_batch_store_it_once,
 );
 
 async fn add_agent(app: &TestApp) -> (Uuid, String) {
@@ -316,6 +318,198 @@ async fn garbage_and_rollbacks_are_refused_per_reading_not_per_batch(b: Backend)
     );
     let res = upload(&app, "saa_wrong", &batch).await;
     assert_eq!(res.status(), 401);
+}
+
+fn at(serial: &str, minutes: i64, total: u64) -> Reading {
+    Reading {
+        read_at: t0() + chrono::Duration::minutes(minutes),
+        ..reading(serial, total, None)
+    }
+}
+
+async fn automatic_reads(app: &TestApp, serial: &str) -> Vec<(String, i64)> {
+    let reads: Value = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/devices/{serial}/meter-reads?since=2026-01-01T00:00:00Z"
+        )))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reads
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "automatic")
+        .map(|r| {
+            (
+                r["read_at"].as_str().unwrap().to_string(),
+                r["meters"][0]["value"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The batch path checks meters like a single meter read does: against the stored reads (newest
+/// and, for a late reading, the ones around it) and against the batch's earlier readings; the same
+/// reading twice in a batch, or a batch sent again, stores nothing twice.
+async fn one_batch_keeps_the_meter_rules_and_stores_each_reading_once(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, credential) = add_agent(&app).await;
+    let first = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![
+            at("MR-1", 0, 100),
+            at("MR-1", 15, 200),
+            at("MR-1", 30, 150), // below the batch's own previous reading
+        ],
+    };
+    let mut readings = first.readings.clone();
+    readings.push(first.readings[1].clone()); // the same reading twice
+    let first = ReadingBatch { readings, ..first };
+    let receipt: BatchReceipt = upload(&app, &credential, &first)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seen: Vec<_> = receipt
+        .results
+        .iter()
+        .map(|r| (r.outcome, r.meter_read))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (ReadingOutcome::Stored, true),
+            (ReadingOutcome::Stored, true),
+            (ReadingOutcome::Stored, false),
+            (ReadingOutcome::Duplicate, true),
+        ]
+    );
+    assert!(receipt.results[0].new_device && !receipt.results[1].new_device);
+    let detail = receipt.results[2].detail.as_deref().unwrap();
+    assert!(detail.contains("below the previous read (200)"), "{detail}");
+
+    let late = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![
+            at("MR-1", -15, 50), // older than every stored read, below them: fine
+            at("MR-1", 5, 300),  // between 100 and 200, above the later one
+            at("MR-1", 10, 90),  // between them, below the earlier one
+            at("MR-1", 45, 250), // newest
+        ],
+    };
+    let receipt: BatchReceipt = upload(&app, &credential, &late).await.json().await.unwrap();
+    let reads: Vec<bool> = receipt.results.iter().map(|r| r.meter_read).collect();
+    assert_eq!(reads, [true, false, false, true], "{receipt:?}");
+    assert!(
+        receipt.results[1]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("above a later read (200)")
+    );
+    assert!(
+        receipt.results[2]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("below the previous read (100)")
+    );
+    let expected: Vec<i64> = vec![50, 100, 200, 250];
+    let values = |reads: Vec<(String, i64)>| reads.into_iter().map(|(_, v)| v).collect::<Vec<_>>();
+    assert_eq!(values(automatic_reads(&app, "MR-1").await), expected);
+
+    // Both batches again: every reading a duplicate, no meter read twice, nothing refused.
+    for batch in [&first, &late] {
+        let receipt: BatchReceipt = upload(&app, &credential, batch).await.json().await.unwrap();
+        assert_eq!(receipt.stored, 0);
+        assert_eq!(receipt.duplicates as usize, batch.readings.len());
+    }
+    assert_eq!(values(automatic_reads(&app, "MR-1").await), expected);
+    let stored: Vec<StoredReading> = app
+        .http
+        .get(app.url("/api/v1/devices/MR-1/readings"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 7, "3 + 4 distinct readings");
+}
+
+/// Four deliveries of one batch at once (an agent retrying while its first upload still runs, or two
+/// manager instances), large enough to take several multi-row statements per table: each reading
+/// stored once, one meter read per device.
+async fn concurrent_uploads_of_one_large_batch_store_it_once(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, credential) = add_agent(&app).await;
+    let batch = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: (0..900)
+            .map(|i| reading(&format!("C-{i:03}"), 1000 + i, Some((8, "critical"))))
+            .collect(),
+    };
+    // Straight to the storage: 900 readings are more than one upload may carry (256 KiB).
+    let agent = app
+        .store
+        .store
+        .agent_for_credential(&manager::auth::token_hash(&credential), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let one = || async {
+        app.store
+            .store
+            .ingest_batch(&agent, batch.batch_id, 900, &batch.readings)
+            .await
+            .unwrap()
+    };
+    let (r1, r2, r3, r4) = tokio::join!(one(), one(), one(), one());
+    let receipts = [r1, r2, r3, r4];
+    assert_eq!(receipts.iter().filter(|r| r.first_time).count(), 1);
+    let count = |o: ReadingOutcome| {
+        receipts
+            .iter()
+            .flat_map(|r| &r.results)
+            .filter(|x| x.outcome == o)
+            .count()
+    };
+    assert_eq!(
+        (
+            count(ReadingOutcome::Stored),
+            count(ReadingOutcome::Duplicate)
+        ),
+        (900, 2700)
+    );
+    assert!(
+        receipts
+            .iter()
+            .all(|r| r.results.iter().all(|x| x.meter_read))
+    );
+    for serial in ["C-000", "C-450", "C-899"] {
+        assert_eq!(automatic_reads(&app, serial).await.len(), 1, "{serial}");
+    }
+    let fleet = app
+        .store
+        .store
+        .fleet_devices(app.a.partner_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        fleet.iter().filter(|d| d.serial.starts_with("C-")).count(),
+        900
+    );
+    assert!(fleet.iter().all(|d| d.last.is_some()));
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
