@@ -10,12 +10,9 @@ pub mod csv;
 mod devices;
 mod incident;
 mod incidents;
-mod limiter;
-mod login;
+pub mod login;
 pub mod svg;
 mod users;
-
-pub use limiter::LoginLimiter;
 
 use crate::app::AppState;
 use crate::auth::{constant_time_eq, token_hash};

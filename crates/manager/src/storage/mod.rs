@@ -1,10 +1,12 @@
 //! One storage trait, with a SQLite (default) and a PostgreSQL implementation that share
 //! their SQL (see `sql.rs`); the URL scheme picks one (`sqlite://…` or `postgres://…`).
 
+pub mod login_attempts;
 mod postgres;
 mod sql;
 mod sqlite;
 
+pub use login_attempts::{LoginAttemptStorage, LoginLimit, LoginReservation};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -214,7 +216,12 @@ pub struct Session {
 
 #[async_trait::async_trait]
 pub trait Storage:
-    crate::fleet::FleetStorage + crate::fleet::devices::SupplyHistoryStorage + Send + Sync + 'static
+    crate::fleet::FleetStorage
+    + crate::fleet::devices::SupplyHistoryStorage
+    + LoginAttemptStorage
+    + Send
+    + Sync
+    + 'static
 {
     /// A cheap query that proves the database answers.
     async fn ping(&self) -> Result<()>;
