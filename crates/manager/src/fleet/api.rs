@@ -21,7 +21,7 @@ use crate::api::{ApiJson, ApiPartner};
 use crate::app::AppState;
 use crate::auth::token_hash;
 use crate::domain::{DeviceSerial, MeterSource};
-use crate::storage::{Idempotency, MeterValue, NewMeterRead, StorageError};
+use crate::storage::{Idempotency, MeterValue, NewMeterRead, StoreError};
 
 /// The header an agent names its version in.
 pub const AGENT_VERSION: &str = "X-Agent-Version";
@@ -214,9 +214,9 @@ async fn ingest_one(
     {
         Ok(_) => result.meter_read = true,
         Err(
-            e @ (StorageError::MeterRollback { .. }
-            | StorageError::MeterAboveLater { .. }
-            | StorageError::IdempotencyMismatch),
+            e @ (StoreError::MeterRollback { .. }
+            | StoreError::MeterAboveLater { .. }
+            | StoreError::IdempotencyMismatch),
         ) => {
             result.detail = Some(format!(
                 "reading stored, meters not recorded as a meter read: {e}"
@@ -280,7 +280,7 @@ pub async fn add_agent(
     partner: Uuid,
     customer: Uuid,
     name: &str,
-) -> Result<(AgentView, String, chrono::DateTime<chrono::Utc>), StorageError> {
+) -> Result<(AgentView, String, chrono::DateTime<chrono::Utc>), StoreError> {
     let token = super::generate_enrol_token();
     let expires = now + chrono::Duration::days(super::ENROL_TOKEN_DAYS);
     let agent = store

@@ -94,7 +94,7 @@ macro_rules! fleet_store {
     ($store:ident, $db:ty) => {
         const _: () = {
             use $crate::fleet::store::{AgentIdentity, FleetDeviceSummary, FleetStorage, Ingested};
-            use $crate::storage::{Result, StorageError, from_ms, ms, uuid};
+            use $crate::storage::{Result, StoreError, from_ms, ms, uuid};
             use chrono::{DateTime, Utc};
             use proto::fleet::{AgentView, Reading, ReadingOutcome, StoredReading};
             use sqlx::Row;
@@ -102,8 +102,8 @@ macro_rules! fleet_store {
 
             type DbRow = <$db as sqlx::Database>::Row;
 
-            fn json_err(e: serde_json::Error) -> StorageError {
-                StorageError::Corrupt(format!("reading: {e}"))
+            fn json_err(e: serde_json::Error) -> StoreError {
+                StoreError::Corrupt(format!("reading: {e}"))
             }
 
             fn agent_view(r: &DbRow) -> Result<AgentView> {
@@ -190,7 +190,7 @@ macro_rules! fleet_store {
                     .await?
                     .rows_affected();
                     if inserted == 0 {
-                        return Err(StorageError::NotFound("customer"));
+                        return Err(StoreError::NotFound("customer"));
                     }
                     let r = sqlx::query(sqlx::AssertSqlSafe(format!("{AGENT_SELECT} WHERE a.id = $1")))
                         .bind(&id)
@@ -280,7 +280,7 @@ macro_rules! fleet_store {
                     .await?
                     .rows_affected();
                     if n == 0 {
-                        return Err(StorageError::NotFound("agent"));
+                        return Err(StoreError::NotFound("agent"));
                     }
                     Ok(())
                 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
-pub enum StorageError {
+pub enum StoreError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -57,7 +57,7 @@ pub enum StorageError {
     Corrupt(String),
 }
 
-pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// What the storage needs from outside: time, ids and the keys for contact details.
 #[derive(Clone)]
@@ -328,7 +328,7 @@ pub async fn connect(url: &str, ctx: StoreContext) -> Result<Arc<dyn Storage>> {
     } else if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url, ctx).await?))
     } else {
-        Err(StorageError::Conflict(format!(
+        Err(StoreError::Conflict(format!(
             "database URL must start with sqlite:// or postgres://, got {:?}",
             url.split(':').next().unwrap_or_default()
         )))
@@ -340,9 +340,9 @@ pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
 }
 
 pub(crate) fn from_ms(v: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(v).ok_or_else(|| StorageError::Corrupt(format!("time {v}")))
+    DateTime::from_timestamp_millis(v).ok_or_else(|| StoreError::Corrupt(format!("time {v}")))
 }
 
 pub(crate) fn uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|_| StorageError::Corrupt(format!("id {s:?}")))
+    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("id {s:?}")))
 }

@@ -78,7 +78,7 @@ macro_rules! sql_store {
         use $crate::storage::{
             from_ms, ms, uuid, Created, Customer, Device, Idempotency, Incident, IncidentFilter,
             MeterRead, MeterValue, NewDevice, NewIncident, NewMeterRead, Partner, Result, Role,
-            Session, StatusChange, Storage, StorageError, User,
+            Session, StatusChange, Storage, StoreError, User,
         };
         use chrono::{DateTime, Datelike, Utc};
         use sqlx::{AssertSqlSafe, Row};
@@ -86,8 +86,8 @@ macro_rules! sql_store {
 
         type DbRow = <$db as sqlx::Database>::Row;
 
-        fn corrupt(what: &str) -> StorageError {
-            StorageError::Corrupt(what.to_string())
+        fn corrupt(what: &str) -> StoreError {
+            StoreError::Corrupt(what.to_string())
         }
 
         fn device_from_row(r: &DbRow) -> Result<Device> {
@@ -105,7 +105,7 @@ macro_rules! sql_store {
         }
 
         fn decrypt_opt(keys: &KeyRing, v: Option<String>, ctx: &str) -> Result<Option<String>> {
-            v.map(|s| keys.decrypt(&s, ctx)).transpose().map_err(StorageError::from)
+            v.map(|s| keys.decrypt(&s, ctx)).transpose().map_err(StoreError::from)
         }
 
         fn incident_from_row(keys: &KeyRing, r: &DbRow) -> Result<Incident> {
@@ -173,7 +173,7 @@ macro_rules! sql_store {
 
         impl $store {
             async fn device_row(&self, partner_id: Uuid, serial: &DeviceSerial) -> Result<Device> {
-                self.get_device(partner_id, serial).await?.ok_or(StorageError::NotFound("device"))
+                self.get_device(partner_id, serial).await?.ok_or(StoreError::NotFound("device"))
             }
 
             async fn incident_by_id(&self, id: &str) -> Result<Incident> {
@@ -191,7 +191,7 @@ macro_rules! sql_store {
                 .fetch_one(&self.pool)
                 .await?;
                 let mut reads = self.meter_reads_from_rows(vec![row]).await?;
-                reads.pop().ok_or(StorageError::NotFound("meter read"))
+                reads.pop().ok_or(StoreError::NotFound("meter read"))
             }
 
             async fn meter_reads_from_rows(&self, rows: Vec<DbRow>) -> Result<Vec<MeterRead>> {
@@ -245,10 +245,10 @@ macro_rules! sql_store {
                 .bind(&idem.key)
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or_else(|| StorageError::Conflict("idempotency key vanished; retry".into()))?;
+                .ok_or_else(|| StoreError::Conflict("idempotency key vanished; retry".into()))?;
                 let hash: String = row.try_get("request_hash")?;
                 if hash != idem.request_hash {
-                    return Err(StorageError::IdempotencyMismatch);
+                    return Err(StoreError::IdempotencyMismatch);
                 }
                 Ok(row.try_get("resource_id")?)
             }
@@ -309,7 +309,7 @@ macro_rules! sql_store {
                 .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
-                    return Err(StorageError::NotFound("partner"));
+                    return Err(StoreError::NotFound("partner"));
                 }
                 Ok(c)
             }
@@ -352,11 +352,11 @@ macro_rules! sql_store {
                 .await?;
                 if res.rows_affected() == 0 {
                     return match self.get_device(partner_id, &device.serial).await? {
-                        Some(_) => Err(StorageError::Conflict(format!(
+                        Some(_) => Err(StoreError::Conflict(format!(
                             "a device with serial {} already exists",
                             device.serial
                         ))),
-                        None => Err(StorageError::NotFound("customer")),
+                        None => Err(StoreError::NotFound("customer")),
                     };
                 }
                 self.device_row(partner_id, &device.serial).await
@@ -395,7 +395,7 @@ macro_rules! sql_store {
                 .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
-                    return Err(StorageError::NotFound("partner"));
+                    return Err(StoreError::NotFound("partner"));
                 }
                 Ok(id)
             }
@@ -437,8 +437,8 @@ macro_rules! sql_store {
                 .await?;
                 if res.rows_affected() == 0 {
                     return match self.find_user_by_email(&user.email).await? {
-                        Some(_) => Err(StorageError::Conflict("a user with this e-mail already exists".into())),
-                        None => Err(StorageError::NotFound("partner")),
+                        Some(_) => Err(StoreError::Conflict("a user with this e-mail already exists".into())),
+                        None => Err(StoreError::NotFound("partner")),
                     };
                 }
                 Ok(user)
@@ -540,7 +540,7 @@ macro_rules! sql_store {
                 }
                 let seq = Self::next_incident_seq(&mut tx, partner_id, now.year()).await?;
                 let number = IncidentNumber::new(now.year(), seq)
-                    .map_err(|e| StorageError::Conflict(format!("incident number: {e}")))?;
+                    .map_err(|e| StoreError::Conflict(format!("incident number: {e}")))?;
                 let keys = &self.ctx.keys;
                 let c = &new.contact;
                 let supplies = $crate::storage::sql::supplies_to_json(&new.supplies).ok_or_else(|| corrupt("supplies"))?;
@@ -692,9 +692,9 @@ macro_rules! sql_store {
                 let current = self
                     .get_incident(partner_id, number)
                     .await?
-                    .ok_or(StorageError::NotFound("incident"))?;
+                    .ok_or(StoreError::NotFound("incident"))?;
                 if !current.status.can_become(to) {
-                    return Err(StorageError::InvalidTransition { from: current.status, to });
+                    return Err(StoreError::InvalidTransition { from: current.status, to });
                 }
                 let mut tx = self.writer.begin().await?;
                 // Compare-and-set on the status: a concurrent change makes this update miss.
@@ -712,7 +712,7 @@ macro_rules! sql_store {
                 .rows_affected();
                 if changed == 0 {
                     tx.rollback().await?;
-                    return Err(StorageError::Conflict(
+                    return Err(StoreError::Conflict(
                         "the incident changed meanwhile; reload and try again".into(),
                     ));
                 }
@@ -814,7 +814,7 @@ macro_rules! sql_store {
                         let previous: i64 = r.try_get("value")?;
                         if m.value < previous && !read.meter_replacement {
                             tx.rollback().await?;
-                            return Err(StorageError::MeterRollback {
+                            return Err(StoreError::MeterRollback {
                                 meter_id: m.id.clone(),
                                 previous,
                                 value: m.value,
@@ -835,7 +835,7 @@ macro_rules! sql_store {
                         let later_is_replacement = r.try_get::<i64, _>("meter_replacement")? != 0;
                         if m.value > later && !later_is_replacement {
                             tx.rollback().await?;
-                            return Err(StorageError::MeterAboveLater {
+                            return Err(StoreError::MeterAboveLater {
                                 meter_id: m.id.clone(),
                                 later,
                                 value: m.value,
