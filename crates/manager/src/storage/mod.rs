@@ -317,7 +317,9 @@ pub trait Storage:
     /// Returns how many incidents lost their contact details.
     async fn remove_expired_contacts(&self, closed_before: DateTime<Utc>) -> Result<u64>;
 
-    /// The contact columns exactly as stored (for tests that check encryption at rest).
+    /// The contact columns exactly as stored (for tests that check encryption at rest; only with
+    /// the `test-hooks` feature, which the manager's own tests turn on).
+    #[cfg(feature = "test-hooks")]
     async fn raw_contact_columns(&self, number: &IncidentNumber) -> Result<Vec<Option<String>>>;
 }
 

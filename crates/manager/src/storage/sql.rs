@@ -3,6 +3,13 @@
 //! instantiates it for each pool type. Write transactions start with a write, so SQLite
 //! takes its write lock up front (no read-to-write upgrade that could fail with BUSY).
 
+use super::{Device, Incident, Result, Role, StoreError, User, from_ms, uuid};
+use crate::crypto::KeyRing;
+use crate::domain::{
+    Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber, IncidentStatus,
+    PhoneNumber,
+};
+
 /// Columns and joins to read an incident.
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
@@ -67,13 +74,123 @@ pub(crate) fn supplies_from_json(text: &str) -> Option<Vec<super::SupplyItem>> {
     )
 }
 
+/// Reads a column of a row of either backend (the row mapping below is written once, as plain
+/// functions, instead of once per backend inside `sql_store!`).
+pub(crate) trait Columns {
+    fn text(&self, column: &str) -> Result<String>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>>;
+    fn int(&self, column: &str) -> Result<i64>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>>;
+}
+
+impl<R> Columns for R
+where
+    R: sqlx::Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_text(&self, column: &str) -> Result<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+    fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_int(&self, column: &str) -> Result<Option<i64>> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+pub(crate) fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub(crate) fn device_from_row(r: &impl Columns) -> Result<Device> {
+    Ok(Device {
+        id: uuid(&r.text("id")?)?,
+        partner_id: uuid(&r.text("partner_id")?)?,
+        customer_id: uuid(&r.text("customer_id")?)?,
+        customer_name: r.text("customer_name")?,
+        serial: DeviceSerial::parse(&r.text("serial")?).map_err(|_| corrupt("serial"))?,
+        model: r.text("model")?,
+        location: r.text("location")?,
+        created_at: from_ms(r.int("created_at")?)?,
+    })
+}
+
+fn decrypt_opt(keys: &KeyRing, v: Option<String>, ctx: &str) -> Result<Option<String>> {
+    v.map(|s| keys.decrypt(&s, ctx))
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+pub(crate) fn incident_from_row(keys: &KeyRing, r: &impl Columns) -> Result<Incident> {
+    let id_text = r.text("id")?;
+    let name = decrypt_opt(
+        keys,
+        r.opt_text("contact_name")?,
+        &format!("{id_text}:name"),
+    )?;
+    let email = decrypt_opt(
+        keys,
+        r.opt_text("contact_email")?,
+        &format!("{id_text}:email"),
+    )?;
+    let phone = decrypt_opt(
+        keys,
+        r.opt_text("contact_phone")?,
+        &format!("{id_text}:phone"),
+    )?;
+    let contact = match (name, email) {
+        (Some(n), Some(e)) => Some(Contact {
+            name: ContactName::parse(&n).map_err(|_| corrupt("contact name"))?,
+            email: EmailAddress::parse(&e).map_err(|_| corrupt("contact email"))?,
+            phone: phone
+                .map(|p| PhoneNumber::parse(&p))
+                .transpose()
+                .map_err(|_| corrupt("contact phone"))?,
+        }),
+        _ => None,
+    };
+    Ok(Incident {
+        id: uuid(&id_text)?,
+        number: IncidentNumber::parse(&r.text("number")?).map_err(|_| corrupt("number"))?,
+        partner_id: uuid(&r.text("partner_id")?)?,
+        customer_id: uuid(&r.text("customer_id")?)?,
+        customer_name: r.text("customer_name")?,
+        device_serial: DeviceSerial::parse(&r.text("serial")?).map_err(|_| corrupt("serial"))?,
+        kind: IncidentKind::parse(&r.text("kind")?).map_err(|_| corrupt("kind"))?,
+        issue_code: r.opt_text("issue_code")?,
+        description: r.text("description")?,
+        supplies: supplies_from_json(&r.text("supplies")?).ok_or_else(|| corrupt("supplies"))?,
+        contact,
+        status: IncidentStatus::parse(&r.text("status")?).map_err(|_| corrupt("status"))?,
+        created_at: from_ms(r.int("created_at")?)?,
+        updated_at: from_ms(r.int("updated_at")?)?,
+        closed_at: r.opt_int("closed_at")?.map(from_ms).transpose()?,
+    })
+}
+
+pub(crate) fn user_from_row(r: &impl Columns) -> Result<User> {
+    Ok(User {
+        id: uuid(&r.text("id")?)?,
+        partner_id: uuid(&r.text("partner_id")?)?,
+        email: r.text("email")?,
+        role: Role::parse(&r.text("role")?).ok_or_else(|| corrupt("role"))?,
+        password_hash: r.text("password_hash")?,
+    })
+}
+
+/// The queries, once per pool type. Row mapping and SQL text are plain items above; what is left
+/// here needs the concrete `Pool<$db>`: sqlx's executor and argument bounds for a generic
+/// database (`for<'c> &'c mut DB::Connection: Executor<'c>`, `IntoArguments` …) would have to be
+/// repeated on every function, which reads worse than instantiating the bodies per backend.
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
-        use $crate::crypto::KeyRing;
-        use $crate::domain::{
-            Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber,
-            IncidentStatus, Label, MeterSource, PhoneNumber,
-        };
+        use $crate::domain::{DeviceSerial, IncidentNumber, IncidentStatus, Label, MeterSource};
         use $crate::storage::sql::{Arg, DEVICE_SELECT, INCIDENT_SELECT, INCIDENT_SUMMARY_SELECT};
         use $crate::storage::{
             from_ms, ms, uuid, Created, Customer, Device, Idempotency, Incident, IncidentFilter,
@@ -85,78 +202,7 @@ macro_rules! sql_store {
         use uuid::Uuid;
 
         type DbRow = <$db as sqlx::Database>::Row;
-
-        fn corrupt(what: &str) -> StoreError {
-            StoreError::Corrupt(what.to_string())
-        }
-
-        fn device_from_row(r: &DbRow) -> Result<Device> {
-            Ok(Device {
-                id: uuid(&r.try_get::<String, _>("id")?)?,
-                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
-                customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
-                customer_name: r.try_get("customer_name")?,
-                serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
-                    .map_err(|_| corrupt("serial"))?,
-                model: r.try_get("model")?,
-                location: r.try_get("location")?,
-                created_at: from_ms(r.try_get("created_at")?)?,
-            })
-        }
-
-        fn decrypt_opt(keys: &KeyRing, v: Option<String>, ctx: &str) -> Result<Option<String>> {
-            v.map(|s| keys.decrypt(&s, ctx)).transpose().map_err(StoreError::from)
-        }
-
-        fn incident_from_row(keys: &KeyRing, r: &DbRow) -> Result<Incident> {
-            let id_text: String = r.try_get("id")?;
-            let name = decrypt_opt(keys, r.try_get("contact_name")?, &format!("{id_text}:name"))?;
-            let email = decrypt_opt(keys, r.try_get("contact_email")?, &format!("{id_text}:email"))?;
-            let phone = decrypt_opt(keys, r.try_get("contact_phone")?, &format!("{id_text}:phone"))?;
-            let contact = match (name, email) {
-                (Some(n), Some(e)) => Some(Contact {
-                    name: ContactName::parse(&n).map_err(|_| corrupt("contact name"))?,
-                    email: EmailAddress::parse(&e).map_err(|_| corrupt("contact email"))?,
-                    phone: phone
-                        .map(|p| PhoneNumber::parse(&p))
-                        .transpose()
-                        .map_err(|_| corrupt("contact phone"))?,
-                }),
-                _ => None,
-            };
-            let supplies: String = r.try_get("supplies")?;
-            Ok(Incident {
-                id: uuid(&id_text)?,
-                number: IncidentNumber::parse(&r.try_get::<String, _>("number")?)
-                    .map_err(|_| corrupt("number"))?,
-                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
-                customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
-                customer_name: r.try_get("customer_name")?,
-                device_serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
-                    .map_err(|_| corrupt("serial"))?,
-                kind: IncidentKind::parse(&r.try_get::<String, _>("kind")?)
-                    .map_err(|_| corrupt("kind"))?,
-                issue_code: r.try_get("issue_code")?,
-                description: r.try_get("description")?,
-                supplies: $crate::storage::sql::supplies_from_json(&supplies).ok_or_else(|| corrupt("supplies"))?,
-                contact,
-                status: IncidentStatus::parse(&r.try_get::<String, _>("status")?)
-                    .map_err(|_| corrupt("status"))?,
-                created_at: from_ms(r.try_get("created_at")?)?,
-                updated_at: from_ms(r.try_get("updated_at")?)?,
-                closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_ms).transpose()?,
-            })
-        }
-
-        fn user_from_row(r: &DbRow) -> Result<User> {
-            Ok(User {
-                id: uuid(&r.try_get::<String, _>("id")?)?,
-                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
-                email: r.try_get("email")?,
-                role: Role::parse(&r.try_get::<String, _>("role")?).ok_or_else(|| corrupt("role"))?,
-                password_hash: r.try_get("password_hash")?,
-            })
-        }
+        use $crate::storage::sql::{corrupt, device_from_row, incident_from_row, user_from_row};
 
         fn bind_all<'q>(
             mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
@@ -910,6 +956,7 @@ macro_rules! sql_store {
                 Ok(res.rows_affected())
             }
 
+            #[cfg(feature = "test-hooks")]
             async fn raw_contact_columns(&self, number: &IncidentNumber) -> Result<Vec<Option<String>>> {
                 let r = sqlx::query(
                     "SELECT contact_name, contact_email, contact_phone FROM incidents WHERE number = $1",
