@@ -2,7 +2,6 @@
 
 use crate::auth::PasswordCost;
 use crate::clock::Clock;
-use crate::console::LoginLimiter;
 use crate::storage::Storage;
 use axum::Router;
 use platform::ops::OpsSettings;
@@ -26,17 +25,33 @@ pub fn ops_settings(hsts: bool) -> OpsSettings {
     }
 }
 
+/// Concurrent console password checks: two argon2 verifications at a time (~38 MiB).
+pub const DEFAULT_PASSWORD_CHECKS: usize = 2;
+
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     /// Mark the session cookie `Secure` (when served over TLS, or behind a TLS proxy).
     pub secure_cookies: bool,
     pub password_cost: PasswordCost,
-    /// Failed console logins allowed per e-mail and per client address in `login_window`.
+    /// Console login attempts allowed per e-mail and per client address in `login_window`
+    /// (counted in the database, so shared by every instance on it).
     pub login_attempts: u32,
     pub login_window: chrono::Duration,
+    /// Password checks (argon2, ~19 MiB each at the default cost) run at once; a login that
+    /// finds them all busy is answered 429 instead of queueing, so memory stays bounded.
+    pub password_checks: usize,
     pub session_ttl: chrono::Duration,
     /// What `platform::ops::layers` puts around the routes (headers, HSTS, limits, logs, metrics).
     pub ops: OpsSettings,
+}
+
+impl AppConfig {
+    pub fn login_limit(&self) -> crate::storage::LoginLimit {
+        crate::storage::LoginLimit {
+            attempts: self.login_attempts,
+            window: self.login_window,
+        }
+    }
 }
 
 impl Default for AppConfig {
@@ -46,6 +61,7 @@ impl Default for AppConfig {
             password_cost: PasswordCost::Default,
             login_attempts: 5,
             login_window: chrono::Duration::minutes(15),
+            password_checks: DEFAULT_PASSWORD_CHECKS,
             session_ttl: chrono::Duration::hours(8),
             ops: ops_settings(false),
         }
@@ -57,7 +73,8 @@ pub struct AppState {
     pub store: Arc<dyn Storage>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
-    pub login_limiter: Arc<LoginLimiter>,
+    /// Permits for console password checks (`AppConfig::password_checks`).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
     pub api_keys: Arc<ApiKeyCache>,
 }
 
@@ -96,15 +113,12 @@ impl ApiKeyCache {
 
 impl AppState {
     pub fn new(store: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        let login_limiter = Arc::new(LoginLimiter::new(
-            config.login_attempts,
-            config.login_window,
-        ));
+        let password_checks = Arc::new(tokio::sync::Semaphore::new(config.password_checks.max(1)));
         Self {
             store,
             clock,
             config: Arc::new(config),
-            login_limiter,
+            password_checks,
             api_keys: Arc::new(ApiKeyCache::new(chrono::Duration::seconds(60))),
         }
     }

@@ -54,6 +54,14 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure even over --insecure-http (e.g. behind a TLS proxy on loopback); always on with --tls-cert.
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Console login attempts allowed per e-mail and per client address in one window (counted
+    /// in the database: shared by every manager on it, kept across restarts).
+    #[arg(long, env = "SA_MANAGER_LOGIN_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_attempts: u32,
+    /// Length of the login window in seconds: once an e-mail or address used up its attempts,
+    /// logins (even with the right password) are refused until its window has passed.
+    #[arg(long, env = "SA_MANAGER_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_window_secs: u32,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -257,8 +265,16 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = AppConfig {
         secure_cookies: args.secure_cookies || https,
         ops: crate::app::ops_settings(https),
+        login_attempts: args.login_attempts,
+        login_window: chrono::Duration::seconds(i64::from(args.login_window_secs)),
         ..Default::default()
     };
+    tokio::spawn(crate::console::login::clean_login_attempts(
+        store.clone(),
+        clock.clone(),
+        config.login_window,
+        std::time::Duration::from_secs(60),
+    ));
     let state = AppState::new(store.clone(), clock.clone(), config);
     let retention = RetentionJob {
         store,

@@ -1,7 +1,7 @@
 //! Retention: contact details of incidents closed (or cancelled) more than N days ago are removed.
 
 use crate::clock::Clock;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{Storage, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ pub struct RetentionJob {
 
 impl RetentionJob {
     /// Removes what is due now; returns how many incidents lost their contact details.
-    pub async fn run_once(&self) -> Result<u64, StorageError> {
+    pub async fn run_once(&self) -> Result<u64, StoreError> {
         let cutoff = self.clock.now() - chrono::Duration::days(i64::from(self.keep_days));
         self.store.remove_expired_contacts(cutoff).await
     }

@@ -1,7 +1,7 @@
 //! The API's one error type, mapped once to an HTTP status and an RFC 9457 problem+json body.
 
 use super::types::{FieldProblem, Problem};
-use crate::storage::StorageError;
+use crate::storage::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -28,17 +28,17 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl From<StorageError> for ApiError {
-    fn from(e: StorageError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
         match e {
-            StorageError::NotFound(what) => ApiError::NotFound(what),
-            StorageError::Conflict(m) => ApiError::Conflict(m),
-            StorageError::IdempotencyMismatch => ApiError::IdempotencyMismatch,
-            StorageError::InvalidTransition { from, to } => ApiError::InvalidTransition {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::IdempotencyMismatch => ApiError::IdempotencyMismatch,
+            StoreError::InvalidTransition { from, to } => ApiError::InvalidTransition {
                 from: from.to_string(),
                 to: to.to_string(),
             },
-            e @ (StorageError::MeterRollback { .. } | StorageError::MeterAboveLater { .. }) => {
+            e @ (StoreError::MeterRollback { .. } | StoreError::MeterAboveLater { .. }) => {
                 ApiError::Validation(vec![FieldProblem {
                     field: "meters".into(),
                     detail: e.to_string(),

@@ -314,7 +314,7 @@ pub async fn create_incident(
         .create_incident(p, &idem, &new)
         .await
         .map_err(|e| match e {
-            crate::storage::StorageError::NotFound("device") => {
+            crate::storage::StoreError::NotFound("device") => {
                 ApiError::Validation(vec![FieldProblem {
                     field: "device_serial".into(),
                     detail: "no such device".into(),

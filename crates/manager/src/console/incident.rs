@@ -3,7 +3,7 @@
 use super::{ConsoleError, ConsoleUser, fmt_time};
 use crate::app::AppState;
 use crate::domain::{FreeText, IncidentNumber, IncidentStatus};
-use crate::storage::StorageError;
+use crate::storage::StoreError;
 use askama::Template;
 use axum::Form;
 use axum::Router;
@@ -153,7 +153,7 @@ async fn change_status(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/console/incidents/{number}")).into_response()),
-        Err(e @ (StorageError::InvalidTransition { .. } | StorageError::Conflict(_))) => {
+        Err(e @ (StoreError::InvalidTransition { .. } | StoreError::Conflict(_))) => {
             let page = render_incident(&st, &user, &number, Some(e.to_string())).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }

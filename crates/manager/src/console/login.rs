@@ -1,8 +1,13 @@
 //! The login page, login (password check under the login limit) and logout.
+//!
+//! The limit holds across instances and restarts: attempts are counted in the database
+//! (`storage::login_attempts`) before the password is checked, and at most
+//! `AppConfig::password_checks` checks run at once (argon2 costs ~19 MiB each).
 
 use super::{ConsoleError, ConsoleUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, set_cookie};
 use crate::app::AppState;
 use crate::auth::{constant_time_eq, random_token, token_hash, verify_password};
+use crate::storage::LoginReservation;
 use askama::Template;
 use axum::Form;
 use axum::Router;
@@ -67,6 +72,52 @@ struct LoginForm {
     csrf: String,
 }
 
+/// Password checks made (argon2 verifications), whatever their outcome.
+pub const PASSWORD_CHECKS_TOTAL: &str = "manager_console_password_checks_total";
+/// Logins answered 429 because every password check permit was taken.
+pub const LOGINS_BUSY_TOTAL: &str = "manager_console_logins_busy_total";
+/// Logins answered 429 because the account or the address used up its attempts.
+pub const LOGINS_LOCKED_TOTAL: &str = "manager_console_logins_locked_total";
+
+/// The database keys an attempt counts against: the account and the source address, hashed
+/// (the attempts table holds no e-mail address).
+struct AttemptKeys {
+    account: String,
+    address: String,
+}
+
+impl AttemptKeys {
+    fn new(email: &str, peer: std::net::IpAddr) -> Self {
+        Self {
+            account: token_hash(&format!("account:{email}")),
+            address: token_hash(&format!("address:{peer}")),
+        }
+    }
+}
+
+fn too_many(
+    email: String,
+    message: &str,
+    retry_after: chrono::Duration,
+    secure: bool,
+) -> Result<Response, ConsoleError> {
+    let mut res = login_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        email,
+        Some(message.to_string()),
+        secure,
+    )?;
+    let secs = retry_after.num_seconds().max(1);
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    Ok(res)
+}
+
+/// Login, in this order: CSRF; a password-check permit (none free: 429, nothing counted); the
+/// attempt reserved in the database for the account and the address (either used up: 429 with
+/// the time left, nothing counted); only then the password check, holding the permit until the
+/// hash is done even if the client goes away. A success forgets the account's attempts and gives
+/// the address its attempt back.
 async fn login(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -79,33 +130,53 @@ async fn login(
         return Err(ConsoleError::Csrf);
     }
     let email = form.email.trim().to_lowercase();
-    let keys = [format!("email:{email}"), format!("ip:{}", peer.ip())];
-    let now = st.clock.now();
-    if st.login_limiter.is_blocked(&keys, now) {
-        let mut res = login_response(
-            StatusCode::TOO_MANY_REQUESTS,
+    let Ok(permit) = st.password_checks.clone().try_acquire_owned() else {
+        metrics::counter!(LOGINS_BUSY_TOTAL).increment(1);
+        return too_many(
             email,
-            Some("Too many failed attempts. Wait a few minutes and try again.".into()),
+            "The console is busy checking other logins. Try again in a moment.",
+            chrono::Duration::seconds(1),
             secure,
-        )?;
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("300"));
-        return Ok(res);
+        );
+    };
+    let keys = AttemptKeys::new(&email, peer.ip());
+    let now = st.clock.now();
+    let reservation = st
+        .store
+        .reserve_login_attempt(
+            &[keys.account.clone(), keys.address.clone()],
+            now,
+            st.config.login_limit(),
+        )
+        .await?;
+    if let LoginReservation::Blocked { retry_after } = reservation {
+        metrics::counter!(LOGINS_LOCKED_TOTAL).increment(1);
+        return too_many(
+            email,
+            "Too many failed attempts. Wait a few minutes and try again.",
+            retry_after,
+            secure,
+        );
     }
     let user = st.store.find_user_by_email(&email).await?;
     let password = secrecy::SecretString::from(form.password);
-    // Unknown e-mails cost a verification too, so timing does not tell which users exist.
-    let (hash, known) = match &user {
-        Some(u) => (u.password_hash.clone(), true),
-        None => (dummy_hash(st.config.password_cost), false),
-    };
-    let pw = password.clone();
-    let verified = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-        .await
-        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
-    let ok = known && verified;
-    let Some(user) = user.filter(|_| ok) else {
-        st.login_limiter.record_failure(&keys, now);
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let cost = st.config.password_cost;
+    let verified = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        metrics::counter!(PASSWORD_CHECKS_TOTAL).increment(1);
+        // Unknown e-mails cost a verification too, so timing does not tell which users exist.
+        match stored {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                verify_password(&password, &dummy_hash(cost));
+                false
+            }
+        }
+    })
+    .await
+    .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let Some(user) = user.filter(|_| verified) else {
         return login_response(
             StatusCode::UNAUTHORIZED,
             email,
@@ -113,7 +184,9 @@ async fn login(
             secure,
         );
     };
-    st.login_limiter.clear(&keys[0]);
+    st.store
+        .settle_login_success(&keys.account, &keys.address)
+        .await?;
     let token = random_token();
     let ttl = st.config.session_ttl;
     st.store
@@ -131,6 +204,8 @@ async fn login(
     Ok(res)
 }
 
+/// A hash of a random password at the configured cost, made once (on a blocking thread, under
+/// a password-check permit).
 fn dummy_hash(cost: crate::auth::PasswordCost) -> String {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
@@ -159,4 +234,21 @@ async fn logout(
         set_cookie(SESSION_COOKIE, "", 0, st.config.secure_cookies)?,
     );
     Ok(res)
+}
+
+/// Deletes the attempt rows whose window has passed, every `every`, until the task is dropped
+/// (the attempts table then holds at most the keys seen in one window).
+pub async fn clean_login_attempts(
+    store: std::sync::Arc<dyn crate::storage::Storage>,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    window: chrono::Duration,
+    every: std::time::Duration,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.prune_login_attempts(clock.now() - window).await {
+            tracing::warn!(error = %e, "cleaning login attempts failed");
+        }
+    }
 }

@@ -10,16 +10,13 @@ pub mod csv;
 mod devices;
 mod incident;
 mod incidents;
-mod limiter;
-mod login;
+pub mod login;
 pub mod svg;
 mod users;
 
-pub use limiter::LoginLimiter;
-
 use crate::app::AppState;
 use crate::auth::{constant_time_eq, token_hash};
-use crate::storage::{Role, StorageError, User};
+use crate::storage::{Role, StoreError, User};
 use askama::Template;
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -62,10 +59,10 @@ pub enum ConsoleError {
     Internal(String),
 }
 
-impl From<StorageError> for ConsoleError {
-    fn from(e: StorageError) -> Self {
+impl From<StoreError> for ConsoleError {
+    fn from(e: StoreError) -> Self {
         match e {
-            StorageError::NotFound(w) => ConsoleError::NotFound(w),
+            StoreError::NotFound(w) => ConsoleError::NotFound(w),
             other => ConsoleError::Internal(other.to_string()),
         }
     }

@@ -2,7 +2,7 @@
 
 use super::{ConsoleError, ConsoleUser};
 use crate::app::AppState;
-use crate::storage::{Role, StorageError};
+use crate::storage::{Role, StoreError};
 use askama::Template;
 use axum::Form;
 use axum::Router;
@@ -105,7 +105,7 @@ async fn add_user(
         )
         .await?
         .into_response()),
-        Err(StorageError::Conflict(m)) => {
+        Err(StoreError::Conflict(m)) => {
             let page = render_users(&st, &user, Some(m), None).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }

@@ -20,7 +20,7 @@ use crate::api::{ApiJson, ApiPartner};
 use crate::app::AppState;
 use crate::auth::token_hash;
 use crate::domain::DeviceSerial;
-use crate::storage::StorageError;
+use crate::storage::StoreError;
 
 /// The header an agent names its version in.
 pub const AGENT_VERSION: &str = "X-Agent-Version";
@@ -243,7 +243,7 @@ pub async fn add_agent(
     partner: Uuid,
     customer: Uuid,
     name: &str,
-) -> Result<(AgentView, String, chrono::DateTime<chrono::Utc>), StorageError> {
+) -> Result<(AgentView, String, chrono::DateTime<chrono::Utc>), StoreError> {
     let token = super::generate_enrol_token();
     let expires = now + chrono::Duration::days(super::ENROL_TOKEN_DAYS);
     let agent = store

@@ -20,7 +20,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::console::csv::cell;
-use crate::storage::{MeterRead, Result, Storage, StorageError};
+use crate::storage::{MeterRead, Result, Storage, StoreError};
 
 /// At most this many reads per device and period are looked at.
 pub const MAX_READS_PER_DEVICE: u32 = 1_000_000;
@@ -135,7 +135,7 @@ pub async fn meter_reads_report(
         .await?
         .into_iter()
         .find(|c| c.id == customer_id)
-        .ok_or(StorageError::NotFound("customer"))?;
+        .ok_or(StoreError::NotFound("customer"))?;
     let start = day_start(from);
     let end = day_start(to) + Duration::days(1);
     let mut devices: Vec<_> = store

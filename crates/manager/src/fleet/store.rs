@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use proto::fleet::{AgentView, Reading, ReadingOutcome, StoredReading};
 use uuid::Uuid;
 
-use crate::storage::{Result, StorageError};
+use crate::storage::{Result, StoreError};
 
 /// An agent found by its credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +45,8 @@ pub(crate) fn rows_per_statement(columns: usize) -> usize {
 }
 
 /// A PostgreSQL deadlock or serialization failure: the transaction may simply be run again.
-pub(crate) fn is_transient(e: &StorageError) -> bool {
-    matches!(e, StorageError::Database(sqlx::Error::Database(d))
+pub(crate) fn is_transient(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(d))
         if matches!(d.code().as_deref(), Some("40P01" | "40001")))
 }
 
@@ -63,7 +63,7 @@ pub(crate) fn meter_read_key(reading: &Reading) -> (String, String) {
 }
 
 /// The detail of a stored reading whose meters could not be a meter read.
-pub(crate) fn meters_not_recorded(e: &StorageError) -> String {
+pub(crate) fn meters_not_recorded(e: &StoreError) -> String {
     format!("reading stored, meters not recorded as a meter read: {e}")
 }
 
@@ -131,7 +131,7 @@ pub trait FleetStorage: Send + Sync + 'static {
         batch
             .results
             .pop()
-            .ok_or_else(|| StorageError::Corrupt("a batch of one gave no result".into()))
+            .ok_or_else(|| StoreError::Corrupt("a batch of one gave no result".into()))
     }
     /// A device's readings, newest first.
     async fn list_readings(
@@ -152,7 +152,7 @@ macro_rules! fleet_store {
                 AgentIdentity, BatchIngested, FleetDeviceSummary, FleetStorage, Ingested, MAX_PARAMS,
                 is_transient, meter_read_key, meters_not_recorded, rows_per_statement,
             };
-            use $crate::storage::{Result, StorageError, from_ms, ms, uuid};
+            use $crate::storage::{Result, StoreError, from_ms, ms, uuid};
             use sqlx::QueryBuilder;
             use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
             use chrono::{DateTime, Utc};
@@ -162,8 +162,8 @@ macro_rules! fleet_store {
 
             type DbRow = <$db as sqlx::Database>::Row;
 
-            fn json_err(e: serde_json::Error) -> StorageError {
-                StorageError::Corrupt(format!("reading: {e}"))
+            fn json_err(e: serde_json::Error) -> StoreError {
+                StoreError::Corrupt(format!("reading: {e}"))
             }
 
             fn agent_view(r: &DbRow) -> Result<AgentView> {
@@ -324,7 +324,7 @@ macro_rules! fleet_store {
                     for r in readings {
                         let serial = r.identity.serial.as_str();
                         let (id, owner) = devices.get(serial).ok_or_else(|| {
-                            StorageError::Corrupt(format!("device {serial} neither added nor found"))
+                            StoreError::Corrupt(format!("device {serial} neither added nor found"))
                         })?;
                         let mine = *owner == customer;
                         device_of.push(mine.then_some(id.as_str()));
@@ -532,7 +532,7 @@ macro_rules! fleet_store {
                             if *h == hash {
                                 results[i].meter_read = true;
                             } else {
-                                results[i].detail = Some(meters_not_recorded(&StorageError::IdempotencyMismatch));
+                                results[i].detail = Some(meters_not_recorded(&StoreError::IdempotencyMismatch));
                             }
                         } else if let Some(&first) = first_in_batch.get(&key) {
                             echoes.push((i, first));
@@ -602,7 +602,7 @@ macro_rules! fleet_store {
                             let refused = if newest {
                                 meters.iter().find_map(|(id, _, value)| {
                                     let (_, previous) = at(id)?;
-                                    (*value < previous).then(|| StorageError::MeterRollback {
+                                    (*value < previous).then(|| StoreError::MeterRollback {
                                         meter_id: id.to_string(),
                                         previous,
                                         value: *value,
@@ -725,7 +725,7 @@ macro_rules! fleet_store {
                         if hash.as_deref() == Some(p.hash.as_str()) {
                             results[p.index].meter_read = true;
                         } else {
-                            results[p.index].detail = Some(meters_not_recorded(&StorageError::IdempotencyMismatch));
+                            results[p.index].detail = Some(meters_not_recorded(&StoreError::IdempotencyMismatch));
                         }
                     }
                     Ok(())
@@ -739,7 +739,7 @@ macro_rules! fleet_store {
                 device_id: &str,
                 read_at: i64,
                 meters: &[(&str, &str, i64)],
-            ) -> Result<Option<StorageError>> {
+            ) -> Result<Option<StoreError>> {
                 for (id, _, value) in meters {
                     let before: Option<i64> = sqlx::query_scalar(
                         "SELECT value FROM meter_values WHERE device_id = $1 AND meter_id = $2 AND read_at <= $3 \
@@ -751,7 +751,7 @@ macro_rules! fleet_store {
                     .fetch_optional(&mut **tx)
                     .await?;
                     if let Some(previous) = before.filter(|p| value < p) {
-                        return Ok(Some(StorageError::MeterRollback {
+                        return Ok(Some(StoreError::MeterRollback {
                             meter_id: id.to_string(),
                             previous,
                             value: *value,
@@ -770,7 +770,7 @@ macro_rules! fleet_store {
                         let later: i64 = r.try_get("value")?;
                         let replaced = r.try_get::<i64, _>("meter_replacement")? != 0;
                         if *value > later && !replaced {
-                            return Ok(Some(StorageError::MeterAboveLater {
+                            return Ok(Some(StoreError::MeterAboveLater {
                                 meter_id: id.to_string(),
                                 later,
                                 value: *value,
@@ -808,7 +808,7 @@ macro_rules! fleet_store {
                     .await?
                     .rows_affected();
                     if inserted == 0 {
-                        return Err(StorageError::NotFound("customer"));
+                        return Err(StoreError::NotFound("customer"));
                     }
                     let r = sqlx::query(sqlx::AssertSqlSafe(format!("{AGENT_SELECT} WHERE a.id = $1")))
                         .bind(&id)
@@ -898,7 +898,7 @@ macro_rules! fleet_store {
                     .await?
                     .rows_affected();
                     if n == 0 {
-                        return Err(StorageError::NotFound("agent"));
+                        return Err(StoreError::NotFound("agent"));
                     }
                     Ok(())
                 }

@@ -1,10 +1,12 @@
 //! One storage trait, with a SQLite (default) and a PostgreSQL implementation that share
 //! their SQL (see `sql.rs`); the URL scheme picks one (`sqlite://…` or `postgres://…`).
 
+pub mod login_attempts;
 mod postgres;
 mod sql;
 mod sqlite;
 
+pub use login_attempts::{LoginAttemptStorage, LoginLimit, LoginReservation};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -19,7 +21,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
-pub enum StorageError {
+pub enum StoreError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -55,7 +57,7 @@ pub enum StorageError {
     Corrupt(String),
 }
 
-pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// What the storage needs from outside: time, ids and the keys for contact details.
 #[derive(Clone)]
@@ -214,7 +216,12 @@ pub struct Session {
 
 #[async_trait::async_trait]
 pub trait Storage:
-    crate::fleet::FleetStorage + crate::fleet::devices::SupplyHistoryStorage + Send + Sync + 'static
+    crate::fleet::FleetStorage
+    + crate::fleet::devices::SupplyHistoryStorage
+    + LoginAttemptStorage
+    + Send
+    + Sync
+    + 'static
 {
     /// A cheap query that proves the database answers.
     async fn ping(&self) -> Result<()>;
@@ -310,7 +317,9 @@ pub trait Storage:
     /// Returns how many incidents lost their contact details.
     async fn remove_expired_contacts(&self, closed_before: DateTime<Utc>) -> Result<u64>;
 
-    /// The contact columns exactly as stored (for tests that check encryption at rest).
+    /// The contact columns exactly as stored (for tests that check encryption at rest; only with
+    /// the `test-hooks` feature, which the manager's own tests turn on).
+    #[cfg(feature = "test-hooks")]
     async fn raw_contact_columns(&self, number: &IncidentNumber) -> Result<Vec<Option<String>>>;
 }
 
@@ -321,7 +330,7 @@ pub async fn connect(url: &str, ctx: StoreContext) -> Result<Arc<dyn Storage>> {
     } else if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url, ctx).await?))
     } else {
-        Err(StorageError::Conflict(format!(
+        Err(StoreError::Conflict(format!(
             "database URL must start with sqlite:// or postgres://, got {:?}",
             url.split(':').next().unwrap_or_default()
         )))
@@ -333,9 +342,9 @@ pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
 }
 
 pub(crate) fn from_ms(v: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(v).ok_or_else(|| StorageError::Corrupt(format!("time {v}")))
+    DateTime::from_timestamp_millis(v).ok_or_else(|| StoreError::Corrupt(format!("time {v}")))
 }
 
 pub(crate) fn uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|_| StorageError::Corrupt(format!("id {s:?}")))
+    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("id {s:?}")))
 }

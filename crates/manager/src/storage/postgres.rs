@@ -18,14 +18,14 @@ impl PgStore {
         url: &str,
         schema: Option<&str>,
         ctx: StoreContext,
-    ) -> Result<Self, super::StorageError> {
+    ) -> Result<Self, super::StoreError> {
         let mut opts = PgConnectOptions::from_str(url)?;
         if let Some(schema) = schema {
             if !schema
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_')
             {
-                return Err(super::StorageError::Conflict(format!(
+                return Err(super::StoreError::Conflict(format!(
                     "bad schema name {schema:?}"
                 )));
             }
@@ -54,12 +54,12 @@ impl PgStore {
     }
 
     /// Drops a schema made by `connect` (tests clean up after themselves).
-    pub async fn drop_schema(url: &str, schema: &str) -> Result<(), super::StorageError> {
+    pub async fn drop_schema(url: &str, schema: &str) -> Result<(), super::StoreError> {
         if !schema
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
-            return Err(super::StorageError::Conflict(format!(
+            return Err(super::StoreError::Conflict(format!(
                 "bad schema name {schema:?}"
             )));
         }
@@ -82,7 +82,7 @@ impl PgStore {
         tx: &mut sqlx::Transaction<'_, Postgres>,
         partner_id: uuid::Uuid,
         year: i32,
-    ) -> Result<i64, super::StorageError> {
+    ) -> Result<i64, super::StoreError> {
         use sqlx::Row;
         let row = sqlx::query(
             "INSERT INTO incident_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, 1) \
@@ -100,3 +100,4 @@ impl PgStore {
 super::sql::sql_store!(PgStore, Postgres);
 crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);
+super::login_attempts::login_attempt_store!(PgStore);

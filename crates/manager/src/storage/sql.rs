@@ -3,6 +3,13 @@
 //! instantiates it for each pool type. Write transactions start with a write, so SQLite
 //! takes its write lock up front (no read-to-write upgrade that could fail with BUSY).
 
+use super::{Device, Incident, Result, Role, StoreError, User, from_ms, uuid};
+use crate::crypto::KeyRing;
+use crate::domain::{
+    Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber, IncidentStatus,
+    PhoneNumber,
+};
+
 /// Columns and joins to read an incident.
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
@@ -67,96 +74,135 @@ pub(crate) fn supplies_from_json(text: &str) -> Option<Vec<super::SupplyItem>> {
     )
 }
 
+/// Reads a column of a row of either backend (the row mapping below is written once, as plain
+/// functions, instead of once per backend inside `sql_store!`).
+pub(crate) trait Columns {
+    fn text(&self, column: &str) -> Result<String>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>>;
+    fn int(&self, column: &str) -> Result<i64>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>>;
+}
+
+impl<R> Columns for R
+where
+    R: sqlx::Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_text(&self, column: &str) -> Result<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+    fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_int(&self, column: &str) -> Result<Option<i64>> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+pub(crate) fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub(crate) fn device_from_row(r: &impl Columns) -> Result<Device> {
+    Ok(Device {
+        id: uuid(&r.text("id")?)?,
+        partner_id: uuid(&r.text("partner_id")?)?,
+        customer_id: uuid(&r.text("customer_id")?)?,
+        customer_name: r.text("customer_name")?,
+        serial: DeviceSerial::parse(&r.text("serial")?).map_err(|_| corrupt("serial"))?,
+        model: r.text("model")?,
+        location: r.text("location")?,
+        created_at: from_ms(r.int("created_at")?)?,
+    })
+}
+
+fn decrypt_opt(keys: &KeyRing, v: Option<String>, ctx: &str) -> Result<Option<String>> {
+    v.map(|s| keys.decrypt(&s, ctx))
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+pub(crate) fn incident_from_row(keys: &KeyRing, r: &impl Columns) -> Result<Incident> {
+    let id_text = r.text("id")?;
+    let name = decrypt_opt(
+        keys,
+        r.opt_text("contact_name")?,
+        &format!("{id_text}:name"),
+    )?;
+    let email = decrypt_opt(
+        keys,
+        r.opt_text("contact_email")?,
+        &format!("{id_text}:email"),
+    )?;
+    let phone = decrypt_opt(
+        keys,
+        r.opt_text("contact_phone")?,
+        &format!("{id_text}:phone"),
+    )?;
+    let contact = match (name, email) {
+        (Some(n), Some(e)) => Some(Contact {
+            name: ContactName::parse(&n).map_err(|_| corrupt("contact name"))?,
+            email: EmailAddress::parse(&e).map_err(|_| corrupt("contact email"))?,
+            phone: phone
+                .map(|p| PhoneNumber::parse(&p))
+                .transpose()
+                .map_err(|_| corrupt("contact phone"))?,
+        }),
+        _ => None,
+    };
+    Ok(Incident {
+        id: uuid(&id_text)?,
+        number: IncidentNumber::parse(&r.text("number")?).map_err(|_| corrupt("number"))?,
+        partner_id: uuid(&r.text("partner_id")?)?,
+        customer_id: uuid(&r.text("customer_id")?)?,
+        customer_name: r.text("customer_name")?,
+        device_serial: DeviceSerial::parse(&r.text("serial")?).map_err(|_| corrupt("serial"))?,
+        kind: IncidentKind::parse(&r.text("kind")?).map_err(|_| corrupt("kind"))?,
+        issue_code: r.opt_text("issue_code")?,
+        description: r.text("description")?,
+        supplies: supplies_from_json(&r.text("supplies")?).ok_or_else(|| corrupt("supplies"))?,
+        contact,
+        status: IncidentStatus::parse(&r.text("status")?).map_err(|_| corrupt("status"))?,
+        created_at: from_ms(r.int("created_at")?)?,
+        updated_at: from_ms(r.int("updated_at")?)?,
+        closed_at: r.opt_int("closed_at")?.map(from_ms).transpose()?,
+    })
+}
+
+pub(crate) fn user_from_row(r: &impl Columns) -> Result<User> {
+    Ok(User {
+        id: uuid(&r.text("id")?)?,
+        partner_id: uuid(&r.text("partner_id")?)?,
+        email: r.text("email")?,
+        role: Role::parse(&r.text("role")?).ok_or_else(|| corrupt("role"))?,
+        password_hash: r.text("password_hash")?,
+    })
+}
+
+/// The queries, once per pool type. Row mapping and SQL text are plain items above; what is left
+/// here needs the concrete `Pool<$db>`: sqlx's executor and argument bounds for a generic
+/// database (`for<'c> &'c mut DB::Connection: Executor<'c>`, `IntoArguments` …) would have to be
+/// repeated on every function, which reads worse than instantiating the bodies per backend.
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
-        use $crate::crypto::KeyRing;
-        use $crate::domain::{
-            Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber,
-            IncidentStatus, Label, MeterSource, PhoneNumber,
-        };
+        use $crate::domain::{DeviceSerial, IncidentNumber, IncidentStatus, Label, MeterSource};
         use $crate::storage::sql::{Arg, DEVICE_SELECT, INCIDENT_SELECT, INCIDENT_SUMMARY_SELECT};
         use $crate::storage::{
             from_ms, ms, uuid, Created, Customer, Device, Idempotency, Incident, IncidentFilter,
             MeterRead, MeterValue, NewDevice, NewIncident, NewMeterRead, Partner, Result, Role,
-            Session, StatusChange, Storage, StorageError, User,
+            Session, StatusChange, Storage, StoreError, User,
         };
         use chrono::{DateTime, Datelike, Utc};
         use sqlx::{AssertSqlSafe, Row};
         use uuid::Uuid;
 
         type DbRow = <$db as sqlx::Database>::Row;
-
-        fn corrupt(what: &str) -> StorageError {
-            StorageError::Corrupt(what.to_string())
-        }
-
-        fn device_from_row(r: &DbRow) -> Result<Device> {
-            Ok(Device {
-                id: uuid(&r.try_get::<String, _>("id")?)?,
-                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
-                customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
-                customer_name: r.try_get("customer_name")?,
-                serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
-                    .map_err(|_| corrupt("serial"))?,
-                model: r.try_get("model")?,
-                location: r.try_get("location")?,
-                created_at: from_ms(r.try_get("created_at")?)?,
-            })
-        }
-
-        fn decrypt_opt(keys: &KeyRing, v: Option<String>, ctx: &str) -> Result<Option<String>> {
-            v.map(|s| keys.decrypt(&s, ctx)).transpose().map_err(StorageError::from)
-        }
-
-        fn incident_from_row(keys: &KeyRing, r: &DbRow) -> Result<Incident> {
-            let id_text: String = r.try_get("id")?;
-            let name = decrypt_opt(keys, r.try_get("contact_name")?, &format!("{id_text}:name"))?;
-            let email = decrypt_opt(keys, r.try_get("contact_email")?, &format!("{id_text}:email"))?;
-            let phone = decrypt_opt(keys, r.try_get("contact_phone")?, &format!("{id_text}:phone"))?;
-            let contact = match (name, email) {
-                (Some(n), Some(e)) => Some(Contact {
-                    name: ContactName::parse(&n).map_err(|_| corrupt("contact name"))?,
-                    email: EmailAddress::parse(&e).map_err(|_| corrupt("contact email"))?,
-                    phone: phone
-                        .map(|p| PhoneNumber::parse(&p))
-                        .transpose()
-                        .map_err(|_| corrupt("contact phone"))?,
-                }),
-                _ => None,
-            };
-            let supplies: String = r.try_get("supplies")?;
-            Ok(Incident {
-                id: uuid(&id_text)?,
-                number: IncidentNumber::parse(&r.try_get::<String, _>("number")?)
-                    .map_err(|_| corrupt("number"))?,
-                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
-                customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
-                customer_name: r.try_get("customer_name")?,
-                device_serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
-                    .map_err(|_| corrupt("serial"))?,
-                kind: IncidentKind::parse(&r.try_get::<String, _>("kind")?)
-                    .map_err(|_| corrupt("kind"))?,
-                issue_code: r.try_get("issue_code")?,
-                description: r.try_get("description")?,
-                supplies: $crate::storage::sql::supplies_from_json(&supplies).ok_or_else(|| corrupt("supplies"))?,
-                contact,
-                status: IncidentStatus::parse(&r.try_get::<String, _>("status")?)
-                    .map_err(|_| corrupt("status"))?,
-                created_at: from_ms(r.try_get("created_at")?)?,
-                updated_at: from_ms(r.try_get("updated_at")?)?,
-                closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_ms).transpose()?,
-            })
-        }
-
-        fn user_from_row(r: &DbRow) -> Result<User> {
-            Ok(User {
-                id: uuid(&r.try_get::<String, _>("id")?)?,
-                partner_id: uuid(&r.try_get::<String, _>("partner_id")?)?,
-                email: r.try_get("email")?,
-                role: Role::parse(&r.try_get::<String, _>("role")?).ok_or_else(|| corrupt("role"))?,
-                password_hash: r.try_get("password_hash")?,
-            })
-        }
+        use $crate::storage::sql::{corrupt, device_from_row, incident_from_row, user_from_row};
 
         fn bind_all<'q>(
             mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
@@ -173,7 +219,7 @@ macro_rules! sql_store {
 
         impl $store {
             async fn device_row(&self, partner_id: Uuid, serial: &DeviceSerial) -> Result<Device> {
-                self.get_device(partner_id, serial).await?.ok_or(StorageError::NotFound("device"))
+                self.get_device(partner_id, serial).await?.ok_or(StoreError::NotFound("device"))
             }
 
             async fn incident_by_id(&self, id: &str) -> Result<Incident> {
@@ -191,7 +237,7 @@ macro_rules! sql_store {
                 .fetch_one(&self.pool)
                 .await?;
                 let mut reads = self.meter_reads_from_rows(vec![row]).await?;
-                reads.pop().ok_or(StorageError::NotFound("meter read"))
+                reads.pop().ok_or(StoreError::NotFound("meter read"))
             }
 
             async fn meter_reads_from_rows(&self, rows: Vec<DbRow>) -> Result<Vec<MeterRead>> {
@@ -245,10 +291,10 @@ macro_rules! sql_store {
                 .bind(&idem.key)
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or_else(|| StorageError::Conflict("idempotency key vanished; retry".into()))?;
+                .ok_or_else(|| StoreError::Conflict("idempotency key vanished; retry".into()))?;
                 let hash: String = row.try_get("request_hash")?;
                 if hash != idem.request_hash {
-                    return Err(StorageError::IdempotencyMismatch);
+                    return Err(StoreError::IdempotencyMismatch);
                 }
                 Ok(row.try_get("resource_id")?)
             }
@@ -309,7 +355,7 @@ macro_rules! sql_store {
                 .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
-                    return Err(StorageError::NotFound("partner"));
+                    return Err(StoreError::NotFound("partner"));
                 }
                 Ok(c)
             }
@@ -352,11 +398,11 @@ macro_rules! sql_store {
                 .await?;
                 if res.rows_affected() == 0 {
                     return match self.get_device(partner_id, &device.serial).await? {
-                        Some(_) => Err(StorageError::Conflict(format!(
+                        Some(_) => Err(StoreError::Conflict(format!(
                             "a device with serial {} already exists",
                             device.serial
                         ))),
-                        None => Err(StorageError::NotFound("customer")),
+                        None => Err(StoreError::NotFound("customer")),
                     };
                 }
                 self.device_row(partner_id, &device.serial).await
@@ -395,7 +441,7 @@ macro_rules! sql_store {
                 .execute(&self.writer)
                 .await?;
                 if res.rows_affected() == 0 {
-                    return Err(StorageError::NotFound("partner"));
+                    return Err(StoreError::NotFound("partner"));
                 }
                 Ok(id)
             }
@@ -437,8 +483,8 @@ macro_rules! sql_store {
                 .await?;
                 if res.rows_affected() == 0 {
                     return match self.find_user_by_email(&user.email).await? {
-                        Some(_) => Err(StorageError::Conflict("a user with this e-mail already exists".into())),
-                        None => Err(StorageError::NotFound("partner")),
+                        Some(_) => Err(StoreError::Conflict("a user with this e-mail already exists".into())),
+                        None => Err(StoreError::NotFound("partner")),
                     };
                 }
                 Ok(user)
@@ -540,7 +586,7 @@ macro_rules! sql_store {
                 }
                 let seq = Self::next_incident_seq(&mut tx, partner_id, now.year()).await?;
                 let number = IncidentNumber::new(now.year(), seq)
-                    .map_err(|e| StorageError::Conflict(format!("incident number: {e}")))?;
+                    .map_err(|e| StoreError::Conflict(format!("incident number: {e}")))?;
                 let keys = &self.ctx.keys;
                 let c = &new.contact;
                 let supplies = $crate::storage::sql::supplies_to_json(&new.supplies).ok_or_else(|| corrupt("supplies"))?;
@@ -692,9 +738,9 @@ macro_rules! sql_store {
                 let current = self
                     .get_incident(partner_id, number)
                     .await?
-                    .ok_or(StorageError::NotFound("incident"))?;
+                    .ok_or(StoreError::NotFound("incident"))?;
                 if !current.status.can_become(to) {
-                    return Err(StorageError::InvalidTransition { from: current.status, to });
+                    return Err(StoreError::InvalidTransition { from: current.status, to });
                 }
                 let mut tx = self.writer.begin().await?;
                 // Compare-and-set on the status: a concurrent change makes this update miss.
@@ -712,7 +758,7 @@ macro_rules! sql_store {
                 .rows_affected();
                 if changed == 0 {
                     tx.rollback().await?;
-                    return Err(StorageError::Conflict(
+                    return Err(StoreError::Conflict(
                         "the incident changed meanwhile; reload and try again".into(),
                     ));
                 }
@@ -814,7 +860,7 @@ macro_rules! sql_store {
                         let previous: i64 = r.try_get("value")?;
                         if m.value < previous && !read.meter_replacement {
                             tx.rollback().await?;
-                            return Err(StorageError::MeterRollback {
+                            return Err(StoreError::MeterRollback {
                                 meter_id: m.id.clone(),
                                 previous,
                                 value: m.value,
@@ -835,7 +881,7 @@ macro_rules! sql_store {
                         let later_is_replacement = r.try_get::<i64, _>("meter_replacement")? != 0;
                         if m.value > later && !later_is_replacement {
                             tx.rollback().await?;
-                            return Err(StorageError::MeterAboveLater {
+                            return Err(StoreError::MeterAboveLater {
                                 meter_id: m.id.clone(),
                                 later,
                                 value: m.value,
@@ -910,6 +956,7 @@ macro_rules! sql_store {
                 Ok(res.rows_affected())
             }
 
+            #[cfg(feature = "test-hooks")]
             async fn raw_contact_columns(&self, number: &IncidentNumber) -> Result<Vec<Option<String>>> {
                 let r = sqlx::query(
                     "SELECT contact_name, contact_email, contact_phone FROM incidents WHERE number = $1",

@@ -17,7 +17,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://PATH`) and migrates it.
-    pub async fn connect(url: &str, ctx: StoreContext) -> Result<Self, super::StorageError> {
+    pub async fn connect(url: &str, ctx: StoreContext) -> Result<Self, super::StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -46,7 +46,7 @@ impl SqliteStore {
         tx: &mut sqlx::Transaction<'_, Sqlite>,
         partner_id: uuid::Uuid,
         year: i32,
-    ) -> Result<i64, super::StorageError> {
+    ) -> Result<i64, super::StoreError> {
         use sqlx::Row;
         let row = sqlx::query(
             "INSERT INTO incident_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, 1) \
@@ -64,3 +64,4 @@ impl SqliteStore {
 super::sql::sql_store!(SqliteStore, Sqlite);
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
+super::login_attempts::login_attempt_store!(SqliteStore);

@@ -153,7 +153,7 @@ async fn billing_is_scoped_to_the_partner_and_customer(b: Backend) {
     let err = meter_reads_report(&*t.store, q, d.customer_id, date(3, 1), date(3, 31))
         .await
         .unwrap_err();
-    assert!(matches!(err, StorageError::NotFound("customer")), "{err:?}");
+    assert!(matches!(err, StoreError::NotFound("customer")), "{err:?}");
 }
 
 both_backends!(billing_api_gives_json_and_csv_and_refuses_bad_input);

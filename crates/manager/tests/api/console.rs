@@ -58,16 +58,24 @@ struct Browser {
 }
 
 async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    let page = app
-        .http
-        .get(app.url("/console/login"))
+    try_login_at(&app.http, &app.base, email, password).await
+}
+
+/// A login as a browser makes it: the login page (CSRF cookie and field), then the form.
+pub(crate) async fn try_login_at(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = http
+        .get(format!("{base}/console/login"))
         .send()
         .await
         .unwrap();
     let login_cookie = cookie_value(&set_cookie(&page, "sa_login_csrf").unwrap());
     let csrf = hidden_csrf(&page.text().await.unwrap());
-    app.http
-        .post(app.url("/console/login"))
+    http.post(format!("{base}/console/login"))
         .header("cookie", format!("sa_login_csrf={login_cookie}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form(&[

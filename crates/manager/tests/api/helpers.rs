@@ -214,13 +214,22 @@ async fn tenant(store: &dyn Storage, name: &str) -> Tenant {
 
 /// Starts the real server on 127.0.0.1:0 over a fresh store of the given backend.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// `spawn_app` with the configuration changed by `configure`.
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut manager::app::AppConfig),
+) -> TestApp {
     let store = test_store(backend).await;
     let a = tenant(&*store.store, "Acme").await;
     let b = tenant(&*store.store, "Bolt").await;
-    let config = manager::app::AppConfig {
+    let mut config = manager::app::AppConfig {
         password_cost: manager::auth::PasswordCost::Cheap,
         ..Default::default()
     };
+    configure(&mut config);
     let state = manager::app::AppState::new(store.store.clone(), store.clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -7,5 +7,6 @@ mod console;
 mod fleet;
 mod fleet_devices;
 mod helpers;
+mod login_attempts;
 mod rest;
 mod storage;

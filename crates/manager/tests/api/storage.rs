@@ -115,7 +115,7 @@ async fn incidents_get_year_numbers_in_sequence_and_round_trip(b: Backend) {
         .create_incident(p, &idem("k4", "h4"), &service("NOPE", "x"))
         .await
         .unwrap_err();
-    assert!(matches!(err, StorageError::NotFound("device")), "{err:?}");
+    assert!(matches!(err, StoreError::NotFound("device")), "{err:?}");
 }
 
 async fn same_idempotency_key_replays_and_other_body_conflicts(b: Backend) {
@@ -138,7 +138,7 @@ async fn same_idempotency_key_replays_and_other_body_conflicts(b: Backend) {
         .create_incident(p, &idem("same", "hash-b"), &service("SN-1", "b"))
         .await;
     assert!(
-        matches!(other, Err(StorageError::IdempotencyMismatch)),
+        matches!(other, Err(StoreError::IdempotencyMismatch)),
         "{other:?}"
     );
     let (all, total) = t
@@ -220,7 +220,7 @@ async fn status_changes_follow_lifecycle_and_keep_history(b: Backend) {
         .change_status(p, &n, IncidentStatus::Resolved, "tech@a", "skip")
         .await;
     assert!(
-        matches!(bad, Err(StorageError::InvalidTransition { .. })),
+        matches!(bad, Err(StoreError::InvalidTransition { .. })),
         "{bad:?}"
     );
     for (i, s) in [
@@ -256,7 +256,7 @@ async fn status_changes_follow_lifecycle_and_keep_history(b: Backend) {
         .await;
     assert!(matches!(
         after_close,
-        Err(StorageError::InvalidTransition { .. })
+        Err(StoreError::InvalidTransition { .. })
     ));
 }
 
@@ -342,7 +342,7 @@ async fn meter_reads_refuse_rollback_unless_replacement(b: Backend) {
         )
         .await;
     match back {
-        Err(StorageError::MeterRollback {
+        Err(StoreError::MeterRollback {
             meter_id,
             previous,
             value,
@@ -361,7 +361,7 @@ async fn meter_reads_refuse_rollback_unless_replacement(b: Backend) {
         )
         .await;
     assert!(
-        matches!(above, Err(StorageError::MeterAboveLater { .. })),
+        matches!(above, Err(StoreError::MeterAboveLater { .. })),
         "{above:?}"
     );
     t.store
@@ -427,7 +427,7 @@ async fn meter_read_is_idempotent(b: Backend) {
         .store
         .record_meter_read(p, &idem("m", "h2"), &read("SN-1", t0(), 11, false))
         .await;
-    assert!(matches!(other, Err(StorageError::IdempotencyMismatch)));
+    assert!(matches!(other, Err(StoreError::IdempotencyMismatch)));
     assert_eq!(
         t.store
             .list_meter_reads(p, &d.serial, t0(), 10)
@@ -561,7 +561,7 @@ async fn partners_never_see_each_others_data(b: Backend) {
         .store
         .change_status(pb, &inc.number, IncidentStatus::Acknowledged, "b", "")
         .await;
-    assert!(matches!(change, Err(StorageError::NotFound("incident"))));
+    assert!(matches!(change, Err(StoreError::NotFound("incident"))));
     // The same idempotency key in another partner is another request.
     let b_inc = t
         .store
@@ -586,7 +586,7 @@ async fn partners_never_see_each_others_data(b: Backend) {
         )
         .await;
     assert!(
-        matches!(steal, Err(StorageError::NotFound("customer"))),
+        matches!(steal, Err(StoreError::NotFound("customer"))),
         "{steal:?}"
     );
 }
@@ -604,7 +604,7 @@ async fn users_and_sessions(b: Backend) {
         .store
         .create_user(p, "admin@acme.example", "h", Role::Technician)
         .await;
-    assert!(matches!(dup, Err(StorageError::Conflict(_))));
+    assert!(matches!(dup, Err(StoreError::Conflict(_))));
     assert_eq!(
         t.store
             .find_user_by_email("ADMIN@acme.example")
