@@ -10,6 +10,7 @@ pub mod confirmation;
 pub mod error;
 pub mod issues;
 pub mod mail;
+pub mod notice;
 pub use platform::ops;
 pub mod problem;
 pub mod rules;

@@ -38,12 +38,17 @@ impl From<StorageError> for ApiError {
                 from: from.to_string(),
                 to: to.to_string(),
             },
-            e @ (StorageError::MeterRollback { .. } | StorageError::MeterAboveLater { .. }) => {
-                ApiError::Validation(vec![FieldProblem {
-                    field: "meters".into(),
-                    detail: e.to_string(),
-                }])
-            }
+            StorageError::MeterRollback {
+                meter_id,
+                previous,
+                value,
+            } => ApiError::Validation(vec![proto::manager::meter_below_previous(
+                &meter_id, previous, value,
+            )]),
+            e @ StorageError::MeterAboveLater { .. } => ApiError::Validation(vec![FieldProblem {
+                field: "meters".into(),
+                detail: e.to_string(),
+            }]),
             other => ApiError::Internal(other.to_string()),
         }
     }
