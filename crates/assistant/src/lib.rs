@@ -9,6 +9,7 @@ pub mod clock;
 pub mod confirmation;
 pub mod error;
 pub mod issues;
+pub mod limits;
 pub mod mail;
 pub mod notice;
 pub use platform::ops;
