@@ -55,19 +55,10 @@ impl FromRequestParts<AppState> for DeviceContext {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("on"));
         let key = crate::ops::DeviceKey(claims.serial.to_string());
-        if let Some(limiter) = &state.limiter {
-            // The database's buckets where instances share one (PostgreSQL), else this process's.
-            match state.services.store.take_rate_token(&key.0).await {
-                Ok(Some(taken)) => taken.map_err(|retry_after| {
-                    ApiError::TooMany(crate::ops::RateLimited { retry_after })
-                })?,
-                Ok(None) => limiter.check(&key).map_err(ApiError::TooMany)?,
-                Err(e) => {
-                    tracing::warn!(error = %e, "shared rate limit unavailable; this process's applies");
-                    limiter.check(&key).map_err(ApiError::TooMany)?;
-                }
-            }
-        }
+        // The database's buckets where instances share one (PostgreSQL), else this process's.
+        crate::limits::take(state, &crate::limits::device_key(&key.0))
+            .await
+            .map_err(ApiError::TooMany)?;
         parts.extensions.insert(key);
         Ok(DeviceContext {
             serial: claims.serial.to_string(),
@@ -185,7 +176,7 @@ fn accepted_response(a: Accepted) -> Response {
 #[utoipa::path(post, path = "/api/v1/service-incidents", security(("device_credential" = [])), request_body = ServiceRequest,
     params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
     responses((status = 201, body = Accepted, description = "in the Services Manager"), (status = 202, body = Accepted, description = "safely queued; the number follows by e-mail"),
-        (status = 403, description = "not allowed for this device, with the reason"), (status = 409, description = "the key was used for another request"), (status = 422, description = "fields named")))]
+        (status = 403, description = "not allowed for this device, or the device is not registered with the service partner (type device-not-registered), with the reason"), (status = 409, description = "the key was used for another request"), (status = 422, description = "fields named")))]
 async fn create_service_incident(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -206,7 +197,7 @@ async fn create_service_incident(
 
 #[utoipa::path(post, path = "/api/v1/supply-incidents", security(("device_credential" = [])), request_body = SupplyRequestInput,
     params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
-    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 403, description = "no supplies contract or switched off"), (status = 422, description = "fields named")))]
+    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 403, description = "no supplies contract, switched off, or the device is not registered with the service partner"), (status = 422, description = "fields named")))]
 async fn create_supply_incident(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -227,7 +218,7 @@ async fn create_supply_incident(
 
 #[utoipa::path(post, path = "/api/v1/meter-reads", security(("device_credential" = [])), request_body = MeterSubmissionInput,
     params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
-    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 422, description = "fields named")))]
+    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 403, description = "switched off, or the device is not registered with the service partner"), (status = 422, description = "fields named, a meter below its previous read among them")))]
 async fn submit_meter_reads(
     State(state): State<AppState>,
     device: DeviceContext,

@@ -29,6 +29,10 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(crate::api::routes())
         .merge(crate::ui::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::by_address,
+        ))
         .layer(axum::middleware::from_fn(crate::ui::cors))
         .with_state(state);
     crate::ops::layers(api.merge(crate::ops::routes(check)), &settings)

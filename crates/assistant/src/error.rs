@@ -20,6 +20,16 @@ pub enum RuleError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// The device is known to the gallery (it has a credential) but not to its partner's Services
+    /// Manager, so nothing sent from it can be handled.
+    #[error(
+        "This device is not registered with your service partner, so requests from it cannot be handled yet. Please ask your service partner to add device {0} to their fleet."
+    )]
+    UnknownDevice(String),
+    /// The Services Manager refused the request for a reason that names no field; nothing was
+    /// acknowledged.
+    #[error("The request was not accepted by your service partner: {0}")]
+    Refused(String),
     /// A service the answer depends on did not answer.
     #[error("{0}")]
     Unavailable(String),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use platform::keyring::Keyring as SealingKeyring;
 use proto::manager::ContactBody;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
@@ -23,6 +23,8 @@ use crate::store::{Claim, OutboxStore, Submission, SubmissionKind, SubmissionSta
 pub const REFUSED_TOTAL: &str = "assistant_outbox_refused_total";
 /// Confirmations a mail server took (answered 250 / 2xx).
 pub const MAIL_SENT_TOTAL: &str = "assistant_confirmations_sent_total";
+/// Notices about a refused submission a mail server took (to the partner's support address).
+pub const NOTICES_SENT_TOTAL: &str = "assistant_refusal_notices_sent_total";
 /// Confirmations a mail server refused for good.
 pub const MAIL_REFUSED_TOTAL: &str = "assistant_confirmations_refused_total";
 
@@ -34,7 +36,25 @@ pub enum Outcome {
     /// Not yet; it stays in the outbox and is tried again.
     Queued,
     /// The Services Manager refused it for good.
-    Refused(String),
+    Refused(Refusal),
+}
+
+/// Why the Services Manager refused a submission for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The manager's answer in words, scrubbed of anything address-like.
+    pub reason: String,
+    /// The manager's problem+json (field problems by the `proto` rules), when it sent one.
+    pub problem: Option<Box<proto::Problem>>,
+}
+
+/// Which letter a claimed row still owes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Letter {
+    /// The confirmation to the person (`delivered → done`).
+    Confirmation,
+    /// The notice to the partner about a refused submission (`refusal_notice_due → refused`).
+    RefusalNotice,
 }
 
 pub struct Delivery {
@@ -53,17 +73,18 @@ pub struct Delivery {
 
 impl Delivery {
     /// Starts delivering a submission the caller has just written (and holds the claim of). The
-    /// handle resolves once the Services Manager answered; the confirmation e-mail then goes out
-    /// in the background under the same claim, so a slow mail server does not hold the answer.
-    pub fn deliver_now(self: Arc<Self>, submission: Submission) -> JoinHandle<Outcome> {
+    /// receiver gets the outcome once the Services Manager answered; the confirmation e-mail then
+    /// goes out under the same claim, so a slow mail server does not hold the answer. A refusal
+    /// goes to the receiver while it still waits (the caller then withdraws the submission and
+    /// tells the person why); once nobody waits, it is recorded as a refused acknowledged row.
+    pub fn deliver_now(self: Arc<Self>, submission: Submission) -> oneshot::Receiver<Outcome> {
+        let (tx, rx) = oneshot::channel();
         tokio::spawn(async move {
-            let (outcome, mail) = self.deliver_step(submission).await;
-            if let Some((s, claim)) = mail {
-                let me = self.clone();
-                tokio::spawn(async move { me.mail_step(&s, claim).await });
+            if let Some((s, claim, letter)) = self.deliver_step(submission, Some(tx)).await {
+                self.mail_step(&s, claim, letter).await;
             }
-            outcome
-        })
+        });
+        rx
     }
 
     fn backoff(&self, attempts: i64) -> chrono::Duration {
@@ -80,24 +101,37 @@ impl Delivery {
     }
 
     /// One pass over one submission the caller holds a claim on: deliver if `accepted`, then mail
-    /// if `delivered`. Each step is committed under the claim before the next starts; a lost
-    /// claim (another worker took over after the lease ran out) stops the pass.
-    pub async fn process(&self, s: Submission) -> Outcome {
-        let (outcome, mail) = self.deliver_step(s).await;
-        if let Some((s, claim)) = mail {
-            self.mail_step(&s, claim).await;
+    /// if `delivered` (or tell the partner if `refusal_notice_due`). Each step is committed under
+    /// the claim before the next starts; a lost claim (another worker took over after the lease
+    /// ran out) stops the pass.
+    pub async fn process(&self, s: Submission) {
+        if let Some((s, claim, letter)) = self.deliver_step(s, None).await {
+            self.mail_step(&s, claim, letter).await;
         }
-        outcome
     }
 
-    /// `accepted → delivered` (when the row is `accepted`); returns what became of it and, when a
-    /// confirmation is due, the submission and claim for [`Self::mail_step`].
-    async fn deliver_step(&self, s: Submission) -> (Outcome, Option<(Submission, Claim)>) {
+    /// `accepted → delivered` (when the row is `accepted`). The outcome goes to `waiting` when a
+    /// request waits for it. Returns the letter still owed under the claim, if any.
+    async fn deliver_step(
+        &self,
+        s: Submission,
+        waiting: Option<oneshot::Sender<Outcome>>,
+    ) -> Option<(Submission, Claim, Letter)> {
         let mut s = s;
+        let tell = |waiting: Option<oneshot::Sender<Outcome>>, outcome: Outcome| {
+            if let Some(tx) = waiting {
+                let _ = tx.send(outcome);
+            }
+        };
         let Some(claim) = s.claim else {
             tracing::error!(reference = %s.reference, "a submission was processed without a claim; skipped");
-            return (Outcome::Queued, None);
+            tell(waiting, Outcome::Queued);
+            return None;
         };
+        if s.state == SubmissionState::RefusalNoticeDue {
+            tell(waiting, Outcome::Queued);
+            return Some((s, claim, Letter::RefusalNotice));
+        }
         if s.state == SubmissionState::Accepted {
             match self.deliver(&s).await {
                 Ok(number) => match self.store.record_delivery(s.id, claim.token, &number).await {
@@ -112,11 +146,13 @@ impl Delivery {
                     }
                     Ok(false) => {
                         tracing::warn!(reference = %s.reference, "claim lost before the delivery was recorded; the new holder goes on (the manager is idempotent)");
-                        return (Outcome::Queued, None);
+                        tell(waiting, Outcome::Queued);
+                        return None;
                     }
                     Err(e) => {
                         tracing::error!(reference = %s.reference, error = %e, "recording a delivery failed; it will be delivered again (idempotent)");
-                        return (Outcome::Queued, None);
+                        tell(waiting, Outcome::Queued);
+                        return None;
                     }
                 },
                 Err(DeliverError::Retry(reason)) => {
@@ -126,25 +162,65 @@ impl Delivery {
                         .store
                         .retry_later(s.id, claim.token, at, &mail::scrub_addresses(&reason))
                         .await;
-                    return (Outcome::Queued, None);
+                    tell(waiting, Outcome::Queued);
+                    return None;
                 }
-                Err(DeliverError::Refused(reason)) => {
-                    // The App API acknowledged this, so the manager must not refuse it: a bug.
-                    // Kept visible (state `refused`, the reason, a metric, an error log) and never
-                    // retried; the log names the reference only, never a contact detail.
-                    let reason = mail::scrub_addresses(&reason);
-                    metrics::counter!(REFUSED_TOTAL, "kind" => s.kind.as_str()).increment(1);
-                    tracing::error!(reference = %s.reference, kind = s.kind.as_str(), tenant = %s.tenant, %reason, "BUG: the Services Manager refused an acknowledged submission; it stays in the outbox as refused");
-                    let _ = self.store.record_refusal(s.id, claim.token, &reason).await;
-                    return (Outcome::Refused(reason), None);
+                Err(DeliverError::Refused(refusal)) => {
+                    // A request still waits: it is told, withdraws the row and answers 4xx, so
+                    // nothing was acknowledged. Otherwise the refusal is recorded.
+                    let refusal = match waiting.map(|tx| tx.send(Outcome::Refused(refusal.clone())))
+                    {
+                        Some(Ok(())) => return None,
+                        _ => refusal,
+                    };
+                    return self.record_refused(&s, claim, &refusal).await;
                 }
             }
         }
-        let outcome = Outcome::Delivered(s.incident_number.clone().unwrap_or_default());
+        tell(
+            waiting,
+            Outcome::Delivered(s.incident_number.clone().unwrap_or_default()),
+        );
         if s.state == SubmissionState::Delivered {
-            (outcome, Some((s, claim)))
+            Some((s, claim, Letter::Confirmation))
         } else {
-            (outcome, None)
+            None
+        }
+    }
+
+    /// An acknowledged submission the manager refused: a bug (the App API checks what the manager
+    /// checks). Kept visible (state `refused`, the reason, a metric, an error log naming the
+    /// reference only, never a contact detail) and never retried; when the app configuration
+    /// names the partner's support address, the partner is told (returned as the letter owed).
+    async fn record_refused(
+        &self,
+        s: &Submission,
+        claim: Claim,
+        refusal: &Refusal,
+    ) -> Option<(Submission, Claim, Letter)> {
+        let reason = &refusal.reason;
+        metrics::counter!(REFUSED_TOTAL, "kind" => s.kind.as_str()).increment(1);
+        tracing::error!(reference = %s.reference, kind = s.kind.as_str(), tenant = %s.tenant, %reason, "BUG: the Services Manager refused an acknowledged submission; it stays in the outbox as refused");
+        let notify = self.mail.is_some()
+            && serde_json::from_value::<Payload>(s.payload.clone())
+                .is_ok_and(|p| p.support_email.is_some());
+        match self
+            .store
+            .record_refusal(s.id, claim.token, reason, notify)
+            .await
+        {
+            Ok(true) if notify => {
+                let mut s = s.clone();
+                s.state = SubmissionState::RefusalNoticeDue;
+                s.last_error = Some(reason.clone());
+                s.contact_sealed = None;
+                Some((s, claim, Letter::RefusalNotice))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!(reference = %s.reference, error = %e, "recording a refusal failed; it will be delivered (and refused) again");
+                None
+            }
         }
     }
 
@@ -154,7 +230,7 @@ impl Delivery {
     /// could answer 250 to the end of DATA, so per RFC 5321 §6.1 the server never took
     /// responsibility for it, and the submission is tried again. A send the server answered 250
     /// is recorded without the token, so it is never sent again.
-    async fn mail_step(&self, s: &Submission, claim: Claim) {
+    async fn mail_step(&self, s: &Submission, claim: Claim, letter: Letter) {
         let Some(mut claim) = self
             .store
             .renew(s.id, claim.token, self.clock.now(), self.lease)
@@ -167,7 +243,12 @@ impl Delivery {
         };
         let lease = self.lease;
         let step = lease / 3;
-        let send = self.send_confirmation(s);
+        let send = async {
+            match letter {
+                Letter::Confirmation => self.send_confirmation(s).await,
+                Letter::RefusalNotice => self.send_refusal_notice(s).await,
+            }
+        };
         tokio::pin!(send);
         let result = loop {
             // The latest moment to drop the send: a third of a lease before the claim runs out.
@@ -206,11 +287,15 @@ impl Delivery {
                     )
                     .await;
             }
-            Some(Ok(())) => self.record_sent(s).await,
+            Some(Ok(())) => self.record_sent(s, letter).await,
             Some(Err(MailError::Transient(reason))) => {
                 let at = self.clock.now() + self.backoff(s.attempts);
                 tracing::warn!(reference = %s.reference, %reason, "confirmation e-mail not sent; will retry");
                 let _ = self.store.retry_later(s.id, claim.token, at, &reason).await;
+            }
+            Some(Err(MailError::Permanent(reason))) if letter == Letter::RefusalNotice => {
+                tracing::error!(reference = %s.reference, %reason, "the partner's refusal notice was refused by the mail server");
+                let _ = self.store.record_notice_failed(s.id, claim.token).await;
             }
             Some(Err(MailError::Permanent(reason))) => {
                 tracing::error!(reference = %s.reference, %reason, "confirmation e-mail refused; contact details deleted");
@@ -225,11 +310,21 @@ impl Delivery {
 
     /// The server took the confirmation: record it (and erase the contact) now, retrying a failing
     /// database a few times, since until it is recorded a crash would send it again.
-    async fn record_sent(&self, s: &Submission) {
+    async fn record_sent(&self, s: &Submission, letter: Letter) {
         for attempt in 0..10u32 {
-            match self.store.record_mail_sent(s.id, self.clock.now()).await {
+            let recorded = match letter {
+                Letter::Confirmation => self.store.record_mail_sent(s.id, self.clock.now()).await,
+                Letter::RefusalNotice => {
+                    self.store.record_notice_sent(s.id, self.clock.now()).await
+                }
+            };
+            match recorded {
                 Ok(true) => {
-                    metrics::counter!(MAIL_SENT_TOTAL).increment(1);
+                    let counter = match letter {
+                        Letter::Confirmation => MAIL_SENT_TOTAL,
+                        Letter::RefusalNotice => NOTICES_SENT_TOTAL,
+                    };
+                    metrics::counter!(counter).increment(1);
                     return;
                 }
                 Ok(false) => {
@@ -245,8 +340,9 @@ impl Delivery {
     }
 
     async fn deliver(&self, s: &Submission) -> Result<String, DeliverError> {
-        let payload: Payload = serde_json::from_value(s.payload.clone())
-            .map_err(|e| DeliverError::Refused(format!("stored payload unreadable: {e}")))?;
+        let payload: Payload = serde_json::from_value(s.payload.clone()).map_err(|e| {
+            DeliverError::Refused(Refusal::local(format!("stored payload unreadable: {e}")))
+        })?;
         let client = self
             .managers
             .for_tenant(&s.tenant)
@@ -255,7 +351,7 @@ impl Delivery {
         let result = match s.kind {
             SubmissionKind::ServiceIncident | SubmissionKind::SupplyIncident => {
                 let contact = self.open_contact(s).ok_or_else(|| {
-                    DeliverError::Refused("the contact details cannot be opened".into())
+                    DeliverError::Refused(Refusal::local("the contact details cannot be opened"))
                 })?;
                 client
                     .create_incident(&key, &incident_request(s, &payload, contact))
@@ -271,7 +367,12 @@ impl Delivery {
             if e.is_retryable() {
                 DeliverError::Retry(e.to_string())
             } else {
-                DeliverError::Refused(e.to_string())
+                let reason = mail::scrub_addresses(&e.to_string());
+                let problem = match e {
+                    platform::manager_client::ClientError::Problem { problem, .. } => Some(problem),
+                    platform::manager_client::ClientError::Transport(_) => None,
+                };
+                DeliverError::Refused(Refusal { reason, problem })
             }
         })
     }
@@ -289,6 +390,18 @@ impl Delivery {
             crate::confirmation::build(s, &payload, &contact).map_err(MailError::Permanent)?;
         let message = mail::render(&confirmation, &self.mail_from)
             .map_err(|e| MailError::Permanent(e.to_string()))?;
+        transport.send(&message).await
+    }
+
+    async fn send_refusal_notice(&self, s: &Submission) -> Result<(), MailError> {
+        let Some(transport) = &self.mail else {
+            return Ok(());
+        };
+        let payload: Payload = serde_json::from_value(s.payload.clone())
+            .map_err(|e| MailError::Permanent(e.to_string()))?;
+        let reason = s.last_error.as_deref().unwrap_or("not given");
+        let message = crate::notice::build(s, &payload, reason, &self.mail_from)
+            .map_err(MailError::Permanent)?;
         transport.send(&message).await
     }
 
@@ -324,5 +437,15 @@ impl Delivery {
 
 enum DeliverError {
     Retry(String),
-    Refused(String),
+    Refused(Refusal),
+}
+
+impl Refusal {
+    /// A refusal found here, not by the manager.
+    fn local(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            problem: None,
+        }
+    }
 }

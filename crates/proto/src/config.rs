@@ -17,6 +17,8 @@ pub enum ConfigError {
     NoTabs,
     /// The logo's checks failed; the text says which.
     Logo(String),
+    /// The partner's support address is not an e-mail address; the text says why.
+    SupportEmail(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -28,6 +30,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::NoTabs => f.write_str("no tab would show: enable at least one tab"),
             Self::Logo(why) => f.write_str(why),
+            Self::SupportEmail(why) => write!(f, "support e-mail address {why}"),
         }
     }
 }
@@ -252,6 +255,10 @@ pub struct AppConfiguration {
     pub help_desk_text: String,
     #[schema(value_type = String, example = "en")]
     pub language: Language,
+    /// The partner's support address (a role address, not a person's): told by e-mail when a
+    /// submission the assistant acknowledged is refused by the Services Manager afterwards.
+    #[schema(example = "support@partner.example")]
+    pub support_email: Option<String>,
 }
 
 impl AppConfiguration {
@@ -265,6 +272,9 @@ impl AppConfiguration {
         let t = self.tabs;
         if !(t.incidents || t.report_fault || t.request_supplies || t.meters || t.help) {
             return Err(ConfigError::NoTabs);
+        }
+        if let Some(address) = &self.support_email {
+            crate::EmailAddress::parse(address).map_err(|e| ConfigError::SupportEmail(e.0))?;
         }
         match &self.logo {
             Some(Logo::Url(u)) => Logo::url(u).map(|_| ()),

@@ -295,6 +295,30 @@ pub struct MeterValue {
     pub value: i64,
 }
 
+/// The Services Manager's answer when the device named is not in the partner's fleet (the
+/// gallery may know a device its partner has not registered in the manager yet). Clients tell it
+/// apart with [`names_unknown_device`].
+pub fn unknown_device() -> FieldProblem {
+    FieldProblem::new("device_serial", "no such device in this partner's fleet")
+}
+
+/// Whether a refusal by the Services Manager says the device is not in the partner's fleet.
+pub fn names_unknown_device(problem: &crate::Problem) -> bool {
+    problem.errors.iter().any(|e| e.field == "device_serial")
+}
+
+/// The monotonic meter rule, which only the Services Manager can check (it holds the previous
+/// read): a value below the previous read of the same meter is refused, naming the meter, unless
+/// the read is marked as a meter replacement.
+pub fn meter_below_previous(meter_id: &str, previous: i64, value: i64) -> FieldProblem {
+    FieldProblem::new(
+        "meters",
+        format!(
+            "meter {meter_id}: value {value} is below the previous read ({previous}); mark the read as a meter replacement if the meter was replaced"
+        ),
+    )
+}
+
 /// Checks the meters of a read: count, ids and names, no negative values, no id twice.
 pub fn check_meters(meters: &[MeterValueBody], f: &mut Fields) -> Vec<MeterValue> {
     if meters.is_empty() {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{MeterInput, RuleError, SupplyPick};
 use crate::service::{DeviceContext, Services};
 use crate::store::{Inserted, NewSubmission, Submission, SubmissionKind, SubmissionState};
-use crate::worker::Outcome;
+use crate::worker::{Outcome, Refusal};
 
 /// The answer to an accepted submission.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -42,6 +42,10 @@ pub struct Payload {
     /// The partner's logo from the app configuration: an https URL or a data: URL (at most 10 KB).
     #[serde(default)]
     pub logo: Option<String>,
+    /// The partner's support address from the app configuration (a role address): told if the
+    /// Services Manager refuses this submission after it was acknowledged.
+    #[serde(default)]
+    pub support_email: Option<String>,
 }
 
 /// The payload fields every submission takes from the app configuration.
@@ -55,6 +59,7 @@ pub fn payload_base(config: &AppConfiguration, model: Option<String>) -> Payload
         supplies: Vec::new(),
         meters: Vec::new(),
         logo: super::startup::effective_settings(config).logo_url,
+        support_email: config.support_email.clone(),
     }
 }
 
@@ -147,8 +152,33 @@ impl Services {
                 created_at: now,
                 status: "delivered".into(),
             }),
+            Ok(Ok(Outcome::Refused(refusal))) => {
+                // The manager refused it while the person still waits: not acknowledged after
+                // all. The row goes (under our claim), and the person learns why.
+                let withdrawn = match submission.claim {
+                    Some(claim) => self.store.withdraw(submission.id, claim.token).await,
+                    None => Ok(false),
+                };
+                if !matches!(withdrawn, Ok(true)) {
+                    tracing::error!(reference = %submission.reference, "a refused submission could not be withdrawn; it stays in the outbox");
+                }
+                Err(refused(device, &refusal))
+            }
             _ => Ok(accepted(&submission)),
         }
+    }
+}
+
+/// The manager's refusal in the rules' words: the device not in the partner's fleet, or the
+/// fields the manager named (by the same `proto` rules, e.g. a meter below its previous read).
+fn refused(device: &DeviceContext, refusal: &Refusal) -> RuleError {
+    match refusal.problem.as_deref() {
+        Some(p) if proto::manager::names_unknown_device(p) => {
+            RuleError::UnknownDevice(device.serial.clone())
+        }
+        Some(p) if !p.errors.is_empty() => RuleError::Invalid(p.errors.clone()),
+        Some(p) => RuleError::Refused(p.detail.clone()),
+        None => RuleError::Refused(refusal.reason.clone()),
     }
 }
 

@@ -46,8 +46,9 @@ impl SubmissionKind {
     }
 }
 
-/// Where a submission stands. `Accepted → Delivered → Done`, or `Accepted → Refused`; a state is
-/// never entered twice and `Done`/`Refused` are never claimed.
+/// Where a submission stands. `Accepted → Delivered → Done`, or `Accepted → Refused` (through
+/// `RefusalNoticeDue` when the partner is to be told); a state is never entered twice and
+/// `Done`/`Refused` are never claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionState {
@@ -61,6 +62,9 @@ pub enum SubmissionState {
     /// Acknowledged, then refused for good by the Services Manager: a bug (the App API checks
     /// what the manager checks), kept visible with its reason; the contact details are erased.
     Refused,
+    /// Refused as above, and the partner's support address is still to be told (claimed like
+    /// `delivered`: the notice goes out once, then the row is `refused`).
+    RefusalNoticeDue,
 }
 
 impl SubmissionState {
@@ -70,6 +74,7 @@ impl SubmissionState {
             SubmissionState::Delivered => "delivered",
             SubmissionState::Done => "done",
             SubmissionState::Refused => "refused",
+            SubmissionState::RefusalNoticeDue => "refusal_notice_due",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -78,6 +83,7 @@ impl SubmissionState {
             "delivered" => SubmissionState::Delivered,
             "done" => SubmissionState::Done,
             "refused" => SubmissionState::Refused,
+            "refusal_notice_due" => SubmissionState::RefusalNoticeDue,
             _ => return None,
         })
     }
@@ -225,8 +231,26 @@ pub trait OutboxStore: Send + Sync {
         at: DateTime<Utc>,
         error: &str,
     ) -> Result<bool, StoreError>;
-    /// `accepted → refused`: the Services Manager refused it for good; contact erased, reason kept.
-    async fn record_refusal(&self, id: Uuid, token: Uuid, error: &str) -> Result<bool, StoreError>;
+    /// `accepted → refused`: the Services Manager refused it for good; contact erased, reason
+    /// kept. With `notify` the row goes to `refusal_notice_due` instead, still claimed by the
+    /// caller, which then tells the partner ([`Self::record_notice_sent`]).
+    async fn record_refusal(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        error: &str,
+        notify: bool,
+    ) -> Result<bool, StoreError>;
+    /// `refusal_notice_due → refused`: the mail server took the partner's notice. Needs no token,
+    /// like [`Self::record_mail_sent`], so a completed send is never repeated.
+    async fn record_notice_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// `refusal_notice_due → refused` without a notice: the mail server refused it for good (the
+    /// row keeps the manager's refusal as its reason; the worker logs the mail error).
+    async fn record_notice_failed(&self, id: Uuid, token: Uuid) -> Result<bool, StoreError>;
+    /// Deletes an `accepted` submission under the caller's claim: the Services Manager refused it
+    /// while the person still waited for the answer, so they are told why and nothing stays
+    /// acknowledged. `false`: the claim was lost, nothing changed.
+    async fn withdraw(&self, id: Uuid, token: Uuid) -> Result<bool, StoreError>;
     /// Turns on the per-device rate limit shared by every instance on this database: `burst` at
     /// once, `per_second` sustained. Ignored where limits stay in each process (SQLite).
     fn share_rate_limit(&self, burst: u32, per_second: f64);

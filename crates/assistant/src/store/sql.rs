@@ -19,7 +19,7 @@ const COLUMNS: &str = "id, reference, device_serial, tenant, kind, idempotency_k
 const INSERT: &str = "INSERT INTO outbox (id, reference, device_serial, tenant, kind, idempotency_key, request_hash, payload, contact_sealed, send_mail, state, attempts, next_attempt_at, created_at, locked_until, claim_token) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'accepted', 0, $11, $12, $13, $14) ON CONFLICT (device_serial, idempotency_key) DO NOTHING";
 
-const RENEW: &str = "UPDATE outbox SET locked_until = $4 WHERE id = $1 AND claim_token = $2 AND locked_until > $3 AND state IN ('accepted', 'delivered')";
+const RENEW: &str = "UPDATE outbox SET locked_until = $4 WHERE id = $1 AND claim_token = $2 AND locked_until > $3 AND state IN ('accepted', 'delivered', 'refusal_notice_due')";
 const RECORD_DELIVERY: &str = "UPDATE outbox SET incident_number = $3, last_error = NULL, \
      state = CASE WHEN send_mail THEN 'delivered' ELSE 'done' END, \
      contact_sealed = CASE WHEN send_mail THEN contact_sealed ELSE NULL END, \
@@ -27,8 +27,17 @@ const RECORD_DELIVERY: &str = "UPDATE outbox SET incident_number = $3, last_erro
      WHERE id = $1 AND claim_token = $2 AND state = 'accepted'";
 const RECORD_MAIL_SENT: &str = "UPDATE outbox SET state = 'done', contact_sealed = NULL, locked_until = NULL, last_error = NULL, mail_sent_at = $2 WHERE id = $1 AND state = 'delivered'";
 const RECORD_MAIL_REFUSED: &str = "UPDATE outbox SET state = 'done', contact_sealed = NULL, locked_until = NULL, last_error = $3 WHERE id = $1 AND claim_token = $2 AND state = 'delivered'";
-const RETRY_LATER: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, locked_until = NULL, last_error = $4 WHERE id = $1 AND claim_token = $2 AND state IN ('accepted', 'delivered')";
-const RECORD_REFUSAL: &str = "UPDATE outbox SET state = 'refused', contact_sealed = NULL, locked_until = NULL, last_error = $3 WHERE id = $1 AND claim_token = $2 AND state = 'accepted'";
+// A notice retried keeps the manager's refusal as the row's reason.
+const RETRY_LATER: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, locked_until = NULL, \
+     last_error = CASE WHEN state = 'refusal_notice_due' THEN last_error ELSE $4 END \
+     WHERE id = $1 AND claim_token = $2 AND state IN ('accepted', 'delivered', 'refusal_notice_due')";
+const RECORD_REFUSAL: &str = "UPDATE outbox SET state = CASE WHEN $4 THEN 'refusal_notice_due' ELSE 'refused' END, \
+     contact_sealed = NULL, locked_until = CASE WHEN $4 THEN locked_until ELSE NULL END, last_error = $3 \
+     WHERE id = $1 AND claim_token = $2 AND state = 'accepted'";
+const RECORD_NOTICE_SENT: &str = "UPDATE outbox SET state = 'refused', locked_until = NULL, mail_sent_at = $2 WHERE id = $1 AND state = 'refusal_notice_due'";
+const RECORD_NOTICE_FAILED: &str = "UPDATE outbox SET state = 'refused', locked_until = NULL WHERE id = $1 AND claim_token = $2 AND state = 'refusal_notice_due'";
+const WITHDRAW: &str =
+    "DELETE FROM outbox WHERE id = $1 AND claim_token = $2 AND state = 'accepted'";
 
 fn by_key() -> String {
     format!("SELECT {COLUMNS} FROM outbox WHERE device_serial = $1 AND idempotency_key = $2")
@@ -36,7 +45,7 @@ fn by_key() -> String {
 fn by_id() -> String {
     format!("SELECT {COLUMNS} FROM outbox WHERE id = $1")
 }
-const DUE: &str = "state IN ('accepted', 'delivered') AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)";
+const DUE: &str = "state IN ('accepted', 'delivered', 'refusal_notice_due') AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)";
 
 fn claim_sqlite() -> String {
     format!(
@@ -279,12 +288,52 @@ macro_rules! outbox_store {
                 id: Uuid,
                 token: Uuid,
                 error: &str,
+                notify: bool,
             ) -> Result<bool, StoreError> {
                 let prepare: fn(&str) -> String = $prepare;
                 let done = sqlx::query(AssertSqlSafe(prepare(RECORD_REFUSAL)))
                     .bind(id.to_string())
                     .bind(token.to_string())
                     .bind(error)
+                    .bind(notify)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_notice_sent(
+                &self,
+                id: Uuid,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let prepare: fn(&str) -> String = $prepare;
+                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_NOTICE_SENT)))
+                    .bind(id.to_string())
+                    .bind(millis(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_notice_failed(
+                &self,
+                id: Uuid,
+                token: Uuid,
+            ) -> Result<bool, StoreError> {
+                let prepare: fn(&str) -> String = $prepare;
+                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_NOTICE_FAILED)))
+                    .bind(id.to_string())
+                    .bind(token.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn withdraw(&self, id: Uuid, token: Uuid) -> Result<bool, StoreError> {
+                let prepare: fn(&str) -> String = $prepare;
+                let done = sqlx::query(AssertSqlSafe(prepare(WITHDRAW)))
+                    .bind(id.to_string())
+                    .bind(token.to_string())
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() == 1)
@@ -313,6 +362,19 @@ macro_rules! outbox_store {
                     .await?;
                 let allowed: bool = row.try_get("allowed")?;
                 let tokens: f64 = row.try_get("tokens")?;
+                // Every so many takes, buckets idle long enough to be full again are deleted
+                // (a full bucket and no bucket are the same), so the table holds only the keys
+                // seen within one refill time.
+                let n = self
+                    .takes
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n % SWEEP_EVERY == 0 {
+                    let refill_ms = (f64::from(burst) / per_second * 1000.0).ceil().min(1e15);
+                    sqlx::query(SWEEP_BUCKETS)
+                        .bind(refill_ms)
+                        .execute(&self.pool)
+                        .await?;
+                }
                 Ok(Some(if allowed {
                     Ok(())
                 } else {
@@ -359,10 +421,17 @@ const TAKE_TOKEN: &str = "INSERT INTO rate_buckets AS b (key, tokens, updated_ms
      updated_ms = GREATEST(b.updated_ms, (extract(epoch FROM clock_timestamp()) * 1000)::bigint) \
      RETURNING allowed, tokens";
 
+/// How many takes between two sweeps of idle buckets.
+const SWEEP_EVERY: u64 = 64;
+
+/// Deletes the buckets not touched for longer than a full refill (`$1` ms).
+const SWEEP_BUCKETS: &str = "DELETE FROM rate_buckets WHERE updated_ms < (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $1";
+
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
     /// Never set: one SQLite instance keeps its limits in memory.
     rate_limit: std::sync::OnceLock<(u32, f64)>,
+    takes: std::sync::atomic::AtomicU64,
 }
 
 impl SqliteStore {
@@ -388,6 +457,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             rate_limit: std::sync::OnceLock::new(),
+            takes: std::sync::atomic::AtomicU64::new(0),
         })
     }
 }
@@ -396,6 +466,8 @@ pub struct PgStore {
     pool: sqlx::PgPool,
     /// The shared per-device limit (burst, per second), once turned on.
     rate_limit: std::sync::OnceLock<(u32, f64)>,
+    /// Takes so far, to sweep idle buckets every [`SWEEP_EVERY`].
+    takes: std::sync::atomic::AtomicU64,
 }
 
 impl PgStore {
@@ -408,6 +480,7 @@ impl PgStore {
         Ok(Self {
             pool,
             rate_limit: std::sync::OnceLock::new(),
+            takes: std::sync::atomic::AtomicU64::new(0),
         })
     }
 

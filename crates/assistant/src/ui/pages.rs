@@ -273,6 +273,7 @@ pub fn html<T: Template>(status: StatusCode, page: &T) -> Response {
 pub fn error_page(demo: bool, e: &ApiError) -> Response {
     let title = match e {
         ApiError::Forbidden(_) => "Not available on this device",
+        ApiError::UnknownDevice(_) => "This device is not registered with your service partner",
         ApiError::Unavailable(_) => "The service cannot be reached right now",
         ApiError::Unauthorized(_) => "This device is not signed in to the service",
         ApiError::TooMany(_) => "Too many requests",

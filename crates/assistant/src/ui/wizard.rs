@@ -604,7 +604,7 @@ pub async fn send_meters(
             &MetersTab {
                 demo,
                 meters: meter_rows(&meters),
-                can_send: !matches!(e, ApiError::Forbidden(_)),
+                can_send: !matches!(e, ApiError::Forbidden(_) | ApiError::UnknownDevice(_)),
                 reason: None,
                 hidden: vec![(
                     "meters".into(),

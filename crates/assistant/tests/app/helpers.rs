@@ -275,6 +275,17 @@ pub async fn start_assistant_on(
     database: Option<&str>,
     rate_limit: bool,
 ) -> TestAssistant {
+    let limit = rate_limit.then(assistant::ops::RateLimitSettings::default);
+    start_assistant_limited(manager, gallery, database, limit).await
+}
+
+/// The assistant on `database` (default: a fresh SQLite file) with the rate limit `limit`.
+pub async fn start_assistant_limited(
+    manager: &Manager,
+    gallery: &Gallery,
+    database: Option<&str>,
+    limit: Option<assistant::ops::RateLimitSettings>,
+) -> TestAssistant {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("assistant.db");
     let mail_dir = dir.path().join("outbox");
@@ -293,9 +304,7 @@ pub async fn start_assistant_on(
     ));
     config.ack_deadline = Duration::from_secs(2);
     config.clock = Arc::new(SystemClock);
-    if !rate_limit {
-        config.rate_limit = None;
-    }
+    config.rate_limit = limit;
     let (state, background) = build(config).await.expect("assistant");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -3,6 +3,7 @@
 mod delivery;
 mod helpers;
 mod outbox;
+mod refusals;
 mod rules;
 mod smtp_sink;
 pub mod store;

@@ -64,6 +64,16 @@ async fn acknowledge(store: &dyn OutboxStore, i: usize) -> String {
 }
 
 async fn acknowledge_for(store: &dyn OutboxStore, i: usize, serial: &str) -> String {
+    acknowledge_with(store, i, serial, None).await.1
+}
+
+/// As [`acknowledge_for`], with the partner's support address of the app configuration.
+async fn acknowledge_with(
+    store: &dyn OutboxStore,
+    i: usize,
+    serial: &str,
+    support_email: Option<&str>,
+) -> (Uuid, String) {
     let id = Uuid::now_v7();
     let contact = serde_json::json!({"name": "Erika Mustermann", "email": "erika.mustermann@example.org", "phone": "+49 30 1234567"});
     let new = NewSubmission {
@@ -74,14 +84,14 @@ async fn acknowledge_for(store: &dyn OutboxStore, i: usize, serial: &str) -> Str
         kind: SubmissionKind::ServiceIncident,
         idempotency_key: format!("once-{i}"),
         request_hash: format!("h{i}"),
-        payload: serde_json::json!({"language": "en", "title": "Support", "model": null, "issue_code": "noise", "description": format!("once #{i}")}),
+        payload: serde_json::json!({"language": "en", "title": "Support", "model": null, "issue_code": "noise", "description": format!("once #{i}"), "support_email": support_email}),
         contact_sealed: Some(contact_keys().seal(&contact).expect("seal")),
         send_mail: true,
         created_at: Utc::now(),
         lease_until: None,
     };
     match store.insert(new).await.expect("insert") {
-        Inserted::New(s) => s.reference,
+        Inserted::New(s) => (s.id, s.reference),
         Inserted::Existing(s) => panic!("{} existed", s.reference),
     }
 }
@@ -324,6 +334,73 @@ async fn a_manager_refusal_of_an_acknowledged_submission_stays_visible() {
     assert!(
         sink.received().is_empty(),
         "no confirmation for a refused submission"
+    );
+}
+
+/// #10 item 1: the partner is told about an acknowledged submission the manager refused (a bug):
+/// once, with two workers, to the support address of the app configuration, and without the
+/// person's contact details; the row ends `refused` with the manager's reason, contact erased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_partner_is_told_once_about_a_refused_acknowledged_submission() {
+    let manager = start_manager().await;
+    let sink = SmtpSink::start(Mode::Delay(Duration::from_millis(300))).await;
+    let (store, _db, _) = crate::store::open("sqlite").await;
+    let (id, reference) = acknowledge_with(
+        store.as_ref(),
+        0,
+        "XRXNOTINMANAGER1",
+        Some("support@partner.example"),
+    )
+    .await;
+    let workers = [
+        worker(
+            store.clone(),
+            &manager,
+            smtp(&sink),
+            Duration::from_secs(30),
+        ),
+        worker(
+            store.clone(),
+            &manager,
+            smtp(&sink),
+            Duration::from_secs(30),
+        ),
+    ];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = store.counts().await.expect("counts");
+        if counts == vec![(SubmissionState::Refused, 1)] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{counts:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A second notice would have arrived by now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for w in workers {
+        w.abort();
+    }
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "exactly one notice: {messages:?}");
+    let (recipients, data) = &messages[0];
+    assert_eq!(recipients, &vec!["support@partner.example".to_string()]);
+    assert!(data.contains(&reference), "{data}");
+    assert!(data.contains("XRXNOTINMANAGER1"), "{data}");
+    assert!(
+        data.contains("device_serial"),
+        "the manager's reason: {data}"
+    );
+    for personal in ["Erika", "Mustermann", "erika.mustermann", "1234567"] {
+        assert!(!data.contains(personal), "{personal} in the notice: {data}");
+    }
+    let row = store.get(id).await.expect("get").expect("row");
+    assert_eq!(row.state, SubmissionState::Refused);
+    assert_eq!(row.contact_sealed, None, "contact erased");
+    assert!(
+        row.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("device_serial")),
+        "{row:?} keeps the refusal"
     );
 }
 

@@ -28,6 +28,8 @@ pub enum Mode {
 struct Seen {
     received: HashMap<String, usize>,
     dropped: HashSet<String>,
+    /// Every message answered 250: its recipients and its DATA.
+    messages: Vec<(Vec<String>, String)>,
 }
 
 pub struct SmtpSink {
@@ -69,6 +71,12 @@ impl SmtpSink {
         self.seen.lock().expect("lock").received.clone()
     }
 
+    /// The messages answered 250: recipients and DATA text.
+    #[allow(dead_code)]
+    pub fn messages(&self) -> Vec<(Vec<String>, String)> {
+        self.seen.lock().expect("lock").messages.clone()
+    }
+
     /// How many messages were dropped unanswered.
     pub fn dropped(&self) -> usize {
         self.seen.lock().expect("lock").dropped.len()
@@ -88,12 +96,21 @@ async fn session(socket: TcpStream, mode: Mode, seen: Arc<Mutex<Seen>>) -> std::
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink ESMTP ready\r\n").await?;
     let mut line = String::new();
+    let mut recipients = Vec::new();
     loop {
         line.clear();
         if lines.read_line(&mut line).await? == 0 {
             return Ok(());
         }
         let verb = line.trim_end().to_ascii_uppercase();
+        if verb.starts_with("RCPT") {
+            recipients.push(
+                line.trim_end()
+                    .split_once(':')
+                    .map(|(_, a)| a.trim().trim_matches(['<', '>']).to_string())
+                    .unwrap_or_default(),
+            );
+        }
         if verb.starts_with("EHLO") {
             write
                 .write_all(b"250-sink greets you\r\n250 8BITMIME\r\n")
@@ -104,6 +121,7 @@ async fn session(socket: TcpStream, mode: Mode, seen: Arc<Mutex<Seen>>) -> std::
         } else if verb.starts_with("DATA") {
             write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
             let mut reference = String::from("-");
+            let mut data = String::new();
             loop {
                 line.clear();
                 if lines.read_line(&mut line).await? == 0 {
@@ -112,6 +130,7 @@ async fn session(socket: TcpStream, mode: Mode, seen: Arc<Mutex<Seen>>) -> std::
                 if line == ".\r\n" {
                     break;
                 }
+                data.push_str(&line);
                 if let Some(r) = line.strip_prefix("X-Support-Reference:") {
                     reference = r.trim().to_string();
                 }
@@ -126,12 +145,12 @@ async fn session(socket: TcpStream, mode: Mode, seen: Arc<Mutex<Seen>>) -> std::
                 }
                 Mode::RejectRcpt => {}
             }
-            *seen
-                .lock()
-                .expect("lock")
-                .received
-                .entry(reference)
-                .or_default() += 1;
+            {
+                let mut seen = seen.lock().expect("lock");
+                *seen.received.entry(reference).or_default() += 1;
+                seen.messages
+                    .push((std::mem::take(&mut recipients), std::mem::take(&mut data)));
+            }
             write.write_all(b"250 2.0.0 queued\r\n").await?;
         } else if verb.starts_with("RCPT") && matches!(mode, Mode::RejectRcpt) {
             let address = line

@@ -188,7 +188,7 @@ async fn lifecycle(kind: &str) {
     let c = claim(store.as_ref(), later).await;
     assert!(
         store
-            .record_refusal(failing.id, token(&c[0]), "refused")
+            .record_refusal(failing.id, token(&c[0]), "refused", false)
             .await
             .expect("refuse")
     );
@@ -337,4 +337,81 @@ async fn shared_rate_limit_holds_across_two_instances_on_postgres() {
     let (lite, _ldb, _) = open("sqlite").await;
     lite.share_rate_limit(10, 0.001);
     assert!(lite.take_rate_token("XRX1").await.expect("take").is_none());
+}
+
+/// The shared buckets are swept: a bucket idle for longer than a full refill is deleted (it is the
+/// same as none), so the table holds about the keys seen within one refill time, not every key
+/// ever seen.
+#[tokio::test]
+async fn idle_rate_buckets_are_swept_on_postgres() {
+    let (store, _db, url) = open("postgres").await;
+    // Full again 1 ms after a take.
+    store.share_rate_limit(1, 1000.0);
+    for i in 0..300 {
+        let taken = store
+            .take_rate_token(&format!("ip:10.0.{}.{}", i / 256, i % 256))
+            .await
+            .expect("take");
+        assert!(matches!(taken, Some(Ok(()))));
+        if i % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let pg = PgStore::open(&url).await.expect("pg");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_buckets")
+        .fetch_one(pg.pool())
+        .await
+        .expect("count");
+    assert!(
+        rows <= 80,
+        "{rows} buckets kept of 300 keys: at most one sweep interval's worth"
+    );
+    assert!(rows >= 1, "the latest keys are kept");
+}
+
+/// The per-address limit (requests without a device credential) holds across two assistant
+/// instances on one PostgreSQL: `burst` requests in all, not per instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_per_address_limit_holds_across_two_assistants_on_postgres() {
+    use crate::helpers::*;
+    let (_store, _db, url) = open("postgres").await;
+    let manager = start_manager().await;
+    let gallery = start_gallery().await;
+    let limit = Some(assistant::ops::RateLimitSettings {
+        burst: 6,
+        per_second: 0.001,
+    });
+    let a = start_assistant_limited(&manager, &gallery, Some(&url), limit).await;
+    let b = start_assistant_limited(&manager, &gallery, Some(&url), limit).await;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..16 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        // No credential: counted against the address.
+        let res = http
+            .get(format!("{base}/api/v1/incidents"))
+            .send()
+            .await
+            .expect("request");
+        statuses.push(res.status().as_u16());
+    }
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        limited,
+        16 - 6,
+        "6 answered in all (401), the rest 429: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    // A verified device is counted on its own bucket, not its address's.
+    let panel_credential = gallery.credential(SERIAL_A);
+    let res = http
+        .get(format!("{}/api/v1/service-issues", a.base))
+        .bearer_auth(&panel_credential)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
 }

@@ -314,3 +314,59 @@ async fn the_per_device_rate_limit_holds_across_two_assistant_processes_on_postg
         "both instances refuse: {limited:?}"
     );
 }
+
+/// The per-address limit (requests that come from no verified device: no credential, or a refused
+/// one) lives in PostgreSQL too: two processes together answer an address no more often than one
+/// would (bursts of 60, next to no refill), and a refused credential counts like none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_address_limit_holds_across_two_assistant_processes_on_postgres() {
+    let s = setup();
+    let db = PgDatabase::create();
+    let limit = ["--rate-limit-per-second", "0.01"];
+    let mail = format!("folder:{}", s.dir.path().join("mail").display());
+    let mail = mail.as_str();
+    let (_a, url_a) = start_assistant(&s.secrets, s.base, &db.url(), mail, &limit);
+    let (_b, url_b) = start_assistant(&s.secrets, s.base, &db.url(), mail, &limit);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    let mut through = [0usize; 2];
+    let mut limited = [0usize; 2];
+    for i in 0..160 {
+        let which = i % 2;
+        let url = if which == 0 { &url_a } else { &url_b };
+        let mut r = http.get(format!("{url}/api/v1/incidents"));
+        if i % 4 == 1 {
+            // A credential that is not accepted counts against the address as well.
+            r = r.bearer_auth("not-a-credential");
+        }
+        let r = r.send().await.expect("get");
+        match r.status().as_u16() {
+            429 => {
+                assert!(r.headers().contains_key("retry-after"));
+                limited[which] += 1;
+            }
+            401 => through[which] += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let total = through[0] + through[1];
+    assert!(
+        (60..=62).contains(&total),
+        "the address got {total} answers through two instances ({through:?}); one instance allows 60"
+    );
+    assert!(
+        limited[0] > 0 && limited[1] > 0,
+        "both instances refuse: {limited:?}"
+    );
+    // A verified device is limited on its own bucket, not its (exhausted) address's.
+    let r = http
+        .get(format!("{url_a}/api/v1/service-issues"))
+        .bearer_auth(&s.credential)
+        .header("x-app-config", &s.sealed)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 200);
+}

@@ -38,12 +38,17 @@ impl From<StoreError> for ApiError {
                 from: from.to_string(),
                 to: to.to_string(),
             },
-            e @ (StoreError::MeterRollback { .. } | StoreError::MeterAboveLater { .. }) => {
-                ApiError::Validation(vec![FieldProblem {
-                    field: "meters".into(),
-                    detail: e.to_string(),
-                }])
-            }
+            StoreError::MeterRollback {
+                meter_id,
+                previous,
+                value,
+            } => ApiError::Validation(vec![proto::manager::meter_below_previous(
+                &meter_id, previous, value,
+            )]),
+            e @ StoreError::MeterAboveLater { .. } => ApiError::Validation(vec![FieldProblem {
+                field: "meters".into(),
+                detail: e.to_string(),
+            }]),
             other => ApiError::Internal(other.to_string()),
         }
     }

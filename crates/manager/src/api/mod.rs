@@ -315,10 +315,7 @@ pub async fn create_incident(
         .await
         .map_err(|e| match e {
             crate::storage::StoreError::NotFound("device") => {
-                ApiError::Validation(vec![FieldProblem {
-                    field: "device_serial".into(),
-                    detail: "no such device".into(),
-                }])
+                ApiError::Validation(vec![proto::manager::unknown_device()])
             }
             other => other.into(),
         })?;
@@ -398,7 +395,17 @@ pub async fn record_meter_read(
     let serial = parse_serial(&serial)?;
     let idem = idempotency(&headers, &iq, &(serial.as_str(), &req))?;
     let new = req.validate(serial).map_err(ApiError::Validation)?;
-    let c = st.store.record_meter_read(p, &idem, &new).await?;
+    let c = st
+        .store
+        .record_meter_read(p, &idem, &new)
+        .await
+        .map_err(|e| match e {
+            // The same answer as for an incident, so a client needs one rule to tell it.
+            crate::storage::StoreError::NotFound("device") => {
+                ApiError::Validation(vec![proto::manager::unknown_device()])
+            }
+            other => other.into(),
+        })?;
     Ok(created(match c {
         Created::New(r) => Created::New(MeterReadView::from(&r)),
         Created::Replayed(r) => Created::Replayed(MeterReadView::from(&r)),

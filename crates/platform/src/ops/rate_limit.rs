@@ -145,7 +145,9 @@ impl RateLimiter {
         self.check_key(&format!("device:{}", device.0))
     }
 
-    fn check_key(&self, key: &str) -> Result<(), RateLimited> {
+    /// Takes one request from `key`'s bucket (`device:…`, `ip:…`): for callers that key requests
+    /// themselves, e.g. on buckets shared through a database with this limiter as the fallback.
+    pub fn check_key(&self, key: &str) -> Result<(), RateLimited> {
         self.inner
             .check(key, Instant::now())
             .map_err(|retry_after| RateLimited { retry_after })
