@@ -30,16 +30,30 @@ impl LoginLimiter {
 
     /// True if any of `keys` has used up its failures in the window.
     pub fn is_blocked(&self, keys: &[String], now: DateTime<Utc>) -> bool {
+        self.retry_after(keys, now).is_some()
+    }
+
+    /// How long until none of `keys` is blocked (the `Retry-After` of a refusal); `None` when
+    /// none of them is blocked now.
+    pub fn retry_after(&self, keys: &[String], now: DateTime<Utc>) -> Option<Duration> {
         let Ok(mut map) = self.failures.lock() else {
-            return true;
+            return Some(self.window);
         };
         let cutoff = now - self.window;
-        keys.iter().any(|k| {
-            map.get_mut(k).is_some_and(|q| {
+        let max = self.max_failures as usize;
+        if max == 0 && !keys.is_empty() {
+            // No failure allowed: every attempt is refused.
+            return Some(self.window);
+        }
+        keys.iter()
+            .filter_map(|k| {
+                let q = map.get_mut(k)?;
                 Self::prune(q, cutoff);
-                q.len() >= self.max_failures as usize
+                // Blocked until the failure that makes the count reach the limit ages out.
+                let oldest_counted = q.len().checked_sub(max).and_then(|i| q.get(i))?;
+                Some(*oldest_counted + self.window - now)
             })
-        })
+            .max()
     }
 
     pub fn record_failure(&self, keys: &[String], now: DateTime<Utc>) {
@@ -84,5 +98,21 @@ mod tests {
         assert!(!l.is_blocked(&["email:b".to_string()], t0));
         assert!(l.is_blocked(&k, t0 + Duration::minutes(9)));
         assert!(!l.is_blocked(&k, t0 + Duration::minutes(10)));
+    }
+
+    #[test]
+    fn retry_after_is_the_time_until_the_oldest_counted_failure_ages_out() {
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let l = LoginLimiter::new(2, Duration::minutes(1));
+        let k = vec!["admin".to_string()];
+        assert_eq!(l.retry_after(&k, t0), None);
+        l.record_failure(&k, t0);
+        assert_eq!(l.retry_after(&k, t0), None, "one failure of two allowed");
+        l.record_failure(&k, t0 + Duration::seconds(10));
+        assert_eq!(
+            l.retry_after(&k, t0 + Duration::seconds(20)),
+            Some(Duration::seconds(40))
+        );
+        assert_eq!(l.retry_after(&k, t0 + Duration::seconds(60)), None);
     }
 }
