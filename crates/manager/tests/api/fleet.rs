@@ -10,6 +10,7 @@ both_backends!(
     an_enrolled_agent_uploads_once_and_a_revoked_one_is_refused,
     garbage_and_rollbacks_are_refused_per_reading_not_per_batch,
     the_console_lists_agents_and_reported_devices_and_revokes,
+    a_supply_class_or_status_outside_the_contract_is_refused_at_the_door,
 );
 
 async fn add_agent(app: &TestApp) -> (Uuid, String) {
@@ -453,5 +454,45 @@ async fn the_console_lists_agents_and_reported_devices_and_revokes(b: Backend) {
         upload(&app, &credential, &batch).await.status(),
         401,
         "revoked in the console"
+    );
+}
+
+async fn a_supply_class_or_status_outside_the_contract_is_refused_at_the_door(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, credential) = add_agent(&app).await;
+    let batch = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![reading("SN-100", 500, None)],
+    };
+    for (field, value) in [("class", "bucket"), ("status", "half")] {
+        let mut raw = serde_json::to_value(&batch).unwrap();
+        raw["readings"][0]["supplies"][0][field] = json!(value);
+        let refused = app
+            .http
+            .post(app.url("/api/v1/agents/readings"))
+            .bearer_auth(&credential)
+            .header("X-Agent-Version", "0.1.0")
+            .json(&raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{field} {value:?}");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(
+            problem["field"],
+            format!("readings[0].supplies[0].{field}"),
+            "{problem}"
+        );
+    }
+    let receipt: BatchReceipt = upload(&app, &credential, &batch)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (receipt.stored, receipt.duplicates),
+        (1, 0),
+        "nothing of the refused batches was stored"
     );
 }
