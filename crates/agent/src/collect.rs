@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use printer::read::{ReadError, ReadOptions};
 use printer::snmp::SnmpError;
-use proto::fleet::{FleetAlert, FleetIdentity, FleetMeter, FleetStatus, FleetSupply, Reading};
+use proto::fleet::{FleetIdentity, Reading};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -74,7 +74,6 @@ pub fn to_reading(
     read_at: DateTime<Utc>,
     with_meters: bool,
 ) -> Reading {
-    let enum_text = |v: &dyn erased::AsText| v.text();
     Reading {
         reading_id: Uuid::now_v7(),
         read_at,
@@ -86,72 +85,16 @@ pub fn to_reading(
             sys_descr: report.identity.sys_descr.clone(),
             sys_object_id: report.identity.sys_object_id.clone(),
         },
-        status: FleetStatus {
-            device: report.status.device.clone(),
-            printer: report.status.printer.clone(),
-            errors: report.status.errors.clone(),
-        },
-        supplies: report
-            .supplies
-            .iter()
-            .map(|s| FleetSupply {
-                index: s.index.clone(),
-                description: s.description.clone(),
-                part_number: s.part_number.clone(),
-                kind: s.kind.clone(),
-                class: enum_text(&s.class),
-                colorant: s.colorant.clone(),
-                max_capacity: s.max_capacity,
-                level: s.level,
-                percent: s.percent,
-                status: enum_text(&s.status),
-            })
-            .collect(),
+        // One set of types from the walk to the manager: status, supplies, meters and alerts
+        // travel as `printer::interpret` returned them.
+        status: report.status.clone(),
+        supplies: report.supplies.clone(),
         meters: if with_meters {
-            report
-                .meters
-                .iter()
-                .map(|m| FleetMeter {
-                    id: m.id.clone(),
-                    name: m.name.clone(),
-                    value: m.value,
-                    oid: m.oid.clone(),
-                })
-                .collect()
+            report.meters.clone()
         } else {
             Vec::new()
         },
-        alerts: report
-            .alerts
-            .iter()
-            .map(|a| FleetAlert {
-                index: a.index.clone(),
-                severity: a.severity.clone(),
-                training_level: a.training_level.clone(),
-                group: a.group.clone(),
-                group_index: a.group_index,
-                location: a.location,
-                code: a.code,
-                code_name: a.code_name.clone(),
-                description: a.description.clone(),
-                time: a.time,
-            })
-            .collect(),
-    }
-}
-
-mod erased {
-    /// The serde name of a unit enum (`SupplyClass`, `SupplyStatus`), as in the JSON contract.
-    pub trait AsText {
-        fn text(&self) -> String;
-    }
-    impl<T: serde::Serialize> AsText for T {
-        fn text(&self) -> String {
-            match serde_json::to_value(self) {
-                Ok(serde_json::Value::String(s)) => s,
-                _ => String::new(),
-            }
-        }
+        alerts: report.alerts.clone(),
     }
 }
 

@@ -38,12 +38,12 @@ fn reading(serial: &str, n: u64) -> Reading {
                 description: format!("Supply {i}"),
                 part_number: Some("006R01509".into()),
                 kind: "toner".into(),
-                class: "consumed".into(),
+                class: proto::fleet::SupplyClass::Consumed,
                 colorant: Some("black".into()),
                 max_capacity: Some(23000),
                 level: Some(20000 - i64::try_from(n).unwrap_or(0)),
                 percent: Some(87),
-                status: "ok".into(),
+                status: proto::fleet::SupplyStatus::Ok,
             })
             .collect(),
         meters: (1..=6)

@@ -1,7 +1,9 @@
 //! Escaping text for HTML and XML (element content and quoted attribute values): the one
-//! escaper for every service. Control characters are dropped (XML 1.0 does not allow most of them).
+//! escaper for every service (the pages, the manager's SVG, the device emulator's SOAP answers and
+//! panel). Tab and line feed stay, carriage return becomes `&#13;` (so it survives an XML parser's
+//! line-end normalisation), other control characters are dropped (XML 1.0 does not allow them).
 
-/// `& < > " '` escaped, control characters dropped.
+/// `& < > " '` escaped, `\r` as `&#13;`, control characters other than tab and line feed dropped.
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -11,6 +13,8 @@ pub fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
             c if c.is_control() => {}
             c => out.push(c),
         }
@@ -34,5 +38,6 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;O&#39;Brien &amp; co&lt;/a&gt;"
         );
         assert_eq!(html_escape("plain"), "plain");
+        assert_eq!(xml_escape("a\tb\r\nc\u{0}"), "a\tb&#13;\nc");
     }
 }

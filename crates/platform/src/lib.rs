@@ -11,6 +11,7 @@ pub mod credential;
 pub mod entitlement;
 pub mod escape;
 pub mod keyring;
+pub mod limiter;
 pub mod manager_client;
 pub mod ops;
 pub mod password;

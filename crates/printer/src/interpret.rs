@@ -7,19 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::snmp::{Oid, Value, VarBind, oid};
-pub use crate::status::{Alert, DeviceStatus};
+use proto::fleet::{FleetAlert, FleetMeter, FleetStatus, FleetSupply, SupplyClass, SupplyStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceReport {
     pub identity: Identity,
-    pub supplies: Vec<Supply>,
-    pub meters: Vec<Meter>,
+    pub supplies: Vec<FleetSupply>,
+    pub meters: Vec<FleetMeter>,
     /// hrDeviceStatus, hrPrinterStatus and the raised hrPrinterDetectedErrorState bits (added to the contract).
     #[serde(default)]
-    pub status: DeviceStatus,
+    pub status: FleetStatus,
     /// prtAlertTable rows (added to the contract).
     #[serde(default)]
-    pub alerts: Vec<Alert>,
+    pub alerts: Vec<FleetAlert>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -29,66 +29,6 @@ pub struct Identity {
     pub mac: Option<String>,
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Supply {
-    /// hrDeviceIndex.supplyIndex
-    pub index: String,
-    pub description: String,
-    pub part_number: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub class: SupplyClass,
-    pub colorant: Option<String>,
-    pub max_capacity: Option<i64>,
-    pub level: Option<i64>,
-    pub percent: Option<u8>,
-    pub status: SupplyStatus,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SupplyClass {
-    Consumed,
-    Receptacle,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SupplyStatus {
-    Ok,
-    Low,
-    Empty,
-    AlmostFull,
-    Full,
-    SomeRemaining,
-    Unrestricted,
-    Unknown,
-}
-
-impl SupplyStatus {
-    /// Words for a person at the panel.
-    pub fn label(self) -> &'static str {
-        match self {
-            SupplyStatus::Ok => "OK",
-            SupplyStatus::Low => "Low",
-            SupplyStatus::Empty => "Empty",
-            SupplyStatus::AlmostFull => "Almost full",
-            SupplyStatus::Full => "Full",
-            SupplyStatus::SomeRemaining => "Some remaining",
-            SupplyStatus::Unrestricted => "No limit",
-            SupplyStatus::Unknown => "Unknown",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Meter {
-    pub id: String,
-    pub name: String,
-    pub value: u64,
-    pub oid: String,
 }
 
 /// Settings of the interpretation.
@@ -415,7 +355,7 @@ fn split_description(raw: &str) -> (String, Option<String>) {
     }
 }
 
-fn supplies(v: &View<'_>, options: InterpretOptions) -> Vec<Supply> {
+fn supplies(v: &View<'_>, options: InterpretOptions) -> Vec<FleetSupply> {
     let table = oid(PRT_SUPPLIES);
     let mut indices: BTreeSet<(u32, u32)> = BTreeSet::new();
     for (k, _) in v.subtree(&table) {
@@ -460,7 +400,7 @@ fn supplies(v: &View<'_>, options: InterpretOptions) -> Vec<Supply> {
                 _ => None,
             };
             let status = status(raw_level, percent, class, options);
-            Supply {
+            FleetSupply {
                 index: format!("{d}.{s}"),
                 description,
                 part_number,
@@ -540,14 +480,14 @@ const HP_METERS: &[(&[u32], &str, &str)] = &[
     (&[6, 0], "black-pages", "Mono pages"),
 ];
 
-fn meters(v: &View<'_>) -> Vec<Meter> {
-    let mut out: Vec<Meter> = Vec::new();
+fn meters(v: &View<'_>) -> Vec<FleetMeter> {
+    let mut out: Vec<FleetMeter> = Vec::new();
     let mut push = |o: Oid, id: &str, name: &str| {
         if out.iter().any(|m| m.id == id) {
             return;
         }
         if let Some(value) = v.int(&o).and_then(|n| u64::try_from(n).ok()) {
-            out.push(Meter {
+            out.push(FleetMeter {
                 id: id.to_string(),
                 name: name.to_string(),
                 value,

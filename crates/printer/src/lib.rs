@@ -8,9 +8,10 @@ pub mod read;
 pub mod snmp;
 pub mod status;
 
-pub use interpret::{
-    Alert, DeviceReport, DeviceStatus, Identity, Meter, Supply, SupplyClass, SupplyStatus,
-    interpret, interpret_with,
+pub use interpret::{DeviceReport, Identity, interpret, interpret_with};
+/// The interpretation's status, supply, meter and alert types are the fleet wire types.
+pub use proto::fleet::{
+    FleetAlert, FleetMeter, FleetStatus, FleetSupply, SupplyClass, SupplyStatus,
 };
 pub mod snmprec;
 pub mod wssnmp;

@@ -11,7 +11,7 @@
 //!   (PrtAlertGroupTC), .5 group index, .6 location, .7 code (PrtAlertCodeTC), .8 description, .9 time
 //!   (sysUpTime when the alert was added, TimeTicks).
 
-use serde::{Deserialize, Serialize};
+use proto::fleet::{FleetAlert, FleetStatus};
 
 use crate::snmp::{Oid, Value, oid};
 
@@ -19,39 +19,6 @@ pub const HR_DEVICE_STATUS: &str = "1.3.6.1.2.1.25.3.2.1.5";
 pub const HR_PRINTER_STATUS: &str = "1.3.6.1.2.1.25.3.5.1.1";
 pub const HR_PRINTER_ERROR_STATE: &str = "1.3.6.1.2.1.25.3.5.1.2";
 pub const PRT_ALERT_TABLE: &str = "1.3.6.1.2.1.43.18.1.1";
-
-/// The device's state as a whole. `None` where the device does not say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct DeviceStatus {
-    /// hrDeviceStatus of the printer's hrDevice row: unknown, running, warning, testing, down.
-    pub device: Option<String>,
-    /// hrPrinterStatus: other, unknown, idle, printing, warmup.
-    pub printer: Option<String>,
-    /// The raised hrPrinterDetectedErrorState bits by their RFC 2790 names (lowPaper, jammed, …), in bit order.
-    pub errors: Vec<String>,
-}
-
-/// One row of prtAlertTable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Alert {
-    /// hrDeviceIndex.prtAlertIndex
-    pub index: String,
-    /// critical, warning, warning_binary_change_event, other
-    pub severity: String,
-    /// untrained, trained, field_service, management, no_intervention_required, other, unknown; null when absent
-    pub training_level: Option<String>,
-    /// the PrtAlertGroupTC name (general_printer, cover, input, output, marker, marker_supplies, …); null when absent
-    pub group: Option<String>,
-    pub group_index: Option<i64>,
-    pub location: Option<i64>,
-    /// PrtAlertCodeTC number (8 jam, 501 doorOpen, 1104 markerTonerAlmostEmpty, …)
-    pub code: i64,
-    /// Its RFC 3805 name (jam, doorOpen, markerTonerAlmostEmpty, …), `code-N` when unknown
-    pub code_name: String,
-    pub description: String,
-    /// prtAlertTime: sysUpTime (hundredths of a second) when the alert was added
-    pub time: Option<u32>,
-}
 
 const ERROR_BITS: [&str; 15] = [
     "lowPaper",
@@ -273,7 +240,7 @@ pub fn code_name(code: i64) -> String {
 pub(crate) fn read<'a>(
     subtree: &dyn Fn(&Oid) -> Vec<(&'a Oid, &'a Value)>,
     text: &dyn Fn(&Value) -> Option<String>,
-) -> (DeviceStatus, Vec<Alert>) {
+) -> (FleetStatus, Vec<FleetAlert>) {
     // The printer's hrDevice row is the one that has an hrPrinterTable entry; else the first.
     let printer_rows: Vec<(u32, i64)> = subtree(&oid(HR_PRINTER_STATUS))
         .into_iter()
@@ -330,7 +297,7 @@ pub(crate) fn read<'a>(
             let int = |c: u32| col(c).and_then(Value::as_i64);
             // A row without a code is no alert we can name (a half-answered walk).
             let code = int(7)?;
-            Some(Alert {
+            Some(FleetAlert {
                 index: format!("{d}.{a}"),
                 severity: severity_name(int(2).unwrap_or(1)).to_string(),
                 training_level: int(3).map(|t| training_level_name(t).to_string()),
@@ -348,7 +315,7 @@ pub(crate) fn read<'a>(
         })
         .collect();
     (
-        DeviceStatus {
+        FleetStatus {
             device,
             printer,
             errors,

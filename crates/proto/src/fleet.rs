@@ -1,6 +1,8 @@
 //! Wire types between the fleet agent (`support-assistant agent`) and the Services Manager:
 //! enrolment and batches of readings. A reading is one walk of one printer, interpreted by
-//! `printer::interpret` (the fields keep the names of shared/printers/CONTRACT.md).
+//! `printer::interpret` (the fields keep the names of shared/printers/CONTRACT.md). The status,
+//! supply, meter and alert types here are also what `printer::interpret` returns: one set of
+//! types from the SNMP walk to the manager's API.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -64,6 +66,7 @@ pub struct FleetIdentity {
     pub sys_object_id: Option<String>,
 }
 
+/// The device's state as a whole; `None` where the device does not say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct FleetStatus {
     /// hrDeviceStatus: unknown, running, warning, testing, down
@@ -75,23 +78,99 @@ pub struct FleetStatus {
     pub errors: Vec<String>,
 }
 
+/// A prtMarkerSuppliesTable row (RFC 3805), with its level as a percentage and a status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FleetSupply {
+    /// hrDeviceIndex.supplyIndex
     pub index: String,
     pub description: String,
     pub part_number: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
-    /// consumed | receptacle
-    pub class: String,
+    pub class: SupplyClass,
     pub colorant: Option<String>,
     pub max_capacity: Option<i64>,
     pub level: Option<i64>,
     pub percent: Option<u8>,
-    /// ok, low, empty, almost_full, full, some_remaining, unrestricted, unknown
-    pub status: String,
+    pub status: SupplyStatus,
 }
 
+/// prtMarkerSuppliesClass: a supply that is used up, or a receptacle that fills (waste toner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplyClass {
+    Consumed,
+    Receptacle,
+}
+
+impl SupplyClass {
+    /// The wire name (`consumed` | `receptacle`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupplyClass::Consumed => "consumed",
+            SupplyClass::Receptacle => "receptacle",
+        }
+    }
+}
+
+/// A supply's state, from its level (`some_remaining` and `unrestricted` are the RFC 3805
+/// level values -3 and -1; `unknown` when the device does not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplyStatus {
+    Ok,
+    Low,
+    Empty,
+    AlmostFull,
+    Full,
+    SomeRemaining,
+    Unrestricted,
+    Unknown,
+}
+
+impl SupplyStatus {
+    /// The wire name (`ok`, `almost_full`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupplyStatus::Ok => "ok",
+            SupplyStatus::Low => "low",
+            SupplyStatus::Empty => "empty",
+            SupplyStatus::AlmostFull => "almost_full",
+            SupplyStatus::Full => "full",
+            SupplyStatus::SomeRemaining => "some_remaining",
+            SupplyStatus::Unrestricted => "unrestricted",
+            SupplyStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Words for a person at the panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            SupplyStatus::Ok => "OK",
+            SupplyStatus::Low => "Low",
+            SupplyStatus::Empty => "Empty",
+            SupplyStatus::AlmostFull => "Almost full",
+            SupplyStatus::Full => "Full",
+            SupplyStatus::SomeRemaining => "Some remaining",
+            SupplyStatus::Unrestricted => "No limit",
+            SupplyStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for SupplyClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for SupplyStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A page counter (the contract's meter ids: total, black, color, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FleetMeter {
     pub id: String,
@@ -103,18 +182,22 @@ pub struct FleetMeter {
 /// A prtAlertTable row (RFC 3805).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FleetAlert {
+    /// hrDeviceIndex.prtAlertIndex
     pub index: String,
     /// critical, warning, warning_binary_change_event, other
     pub severity: String,
+    /// untrained, trained, field_service, management, no_intervention_required, other, unknown; null when absent
     pub training_level: Option<String>,
+    /// the PrtAlertGroupTC name (general_printer, cover, input, output, marker, marker_supplies, …); null when absent
     pub group: Option<String>,
     pub group_index: Option<i64>,
     pub location: Option<i64>,
-    /// PrtAlertCodeTC number
+    /// PrtAlertCodeTC number (8 jam, 501 doorOpen, 1104 markerTonerAlmostEmpty, …)
     pub code: i64,
+    /// Its RFC 3805 name (jam, doorOpen, markerTonerAlmostEmpty, …), `code-N` when unknown
     pub code_name: String,
     pub description: String,
-    /// sysUpTime (hundredths of a second) when the device added the alert
+    /// prtAlertTime: sysUpTime (hundredths of a second) when the device added the alert
     pub time: Option<u32>,
 }
 

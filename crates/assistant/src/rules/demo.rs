@@ -2,7 +2,7 @@
 //! and nothing reaches the Services Manager or a mailbox.
 
 use chrono::{DateTime, Duration, Utc};
-use printer::{DeviceReport, Identity, Meter, Supply, SupplyClass, SupplyStatus};
+use printer::{DeviceReport, FleetMeter, FleetSupply, Identity, SupplyClass, SupplyStatus};
 use proto::manager::{IncidentView, StatusChangeView};
 use proto::{IncidentKind, IncidentStatus};
 use uuid::Uuid;
@@ -62,7 +62,7 @@ pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
 }
 
 pub fn report() -> DeviceReport {
-    let supply = |i: u32, d: &str, c: Option<&str>, p: u8, status: SupplyStatus| Supply {
+    let supply = |i: u32, d: &str, c: Option<&str>, p: u8, status: SupplyStatus| FleetSupply {
         index: format!("1.{i}"),
         description: d.into(),
         part_number: Some(format!("DEMO-{i:03}")),
@@ -101,19 +101,19 @@ pub fn report() -> DeviceReport {
             ),
         ],
         meters: vec![
-            Meter {
+            FleetMeter {
                 id: "total-impressions".into(),
                 name: "Total impressions".into(),
                 value: 123_456,
                 oid: String::new(),
             },
-            Meter {
+            FleetMeter {
                 id: "black-impressions".into(),
                 name: "Black impressions".into(),
                 value: 100_000,
                 oid: String::new(),
             },
-            Meter {
+            FleetMeter {
                 id: "color-impressions".into(),
                 name: "Color impressions".into(),
                 value: 23_456,

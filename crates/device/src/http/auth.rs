@@ -6,67 +6,28 @@
 //! keeps the token's SHA-256. The Session SOAP service reports the administrator while that session
 //! is active, whoever asks (as on a device, where apps on the panel share the panel's session).
 
-use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use platform::escape::html_escape;
+use platform::limiter::LoginLimiter;
+use platform::password::verify_password;
+use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
-use super::panel::{esc, html, page};
+use super::panel::{html, page};
 
 /// The administrator's user name (the panel asks only for the password).
 pub const ADMIN_USER: &str = "admin";
 /// The cookie that carries the panel session token.
 pub const SESSION_COOKIE: &str = "sa_device_session";
-const RATE_WINDOW: Duration = Duration::from_secs(60);
-
-/// Password hashing cost. `Default` is argon2's recommended cost; tests may use `Cheap`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum PasswordCost {
-    #[default]
-    Default,
-    Cheap,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("could not hash the administrator password: {0}")]
-pub struct PasswordHashError(String);
-
-/// Hashes a password to an argon2id PHC string with a random salt.
-pub fn hash_password(password: &str, cost: PasswordCost) -> Result<String, PasswordHashError> {
-    let argon = match cost {
-        PasswordCost::Default => Argon2::default(),
-        PasswordCost::Cheap => Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(1024, 1, 1, None).map_err(|e| PasswordHashError(e.to_string()))?,
-        ),
-    };
-    argon
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| PasswordHashError(e.to_string()))
-}
-
-/// True when `password` matches the PHC string (the cost parameters come from the string).
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else {
-        return false;
-    };
-    Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok()
-}
 
 fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
@@ -150,46 +111,13 @@ impl Sessions {
     }
 }
 
+/// The one key of the login limiter: a device has one administrator, and failed checks count
+/// against it whatever the caller (panel form or HTTP Basic).
+const LIMITER_KEY: &str = "admin";
+
 /// Failed password checks in the last minute; beyond the limit, checks are refused unanswered.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    max_per_minute: u32,
-    failures: Mutex<VecDeque<Instant>>,
-}
-
-impl LoginLimiter {
-    pub fn new(max_per_minute: u32) -> Self {
-        Self {
-            max_per_minute,
-            failures: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    fn with<R>(&self, f: impl FnOnce(&mut VecDeque<Instant>) -> R) -> R {
-        f(&mut self.failures.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// `Err(wait)` when the limit is reached.
-    pub fn check(&self, now: Instant) -> Result<(), Duration> {
-        self.with(|q| {
-            while q
-                .front()
-                .is_some_and(|t| now.saturating_duration_since(*t) >= RATE_WINDOW)
-            {
-                q.pop_front();
-            }
-            if q.len() >= self.max_per_minute as usize {
-                let oldest = q.front().copied().unwrap_or(now);
-                Err(RATE_WINDOW.saturating_sub(now.saturating_duration_since(oldest)))
-            } else {
-                Ok(())
-            }
-        })
-    }
-
-    pub fn record_failure(&self, now: Instant) {
-        self.with(|q| q.push_back(now));
-    }
+pub(crate) fn login_limiter(max_per_minute: u32) -> LoginLimiter {
+    LoginLimiter::new(max_per_minute, chrono::Duration::minutes(1))
 }
 
 /// Why an administrator password check did not succeed.
@@ -205,18 +133,21 @@ pub(crate) async fn check_admin_password(
     password: &str,
 ) -> Result<(), AdminCheck> {
     let clock = state.config.clock.clone();
-    if let Err(wait) = state.limiter.check(clock.now()) {
-        return Err(AdminCheck::Limited { retry_after: wait });
+    let key = [LIMITER_KEY.to_string()];
+    if let Some(wait) = state.limiter.retry_after(&key, clock.now()) {
+        return Err(AdminCheck::Limited {
+            retry_after: wait.to_std().unwrap_or_default(),
+        });
     }
     let phc = state.config.admin_password_hash.clone();
-    let password = password.to_owned();
+    let password = SecretString::from(password);
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
         .await
         .unwrap_or(false);
     if ok {
         Ok(())
     } else {
-        state.limiter.record_failure(clock.now());
+        state.limiter.record_failure(&key, clock.now());
         Err(AdminCheck::Wrong)
     }
 }
@@ -251,14 +182,7 @@ pub(crate) async fn require_admin_basic(
 
 /// The session token from the request's cookies, if any.
 pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
+    platform::cookies::get(headers, SESSION_COOKIE)
 }
 
 /// True when the request carries the live administrator session (and keeps it alive).
@@ -266,7 +190,7 @@ pub(crate) fn is_admin_request(state: &AppState, headers: &HeaderMap) -> bool {
     session_token(headers).is_some_and(|t| {
         state.sessions.touch(
             &t,
-            state.config.clock.now(),
+            state.config.clock.instant(),
             state.config.session_idle_timeout,
         )
     })
@@ -274,7 +198,7 @@ pub(crate) fn is_admin_request(state: &AppState, headers: &HeaderMap) -> bool {
 
 fn login_form(message: Option<&str>) -> String {
     let message = message
-        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m)))
+        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", html_escape(m)))
         .unwrap_or_default();
     page(
         "Administrator login",
@@ -309,7 +233,7 @@ fn see_other(location: &'static str) -> Response {
 pub(crate) async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
     match check_admin_password(&state, &form.password).await {
         Ok(()) => {
-            let token = state.sessions.start(state.config.clock.now());
+            let token = state.sessions.start(state.config.clock.instant());
             let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
             let mut response = see_other("/");
             match HeaderValue::from_str(&cookie) {
@@ -359,16 +283,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn password_hash_verifies_only_the_right_password() -> Result<(), PasswordHashError> {
-        let h = hash_password("correct horse", PasswordCost::Cheap)?;
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &h));
-        assert!(!verify_password("wrong", &h));
-        assert!(!verify_password("x", "not a hash"));
-        Ok(())
-    }
-
-    #[test]
     fn session_ends_after_idle_time_and_activity_keeps_it() {
         let s = Sessions::default();
         let t0 = Instant::now();
@@ -379,19 +293,5 @@ mod tests {
         assert!(!s.touch("other", t0 + Duration::from_secs(300), idle));
         assert!(!s.admin_active(t0 + Duration::from_secs(599), idle));
         assert!(!s.touch(&token, t0 + Duration::from_secs(600), idle));
-    }
-
-    #[test]
-    fn limiter_refuses_after_the_limit_until_the_minute_passes() {
-        let l = LoginLimiter::new(2);
-        let t0 = Instant::now();
-        assert!(l.check(t0).is_ok());
-        l.record_failure(t0);
-        l.record_failure(t0 + Duration::from_secs(10));
-        assert_eq!(
-            l.check(t0 + Duration::from_secs(20)),
-            Err(Duration::from_secs(40))
-        );
-        assert!(l.check(t0 + Duration::from_secs(60)).is_ok());
     }
 }

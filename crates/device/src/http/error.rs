@@ -1,8 +1,9 @@
-//! Errors of the device's JSON API (`/api/...`), mapped once to an HTTP status and an
-//! RFC 9457 `application/problem+json` body. (SOAP services answer SOAP faults instead: see `soap`.)
+//! Errors of the device's JSON API (`/api/...`), mapped once to an HTTP status and the one
+//! RFC 9457 body, [`proto::Problem`]. (SOAP services answer SOAP faults instead: see `soap`.)
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use proto::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -41,16 +42,17 @@ impl ApiError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    /// The problem `type` slug and title.
+    fn kind(&self) -> (&'static str, &'static str) {
         match self {
-            ApiError::Unauthorized => "Unauthorized",
-            ApiError::TooManyAttempts { .. } => "Too many failed logins",
-            ApiError::BadRequest(_) => "Bad request",
-            ApiError::PackageTooLarge { .. } => "Package too large",
-            ApiError::RequestTooLarge { .. } => "Request too large",
-            ApiError::NotFound(_) => "Not found",
-            ApiError::Forbidden(_) => "Forbidden",
-            ApiError::Internal(_) => "Internal error",
+            ApiError::Unauthorized => ("unauthorized", "Unauthorized"),
+            ApiError::TooManyAttempts { .. } => ("rate-limited", "Too many failed logins"),
+            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::PackageTooLarge { .. } => ("package-too-large", "Package too large"),
+            ApiError::RequestTooLarge { .. } => ("body-too-large", "Request too large"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ApiError::Internal(_) => ("internal", "Internal error"),
         }
     }
 }
@@ -61,18 +63,10 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(detail) = &self {
             tracing::error!(%detail, "device API request failed");
         }
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": self.title(),
-            "status": status.as_u16(),
-            "detail": self.to_string(),
-        });
-        let mut response = (status, body.to_string()).into_response();
+        let (slug, title) = self.kind();
+        let problem = Problem::new(status.as_u16(), slug, title, self.to_string());
+        let mut response = platform::ops::problem_response(&problem);
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
         match &self {
             ApiError::Unauthorized => {
                 headers.insert(

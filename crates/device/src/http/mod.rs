@@ -9,7 +9,6 @@
 pub mod app_settings;
 pub mod apps;
 pub mod auth;
-pub mod clock;
 pub mod error;
 pub mod panel;
 pub mod snmp_text;
@@ -25,8 +24,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::mib::Mib;
-pub use auth::{PasswordCost, PasswordHashError, hash_password};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use platform::clock::{Clock, FixedClock, SystemClock};
+pub use platform::password::{HashError, PasswordCost, hash_password};
 
 /// Idle time after which the administrator's panel session ends.
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -82,8 +81,11 @@ impl HttpState {
         community: impl Into<String>,
         admin_password: &str,
         data_dir: impl Into<PathBuf>,
-    ) -> Result<Self, PasswordHashError> {
-        let hash = hash_password(admin_password, PasswordCost::Default)?;
+    ) -> Result<Self, HashError> {
+        let hash = hash_password(
+            &secrecy::SecretString::from(admin_password),
+            PasswordCost::Default,
+        )?;
         Ok(Self::with_password_hash(mib, community, hash, data_dir))
     }
 
@@ -145,7 +147,7 @@ impl HttpState {
 pub(crate) struct Shared {
     pub config: HttpState,
     pub sessions: auth::Sessions,
-    pub limiter: auth::LoginLimiter,
+    pub limiter: platform::limiter::LoginLimiter,
     pub install_lock: tokio::sync::Mutex<()>,
 }
 
@@ -160,7 +162,7 @@ pub(crate) const INSTALL_BODY_LIMIT: usize = apps::MAX_PACKAGE_BYTES / 3 * 4 + 6
 pub fn router(state: HttpState) -> Router {
     apps::remove_leftovers(&state.data_dir);
     let shared: AppState = Arc::new(Shared {
-        limiter: auth::LoginLimiter::new(state.login_failures_per_minute),
+        limiter: auth::login_limiter(state.login_failures_per_minute),
         sessions: auth::Sessions::default(),
         install_lock: tokio::sync::Mutex::new(()),
         config: state,

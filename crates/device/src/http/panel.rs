@@ -10,24 +10,9 @@ use axum::response::{Html, IntoResponse, Response};
 use super::AppState;
 use super::apps::{InstalledApp, installed_apps};
 use super::auth::is_admin_request;
+use platform::escape::html_escape;
 
 pub const DEFAULT_SIZE: (u32, u32) = (1024, 600);
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Percent-encodes a relative path for a URL, keeping `/` between segments.
 pub fn url_path(s: &str) -> String {
@@ -78,7 +63,7 @@ pub fn page(title: &str, body: &str) -> String {
          .icon{{display:inline-block;width:64px;height:64px;line-height:64px;background:#468;color:#fff;font-size:2em;border-radius:8px}}\
          .error{{color:#a00}} form{{display:inline}}\
          </style></head><body>{body}</body></html>",
-        esc(title)
+        html_escape(title)
     )
 }
 
@@ -98,24 +83,25 @@ fn app_tile(app: &InstalledApp) -> String {
     let icon = match &app.icon {
         Some(icon) => format!(
             "<img src=\"/apps/{}/{}\" alt=\"\">",
-            esc(&url_path(&app.app_id)),
-            esc(&url_path(icon))
+            html_escape(&url_path(&app.app_id)),
+            html_escape(&url_path(icon))
         ),
         None => format!(
             "<span class=\"icon\" aria-hidden=\"true\">{}</span>",
-            esc(&app
-                .name
-                .chars()
-                .next()
-                .unwrap_or('?')
-                .to_uppercase()
-                .to_string())
+            html_escape(
+                &app.name
+                    .chars()
+                    .next()
+                    .unwrap_or('?')
+                    .to_uppercase()
+                    .to_string()
+            )
         ),
     };
     format!(
         "<li><a href=\"{}\">{icon}<br><span>{}</span></a></li>",
-        esc(&app_entry_url(app)),
-        esc(&app.name)
+        html_escape(&app_entry_url(app)),
+        html_escape(&app.name)
     )
 }
 
@@ -135,7 +121,7 @@ pub(crate) async fn panel(
                         "Bad panel size",
                         &format!(
                             "<p class=\"error\">size \"{}\" is not WIDTHxHEIGHT between 320x240 and 1920x1200, e.g. 800x480.</p>",
-                            esc(s)
+                            html_escape(s)
                         ),
                     ),
                 );
@@ -150,8 +136,8 @@ pub(crate) async fn panel(
     let identity = printer::interpret(&state.config.mib.snapshot()).identity;
     let device = format!(
         "{} · {}",
-        esc(identity.model.as_deref().unwrap_or("Device")),
-        esc(identity.serial.as_deref().unwrap_or("no serial"))
+        html_escape(identity.model.as_deref().unwrap_or("Device")),
+        html_escape(identity.serial.as_deref().unwrap_or("no serial"))
     );
     let list = if apps.is_empty() {
         "<p style=\"padding:1em\">No apps installed.</p>".to_owned()
@@ -182,10 +168,6 @@ mod tests {
         assert_eq!(parse_size("800x480"), Some((800, 480)));
         assert_eq!(parse_size("10x10"), None);
         assert_eq!(parse_size("wide"), None);
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
         assert_eq!(url_path("a b/ü.html"), "a%20b/%C3%BC.html");
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use device::http::{HttpState, ManualClock, PasswordCost, hash_password};
+use device::http::{FixedClock, HttpState, PasswordCost, hash_password};
 use device::mib::Mib;
 use printer::snmp::VarBind;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -21,7 +21,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub url: String,
     pub mib: Arc<Mib>,
-    pub clock: Arc<ManualClock>,
+    pub clock: Arc<FixedClock>,
     /// The SOAP requests the device read.
     pub soap_log: Arc<device::http::soap::SoapLog>,
     pub data_dir: tempfile::TempDir,
@@ -57,9 +57,9 @@ pub async fn spawn_app() -> TestApp {
 /// As [`spawn_app`], letting the test change the state (timeouts, limits) first.
 pub async fn spawn_app_with(configure: impl FnOnce(HttpState) -> HttpState) -> TestApp {
     let mib = Arc::new(Mib::new(recording()));
-    let clock = Arc::new(ManualClock::new());
+    let clock = Arc::new(FixedClock::default());
     let data_dir = tempfile::tempdir().expect("a temporary data directory");
-    let hash = hash_password(ADMIN_PASSWORD, PasswordCost::Cheap).expect("hashing works");
+    let hash = hash_password(&ADMIN_PASSWORD.into(), PasswordCost::Cheap).expect("hashing works");
     let state = HttpState::with_password_hash(mib.clone(), COMMUNITY, hash, data_dir.path())
         .with_clock(clock.clone());
     let soap_log = Arc::new(device::http::soap::SoapLog::default());

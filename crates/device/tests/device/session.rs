@@ -93,19 +93,19 @@ async fn session_ends_after_five_idle_minutes_and_activity_keeps_it() {
     let app = spawn_app().await;
     let cookie = session_cookie(&login(&app, ADMIN_PASSWORD).await).expect("cookie");
 
-    app.clock.advance(Duration::from_secs(4 * 60));
+    app.clock.advance(chrono::Duration::seconds(4 * 60));
     let (_, panel) = get_panel(&app, Some(&cookie)).await;
     assert!(
         panel.contains("Administrator logged in"),
         "still within 5 minutes; this request is activity"
     );
-    app.clock.advance(Duration::from_secs(4 * 60));
+    app.clock.advance(chrono::Duration::seconds(4 * 60));
     assert!(
         session_is_admin(&app).await,
         "4 idle minutes since the last activity"
     );
 
-    app.clock.advance(Duration::from_secs(60));
+    app.clock.advance(chrono::Duration::seconds(60));
     assert!(
         !session_is_admin(&app).await,
         "5 idle minutes end the session"
@@ -118,9 +118,9 @@ async fn session_ends_after_five_idle_minutes_and_activity_keeps_it() {
 async fn idle_timeout_is_configurable() {
     let app = spawn_app_with(|s| s.with_session_idle_timeout(Duration::from_secs(30))).await;
     let _cookie = session_cookie(&login(&app, ADMIN_PASSWORD).await).expect("cookie");
-    app.clock.advance(Duration::from_secs(29));
+    app.clock.advance(chrono::Duration::seconds(29));
     assert!(session_is_admin(&app).await);
-    app.clock.advance(Duration::from_secs(1));
+    app.clock.advance(chrono::Duration::seconds(1));
     assert!(!session_is_admin(&app).await);
 }
 
@@ -151,7 +151,7 @@ async fn five_failures_a_minute_block_even_the_right_password_until_the_minute_p
     .await;
     assert_eq!(install.status(), 429);
 
-    app.clock.advance(Duration::from_secs(61));
+    app.clock.advance(chrono::Duration::seconds(61));
     let ok = login(&app, ADMIN_PASSWORD).await;
     assert_eq!(ok.status(), 303);
     assert!(session_cookie(&ok).is_some());

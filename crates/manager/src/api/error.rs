@@ -99,12 +99,14 @@ impl ApiError {
             other => other.to_string(),
         };
         Problem {
-            type_: format!("https://support-assistant.dev/problems/{slug}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail,
             field,
             errors,
+            ..Problem::new(
+                status.as_u16(),
+                slug,
+                status.canonical_reason().unwrap_or("Error"),
+                detail,
+            )
         }
     }
 }
@@ -116,12 +118,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %msg, "request failed");
         }
         let status = self.status();
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        let mut res = (status, body).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        let mut res = platform::ops::problem_response(&self.problem());
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -177,15 +177,15 @@ pub fn supply_forecasts(
                 .filter(|(index, _)| *index == s.index)
                 .map(|(_, p)| *p)
                 .collect();
-            let runs_out = RunsOut::for_class(&s.class);
+            let runs_out = RunsOut::for_class(s.class.as_str());
             let f = forecast(&points, runs_out, now);
             SupplyForecastView {
                 index: s.index.clone(),
                 description: s.description.clone(),
-                class: s.class.clone(),
+                class: s.class.to_string(),
                 colorant: s.colorant.clone(),
                 percent: s.percent,
-                status: s.status.clone(),
+                status: s.status.to_string(),
                 forecast: match f {
                     Forecast::Predicted { .. } => "predicted",
                     Forecast::NotEnoughData { .. } => "not_enough_data",

@@ -12,6 +12,7 @@ both_backends!(
     the_console_lists_agents_and_reported_devices_and_revokes,
     one_batch_keeps_the_meter_rules_and_stores_each_reading_once,
     concurrent_uploads_of_one_large_batch_store_it_once,
+    a_supply_class_or_status_outside_the_contract_is_refused_at_the_door,
 );
 
 async fn add_agent(app: &TestApp) -> (Uuid, String) {
@@ -82,12 +83,12 @@ fn reading(serial: &str, total: u64, alert: Option<(i64, &str)>) -> Reading {
             description: "Black Toner".into(),
             part_number: None,
             kind: "toner".into(),
-            class: "consumed".into(),
+            class: proto::fleet::SupplyClass::Consumed,
             colorant: Some("black".into()),
             max_capacity: Some(100),
             level: Some(40),
             percent: Some(40),
-            status: "ok".into(),
+            status: proto::fleet::SupplyStatus::Ok,
         }],
         meters: vec![FleetMeter {
             id: "total-impressions".into(),
@@ -647,5 +648,45 @@ async fn the_console_lists_agents_and_reported_devices_and_revokes(b: Backend) {
         upload(&app, &credential, &batch).await.status(),
         401,
         "revoked in the console"
+    );
+}
+
+async fn a_supply_class_or_status_outside_the_contract_is_refused_at_the_door(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, credential) = add_agent(&app).await;
+    let batch = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![reading("SN-100", 500, None)],
+    };
+    for (field, value) in [("class", "bucket"), ("status", "half")] {
+        let mut raw = serde_json::to_value(&batch).unwrap();
+        raw["readings"][0]["supplies"][0][field] = json!(value);
+        let refused = app
+            .http
+            .post(app.url("/api/v1/agents/readings"))
+            .bearer_auth(&credential)
+            .header("X-Agent-Version", "0.1.0")
+            .json(&raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{field} {value:?}");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(
+            problem["field"],
+            format!("readings[0].supplies[0].{field}"),
+            "{problem}"
+        );
+    }
+    let receipt: BatchReceipt = upload(&app, &credential, &batch)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (receipt.stored, receipt.duplicates),
+        (1, 0),
+        "nothing of the refused batches was stored"
     );
 }

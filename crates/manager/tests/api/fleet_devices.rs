@@ -20,12 +20,16 @@ fn supply(index: &str, class: &str, level: i64) -> FleetSupply {
             "toner"
         }
         .into(),
-        class: class.into(),
+        class: if class == "receptacle" {
+            SupplyClass::Receptacle
+        } else {
+            SupplyClass::Consumed
+        },
         colorant: None,
         max_capacity: Some(1000),
         level: Some(level),
         percent: u8::try_from(level / 10).ok(),
-        status: "ok".into(),
+        status: SupplyStatus::Ok,
     }
 }
 

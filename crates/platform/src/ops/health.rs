@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::future::BoxFuture;
 
-use super::problem::Problem;
+use super::problem::{respond, status_problem};
 
 /// An async readiness check: `Ok(())` when ready, else the reason in words.
 pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
@@ -46,5 +46,9 @@ async fn readyz(check: ReadinessCheck) -> Response {
 
 fn not_ready(reason: String) -> Response {
     tracing::warn!(reason = %reason, "not ready");
-    Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", reason).into_response()
+    respond(&status_problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not-ready",
+        reason,
+    ))
 }

@@ -31,13 +31,13 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use headers::FrameAncestor;
 pub use health::ReadinessCheck;
 pub use logging::Redacted;
-pub use problem::Problem;
+pub use problem::{respond as problem_response, status_problem};
 pub use rate_limit::{DeviceKey, RateLimitSettings, RateLimited, RateLimiter};
 pub use tls::{Listener, ServerLimits, TlsSettings, serve, serve_bound};
 pub use transport::{ClientTrustArgs, TransportArgs};
@@ -143,15 +143,14 @@ pub fn with_rate_limit(router: Router, limiter: &RateLimiter) -> Router {
 async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
-        Err(_) => Problem::new(
+        Err(_) => problem::respond(&status_problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "request-timeout",
             format!(
                 "the request was not done within {} s; it may be tried again",
                 limit.as_secs_f64()
             ),
-        )
-        .into_response(),
+        )),
     }
 }
 
@@ -164,12 +163,11 @@ async fn body_too_large_as_problem(
 ) -> Response {
     let res = next.run(req).await;
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !problem::is_problem(&res) {
-        return Problem::new(
+        return problem::respond(&status_problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
             format!("the request body is larger than the limit of {limit} bytes"),
-        )
-        .into_response();
+        ));
     }
     res
 }

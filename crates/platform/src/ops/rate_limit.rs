@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::problem::Problem;
+use super::problem::{respond, status_problem};
 
 /// Which device a request comes from, as the authentication layer established it.
 /// Inserted as a request extension; the rate limit keys on it.
@@ -170,12 +170,11 @@ impl IntoResponse for RateLimited {
     fn into_response(self) -> Response {
         let secs = retry_after_secs(self.retry_after);
         metrics::counter!("http_rate_limited_total").increment(1);
-        let mut res = Problem::new(
+        let mut res = respond(&status_problem(
             StatusCode::TOO_MANY_REQUESTS,
             "rate-limited",
             self.to_string(),
-        )
-        .into_response();
+        ));
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         res

@@ -27,7 +27,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 pub use envelope::{Fault, FaultCode, SOAP11_NS, SOAP12_NS, SoapVersion};
-pub use xml::{Element, XmlError, parse_xml, xml_escape};
+pub use platform::escape::xml_escape;
+pub use xml::{Element, XmlError, parse_xml};
 
 pub const DEVICE_CONFIGURATION_PATH: &str = "/webservices/office/device_configuration/1";
 pub const SESSION_PATH: &str = "/webservices/office/cuisession/1";

@@ -73,9 +73,10 @@ pub(crate) async fn handler(
                 Ok(super::interface_version(ns, "InterfaceVersion", (1, 0, 0)))
             }
             "GetSessionInformationRequest" => {
-                let admin = state
-                    .sessions
-                    .admin_active(state.config.clock.now(), state.config.session_idle_timeout);
+                let admin = state.sessions.admin_active(
+                    state.config.clock.instant(),
+                    state.config.session_idle_timeout,
+                );
                 let user = if admin {
                     PanelUser::Administrator {
                         name: crate::http::auth::ADMIN_USER,

@@ -65,23 +65,6 @@ impl Element {
     }
 }
 
-/// Escapes text for element content and attribute values (CR too, so it survives parsing).
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn not_xml(why: impl std::fmt::Display) -> XmlError {
     XmlError(why.to_string())
 }
