@@ -375,6 +375,8 @@ impl RecordMeterReadRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MeterReadView {
     pub id: Uuid,
+    /// The number a person can quote, such as `MR-2026-000123` (per partner, like incident numbers).
+    pub number: String,
     pub device_serial: String,
     pub read_at: DateTime<Utc>,
     pub source: MeterSource,
