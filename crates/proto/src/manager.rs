@@ -112,7 +112,10 @@ pub fn check_supplies(supplies: &[SupplyItem], f: &mut Fields) -> Vec<SupplyItem
     if supplies.len() > limits::MAX_SUPPLIES {
         f.push(
             "supplies",
-            format!("at most {} supplies per incident", limits::MAX_SUPPLIES),
+            format!(
+                "at most {} supplies are allowed per incident",
+                limits::MAX_SUPPLIES
+            ),
         );
     }
     let optional = |f: &mut Fields, field: String, v: &Option<String>, max: usize| match v {
@@ -303,7 +306,7 @@ pub fn check_meters(meters: &[MeterValueBody], f: &mut Fields) -> Vec<MeterValue
     if meters.len() > limits::MAX_METERS {
         f.push(
             "meters",
-            format!("at most {} meters per read", limits::MAX_METERS),
+            format!("at most {} meters are allowed per read", limits::MAX_METERS),
         );
     }
     let mut out = Vec::with_capacity(meters.len());
@@ -554,6 +557,6 @@ mod tests {
             .collect();
         let mut f = Fields::default();
         check_meters(&many, &mut f);
-        assert_eq!(f.0[0].detail, "at most 200 meters per read");
+        assert_eq!(f.0[0].detail, "at most 200 meters are allowed per read");
     }
 }
