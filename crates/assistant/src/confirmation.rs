@@ -1,18 +1,22 @@
 //! Builds the confirmation e-mail of a delivered submission.
 
-use proto::manager::ContactBody;
+use proto::manager::{ContactBody, DeviceView};
 
 use crate::mail::{
-    Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress,
-    IncidentNumber, Language, PhoneNumber, RequestDetails, SupplyLine,
+    Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress, Language,
+    Number, PhoneNumber, RequestDetails, SupplyLine,
 };
 use crate::rules::Payload;
 use crate::store::{Submission, SubmissionKind};
 
+/// The confirmation of `s`. The device's model and location come from the Services Manager's
+/// record of it (`device`, the partner's own register, the one place that knows the location);
+/// without one, the model the submission carried, if any.
 pub fn build(
     s: &Submission,
     payload: &Payload,
     contact: &ContactBody,
+    device: Option<&DeviceView>,
 ) -> Result<Confirmation, String> {
     let err = |what: &str, e: crate::mail::ParseError| format!("{what}: {}", e.0);
     let contact = Contact {
@@ -25,8 +29,7 @@ pub fn build(
             .transpose()
             .map_err(|e| err("phone", e))?,
     };
-    let language = Language::parse(&payload.language)
-        .unwrap_or(Language::parse("en").map_err(|e| err("language", e))?);
+    let language = Language::negotiate(Some(&payload.language), None);
     let request = match s.kind {
         SubmissionKind::MeterRead => RequestDetails::Meters {
             meters: payload
@@ -59,16 +62,19 @@ pub fn build(
     };
     Ok(Confirmation {
         contact,
-        incident_number: s
-            .incident_number
-            .as_deref()
-            .and_then(|n| IncidentNumber::parse(n).ok()),
+        number: s.incident_number.as_deref().and_then(Number::parse),
         reference: s.reference.clone(),
         created_at: s.created_at,
         device: DeviceInfo {
             serial: DeviceSerial::parse(&s.device_serial).map_err(|e| err("serial", e))?,
-            model: payload.model.clone().unwrap_or_default(),
-            location: None,
+            model: device
+                .map(|d| d.model.clone())
+                .filter(|m| !m.trim().is_empty())
+                .or_else(|| payload.model.clone())
+                .unwrap_or_default(),
+            location: device
+                .map(|d| d.location.clone())
+                .filter(|l| !l.trim().is_empty()),
         },
         request,
         branding: Branding {

@@ -361,7 +361,7 @@ impl Delivery {
             SubmissionKind::MeterRead => client
                 .record_meter_read(&s.device_serial, &key, &meter_request(s, &payload))
                 .await
-                .map(|r| r.id.to_string()),
+                .map(|r| r.number),
         };
         result.map_err(|e| {
             if e.is_retryable() {
@@ -386,8 +386,9 @@ impl Delivery {
         };
         let payload: Payload = serde_json::from_value(s.payload.clone())
             .map_err(|e| MailError::Permanent(e.to_string()))?;
-        let confirmation =
-            crate::confirmation::build(s, &payload, &contact).map_err(MailError::Permanent)?;
+        let device = self.registered_device(s).await?;
+        let confirmation = crate::confirmation::build(s, &payload, &contact, device.as_ref())
+            .map_err(MailError::Permanent)?;
         let message = mail::render(&confirmation, &self.mail_from)
             .map_err(|e| MailError::Permanent(e.to_string()))?;
         transport.send(&message).await
@@ -403,6 +404,30 @@ impl Delivery {
         let message = crate::notice::build(s, &payload, reason, &self.mail_from)
             .map_err(MailError::Permanent)?;
         transport.send(&message).await
+    }
+
+    /// The device as the partner registered it in the Services Manager (model and location for
+    /// the confirmation). A manager that does not answer now is retried like the mail server; one
+    /// that does not know the device (it just accepted the submission, so only a device removed
+    /// since) gives `None`.
+    async fn registered_device(
+        &self,
+        s: &Submission,
+    ) -> Result<Option<proto::manager::DeviceView>, MailError> {
+        let client = self
+            .managers
+            .for_tenant(&s.tenant)
+            .map_err(|e| MailError::Transient(e.to_string()))?;
+        match client.get_device(&s.device_serial).await {
+            Ok(d) => Ok(Some(d)),
+            Err(e) if e.is_retryable() => Err(MailError::Transient(format!(
+                "the Services Manager did not give the device's model and location: {e}"
+            ))),
+            Err(e) => {
+                tracing::warn!(reference = %s.reference, error = %e, "the Services Manager has no record of the device; the confirmation goes without its location");
+                Ok(None)
+            }
+        }
     }
 
     /// Drains the outbox until the task is aborted: claims due submissions, processes them, sleeps

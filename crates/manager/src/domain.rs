@@ -4,5 +4,5 @@
 pub use proto::text::ParseError;
 pub use proto::{
     Contact, ContactName, DeviceSerial, EmailAddress, FreeText, IncidentKind, IncidentNumber,
-    IncidentStatus, IssueCode, Label, MeterSource, PhoneNumber,
+    IncidentStatus, IssueCode, Label, MeterReadNumber, MeterSource, PhoneNumber,
 };

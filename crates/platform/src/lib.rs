@@ -10,6 +10,7 @@ pub mod cookies;
 pub mod credential;
 pub mod entitlement;
 pub mod escape;
+pub mod i18n;
 pub mod keyring;
 pub mod limiter;
 pub mod manager_client;

@@ -4,7 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use proto::Problem;
 use proto::manager::{
-    CreateIncidentRequest, IDEMPOTENCY_KEY, IncidentView, MeterReadView, RecordMeterReadRequest,
+    CreateIncidentRequest, DeviceView, IDEMPOTENCY_KEY, IncidentView, MeterReadView,
+    RecordMeterReadRequest,
 };
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
@@ -116,6 +117,12 @@ impl ManagerClient {
             since.to_rfc3339_opts(SecondsFormat::Millis, true)
         ))
         .await
+    }
+
+    /// A device as the partner registered it (model, location, customer).
+    pub async fn get_device(&self, serial: &str) -> Result<DeviceView, ClientError> {
+        self.get(&format!("/api/v1/devices/{}", path_segment(serial)))
+            .await
     }
 
     pub async fn get_incident(&self, number: &str) -> Result<IncidentView, ClientError> {

@@ -4,54 +4,78 @@ use crate::text::{ParseError, err};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// An incident's number, such as `SR-2026-000123`: year and a per-year sequence.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct IncidentNumber {
-    year: u16,
-    seq: u32,
-}
-
-impl IncidentNumber {
-    pub fn new(year: i32, seq: i64) -> Result<Self, ParseError> {
-        let year = u16::try_from(year)
-            .ok()
-            .filter(|y| (1000..=9999).contains(y))
-            .ok_or_else(|| ParseError("year must have 4 digits".into()))?;
-        let seq = u32::try_from(seq)
-            .ok()
-            .filter(|s| (1..=99_999_999).contains(s))
-            .ok_or_else(|| ParseError("sequence out of range".into()))?;
-        Ok(Self { year, seq })
-    }
-    pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let s = input.trim();
-        let bad = || ParseError("must look like SR-2026-000123".into());
-        let rest = s.strip_prefix("SR-").ok_or_else(bad)?;
-        let (year, seq) = rest.split_once('-').ok_or_else(bad)?;
-        if year.len() != 4
-            || !(6..=8).contains(&seq.len())
-            || !year.bytes().all(|b| b.is_ascii_digit())
-            || !seq.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(bad());
+/// A number people can quote: a prefix, the year and a per-partner sequence of that year, such as
+/// `SR-2026-000123` (at least six digits, up to eight).
+macro_rules! year_number {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub struct $name {
+            year: u16,
+            seq: u32,
         }
-        let year: i32 = year.parse().map_err(|_| bad())?;
-        let seq: i64 = seq.parse().map_err(|_| bad())?;
-        Self::new(year, seq).map_err(|_| bad())
-    }
-    pub fn year(&self) -> i32 {
-        i32::from(self.year)
-    }
-    pub fn seq(&self) -> u32 {
-        self.seq
-    }
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn new(year: i32, seq: i64) -> Result<Self, ParseError> {
+                let year = u16::try_from(year)
+                    .ok()
+                    .filter(|y| (1000..=9999).contains(y))
+                    .ok_or_else(|| ParseError("year must have 4 digits".into()))?;
+                let seq = u32::try_from(seq)
+                    .ok()
+                    .filter(|s| (1..=99_999_999).contains(s))
+                    .ok_or_else(|| ParseError("sequence out of range".into()))?;
+                Ok(Self { year, seq })
+            }
+            pub fn parse(input: &str) -> Result<Self, ParseError> {
+                let s = input.trim();
+                let bad = || ParseError(concat!("must look like ", $prefix, "-2026-000123").into());
+                let rest = s
+                    .strip_prefix($prefix)
+                    .and_then(|r| r.strip_prefix('-'))
+                    .ok_or_else(bad)?;
+                let (year, seq) = rest.split_once('-').ok_or_else(bad)?;
+                if year.len() != 4
+                    || !(6..=8).contains(&seq.len())
+                    || !year.bytes().all(|b| b.is_ascii_digit())
+                    || !seq.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(bad());
+                }
+                let year: i32 = year.parse().map_err(|_| bad())?;
+                let seq: i64 = seq.parse().map_err(|_| bad())?;
+                Self::new(year, seq).map_err(|_| bad())
+            }
+            pub fn year(&self) -> i32 {
+                i32::from(self.year)
+            }
+            pub fn seq(&self) -> u32 {
+                self.seq
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}-{:04}-{:06}", $prefix, self.year, self.seq)
+            }
+        }
+    };
 }
 
-impl fmt::Display for IncidentNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SR-{:04}-{:06}", self.year, self.seq)
-    }
-}
+year_number!(
+    /// An incident's number, such as `SR-2026-000123`: year and a per-partner sequence.
+    IncidentNumber,
+    "SR"
+);
+
+year_number!(
+    /// A meter read's confirmation number, such as `MR-2026-000123`: year and a per-partner
+    /// sequence, counted like incident numbers.
+    MeterReadNumber,
+    "MR"
+);
 
 /// Where an incident stands. open → acknowledged → dispatched → resolved → closed;
 /// open, acknowledged or dispatched → cancelled.
@@ -198,7 +222,18 @@ mod tests {
             "SR-2026-000000",
         ] {
             assert!(IncidentNumber::parse(bad).is_err(), "{bad:?} accepted");
+            assert!(MeterReadNumber::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn meter_read_numbers_have_their_own_prefix() {
+        let n = MeterReadNumber::new(2026, 123).unwrap();
+        assert_eq!(n.to_string(), "MR-2026-000123");
+        assert_eq!(MeterReadNumber::parse(" MR-2026-000123 ").unwrap(), n);
+        assert!(MeterReadNumber::parse("SR-2026-000123").is_err());
+        assert!(IncidentNumber::parse("MR-2026-000123").is_err());
+        assert!(MeterReadNumber::parse("MR2026-000123").is_err());
     }
 
     #[test]

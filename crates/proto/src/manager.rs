@@ -112,7 +112,10 @@ pub fn check_supplies(supplies: &[SupplyItem], f: &mut Fields) -> Vec<SupplyItem
     if supplies.len() > limits::MAX_SUPPLIES {
         f.push(
             "supplies",
-            format!("at most {} supplies per incident", limits::MAX_SUPPLIES),
+            format!(
+                "at most {} supplies are allowed per incident",
+                limits::MAX_SUPPLIES
+            ),
         );
     }
     let optional = |f: &mut Fields, field: String, v: &Option<String>, max: usize| match v {
@@ -327,7 +330,7 @@ pub fn check_meters(meters: &[MeterValueBody], f: &mut Fields) -> Vec<MeterValue
     if meters.len() > limits::MAX_METERS {
         f.push(
             "meters",
-            format!("at most {} meters per read", limits::MAX_METERS),
+            format!("at most {} meters are allowed per read", limits::MAX_METERS),
         );
     }
     let mut out = Vec::with_capacity(meters.len());
@@ -399,6 +402,8 @@ impl RecordMeterReadRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MeterReadView {
     pub id: Uuid,
+    /// The number a person can quote, such as `MR-2026-000123` (per partner, like incident numbers).
+    pub number: String,
     pub device_serial: String,
     pub read_at: DateTime<Utc>,
     pub source: MeterSource,
@@ -576,6 +581,6 @@ mod tests {
             .collect();
         let mut f = Fields::default();
         check_meters(&many, &mut f);
-        assert_eq!(f.0[0].detail, "at most 200 meters per read");
+        assert_eq!(f.0[0].detail, "at most 200 meters are allowed per read");
     }
 }

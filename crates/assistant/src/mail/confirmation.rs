@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 pub use proto::{
-    Contact, ContactName, DeviceSerial, EmailAddress, IncidentNumber, ParseError, PhoneNumber,
+    Contact, ContactName, DeviceSerial, EmailAddress, IncidentNumber, MeterReadNumber, ParseError,
+    PhoneNumber,
 };
 use std::fmt;
 
@@ -14,8 +15,9 @@ use std::fmt;
 pub struct Confirmation {
     /// Who the e-mail goes to (`contact.email`), with their name and phone (personal data).
     pub contact: Contact,
-    /// The Services Manager's number; `None` while only the assistant's reference is known.
-    pub incident_number: Option<IncidentNumber>,
+    /// The Services Manager's number (`SR-…` for an incident, `MR-…` for a meter read); `None`
+    /// while only the assistant's reference is known.
+    pub number: Option<Number>,
     /// The assistant's own reference for the submission (always known, not personal data).
     pub reference: String,
     /// When the submission was accepted.
@@ -27,9 +29,9 @@ pub struct Confirmation {
 }
 
 impl Confirmation {
-    /// The incident number if known, else the reference: what the subject and file names use.
+    /// The number if known, else the reference: what the subject and file names use.
     pub fn identifier(&self) -> String {
-        match &self.incident_number {
+        match &self.number {
             Some(n) => n.to_string(),
             None => self.reference.clone(),
         }
@@ -40,7 +42,7 @@ impl fmt::Debug for Confirmation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Confirmation")
             .field("contact", &"[redacted]")
-            .field("incident_number", &self.incident_number)
+            .field("number", &self.number)
             .field("reference", &self.reference)
             .field("created_at", &self.created_at)
             .field("device", &self.device)
@@ -55,7 +57,9 @@ impl fmt::Debug for Confirmation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceInfo {
     pub serial: DeviceSerial,
+    /// As the Services Manager registered it (empty when unknown).
     pub model: String,
+    /// Where the device stands, as the Services Manager registered it.
     pub location: Option<String>,
 }
 
@@ -239,35 +243,43 @@ impl LogoMime {
     }
 }
 
-/// The language of the e-mail's labels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Language {
-    #[default]
-    En,
-    De,
+/// The language of the e-mail: one of the catalogue's (`platform::i18n`).
+pub use platform::i18n::Locale as Language;
+
+/// The number the e-mail confirms: an incident's (`SR-…`) or a meter read's (`MR-…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Number {
+    Incident(IncidentNumber),
+    MeterRead(MeterReadNumber),
 }
 
-impl Language {
-    /// Accepts a language tag such as `en`, `de`, `de-AT` or `en_GB` (case-insensitive).
-    pub fn parse(tag: &str) -> Result<Self, ParseError> {
-        let primary = tag
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "en" => Ok(Self::En),
-            "de" => Ok(Self::De),
-            _ => Err(ParseError(format!(
-                "language {tag:?} is not supported (en, de)"
-            ))),
+impl Number {
+    /// Either kind, from its text; `None` for anything else (an old row's UUID, say).
+    pub fn parse(text: &str) -> Option<Self> {
+        IncidentNumber::parse(text)
+            .map(Number::Incident)
+            .or_else(|_| MeterReadNumber::parse(text).map(Number::MeterRead))
+            .ok()
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Incident(n) => n.fmt(f),
+            Number::MeterRead(n) => n.fmt(f),
         }
     }
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::De => "de",
-        }
+}
+
+impl From<IncidentNumber> for Number {
+    fn from(n: IncidentNumber) -> Self {
+        Number::Incident(n)
+    }
+}
+
+impl From<MeterReadNumber> for Number {
+    fn from(n: MeterReadNumber) -> Self {
+        Number::MeterRead(n)
     }
 }

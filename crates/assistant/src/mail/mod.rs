@@ -16,8 +16,8 @@ mod smtp;
 
 pub use confirmation::{
     Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress,
-    IncidentNumber, InlineLogo, Language, Logo, LogoMime, LogoUrl, ParseError, PhoneNumber,
-    RequestDetails, RequestKind, SupplyLine,
+    IncidentNumber, InlineLogo, Language, Logo, LogoMime, LogoUrl, MeterReadNumber, Number,
+    ParseError, PhoneNumber, RequestDetails, RequestKind, SupplyLine,
 };
 pub use folder::FolderTransport;
 pub use headers::reference as message_reference;

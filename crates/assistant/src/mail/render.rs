@@ -7,6 +7,7 @@ use askama::Template;
 use lettre::message::header::{ContentType, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
+use platform::i18n::{Args, t, t_args};
 
 /// The Content-ID of an inline logo, referenced from the HTML as `cid:logo`.
 pub const LOGO_CONTENT_ID: &str = "logo";
@@ -24,116 +25,61 @@ pub enum RenderError {
     LogoType,
 }
 
-/// Labels of the e-mail in one language.
+/// The e-mail's texts in one language, from the catalogue (`platform::i18n`, `mail.ftl`).
 pub(crate) struct Labels {
-    pub subject_service: &'static str,
-    pub subject_supply: &'static str,
-    pub heading_service: &'static str,
-    pub heading_supply: &'static str,
-    pub subject_meters: &'static str,
-    pub heading_meters: &'static str,
-    pub intro_meters: &'static str,
-    pub meters: &'static str,
-    pub intro: &'static str,
-    pub intro_pending: &'static str,
-    pub number: &'static str,
-    pub reference: &'static str,
-    pub created: &'static str,
-    pub device: &'static str,
-    pub serial: &'static str,
-    pub model: &'static str,
-    pub location: &'static str,
-    pub request: &'static str,
-    pub issue: &'static str,
-    pub description: &'static str,
-    pub supplies: &'static str,
-    pub part_number: &'static str,
-    pub colorant: &'static str,
-    pub level: &'static str,
-    pub contact: &'static str,
-    pub name: &'static str,
-    pub email: &'static str,
-    pub phone: &'static str,
-    pub not_given: &'static str,
-    pub sent_by: &'static str,
-    pub quote: &'static str,
-    pub date_format: &'static str,
+    pub number: String,
+    pub reference: String,
+    pub created: String,
+    pub device: String,
+    pub serial: String,
+    pub model: String,
+    pub location: String,
+    pub request: String,
+    pub issue: String,
+    pub description: String,
+    pub supplies: String,
+    pub part_number: String,
+    pub colorant: String,
+    pub level: String,
+    pub meters: String,
+    pub meter_value: String,
+    pub contact: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub not_given: String,
 }
 
-const EN: Labels = Labels {
-    subject_service: "your service request for",
-    subject_supply: "your supply request for",
-    heading_service: "Your service request",
-    heading_supply: "Your supply request",
-    subject_meters: "your meter reads for",
-    heading_meters: "Your meter reads",
-    intro_meters: "Thank you. We have received the meter reads of this device.",
-    meters: "Meters",
-    intro: "Thank you. We have received your request and will take care of it.",
-    intro_pending: "Thank you. We have received your request. The incident number will follow in a separate e-mail.",
-    number: "Incident number",
-    reference: "Reference",
-    created: "Created",
-    device: "Device",
-    serial: "Serial number",
-    model: "Model",
-    location: "Location",
-    request: "Request",
-    issue: "Issue",
-    description: "Description",
-    supplies: "Supplies",
-    part_number: "Part number",
-    colorant: "Colour",
-    level: "Level",
-    contact: "Contact",
-    name: "Name",
-    email: "E-mail",
-    phone: "Phone",
-    not_given: "-",
-    sent_by: "This e-mail was sent automatically by",
-    quote: "Please quote the incident number in any reply.",
-    date_format: "%Y-%m-%d %H:%M UTC",
-};
-
-const DE: Labels = Labels {
-    subject_service: "Ihre Serviceanfrage für",
-    subject_supply: "Ihre Verbrauchsmaterialanfrage für",
-    heading_service: "Ihre Serviceanfrage",
-    heading_supply: "Ihre Verbrauchsmaterialanfrage",
-    subject_meters: "Ihre Zählerstände für",
-    heading_meters: "Ihre Zählerstände",
-    intro_meters: "Vielen Dank. Wir haben die Zählerstände dieses Geräts erhalten.",
-    meters: "Zähler",
-    intro: "Vielen Dank. Wir haben Ihre Anfrage erhalten und kümmern uns darum.",
-    intro_pending: "Vielen Dank. Wir haben Ihre Anfrage erhalten. Die Vorgangsnummer folgt in einer weiteren E-Mail.",
-    number: "Vorgangsnummer",
-    reference: "Referenz",
-    created: "Erstellt am",
-    device: "Gerät",
-    serial: "Seriennummer",
-    model: "Modell",
-    location: "Standort",
-    request: "Anfrage",
-    issue: "Problem",
-    description: "Beschreibung",
-    supplies: "Verbrauchsmaterial",
-    part_number: "Artikelnummer",
-    colorant: "Farbe",
-    level: "Füllstand",
-    contact: "Kontakt",
-    name: "Name",
-    email: "E-Mail",
-    phone: "Telefon",
-    not_given: "-",
-    sent_by: "Diese E-Mail wurde automatisch gesendet von",
-    quote: "Bitte geben Sie bei Rückfragen die Vorgangsnummer an.",
-    date_format: "%d.%m.%Y %H:%M UTC",
-};
-
-pub(crate) fn labels(language: Language) -> &'static Labels {
-    match language {
-        Language::En => &EN,
-        Language::De => &DE,
+fn labels(l: Language, meters: bool) -> Labels {
+    Labels {
+        number: t(
+            l,
+            if meters {
+                "mail-number-meters"
+            } else {
+                "mail-number"
+            },
+        ),
+        reference: t(l, "mail-reference"),
+        created: t(l, "mail-created"),
+        device: t(l, "mail-device"),
+        serial: t(l, "mail-serial"),
+        model: t(l, "mail-model"),
+        location: t(l, "mail-location"),
+        request: t(l, "mail-request"),
+        issue: t(l, "mail-issue"),
+        description: t(l, "mail-description"),
+        supplies: t(l, "mail-supplies"),
+        part_number: t(l, "mail-part-number"),
+        colorant: t(l, "mail-colorant"),
+        level: t(l, "mail-level"),
+        meters: t(l, "mail-meters"),
+        meter_value: t(l, "mail-meter-value"),
+        contact: t(l, "mail-contact"),
+        name: t(l, "mail-name"),
+        email: t(l, "mail-email"),
+        phone: t(l, "mail-phone"),
+        not_given: t(l, "mail-not-given"),
     }
 }
 
@@ -147,25 +93,26 @@ struct SupplyView {
 
 /// Everything the templates show, already formatted; strings are raw (the HTML template escapes).
 struct View<'a> {
-    l: &'static Labels,
+    l: Labels,
     lang: &'static str,
     title: &'a str,
     logo_src: Option<String>,
-    heading: &'static str,
-    intro: &'static str,
+    heading: String,
+    intro: String,
     number: Option<String>,
     reference: &'a str,
     created: String,
     serial: &'a str,
-    model: &'a str,
-    location: Option<&'a str>,
+    model: String,
+    location: String,
     issue: Option<&'a str>,
     description: Option<&'a str>,
     supplies: Vec<SupplyView>,
     meters: Vec<(String, String)>,
     name: &'a str,
     email: &'a str,
-    phone: Option<&'a str>,
+    phone: String,
+    footer: String,
 }
 
 #[derive(Template)]
@@ -181,69 +128,95 @@ struct TextMail<'a> {
 }
 
 fn view(c: &Confirmation) -> View<'_> {
-    let l = labels(c.language);
+    let lang = c.language;
+    let is_meters = matches!(c.request, RequestDetails::Meters { .. });
+    let l = labels(lang, is_meters);
+    let given = |value: Option<&str>| match value.map(str::trim) {
+        Some(v) if !v.is_empty() => v.to_string(),
+        _ => l.not_given.clone(),
+    };
     let meters: Vec<(String, String)> = match &c.request {
         RequestDetails::Meters { meters } => meters
             .iter()
-            .map(|(name, value)| (name.clone(), value.to_string()))
+            .map(|(name, value)| {
+                let value = i64::try_from(*value)
+                    .map(|v| lang.integer(v))
+                    .unwrap_or_else(|_| value.to_string());
+                (name.clone(), value)
+            })
             .collect(),
         _ => Vec::new(),
     };
     let (heading, issue, description, supplies) = match &c.request {
-        RequestDetails::Meters { .. } => (l.heading_meters, None, None, Vec::new()),
+        RequestDetails::Meters { .. } => (t(lang, "mail-heading-meters"), None, None, Vec::new()),
         RequestDetails::Service { issue, description } => (
-            l.heading_service,
+            t(lang, "mail-heading-service"),
             Some(issue.as_str()),
             Some(description.as_str()),
             Vec::new(),
         ),
         RequestDetails::Supply { supplies } => (
-            l.heading_supply,
+            t(lang, "mail-heading-supply"),
             None,
             None,
             supplies
                 .iter()
                 .map(|s| SupplyView {
                     description: s.description.clone(),
-                    part_number: s.part_number.clone().unwrap_or_else(|| l.not_given.into()),
-                    colorant: s.colorant.clone().unwrap_or_else(|| l.not_given.into()),
+                    part_number: given(s.part_number.as_deref()),
+                    colorant: given(s.colorant.as_deref()),
                     level: s
                         .level_percent
-                        .map(|p| format!("{p} %"))
-                        .unwrap_or_else(|| l.not_given.into()),
+                        .map(|p| lang.percent(u32::from(p)))
+                        .unwrap_or_else(|| l.not_given.clone()),
                 })
                 .collect(),
         ),
     };
+    let intro = if is_meters {
+        t(lang, "mail-intro-meters")
+    } else if c.number.is_some() {
+        t(lang, "mail-intro")
+    } else {
+        t(lang, "mail-intro-pending")
+    };
+    let quote = t(
+        lang,
+        if is_meters {
+            "mail-quote-meters"
+        } else {
+            "mail-quote"
+        },
+    );
+    let sent_by = t_args(
+        lang,
+        "mail-sent-by",
+        &Args::new().text("sender", c.branding.title.as_str()),
+    );
     View {
-        l,
-        lang: c.language.code(),
+        lang: lang.code(),
         title: &c.branding.title,
         logo_src: c.branding.logo.as_ref().map(|logo| match logo {
             Logo::Url(url) => url.as_str().to_string(),
             Logo::Inline(_) => format!("cid:{LOGO_CONTENT_ID}"),
         }),
         heading,
-        intro: if matches!(c.request, RequestDetails::Meters { .. }) {
-            l.intro_meters
-        } else if c.incident_number.is_some() {
-            l.intro
-        } else {
-            l.intro_pending
-        },
-        number: c.incident_number.map(|n| n.to_string()),
+        intro,
+        number: c.number.map(|n| n.to_string()),
         reference: &c.reference,
-        created: c.created_at.format(l.date_format).to_string(),
+        created: lang.date_time_utc(c.created_at),
         serial: c.device.serial.as_str(),
-        model: &c.device.model,
-        location: c.device.location.as_deref(),
+        model: given(Some(&c.device.model)),
+        location: given(c.device.location.as_deref()),
         issue,
         description,
         supplies,
         meters,
         name: c.contact.name.expose(),
         email: c.contact.email.expose(),
-        phone: c.contact.phone.as_ref().map(|p| p.expose()),
+        phone: given(c.contact.phone.as_ref().map(|p| p.expose())),
+        footer: format!("{sent_by} {quote}"),
+        l,
     }
 }
 
@@ -255,20 +228,22 @@ fn one_line(s: &str) -> String {
         .join(" ")
 }
 
-/// The subject, e.g. `SR-2026-000123: your service request for XRX123 (AltaLink C8055)`.
+/// The subject, e.g. `SR-2026-000123: your service request for XRX123 (AltaLink C8055)`; the
+/// model in brackets only when it is known.
 pub fn subject(c: &Confirmation) -> String {
-    let l = labels(c.language);
-    let what = match c.request {
-        RequestDetails::Service { .. } => l.subject_service,
-        RequestDetails::Supply { .. } => l.subject_supply,
-        RequestDetails::Meters { .. } => l.subject_meters,
+    let id = match c.request {
+        RequestDetails::Service { .. } => "mail-subject-service",
+        RequestDetails::Supply { .. } => "mail-subject-supply",
+        RequestDetails::Meters { .. } => "mail-subject-meters",
     };
-    one_line(&format!(
-        "{}: {what} {} ({})",
-        c.identifier(),
-        c.device.serial,
-        c.device.model
-    ))
+    let model = c.device.model.trim();
+    let device = if model.is_empty() {
+        c.device.serial.to_string()
+    } else {
+        format!("{} ({model})", c.device.serial)
+    };
+    let what = t_args(c.language, id, &Args::new().text("device", device));
+    one_line(&format!("{}: {what}", c.identifier()))
 }
 
 /// The plain-text part.
@@ -322,7 +297,7 @@ pub fn render(c: &Confirmation, from: &Mailbox) -> Result<Message, RenderError> 
         .message_id(None)
         .raw_header(HeaderValue::new(REFERENCE, one_line(&c.reference)))
         .raw_header(HeaderValue::new(CREATED_AT, c.created_at.to_rfc3339()));
-    if let Some(n) = c.incident_number {
+    if let Some(n) = c.number {
         builder = builder.raw_header(HeaderValue::new(INCIDENT_NUMBER, n.to_string()));
     }
     Ok(builder.multipart(body)?)

@@ -108,7 +108,7 @@ impl Errors {
                 _ => field,
             };
             let detail = e.detail.trim().trim_end_matches('.');
-            let starts_as_predicate = ["must", "has", "may", "is ", "at most", "contains"]
+            let starts_as_predicate = ["must", "has", "may", "is ", "contains"]
                 .iter()
                 .any(|p| detail.starts_with(p));
             let text = if starts_as_predicate {

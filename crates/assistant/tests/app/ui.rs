@@ -389,6 +389,14 @@ async fn meters_tab_shows_the_meters_and_sends_them() {
     .await;
     assert!(status == 201 || status == 202, "{status} {html}");
     assert!(html.contains("Meter reads sent"), "{html}");
+    // The panel confirms with a number a person can quote, not a UUID.
+    if status == 201 {
+        let year = chrono::Utc::now().format("%Y").to_string();
+        assert!(
+            html.contains(&format!("id=\"incident-number\">MR-{year}-000001<")),
+            "{html}"
+        );
+    }
     let client = manager::client::ManagerClient::new(
         &sys.manager.base,
         secrecy::SecretString::from(sys.manager.api_key.clone()),
@@ -549,4 +557,29 @@ async fn back_from_the_supplies_contact_step_keeps_the_picked_supplies() {
     .await;
     assert_eq!(status, 400);
     assert!(html.contains("open the Supplies tab again"), "{html}");
+}
+
+/// "The description at most 2000 characters." had no verb: a refused entry reads as a sentence.
+#[tokio::test]
+async fn a_too_long_description_is_refused_in_a_whole_sentence() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let long = "x".repeat(2001);
+    let (status, html) = post_form(
+        &panel,
+        SERVICE,
+        &[
+            ("step", "1"),
+            ("op", "next"),
+            ("issue_code", "other"),
+            ("description", &long),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("The description must be at most 2000 characters."),
+        "{html}"
+    );
 }

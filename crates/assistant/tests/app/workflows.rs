@@ -121,6 +121,13 @@ async fn service_incident_end_to_end() {
     let text = String::from_utf8_lossy(&std::fs::read(mail).expect("eml")).to_string();
     assert!(text.contains(&number), "number in the mail");
     assert!(text.contains("erika.mustermann@example.org"));
+    // Model and location as the partner registered the device in the Services Manager.
+    assert!(
+        text.contains("for XRX9A1234567 (AltaLink C8055)") || text.contains("AltaLink C8055"),
+        "model in the mail:\n{text}"
+    );
+    assert!(text.contains("3rd floor"), "location in the mail:\n{text}");
+    assert!(!text.contains("()"), "an empty model in brackets:\n{text}");
 }
 
 #[tokio::test]
@@ -157,6 +164,13 @@ async fn meter_reads_reach_the_manager() {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    // A number a person can quote, counted per partner, not the read's UUID.
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(
+        body["incident_number"],
+        format!("MR-{year}-000001"),
+        "{body}"
+    );
     let client = manager::client::ManagerClient::new(
         &sys.manager.base,
         secrecy::SecretString::from(sys.manager.api_key.clone()),
@@ -187,9 +201,11 @@ async fn meter_reads_reach_the_manager() {
         .path();
     let text = String::from_utf8_lossy(&std::fs::read(mail).expect("eml")).to_string();
     assert!(
-        text.contains("Your meter reads") && text.contains("284711"),
+        text.contains("Your meter reads") && text.contains("284,711"),
         "{text}"
     );
+    assert!(text.contains(&format!("MR-{year}-000001")), "{text}");
+    assert!(text.contains("3rd floor"), "location in the mail:\n{text}");
 }
 
 #[tokio::test]

@@ -8,5 +8,6 @@ mod helpers;
 
 mod eip;
 mod harness;
+mod mail;
 mod package;
 mod workflows;

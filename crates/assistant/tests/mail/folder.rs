@@ -36,7 +36,7 @@ async fn folder_sending_the_same_confirmation_again_replaces_its_file() {
     transport.send(&render(&c, &from()).unwrap()).await.unwrap();
     transport.send(&render(&c, &from()).unwrap()).await.unwrap();
     let mut pending = c.clone();
-    pending.incident_number = None;
+    pending.number = None;
     transport
         .send(&render(&pending, &from()).unwrap())
         .await

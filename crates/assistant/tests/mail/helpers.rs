@@ -2,8 +2,8 @@
 
 use assistant::mail::{
     Branding, Confirmation, Contact, ContactName, DeviceInfo, DeviceSerial, EmailAddress,
-    IncidentNumber, InlineLogo, Language, Logo, LogoMime, Mailbox, PhoneNumber, RequestDetails,
-    SupplyLine,
+    IncidentNumber, InlineLogo, Language, Logo, LogoMime, Mailbox, Number, PhoneNumber,
+    RequestDetails, SupplyLine,
 };
 use chrono::{TimeZone, Utc};
 use std::path::{Path, PathBuf};
@@ -38,7 +38,7 @@ pub fn contact() -> Contact {
 pub fn service(description: &str, language: Language) -> Confirmation {
     Confirmation {
         contact: contact(),
-        incident_number: Some(IncidentNumber::parse(NUMBER).unwrap()),
+        number: Some(Number::Incident(IncidentNumber::parse(NUMBER).unwrap())),
         reference: REFERENCE.into(),
         created_at: Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap(),
         device: DeviceInfo {
@@ -156,7 +156,7 @@ pub fn assert_shows_service_confirmation(p: &Parsed) {
     for part in [&p.text, &p.html] {
         for needle in [
             NUMBER,
-            "2026-11-24 09:05 UTC",
+            "24 Nov 2026, 09:05 UTC",
             SERIAL,
             MODEL,
             "Building 2, 3rd floor",

@@ -112,7 +112,7 @@ fn check_request(seen: &Seen) {
     assert_eq!(b["content"][1]["type"], "text/html");
     let text = b["content"][0]["value"].as_str().unwrap();
     let html = b["content"][1]["value"].as_str().unwrap();
-    for needle in [NUMBER, "2026-11-24 09:05 UTC", SERIAL, MODEL, "Paper jam"] {
+    for needle in [NUMBER, "24 Nov 2026, 09:05 UTC", SERIAL, MODEL, "Paper jam"] {
         assert!(
             text.contains(needle) && html.contains(needle),
             "{needle} missing"

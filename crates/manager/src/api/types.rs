@@ -49,6 +49,7 @@ impl From<&MeterRead> for MeterReadView {
     fn from(r: &MeterRead) -> Self {
         Self {
             id: r.id,
+            number: r.number.to_string(),
             device_serial: r.device_serial.to_string(),
             read_at: r.read_at,
             source: r.source,

@@ -133,6 +133,7 @@ mod tests {
         let t = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let read = |days: i64, v: i64| MeterRead {
             id: uuid::Uuid::nil(),
+            number: crate::domain::MeterReadNumber::new(2026, 1).unwrap(),
             device_serial: DeviceSerial::parse("X").unwrap(),
             read_at: t + chrono::Duration::days(days),
             source: MeterSource::Automatic,

@@ -229,6 +229,7 @@ mod tests {
             .unwrap();
         MeterRead {
             id: Uuid::new_v4(),
+            number: crate::domain::MeterReadNumber::new(2026, i64::from(day)).unwrap(),
             device_serial: DeviceSerial::parse("SN-1").unwrap(),
             read_at: at,
             source: MeterSource::Automatic,

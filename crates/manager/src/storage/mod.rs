@@ -13,7 +13,8 @@ pub use sqlite::SqliteStore;
 use crate::clock::{Clock, IdSource};
 use crate::crypto::{CryptoError, KeyRing};
 use crate::domain::{
-    Contact, DeviceSerial, IncidentKind, IncidentNumber, IncidentStatus, Label, MeterSource,
+    Contact, DeviceSerial, IncidentKind, IncidentNumber, IncidentStatus, Label, MeterReadNumber,
+    MeterSource,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,8 @@ pub struct StatusChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeterRead {
     pub id: Uuid,
+    /// `MR-YYYY-NNNNNN`, counted per partner like incident numbers.
+    pub number: MeterReadNumber,
     pub device_serial: DeviceSerial,
     pub read_at: DateTime<Utc>,
     pub source: MeterSource,
@@ -347,4 +350,31 @@ pub(crate) fn from_ms(v: i64) -> Result<DateTime<Utc>> {
 
 pub(crate) fn uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("id {s:?}")))
+}
+
+/// The per-partner yearly counters that number incidents (`SR-…`) and meter reads (`MR-…`):
+/// one row per partner and year, taken in the creating transaction, so numbers are gapless and
+/// creates of one partner queue on its row while other partners do not wait.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Counter {
+    Incident,
+    MeterRead,
+}
+
+impl Counter {
+    /// Takes the next number of `($1 partner, $2 year)` and returns it as `last_seq`.
+    pub(crate) fn next_sql(self) -> &'static str {
+        match self {
+            Counter::Incident => {
+                "INSERT INTO incident_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, 1) \
+                 ON CONFLICT (partner_id, year) DO UPDATE SET last_seq = incident_counters_per_partner.last_seq + 1 \
+                 RETURNING last_seq"
+            }
+            Counter::MeterRead => {
+                "INSERT INTO meter_read_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, 1) \
+                 ON CONFLICT (partner_id, year) DO UPDATE SET last_seq = meter_read_counters_per_partner.last_seq + 1 \
+                 RETURNING last_seq"
+            }
+        }
+    }
 }

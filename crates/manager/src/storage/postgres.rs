@@ -78,21 +78,18 @@ impl PgStore {
     /// The next number of the partner's year: one counter row per partner and year, taken in the
     /// incident's transaction. Numbers count per partner (each starts at SR-YYYY-000001), so no
     /// partner learns another's volume; gapless (a rolled back create gives its number back).
-    async fn next_incident_seq(
+    async fn next_seq(
         tx: &mut sqlx::Transaction<'_, Postgres>,
+        counter: super::Counter,
         partner_id: uuid::Uuid,
         year: i32,
     ) -> Result<i64, super::StoreError> {
         use sqlx::Row;
-        let row = sqlx::query(
-            "INSERT INTO incident_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, 1) \
-             ON CONFLICT (partner_id, year) DO UPDATE SET last_seq = incident_counters_per_partner.last_seq + 1 \
-             RETURNING last_seq",
-        )
-        .bind(partner_id.to_string())
-        .bind(i64::from(year))
-        .fetch_one(&mut **tx)
-        .await?;
+        let row = sqlx::query(counter.next_sql())
+            .bind(partner_id.to_string())
+            .bind(i64::from(year))
+            .fetch_one(&mut **tx)
+            .await?;
         Ok(row.try_get("last_seq")?)
     }
 }

@@ -190,7 +190,7 @@ pub(crate) fn user_from_row(r: &impl Columns) -> Result<User> {
 /// repeated on every function, which reads worse than instantiating the bodies per backend.
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
-        use $crate::domain::{DeviceSerial, IncidentNumber, IncidentStatus, Label, MeterSource};
+        use $crate::domain::{DeviceSerial, IncidentNumber, IncidentStatus, Label, MeterReadNumber, MeterSource};
         use $crate::storage::sql::{Arg, DEVICE_SELECT, INCIDENT_SELECT, INCIDENT_SUMMARY_SELECT};
         use $crate::storage::{
             from_ms, ms, uuid, Created, Customer, Device, Idempotency, Incident, IncidentFilter,
@@ -230,7 +230,7 @@ macro_rules! sql_store {
 
             async fn meter_read_by_id(&self, id: &str) -> Result<MeterRead> {
                 let row = sqlx::query(
-                    "SELECT r.id, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
+                    "SELECT r.id, r.number, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
                      FROM meter_reads r JOIN devices d ON d.id = r.device_id WHERE r.id = $1",
                 )
                 .bind(id)
@@ -260,8 +260,13 @@ macro_rules! sql_store {
                             })
                         })
                         .collect::<Result<Vec<_>>>()?;
+                    let number: Option<String> = r.try_get("number")?;
                     reads.push(MeterRead {
                         id: uuid(&id)?,
+                        number: number
+                            .as_deref()
+                            .and_then(|n| MeterReadNumber::parse(n).ok())
+                            .ok_or_else(|| corrupt("meter read number"))?,
                         device_serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
                             .map_err(|_| corrupt("serial"))?,
                         read_at: from_ms(r.try_get("read_at")?)?,
@@ -584,7 +589,7 @@ macro_rules! sql_store {
                     let earlier = self.idempotent_replay(partner_id, "create_incident", idem).await?;
                     return Ok(Created::Replayed(self.incident_by_id(&earlier).await?));
                 }
-                let seq = Self::next_incident_seq(&mut tx, partner_id, now.year()).await?;
+                let seq = Self::next_seq(&mut tx, $crate::storage::Counter::Incident, partner_id, now.year()).await?;
                 let number = IncidentNumber::new(now.year(), seq)
                     .map_err(|e| StoreError::Conflict(format!("incident number: {e}")))?;
                 let keys = &self.ctx.keys;
@@ -889,11 +894,15 @@ macro_rules! sql_store {
                         }
                     }
                 }
+                let seq = Self::next_seq(&mut tx, $crate::storage::Counter::MeterRead, partner_id, now.year()).await?;
+                let number = MeterReadNumber::new(now.year(), seq)
+                    .map_err(|e| StorageError::Conflict(format!("meter read number: {e}")))?;
                 sqlx::query(
-                    "INSERT INTO meter_reads (id, partner_id, device_id, read_at, source, meter_replacement, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO meter_reads (id, number, partner_id, device_id, read_at, source, meter_replacement, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&id)
+                .bind(number.to_string())
                 .bind(partner_id.to_string())
                 .bind(&device_id)
                 .bind(read_at)
@@ -928,7 +937,7 @@ macro_rules! sql_store {
                 limit: u32,
             ) -> Result<Vec<MeterRead>> {
                 let rows = sqlx::query(
-                    "SELECT r.id, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
+                    "SELECT r.id, r.number, d.serial, r.read_at, r.source, r.meter_replacement, r.created_at \
                      FROM meter_reads r JOIN devices d ON d.id = r.device_id \
                      WHERE r.device_id = (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
                      AND r.read_at >= $3 \

@@ -63,6 +63,7 @@ both_backends!(
     partners_never_see_each_others_data,
     users_and_sessions,
     incident_numbers_count_per_partner,
+    meter_read_numbers_count_per_partner_and_survive_a_replay,
 );
 
 async fn incidents_get_year_numbers_in_sequence_and_round_trip(b: Backend) {
@@ -675,5 +676,55 @@ async fn incident_numbers_count_per_partner(b: Backend) {
     assert_eq!(
         (a.description.as_str(), b1.description.as_str()),
         ("a1", "b1")
+    );
+}
+
+/// Meter reads get `MR-YYYY-NNNNNN` numbers from their own per-partner counter (incidents keep
+/// theirs); a replayed read answers with the number it got the first time.
+async fn meter_read_numbers_count_per_partner_and_survive_a_replay(b: Backend) {
+    let t = test_store(b).await;
+    let (pa, _) = seed(&*t.store, "Acme", "SN-A").await;
+    let (pb, _) = seed(&*t.store, "Bolt", "SN-B").await;
+    let record = |p, key: &'static str, serial: &'static str, day: i64| {
+        let store = t.store.clone();
+        async move {
+            store
+                .record_meter_read(
+                    p,
+                    &idem(key, key),
+                    &read(serial, t0() + Duration::days(day), 10 + day, false),
+                )
+                .await
+                .unwrap()
+                .into_inner()
+                .number
+                .to_string()
+        }
+    };
+    assert_eq!(record(pa, "a1", "SN-A", 0).await, "MR-2026-000001");
+    assert_eq!(record(pb, "b1", "SN-B", 0).await, "MR-2026-000001");
+    assert_eq!(record(pa, "a2", "SN-A", 1).await, "MR-2026-000002");
+    // An incident does not take a meter read number, nor the other way round.
+    let incident = t
+        .store
+        .create_incident(pa, &idem("i1", "i1"), &service("SN-A", "jam"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(incident.number.to_string(), "SR-2026-000001");
+    assert_eq!(record(pa, "a3", "SN-A", 2).await, "MR-2026-000003");
+    // The replay of a2 answers with a2's number.
+    assert_eq!(record(pa, "a2", "SN-A", 1).await, "MR-2026-000002");
+    let listed: Vec<String> = t
+        .store
+        .list_meter_reads(pa, &DeviceSerial::parse("SN-A").unwrap(), t0(), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.number.to_string())
+        .collect();
+    assert_eq!(
+        listed,
+        ["MR-2026-000001", "MR-2026-000002", "MR-2026-000003"]
     );
 }

@@ -1,0 +1,10 @@
+error-description-too-long = Die Beschreibung darf höchstens { $max } Zeichen lang sein.
+error-text-control-characters = Das Feld „{ $field }“ enthält Zeichen, die nicht gespeichert werden können.
+error-name-required = Bitte geben Sie Ihren Namen ein.
+error-email-invalid = Die E-Mail-Adresse ist ungültig.
+error-phone-invalid = Die Telefonnummer ist ungültig.
+error-issue-required = Bitte wählen Sie ein Problem aus oder beschreiben Sie es.
+error-supplies-none = Bitte wählen Sie mindestens ein Verbrauchsmaterial aus.
+error-supplies-too-many = Es können höchstens { $max } Verbrauchsmaterialien auf einmal angefordert werden.
+error-meters-too-many = Es können höchstens { $max } Zähler auf einmal gesendet werden.
+error-check-field = Bitte prüfen Sie diese Eingabe.

@@ -1,0 +1,10 @@
+error-description-too-long = La descripción puede tener como máximo { $max } caracteres.
+error-text-control-characters = El campo «{ $field }» contiene caracteres que no se pueden guardar.
+error-name-required = Introduzca su nombre.
+error-email-invalid = La dirección de correo electrónico no es válida.
+error-phone-invalid = El número de teléfono no es válido.
+error-issue-required = Elija un problema o descríbalo.
+error-supplies-none = Elija al menos un consumible.
+error-supplies-too-many = Se pueden solicitar como máximo { $max } consumibles a la vez.
+error-meters-too-many = Se pueden enviar como máximo { $max } contadores a la vez.
+error-check-field = Revise este dato.

@@ -1,0 +1,10 @@
+error-description-too-long = La description peut contenir au plus { $max } caractères.
+error-text-control-characters = Le champ « { $field } » contient des caractères qui ne peuvent pas être enregistrés.
+error-name-required = Veuillez saisir votre nom.
+error-email-invalid = L’adresse e-mail n’est pas valide.
+error-phone-invalid = Le numéro de téléphone n’est pas valide.
+error-issue-required = Veuillez choisir un problème ou le décrire.
+error-supplies-none = Veuillez choisir au moins un consommable.
+error-supplies-too-many = Vous pouvez demander au plus { $max } consommables à la fois.
+error-meters-too-many = Vous pouvez envoyer au plus { $max } compteurs à la fois.
+error-check-field = Veuillez vérifier cette saisie.

@@ -1,0 +1,10 @@
+error-description-too-long = La descrizione può contenere al massimo { $max } caratteri.
+error-text-control-characters = Il campo «{ $field }» contiene caratteri che non possono essere salvati.
+error-name-required = Inserisca il suo nome.
+error-email-invalid = L’indirizzo e-mail non è valido.
+error-phone-invalid = Il numero di telefono non è valido.
+error-issue-required = Scelga un problema o lo descriva.
+error-supplies-none = Scelga almeno un materiale di consumo.
+error-supplies-too-many = Si possono richiedere al massimo { $max } materiali di consumo alla volta.
+error-meters-too-many = Si possono inviare al massimo { $max } contatori alla volta.
+error-check-field = Controlli questo dato.
