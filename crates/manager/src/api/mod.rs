@@ -214,6 +214,8 @@ pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::fleet::api::FleetApiDoc::openapi());
     doc.merge(billing::BillingApiDoc::openapi());
     doc.merge(crate::fleet::devices::FleetDevicesApiDoc::openapi());
+    doc.merge(crate::fleet::policy::FleetPolicyApiDoc::openapi());
+    doc.merge(crate::fleet::notify::WebhooksApiDoc::openapi());
     Json(doc)
 }
 

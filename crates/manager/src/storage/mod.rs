@@ -113,6 +113,8 @@ pub struct Incident {
     /// `None` once the retention job removed it.
     pub contact: Option<Contact>,
     pub status: IncidentStatus,
+    /// walk_up, or automatic (made by the fleet policies, without contact).
+    pub source: proto::IncidentSource,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -214,7 +216,12 @@ pub struct Session {
 
 #[async_trait::async_trait]
 pub trait Storage:
-    crate::fleet::FleetStorage + crate::fleet::devices::SupplyHistoryStorage + Send + Sync + 'static
+    crate::fleet::FleetStorage
+    + crate::fleet::devices::SupplyHistoryStorage
+    + crate::fleet::rules_store::FleetRulesStorage
+    + Send
+    + Sync
+    + 'static
 {
     /// A cheap query that proves the database answers.
     async fn ping(&self) -> Result<()>;

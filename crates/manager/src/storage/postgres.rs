@@ -100,3 +100,4 @@ impl PgStore {
 super::sql::sql_store!(PgStore, Postgres);
 crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);
+crate::fleet::rules_store::rules_store!(PgStore, Postgres);

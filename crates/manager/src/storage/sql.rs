@@ -7,7 +7,7 @@
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
     i.contact_name, i.contact_email, i.contact_phone, i.status, i.created_at, i.updated_at, \
-    i.closed_at FROM incidents i JOIN devices d ON d.id = i.device_id \
+    i.closed_at, i.source FROM incidents i JOIN devices d ON d.id = i.device_id \
     JOIN customers c ON c.id = i.customer_id";
 
 /// Like `INCIDENT_SELECT` without contact details: lists neither need nor decrypt them.
@@ -15,7 +15,7 @@ pub(crate) const INCIDENT_SUMMARY_SELECT: &str = "SELECT i.id, i.number, i.partn
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
     CAST(NULL AS TEXT) AS contact_name, CAST(NULL AS TEXT) AS contact_email, \
     CAST(NULL AS TEXT) AS contact_phone, i.status, i.created_at, i.updated_at, \
-    i.closed_at FROM incidents i JOIN devices d ON d.id = i.device_id \
+    i.closed_at, i.source FROM incidents i JOIN devices d ON d.id = i.device_id \
     JOIN customers c ON c.id = i.customer_id";
 
 pub(crate) const DEVICE_SELECT: &str = "SELECT d.id, d.partner_id, d.customer_id, c.name AS customer_name, \
@@ -142,6 +142,8 @@ macro_rules! sql_store {
                 contact,
                 status: IncidentStatus::parse(&r.try_get::<String, _>("status")?)
                     .map_err(|_| corrupt("status"))?,
+                source: proto::IncidentSource::parse(&r.try_get::<String, _>("source")?)
+                    .map_err(|_| corrupt("source"))?,
                 created_at: from_ms(r.try_get("created_at")?)?,
                 updated_at: from_ms(r.try_get("updated_at")?)?,
                 closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_ms).transpose()?,

@@ -64,3 +64,4 @@ impl SqliteStore {
 super::sql::sql_store!(SqliteStore, Sqlite);
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
+crate::fleet::rules_store::rules_store!(SqliteStore, Sqlite);
