@@ -504,7 +504,7 @@ async fn incidents_page(
             .map(|i| IncidentRow {
                 number: i.number.to_string(),
                 created: fmt_time(i.created_at),
-                kind: i.kind.as_str(),
+                kind: crate::fleet::console::kind_label(i),
                 status: i.status.as_str(),
                 serial: i.device_serial.to_string(),
                 customer: i.customer_name.clone(),
@@ -563,7 +563,7 @@ async fn render_incident(
         csrf: user.csrf.clone(),
         error,
         number: i.number.to_string(),
-        kind: i.kind.as_str(),
+        kind: crate::fleet::console::kind_label(&i),
         status: i.status.as_str(),
         serial: i.device_serial.to_string(),
         customer: i.customer_name.clone(),

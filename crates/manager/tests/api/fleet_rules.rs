@@ -762,3 +762,226 @@ async fn webhooks_are_signed_and_retried_after_the_receiver_was_down(b: Backend)
     }
     server.abort();
 }
+
+both_backends!(
+    the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the_partners_own
+);
+
+/// A logged-in console session: (cookie, csrf).
+async fn console_login(app: &TestApp, email: &str) -> (String, String) {
+    fn cookie(res: &reqwest::Response, name: &str) -> String {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .and_then(|v| v.split(';').next())
+            .and_then(|v| v.split_once('='))
+            .map(|(_, v)| v.to_string())
+            .unwrap()
+    }
+    fn csrf(html: &str) -> String {
+        let at = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+        html[at..].split('"').next().unwrap().to_string()
+    }
+    let page = app
+        .http
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = cookie(&page, "sa_login_csrf");
+    let token = csrf(&page.text().await.unwrap());
+    let res = app
+        .http
+        .post(app.url("/console/login"))
+        .header("cookie", format!("sa_login_csrf={login_cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email={}&password={}&csrf={token}",
+            email.replace('@', "%40"),
+            crate::helpers::PASSWORD.replace(' ', "+")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = cookie(&res, "sa_session");
+    let html = app
+        .http
+        .get(app.url("/console/fleet"))
+        .header("cookie", format!("sa_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (session, csrf(&html))
+}
+
+async fn console_get(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
+    app.http
+        .get(app.url(path))
+        .header("cookie", format!("sa_session={session}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the_partners_own(
+    b: Backend,
+) {
+    let app = spawn_app(b).await;
+    let store = app.store.store.clone();
+    let credential = agent(&*store, app.a.partner_id).await;
+    assert_eq!(set_contract(&app, &app.a.api_key).await, 200);
+    let t = t0();
+    let mut quiet = reading(t - Duration::hours(1), vec![toner(80)], vec![]);
+    quiet.identity.serial = "SN-200".into();
+    send(
+        &app,
+        &credential,
+        vec![
+            quiet,
+            reading(t - Duration::hours(2), vec![toner(40)], vec![]),
+            reading(t - Duration::hours(1), vec![toner(12)], vec![]),
+        ],
+    )
+    .await;
+    let (session, csrf) = console_login(&app, &app.a.admin_email).await;
+    let html = console_get(&app, &session, "/console/fleet")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("SN-200") && html.contains("SN-100"), "{html}");
+    assert!(html.contains("<meter"), "supply bars");
+    assert!(html.contains("value=\"12\""), "the toner's bar at 12 %");
+    assert!(html.contains("automatic order SR-"), "the order is shown");
+    let html = console_get(&app, &session, "/console/fleet?attention=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("SN-100") && !html.contains(">SN-200<"),
+        "needs attention only"
+    );
+    let customer = app.a.device.customer_id;
+    let html = console_get(
+        &app,
+        &session,
+        &format!("/console/fleet?customer={customer}"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains(">SN-200<"));
+    let html = console_get(&app, &session, "/console/incidents")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("supply (automatic order)"),
+        "automatic incidents are marked"
+    );
+
+    // A webhook added in the console: its secret once, then listed with its delivery log.
+    let res = app
+        .http
+        .post(app.url("/console/fleet/webhooks"))
+        .header("cookie", format!("sa_session={session}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={csrf}&url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&events=device.silent&events=alert.raised"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("whsec_"), "secret shown once");
+    assert!(html.contains("http://127.0.0.1:9/hook"), "listed");
+    assert!(
+        html.contains("(alert.raised, device.silent)"),
+        "with its events"
+    );
+    let hooks: Value = app
+        .http
+        .get(app.url("/api/v1/webhooks"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hooks[0]["events"], json!(["alert.raised", "device.silent"]));
+    let res = app
+        .http
+        .post(app.url("/console/fleet/webhooks"))
+        .header("cookie", format!("sa_session={session}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&url=ftp%3A%2F%2Fx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+
+    // The billing CSV download.
+    let res = console_get(
+        &app,
+        &session,
+        &format!("/console/fleet/billing.csv?customer={customer}&from=2026-02-01&to=2026-03-01"),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("SN-100"), "{csv}");
+
+    // Tenant isolation: b's console shows none of a's devices, hooks or billing.
+    let (b_session, _) = console_get_b(&app).await;
+    let html = console_get(&app, &b_session, "/console/fleet")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("SN-200") && !html.contains("127.0.0.1:9/hook"),
+        "{html}"
+    );
+    let res = console_get(
+        &app,
+        &b_session,
+        &format!("/console/fleet/billing.csv?customer={customer}&from=2026-02-01&to=2026-03-01"),
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    // A technician may look but not add hooks.
+    let (tech, tech_csrf) = console_login(&app, &app.a.tech_email).await;
+    let res = app
+        .http
+        .post(app.url("/console/fleet/webhooks"))
+        .header("cookie", format!("sa_session={tech}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={tech_csrf}&url=http%3A%2F%2F127.0.0.1%3A9%2Fx"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+async fn console_get_b(app: &TestApp) -> (String, String) {
+    console_login(app, &app.b.admin_email).await
+}
