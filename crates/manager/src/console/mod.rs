@@ -654,7 +654,16 @@ async fn change_status(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/console/incidents/{number}")).into_response()),
+        Ok(i) => {
+            crate::fleet::notify::incident_changed(
+                &*st.store,
+                crate::fleet::notify::events::INCIDENT_STATUS_CHANGED,
+                &i,
+                st.clock.now(),
+            )
+            .await;
+            Ok(Redirect::to(&format!("/console/incidents/{number}")).into_response())
+        }
         Err(e @ (StorageError::InvalidTransition { .. } | StorageError::Conflict(_))) => {
             let page = render_incident(&st, &user, &number, Some(e.to_string())).await?;
             Ok((StatusCode::CONFLICT, page).into_response())

@@ -130,6 +130,28 @@ pub async fn emit(
     Ok(())
 }
 
+/// `incident.created` or `incident.status_changed` for an incident a person or service made or
+/// changed (walk-up flow, API, console). Logged, not returned, when it fails: the change is done.
+pub async fn incident_changed(
+    store: &dyn Storage,
+    event_type: &str,
+    i: &crate::storage::Incident,
+    now: DateTime<Utc>,
+) {
+    let data = EventData {
+        device_serial: Some(i.device_serial.to_string()),
+        customer_id: Some(i.customer_id),
+        incident_number: Some(i.number.to_string()),
+        incident_status: Some(i.status.as_str().into()),
+        source: Some(i.source.as_str().into()),
+        detail: format!("{} incident {} is {}", i.kind, i.number, i.status),
+        ..Default::default()
+    };
+    if let Err(e) = emit(store, i.partner_id, event_type, now, data).await {
+        tracing::warn!(error = %e, incident = %i.number, "could not queue the incident notification");
+    }
+}
+
 /// HMAC-SHA256 (RFC 2104).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     const BLOCK: usize = 64;

@@ -168,6 +168,36 @@ async fn policies_have_defaults_overrides_checks_and_stay_within_the_partner(b: 
     assert_eq!(all["defaults"]["order_below_percent"], 15);
     assert_eq!(all["defaults"]["silent_after_days"], 3);
     assert_eq!(all["defaults"]["persist_minutes"], 30);
+    // Documented in the OpenAPI document, with the webhook payloads.
+    let doc: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/fleet/policies",
+        "/api/v1/fleet/policies/partner",
+        "/api/v1/fleet/policies/customers/{id}",
+        "/api/v1/fleet/policies/devices/{serial}",
+        "/api/v1/fleet/policies/devices/{serial}/effective",
+        "/api/v1/fleet/devices/{serial}/supplies-contract",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/{id}/deliveries",
+    ] {
+        assert!(doc["paths"][path].is_object(), "missing {path}");
+    }
+    for schema in ["WebhookEvent", "EventData", "PolicyDocument", "Policy"] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "missing {schema}"
+        );
+    }
+    assert!(doc["components"]["schemas"]["IncidentView"]["properties"]["source"].is_object());
 
     let res = put(
         &app.a.api_key,
@@ -732,6 +762,58 @@ async fn webhooks_are_signed_and_retried_after_the_receiver_was_down(b: Backend)
     // Delivered once: nothing more to send.
     clock.advance(Duration::hours(1));
     assert_eq!(notifier.run_once().await.unwrap(), 0);
+    // A walk-up incident created and changed through the API: incident.created (source walk_up)
+    // and incident.status_changed, without contact details.
+    let res = app
+        .http
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&app.a.api_key)
+        .header("Idempotency-Key", "walk-up-1")
+        .json(&json!({
+            "device_serial": SERIAL, "kind": "service", "issue_code": "paper_jam",
+            "description": "paper jam in tray 2", "supplies": [],
+            "contact": {"name": "Ana Lopez", "email": "ana@example.com"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let number = res.json::<Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .http
+        .post(app.url(&format!("/api/v1/incidents/{number}/status")))
+        .bearer_auth(&app.a.api_key)
+        .json(&json!({"status": "acknowledged", "actor": "desk"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(notifier.run_once().await.unwrap(), 2);
+    let got = receiver.got.lock().unwrap().clone();
+    // Deliveries are not ordered (receivers order by occurred_at): find each by type.
+    let of = |t: &str| -> Value {
+        got[2..]
+            .iter()
+            .map(|g| serde_json::from_str::<Value>(&g.1).unwrap())
+            .find(|v| v["type"] == t)
+            .unwrap()
+    };
+    assert_eq!(of("incident.created")["data"]["source"], "walk_up");
+    assert_eq!(
+        of("incident.created")["data"]["incident_number"],
+        number.as_str()
+    );
+    assert_eq!(
+        of("incident.status_changed")["data"]["incident_status"],
+        "acknowledged"
+    );
+    assert!(
+        got.iter()
+            .all(|g| !g.1.contains("ana@example.com") && !g.1.contains("Ana Lopez"))
+    );
     // Tenant isolation: b sees neither a's hook nor its log, nor can delete it.
     let hooks: Value = app
         .http
