@@ -132,6 +132,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::routes())
         .merge(crate::fleet::api::routes())
         .merge(crate::fleet::console::routes())
+        .merge(crate::fleet::policy::routes())
+        .merge(crate::fleet::notify::routes())
         .merge(crate::console::routes())
         .with_state(state)
         .merge(platform::ops::metrics::router());

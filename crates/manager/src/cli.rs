@@ -276,6 +276,10 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         std::time::Duration::from_secs(60),
     ));
     let state = AppState::new(store.clone(), clock.clone(), config);
+    let evaluator = crate::fleet::evaluate::Evaluator::new(store.clone(), clock.clone());
+    tokio::spawn(evaluator.run_forever(std::time::Duration::from_secs(300)));
+    let notifier = crate::fleet::notify::Notifier::new(store.clone(), clock.clone());
+    tokio::spawn(notifier.run_forever(std::time::Duration::from_secs(10)));
     let retention = RetentionJob {
         store,
         clock,

@@ -176,6 +176,34 @@ impl fmt::Display for IncidentKind {
     }
 }
 
+/// Where an incident came from: the walk-up flow (a person at the panel) or the fleet policies
+/// of the Services Manager (an automatic supply order, a printer alert).
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentSource {
+    #[default]
+    WalkUp,
+    Automatic,
+}
+
+impl IncidentSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::WalkUp => "walk_up",
+            Self::Automatic => "automatic",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        match s.trim() {
+            "walk_up" => Ok(Self::WalkUp),
+            "automatic" => Ok(Self::Automatic),
+            _ => err("must be walk_up or automatic"),
+        }
+    }
+}
+
 /// Who took a meter read: a person at the device, or the device on its own.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

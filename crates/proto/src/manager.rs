@@ -242,6 +242,9 @@ pub struct IncidentView {
     pub number: String,
     pub kind: IncidentKind,
     pub status: IncidentStatus,
+    /// walk_up (a person at the panel) or automatic (a supply order or printer alert of the fleet policies).
+    #[serde(default)]
+    pub source: crate::IncidentSource,
     pub device_serial: String,
     pub customer_id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]

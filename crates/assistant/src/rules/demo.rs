@@ -22,6 +22,7 @@ pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
         number: format!("SR-{}-{n:06}", now.format("%Y")),
         kind,
         status,
+        source: Default::default(),
         device_serial: DEMO_SERIAL.into(),
         customer_id: Uuid::nil(),
         issue_code: issue.map(str::to_string),

@@ -214,6 +214,8 @@ pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::fleet::api::FleetApiDoc::openapi());
     doc.merge(billing::BillingApiDoc::openapi());
     doc.merge(crate::fleet::devices::FleetDevicesApiDoc::openapi());
+    doc.merge(crate::fleet::policy::FleetPolicyApiDoc::openapi());
+    doc.merge(crate::fleet::notify::WebhooksApiDoc::openapi());
     Json(doc)
 }
 
@@ -319,6 +321,15 @@ pub async fn create_incident(
             }
             other => other.into(),
         })?;
+    if let Created::New(i) = &c {
+        crate::fleet::notify::incident_changed(
+            &*st.store,
+            crate::fleet::notify::events::INCIDENT_CREATED,
+            i,
+            st.clock.now(),
+        )
+        .await;
+    }
     Ok(created(match c {
         Created::New(i) => Created::New(types::incident_summary(&i)),
         Created::Replayed(i) => Created::Replayed(types::incident_summary(&i)),
@@ -375,6 +386,13 @@ pub async fn change_status(
         .store
         .change_status(p, &number, to, actor.as_str(), comment.as_str())
         .await?;
+    crate::fleet::notify::incident_changed(
+        &*st.store,
+        crate::fleet::notify::events::INCIDENT_STATUS_CHANGED,
+        &i,
+        st.clock.now(),
+    )
+    .await;
     let h = st.store.incident_history(p, &number).await?;
     Ok(Json(types::incident_full(&i, &h)))
 }

@@ -23,6 +23,7 @@ pub fn incident_summary(i: &Incident) -> IncidentView {
         number: i.number.to_string(),
         kind: i.kind,
         status: i.status,
+        source: i.source,
         device_serial: i.device_serial.to_string(),
         customer_id: i.customer_id,
         issue_code: i.issue_code.clone(),

@@ -61,7 +61,7 @@ async fn render_incident(
         csrf: user.csrf.clone(),
         error,
         number: i.number.to_string(),
-        kind: i.kind.as_str(),
+        kind: crate::fleet::console::kind_label(&i),
         status: i.status.as_str(),
         serial: i.device_serial.to_string(),
         customer: i.customer_name.clone(),
@@ -152,7 +152,16 @@ async fn change_status(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/console/incidents/{number}")).into_response()),
+        Ok(i) => {
+            crate::fleet::notify::incident_changed(
+                &*st.store,
+                crate::fleet::notify::events::INCIDENT_STATUS_CHANGED,
+                &i,
+                st.clock.now(),
+            )
+            .await;
+            Ok(Redirect::to(&format!("/console/incidents/{number}")).into_response())
+        }
         Err(e @ (StoreError::InvalidTransition { .. } | StoreError::Conflict(_))) => {
             let page = render_incident(&st, &user, &number, Some(e.to_string())).await?;
             Ok((StatusCode::CONFLICT, page).into_response())

@@ -202,7 +202,7 @@ async fn incidents_page(
             .map(|i| IncidentRow {
                 number: i.number.to_string(),
                 created: fmt_time(i.created_at),
-                kind: i.kind.as_str(),
+                kind: crate::fleet::console::kind_label(i),
                 status: i.status.as_str(),
                 serial: i.device_serial.to_string(),
                 customer: i.customer_name.clone(),

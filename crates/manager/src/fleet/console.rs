@@ -1,14 +1,19 @@
 //! The console's fleet page: agents (last contact, version, revoke; add one for a customer and see its
-//! enrolment token once) and every device the agents report with its last reading.
+//! enrolment token once) and every device the agents report: supply bars with days left, last seen,
+//! alerts and what the policies raised (automatic orders and incidents, silent devices), filtered by
+//! customer and "needs attention"; the webhooks with their delivery log; a billing CSV download.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use chrono::Datelike;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::rules_store::kinds;
 use crate::app::AppState;
 use crate::auth::constant_time_eq;
 use crate::console::{ConsoleError, ConsoleUser};
@@ -19,6 +24,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/fleet", get(fleet_page))
         .route("/console/fleet/agents", post(add_agent))
         .route("/console/fleet/agents/{id}/revoke", post(revoke))
+        .route("/console/fleet/webhooks", post(add_webhook))
+        .route("/console/fleet/webhooks/{id}/delete", post(delete_webhook))
+        .route("/console/fleet/billing.csv", get(billing_csv))
 }
 
 struct AgentRow {
@@ -29,6 +37,16 @@ struct AgentRow {
     version: String,
     host: String,
     last_contact: String,
+    silent: bool,
+}
+
+struct SupplyCell {
+    description: String,
+    /// 0–100 for the bar; absent when the device reports no percentage.
+    percent: Option<u8>,
+    status: String,
+    /// "12.5 days (2026-03-14)", "not enough data", …
+    outlook: String,
 }
 
 struct DeviceRow {
@@ -36,10 +54,28 @@ struct DeviceRow {
     model: String,
     customer: String,
     is_new: bool,
-    last_read: String,
+    last_seen: String,
+    silent: bool,
     status: String,
-    supplies: String,
-    alerts: String,
+    supplies: Vec<SupplyCell>,
+    alerts: Vec<String>,
+    /// Open conditions the policies raised: orders, alert incidents.
+    raised: Vec<String>,
+}
+
+struct WebhookRow {
+    id: Uuid,
+    url: String,
+    events: String,
+    deliveries: Vec<DeliveryRow>,
+}
+
+struct DeliveryRow {
+    at: String,
+    event: String,
+    attempt: u32,
+    result: String,
+    state: String,
 }
 
 #[derive(Template)]
@@ -50,28 +86,62 @@ struct FleetPage {
     is_admin: bool,
     error: Option<String>,
     new_token: Option<String>,
+    new_secret: Option<String>,
     agents: Vec<AgentRow>,
     customers: Vec<(Uuid, String)>,
+    filter_customer: String,
+    attention_only: bool,
     devices: Vec<DeviceRow>,
+    /// Devices before the filter.
+    total_devices: usize,
+    webhooks: Vec<WebhookRow>,
+    event_types: Vec<&'static str>,
+    today: String,
+    month_start: String,
 }
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// The fleet page's filter: `?customer=<id>&attention=1`.
+#[derive(Debug, Default, Deserialize)]
+pub struct FleetQuery {
+    #[serde(default)]
+    customer: String,
+    #[serde(default)]
+    attention: String,
+}
+
+/// What a page render shows besides the lists.
+#[derive(Default)]
+struct Notice {
+    error: Option<String>,
+    new_token: Option<String>,
+    new_secret: Option<String>,
+}
+
 async fn render(
     st: &AppState,
     user: &ConsoleUser,
-    error: Option<String>,
-    new_token: Option<String>,
+    q: &FleetQuery,
+    notice: Notice,
 ) -> Result<Html<String>, ConsoleError> {
     let p = user.user.partner_id;
+    let now = st.clock.now();
+    let open = st.store.open_conditions(p).await?;
+    let silent_agents: std::collections::HashSet<Uuid> = open
+        .iter()
+        .filter(|c| c.kind == kinds::AGENT_SILENT)
+        .filter_map(|c| c.agent_id)
+        .collect();
     let agents = st
         .store
         .list_agents(p)
         .await?
         .into_iter()
         .map(|a| AgentRow {
+            silent: silent_agents.contains(&a.id),
             id: a.id,
             name: a.name,
             customer: a.customer_name,
@@ -84,70 +154,150 @@ async fn render(
                 .unwrap_or_else(|| "never".into()),
         })
         .collect();
-    let customers = st
+    let customers: Vec<(Uuid, String)> = st
         .store
         .list_customers(p)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let devices = st
-        .store
-        .fleet_devices(p)
-        .await?
-        .into_iter()
-        .map(|d| {
-            let last = d.last.as_ref();
-            DeviceRow {
-                serial: d.serial,
-                model: d.model,
-                customer: d.customer_name,
-                is_new: d.is_new,
-                last_read: last.map(|r| time(r.read_at)).unwrap_or_else(|| "-".into()),
-                status: last
-                    .map(|r| {
-                        let mut s = r.status.device.clone().unwrap_or_else(|| "-".into());
-                        if !r.status.errors.is_empty() {
-                            s.push_str(&format!(" ({})", r.status.errors.join(", ")));
-                        }
-                        s
-                    })
-                    .unwrap_or_default(),
-                supplies: last
-                    .map(|r| {
-                        r.supplies
-                            .iter()
-                            .map(|s| match s.percent {
-                                Some(p) => format!("{} {p} %", s.description),
-                                None => format!("{} {}", s.description, s.status),
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    })
-                    .unwrap_or_default(),
-                alerts: last
-                    .map(|r| {
-                        r.alerts
-                            .iter()
-                            .map(|a| format!("{} {} ({})", a.severity, a.code_name, a.code))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    })
-                    .unwrap_or_default(),
-            }
-        })
-        .collect();
+    let filter_customer = customers
+        .iter()
+        .find(|(id, _)| id.to_string() == q.customer.trim())
+        .map(|(id, name)| (*id, name.clone()));
+    let attention_only = !q.attention.is_empty();
+    let page = super::devices::fleet_device_page(&*st.store, p, 0, u32::MAX, now).await?;
+    let total_devices = page.devices.len();
+    let mut devices = Vec::new();
+    for d in page.devices {
+        if let Some((_, name)) = &filter_customer
+            && d.customer != *name
+        {
+            continue;
+        }
+        let mine: Vec<_> = open
+            .iter()
+            .filter(|c| {
+                c.device_serial.as_deref() == Some(d.serial.as_str()) && c.raised_at.is_some()
+            })
+            .collect();
+        let silent = mine.iter().any(|c| c.kind == kinds::DEVICE_SILENT);
+        let raised: Vec<String> = mine
+            .iter()
+            .filter(|c| c.kind != kinds::DEVICE_SILENT)
+            .map(|c| match (&c.incident_number, c.kind.as_str()) {
+                (Some(n), kinds::SUPPLY_LOW) => format!("automatic order {n}: {}", c.detail),
+                (Some(n), _) => format!("automatic incident {n}: {}", c.detail),
+                (None, kinds::SUPPLY_LOW) => {
+                    format!("supply low (no supplies contract): {}", c.detail)
+                }
+                (None, _) => c.detail.clone(),
+            })
+            .collect();
+        let attention = silent || !raised.is_empty() || d.status == "down";
+        if attention_only && !attention {
+            continue;
+        }
+        devices.push(DeviceRow {
+            last_seen: d.last_seen.map(time).unwrap_or_else(|| "-".into()),
+            silent,
+            status: if d.errors.is_empty() {
+                d.status.clone()
+            } else {
+                format!("{} ({})", d.status, d.errors.join(", "))
+            },
+            supplies: d
+                .supplies
+                .iter()
+                .map(|s| SupplyCell {
+                    description: s.description.clone(),
+                    percent: s.percent.map(|p| p.min(100)),
+                    status: s.status.replace('_', " "),
+                    outlook: match (s.days_left, s.predicted_date) {
+                        (Some(days), Some(date)) => format!(
+                            "{} in {days} days ({})",
+                            s.runs_out,
+                            date.format("%Y-%m-%d")
+                        ),
+                        _ => s.forecast.replace('_', " "),
+                    },
+                })
+                .collect(),
+            alerts: d
+                .open_alerts
+                .iter()
+                .map(|a| format!("{} {} ({})", a.severity, a.code_name, a.code))
+                .collect(),
+            raised,
+            serial: d.serial,
+            model: d.model,
+            customer: d.customer,
+            is_new: d.is_new,
+        });
+    }
+    let mut webhooks = Vec::new();
+    for w in st.store.list_webhooks(p).await? {
+        let deliveries = st
+            .store
+            .list_deliveries(p, w.id, 20)
+            .await?
+            .into_iter()
+            .map(|l| DeliveryRow {
+                at: time(l.at),
+                event: l.event_type,
+                attempt: l.attempt,
+                result: match (l.status_code, l.error) {
+                    (Some(c), None) => format!("HTTP {c}"),
+                    (_, Some(e)) => e,
+                    (None, None) => "-".into(),
+                },
+                state: l.state,
+            })
+            .collect();
+        webhooks.push(WebhookRow {
+            id: w.id,
+            url: w.url,
+            events: if w.events.is_empty() {
+                "all".into()
+            } else {
+                w.events.join(", ")
+            },
+            deliveries,
+        });
+    }
+    let today = now.date_naive();
     let page = FleetPage {
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         is_admin: user.user.role == Role::PartnerAdmin,
-        error,
-        new_token,
+        error: notice.error,
+        new_token: notice.new_token,
+        new_secret: notice.new_secret,
         agents,
         customers,
+        filter_customer: filter_customer
+            .map(|(id, _)| id.to_string())
+            .unwrap_or_default(),
+        attention_only,
         devices,
+        total_devices,
+        webhooks,
+        event_types: super::notify::events::ALL.to_vec(),
+        today: today.to_string(),
+        month_start: today.with_day(1).unwrap_or(today).to_string(),
     };
     Ok(Html(page.render()?))
+}
+
+/// How the console names an incident's kind: automatic ones say so.
+pub fn kind_label(i: &crate::storage::Incident) -> &'static str {
+    use crate::domain::IncidentKind;
+    use proto::IncidentSource;
+    match (i.kind, i.source) {
+        (IncidentKind::Supply, IncidentSource::Automatic) => "supply (automatic order)",
+        (IncidentKind::Service, IncidentSource::Automatic) => "service (automatic)",
+        (k, _) => k.as_str(),
+    }
 }
 
 fn check(user: &ConsoleUser, csrf: &str) -> Result<(), ConsoleError> {
@@ -163,8 +313,9 @@ fn check(user: &ConsoleUser, csrf: &str) -> Result<(), ConsoleError> {
 async fn fleet_page(
     State(st): State<AppState>,
     user: ConsoleUser,
+    Query(q): Query<FleetQuery>,
 ) -> Result<Html<String>, ConsoleError> {
-    render(&st, &user, None, None).await
+    render(&st, &user, &q, Notice::default()).await
 }
 
 #[derive(Deserialize)]
@@ -184,13 +335,11 @@ async fn add_agent(
     let name = crate::domain::Label::parse(&form.name, 200);
     let customer = Uuid::parse_str(form.customer_id.trim());
     let (Ok(name), Ok(customer)) = (name, customer) else {
-        let page = render(
-            &st,
-            &user,
-            Some("name and customer are required".into()),
-            None,
-        )
-        .await?;
+        let notice = Notice {
+            error: Some("name and customer are required".into()),
+            ..Default::default()
+        };
+        let page = render(&st, &user, &FleetQuery::default(), notice).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let (_, token, _) = super::api::add_agent(
@@ -201,7 +350,13 @@ async fn add_agent(
         name.as_str(),
     )
     .await?;
-    Ok(render(&st, &user, None, Some(token)).await?.into_response())
+    let notice = Notice {
+        new_token: Some(token),
+        ..Default::default()
+    };
+    Ok(render(&st, &user, &FleetQuery::default(), notice)
+        .await?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -219,4 +374,113 @@ async fn revoke(
     check(&user, &form.csrf)?;
     st.store.revoke_agent(user.user.partner_id, id).await?;
     Ok(Redirect::to("/console/fleet").into_response())
+}
+
+/// The add-webhook form (`events` repeats: one per checked type; none means all).
+struct WebhookForm {
+    csrf: String,
+    url: String,
+    events: Vec<String>,
+}
+
+async fn add_webhook(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    form_body: axum::body::Bytes,
+) -> Result<Response, ConsoleError> {
+    // Repeated `events` fields: parsed as pairs (axum's Form takes one value per name).
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded_pairs(&form_body).ok_or(ConsoleError::BadRequest("bad form".into()))?;
+    let mut form = WebhookForm {
+        csrf: String::new(),
+        url: String::new(),
+        events: vec![],
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "csrf" => form.csrf = v,
+            "url" => form.url = v,
+            "events" => form.events.push(v),
+            _ => {}
+        }
+    }
+    check(&user, &form.csrf)?;
+    let req = super::notify::CreateWebhookRequest {
+        url: form.url,
+        events: form.events,
+    };
+    let (url, events) = match req.validate() {
+        Ok(v) => v,
+        Err(problems) => {
+            let notice = Notice {
+                error: Some(
+                    problems
+                        .iter()
+                        .map(|p| format!("{}: {}", p.field, p.detail))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                ..Default::default()
+            };
+            let page = render(&st, &user, &FleetQuery::default(), notice).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let secret = super::notify::generate_secret();
+    st.store
+        .create_webhook(user.user.partner_id, &url, &secret, &events)
+        .await?;
+    let notice = Notice {
+        new_secret: Some(secret),
+        ..Default::default()
+    };
+    Ok(render(&st, &user, &FleetQuery::default(), notice)
+        .await?
+        .into_response())
+}
+
+fn serde_urlencoded_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
+    Some(
+        reqwest::Url::parse(&format!("http://x/?{}", std::str::from_utf8(body).ok()?))
+            .ok()?
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+async fn delete_webhook(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ConsoleError> {
+    check(&user, &form.csrf)?;
+    st.store.delete_webhook(user.user.partner_id, id).await?;
+    Ok(Redirect::to("/console/fleet").into_response())
+}
+
+/// The billing report of one customer as CSV (the same as `GET /api/v1/billing/meter-reads`
+/// with `Accept: text/csv`), for the console's session.
+async fn billing_csv(
+    State(st): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<crate::api::billing::BillingQuery>,
+) -> Result<Response, ConsoleError> {
+    let (customer, from, to) = crate::api::billing::parse_query(&q)
+        .map_err(|e| ConsoleError::BadRequest(e.to_string()))?;
+    let report =
+        super::billing::meter_reads_report(&*st.store, user.user.partner_id, customer, from, to)
+            .await?;
+    let mut res = super::billing::to_csv(&report).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"meter-reads-{from}-{to}.csv\""
+    )) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }

@@ -7,7 +7,11 @@ pub mod billing;
 pub mod cli;
 pub mod console;
 pub mod devices;
+pub mod evaluate;
 pub mod forecast;
+pub mod notify;
+pub mod policy;
+pub mod rules_store;
 pub mod store;
 
 pub use store::{AgentIdentity, FleetStorage};

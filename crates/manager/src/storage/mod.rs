@@ -116,6 +116,8 @@ pub struct Incident {
     /// `None` once the retention job removed it.
     pub contact: Option<Contact>,
     pub status: IncidentStatus,
+    /// walk_up, or automatic (made by the fleet policies, without contact).
+    pub source: proto::IncidentSource,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -222,6 +224,7 @@ pub trait Storage:
     crate::fleet::FleetStorage
     + crate::fleet::devices::SupplyHistoryStorage
     + LoginAttemptStorage
+    + crate::fleet::rules_store::FleetRulesStorage
     + Send
     + Sync
     + 'static

@@ -98,3 +98,4 @@ super::sql::sql_store!(PgStore, Postgres);
 crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);
 super::login_attempts::login_attempt_store!(PgStore);
+crate::fleet::rules_store::rules_store!(PgStore, Postgres);

@@ -14,7 +14,7 @@ use crate::domain::{
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
     i.contact_name, i.contact_email, i.contact_phone, i.status, i.created_at, i.updated_at, \
-    i.closed_at FROM incidents i JOIN devices d ON d.id = i.device_id \
+    i.closed_at, i.source FROM incidents i JOIN devices d ON d.id = i.device_id \
     JOIN customers c ON c.id = i.customer_id";
 
 /// Like `INCIDENT_SELECT` without contact details: lists neither need nor decrypt them.
@@ -22,7 +22,7 @@ pub(crate) const INCIDENT_SUMMARY_SELECT: &str = "SELECT i.id, i.number, i.partn
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
     CAST(NULL AS TEXT) AS contact_name, CAST(NULL AS TEXT) AS contact_email, \
     CAST(NULL AS TEXT) AS contact_phone, i.status, i.created_at, i.updated_at, \
-    i.closed_at FROM incidents i JOIN devices d ON d.id = i.device_id \
+    i.closed_at, i.source FROM incidents i JOIN devices d ON d.id = i.device_id \
     JOIN customers c ON c.id = i.customer_id";
 
 pub(crate) const DEVICE_SELECT: &str = "SELECT d.id, d.partner_id, d.customer_id, c.name AS customer_name, \
@@ -168,6 +168,7 @@ pub(crate) fn incident_from_row(keys: &KeyRing, r: &impl Columns) -> Result<Inci
         supplies: supplies_from_json(&r.text("supplies")?).ok_or_else(|| corrupt("supplies"))?,
         contact,
         status: IncidentStatus::parse(&r.text("status")?).map_err(|_| corrupt("status"))?,
+        source: proto::IncidentSource::parse(&r.text("source")?).map_err(|_| corrupt("source"))?,
         created_at: from_ms(r.int("created_at")?)?,
         updated_at: from_ms(r.int("updated_at")?)?,
         closed_at: r.opt_int("closed_at")?.map(from_ms).transpose()?,
@@ -896,7 +897,7 @@ macro_rules! sql_store {
                 }
                 let seq = Self::next_seq(&mut tx, $crate::storage::Counter::MeterRead, partner_id, now.year()).await?;
                 let number = MeterReadNumber::new(now.year(), seq)
-                    .map_err(|e| StorageError::Conflict(format!("meter read number: {e}")))?;
+                    .map_err(|e| StoreError::Conflict(format!("meter read number: {e}")))?;
                 sqlx::query(
                     "INSERT INTO meter_reads (id, number, partner_id, device_id, read_at, source, meter_replacement, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

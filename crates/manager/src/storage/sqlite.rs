@@ -62,3 +62,4 @@ super::sql::sql_store!(SqliteStore, Sqlite);
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
 super::login_attempts::login_attempt_store!(SqliteStore);
+crate::fleet::rules_store::rules_store!(SqliteStore, Sqlite);

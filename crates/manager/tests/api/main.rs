@@ -6,6 +6,7 @@ mod cli;
 mod console;
 mod fleet;
 mod fleet_devices;
+mod fleet_rules;
 mod helpers;
 mod login_attempts;
 mod rest;
