@@ -3,11 +3,13 @@
 //! instantiates it for each pool type. Write transactions start with a write, so SQLite
 //! takes its write lock up front (no read-to-write upgrade that could fail with BUSY).
 
-use super::{Device, Incident, Result, Role, StoreError, User, from_ms, uuid};
+use super::{
+    Device, Incident, MeterRead, MeterValue, Result, Role, StoreError, User, from_ms, uuid,
+};
 use crate::crypto::KeyRing;
 use crate::domain::{
     Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber, IncidentStatus,
-    PhoneNumber,
+    MeterReadNumber, MeterSource, PhoneNumber,
 };
 
 /// Columns and joins to read an incident.
@@ -185,17 +187,43 @@ pub(crate) fn user_from_row(r: &impl Columns) -> Result<User> {
     })
 }
 
+pub(crate) fn meter_value_from_row(r: &impl Columns) -> Result<MeterValue> {
+    Ok(MeterValue {
+        id: r.text("meter_id")?,
+        name: r.text("name")?,
+        value: r.int("value")?,
+    })
+}
+
+/// A meter read row (`id, serial, read_at, source, meter_replacement, created_at`) and its meters.
+pub(crate) fn meter_read_from_row(r: &impl Columns, meters: Vec<MeterValue>) -> Result<MeterRead> {
+    Ok(MeterRead {
+        id: uuid(&r.text("id")?)?,
+        number: r
+            .opt_text("number")?
+            .as_deref()
+            .and_then(|n| MeterReadNumber::parse(n).ok())
+            .ok_or_else(|| corrupt("meter read number"))?,
+        device_serial: DeviceSerial::parse(&r.text("serial")?).map_err(|_| corrupt("serial"))?,
+        read_at: from_ms(r.int("read_at")?)?,
+        source: MeterSource::parse(&r.text("source")?).map_err(|_| corrupt("source"))?,
+        meter_replacement: r.int("meter_replacement")? != 0,
+        meters,
+        created_at: from_ms(r.int("created_at")?)?,
+    })
+}
+
 /// The queries, once per pool type. Row mapping and SQL text are plain items above; what is left
 /// here needs the concrete `Pool<$db>`: sqlx's executor and argument bounds for a generic
 /// database (`for<'c> &'c mut DB::Connection: Executor<'c>`, `IntoArguments` …) would have to be
 /// repeated on every function, which reads worse than instantiating the bodies per backend.
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
-        use $crate::domain::{DeviceSerial, IncidentNumber, IncidentStatus, Label, MeterReadNumber, MeterSource};
+        use $crate::domain::{DeviceSerial, IncidentNumber, IncidentStatus, Label, MeterReadNumber};
         use $crate::storage::sql::{Arg, DEVICE_SELECT, INCIDENT_SELECT, INCIDENT_SUMMARY_SELECT};
         use $crate::storage::{
             from_ms, ms, uuid, Created, Customer, Device, Idempotency, Incident, IncidentFilter,
-            MeterRead, MeterValue, NewDevice, NewIncident, NewMeterRead, Partner, Result, Role,
+            MeterRead, NewDevice, NewIncident, NewMeterRead, Partner, Result, Role,
             Session, StatusChange, Storage, StoreError, User,
         };
         use chrono::{DateTime, Datelike, Utc};
@@ -203,7 +231,10 @@ macro_rules! sql_store {
         use uuid::Uuid;
 
         type DbRow = <$db as sqlx::Database>::Row;
-        use $crate::storage::sql::{corrupt, device_from_row, incident_from_row, user_from_row};
+        use $crate::storage::sql::{
+            corrupt, device_from_row, incident_from_row, meter_read_from_row, meter_value_from_row,
+            user_from_row,
+        };
 
         fn bind_all<'q>(
             mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
@@ -253,30 +284,9 @@ macro_rules! sql_store {
                     .await?;
                     let meters = values
                         .iter()
-                        .map(|v| {
-                            Ok(MeterValue {
-                                id: v.try_get("meter_id")?,
-                                name: v.try_get("name")?,
-                                value: v.try_get("value")?,
-                            })
-                        })
+                        .map(meter_value_from_row)
                         .collect::<Result<Vec<_>>>()?;
-                    let number: Option<String> = r.try_get("number")?;
-                    reads.push(MeterRead {
-                        id: uuid(&id)?,
-                        number: number
-                            .as_deref()
-                            .and_then(|n| MeterReadNumber::parse(n).ok())
-                            .ok_or_else(|| corrupt("meter read number"))?,
-                        device_serial: DeviceSerial::parse(&r.try_get::<String, _>("serial")?)
-                            .map_err(|_| corrupt("serial"))?,
-                        read_at: from_ms(r.try_get("read_at")?)?,
-                        source: MeterSource::parse(&r.try_get::<String, _>("source")?)
-                            .map_err(|_| corrupt("source"))?,
-                        meter_replacement: r.try_get::<i64, _>("meter_replacement")? != 0,
-                        meters,
-                        created_at: from_ms(r.try_get("created_at")?)?,
-                    });
+                    reads.push(meter_read_from_row(&r, meters)?);
                 }
                 Ok(reads)
             }
