@@ -679,12 +679,37 @@ macro_rules! fleet_store {
                         }
                     }
                     let (mine, raced): (Vec<_>, Vec<_>) = pending.drain(..).partition(|p| claimed.contains(&p.key));
-                    for chunk in mine.chunks(rows_per_statement(7)) {
+                    // One block of MR numbers for the whole batch, from the per-partner counter the
+                    // walk-up meter reads use.
+                    let numbers = if mine.is_empty() {
+                        Vec::new()
+                    } else {
+                        let year = chrono::Datelike::year(&from_ms(now)?);
+                        let count = i64::try_from(mine.len())
+                            .map_err(|_| StoreError::Conflict("meter read batch too large".into()))?;
+                        let last: i64 = sqlx::query($crate::storage::Counter::MeterRead.next_block_sql())
+                            .bind(partner)
+                            .bind(i64::from(year))
+                            .bind(count)
+                            .fetch_one(&mut **tx)
+                            .await?
+                            .try_get("last_seq")?;
+                        (last - count + 1..=last)
+                            .map(|seq| {
+                                proto::MeterReadNumber::new(year, seq)
+                                    .map(|n| n.to_string())
+                                    .map_err(|e| StoreError::Conflict(format!("meter read number: {e}")))
+                            })
+                            .collect::<Result<Vec<String>>>()?
+                    };
+                    let numbered: Vec<(&PendingRead<'_>, &String)> = mine.iter().zip(numbers.iter()).collect();
+                    for chunk in numbered.chunks(rows_per_statement(8)) {
                         let mut q = QueryBuilder::<$db>::new(
-                            "INSERT INTO meter_reads (id, partner_id, device_id, read_at, source, meter_replacement, created_at) ",
+                            "INSERT INTO meter_reads (id, number, partner_id, device_id, read_at, source, meter_replacement, created_at) ",
                         );
-                        q.push_values(chunk, |mut b, p| {
+                        q.push_values(chunk, |mut b, (p, number)| {
                             b.push_bind(p.id.as_str())
+                                .push_bind(number.as_str())
                                 .push_bind(partner)
                                 .push_bind(p.device_id)
                                 .push_bind(p.read_at)
