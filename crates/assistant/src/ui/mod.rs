@@ -11,11 +11,20 @@
 //! - `POST /ui/v1/supply-request`: the supplies wizard (step 1 is the Supplies tab's form);
 //! - `POST /ui/v1/meter-reads`: sends the meters shown.
 //!
+//! One module per page: `services` (Services tab), `supplies` (Supplies tab), `meters` (Meters tab
+//! and its Send), `service_request` and `supply_request` (the two wizards), `wizard` (the steps the
+//! wizards share: contact, review, done, cancelled), `pages` (rows, field errors, the error page and
+//! rendering), `forms` (form bodies).
+//!
 //! [`cors`] lets the weblet (served by the device, another origin) call the App API and these pages.
 
 mod forms;
+mod meters;
 mod pages;
-mod tabs;
+mod service_request;
+mod services;
+mod supplies;
+mod supply_request;
 mod wizard;
 
 use axum::Router;
@@ -31,15 +40,15 @@ pub use forms::FormFields;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/ui/v1/services", get(tabs::services))
-        .route("/ui/v1/supplies", post(tabs::supplies))
-        .route("/ui/v1/meters", post(tabs::meters))
+        .route("/ui/v1/services", get(services::services))
+        .route("/ui/v1/supplies", post(supplies::supplies))
+        .route("/ui/v1/meters", post(meters::meters))
         .route(
             "/ui/v1/service-request",
-            get(wizard::service_start).post(wizard::service_step),
+            get(service_request::service_start).post(service_request::service_step),
         )
-        .route("/ui/v1/supply-request", post(wizard::supply_step))
-        .route("/ui/v1/meter-reads", post(wizard::send_meters))
+        .route("/ui/v1/supply-request", post(supply_request::supply_step))
+        .route("/ui/v1/meter-reads", post(meters::send_meters))
 }
 
 /// The request headers the weblet sends across origins.

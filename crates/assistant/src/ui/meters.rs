@@ -1,0 +1,133 @@
+//! The Meters tab (`/ui/v1/meters`, with the device report): the billing meters and Send
+//! (`/ui/v1/meter-reads`).
+
+use askama::Template;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use printer::DeviceReport;
+
+use super::forms::FormFields;
+use super::pages::{Hidden, MeterRow, error_page, html, thousands};
+use super::wizard::{done, not_sent};
+use crate::api::{idempotency_key, sealed_config};
+use crate::app::AppState;
+use crate::error::RuleError as ApiError;
+use crate::rules::{MeterInput, MeterSubmissionInput};
+use crate::service::DeviceContext;
+
+#[derive(Template)]
+#[template(path = "ui/meters.html")]
+pub struct MetersTab {
+    pub demo: bool,
+    pub meters: Vec<MeterRow>,
+    pub can_send: bool,
+    pub reason: Option<String>,
+    pub hidden: Hidden,
+    pub error: Option<String>,
+}
+
+/// The meters of a report as they are sent.
+pub fn meter_inputs(report: &DeviceReport) -> Vec<MeterInput> {
+    report
+        .meters
+        .iter()
+        .map(|m| MeterInput {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            value: i64::try_from(m.value).unwrap_or(i64::MAX),
+        })
+        .collect()
+}
+
+pub fn meter_rows(meters: &[MeterInput]) -> Vec<MeterRow> {
+    meters
+        .iter()
+        .map(|m| MeterRow {
+            name: m.name.clone(),
+            value: thousands(u64::try_from(m.value).unwrap_or(0)),
+        })
+        .collect()
+}
+
+pub async fn meters(
+    State(state): State<AppState>,
+    device: DeviceContext,
+    headers: HeaderMap,
+    Json(report): Json<DeviceReport>,
+) -> Response {
+    let config = match state.services.open_config(sealed_config(&headers)) {
+        Ok(c) => c,
+        Err(e) => return error_page(device.demo, &e),
+    };
+    let allowed = state.services.check_meters_allowed(&config);
+    let meters = meter_inputs(&report);
+    html(
+        StatusCode::OK,
+        &MetersTab {
+            demo: device.demo,
+            meters: meter_rows(&meters),
+            can_send: allowed.is_ok() && !meters.is_empty(),
+            reason: allowed.err().map(|e| e.detail()),
+            hidden: vec![(
+                "meters".into(),
+                serde_json::to_string(&meters).unwrap_or_default(),
+            )],
+            error: None,
+        },
+    )
+}
+
+pub async fn send_meters(
+    State(state): State<AppState>,
+    device: DeviceContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let demo = device.demo;
+    let f = FormFields::parse(&body);
+    let meters: Vec<MeterInput> = match serde_json::from_str(f.get("meters")) {
+        Ok(m) => m,
+        Err(_) => {
+            return error_page(
+                demo,
+                &ApiError::BadRequest(
+                    "The meter values did not come through. Please open the Meters tab again."
+                        .into(),
+                ),
+            );
+        }
+    };
+    let input = MeterSubmissionInput {
+        meters: meters.clone(),
+        contact: None,
+    };
+    match state
+        .services
+        .submit_meters(
+            &device,
+            sealed_config(&headers),
+            idempotency_key(&headers),
+            input,
+        )
+        .await
+    {
+        Ok(a) => done(demo, "Meter reads sent", &a, false),
+        Err(e) => html(
+            e.status(),
+            &MetersTab {
+                demo,
+                meters: meter_rows(&meters),
+                can_send: !matches!(e, ApiError::Forbidden(_) | ApiError::UnknownDevice(_)),
+                reason: None,
+                hidden: vec![(
+                    "meters".into(),
+                    serde_json::to_string(&meters).unwrap_or_default(),
+                )],
+                error: Some(not_sent(&e)),
+            },
+        ),
+    }
+}

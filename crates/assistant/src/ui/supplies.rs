@@ -1,0 +1,101 @@
+//! The Supplies tab (`/ui/v1/supplies`, with the device report): supply incidents and the supplies
+//! to pick from (step 1 of the supplies wizard).
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use printer::DeviceReport;
+use proto::IncidentKind;
+
+use super::pages::{Errors, Hidden, IncidentRow, SupplyRow, error_page, html};
+use super::services::incidents_of;
+use crate::api::sealed_config;
+use crate::app::AppState;
+use crate::rules::SupplyPick;
+use crate::service::DeviceContext;
+
+#[derive(Template)]
+#[template(path = "ui/supplies.html")]
+pub struct SuppliesTab {
+    pub demo: bool,
+    /// False when the page is step 1 of the wizard shown again (Back).
+    pub show_incidents: bool,
+    pub incidents: Vec<IncidentRow>,
+    pub incidents_error: Option<String>,
+    pub supplies: Vec<SupplyRow>,
+    pub can_request: bool,
+    pub reason: Option<String>,
+    pub hidden: Hidden,
+    pub errors: Errors,
+}
+
+/// The supplies of a report as the wizard offers them.
+pub fn offered(report: &DeviceReport) -> Vec<SupplyPick> {
+    report
+        .supplies
+        .iter()
+        .map(|s| SupplyPick {
+            index: s.index.clone(),
+            description: s.description.clone(),
+            part_number: s.part_number.clone(),
+            colorant: s.colorant.clone(),
+            percent: s.percent,
+        })
+        .collect()
+}
+
+pub fn supply_rows(report: &DeviceReport, picked: &[String]) -> Vec<SupplyRow> {
+    report
+        .supplies
+        .iter()
+        .map(|s| SupplyRow {
+            index: s.index.clone(),
+            description: s.description.clone(),
+            part_number: s.part_number.clone().unwrap_or_default(),
+            level: s.percent.map(|p| format!("{p}%")).unwrap_or_default(),
+            status: s.status.label().to_string(),
+            low: matches!(
+                s.status,
+                printer::SupplyStatus::Low | printer::SupplyStatus::Empty
+            ),
+            checked: picked.contains(&s.index),
+        })
+        .collect()
+}
+
+pub async fn supplies(
+    State(state): State<AppState>,
+    device: DeviceContext,
+    headers: HeaderMap,
+    Json(report): Json<DeviceReport>,
+) -> Response {
+    let config = match state.services.open_config(sealed_config(&headers)) {
+        Ok(c) => c,
+        Err(e) => return error_page(device.demo, &e),
+    };
+    let language = config.language.as_str();
+    let ((incidents, incidents_error), allowed) = tokio::join!(
+        incidents_of(&state, &device, IncidentKind::Supply, language),
+        state.services.check_supplies_allowed(&device, &config)
+    );
+    let offered = offered(&report);
+    html(
+        StatusCode::OK,
+        &SuppliesTab {
+            demo: device.demo,
+            show_incidents: true,
+            incidents,
+            incidents_error,
+            supplies: supply_rows(&report, &[]),
+            can_request: allowed.is_ok() && !offered.is_empty(),
+            reason: allowed.err().map(|e| e.detail()),
+            hidden: vec![(
+                "offered".into(),
+                serde_json::to_string(&offered).unwrap_or_default(),
+            )],
+            errors: Errors::default(),
+        },
+    )
+}

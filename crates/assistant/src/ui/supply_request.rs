@@ -1,0 +1,238 @@
+//! The "Request supplies" wizard (`/ui/v1/supply-request`): 1 the supplies picked (the Supplies
+//! tab's form), 2 the contact, 3 review and Send.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::forms::FormFields;
+use super::pages::{Errors, Hidden, SupplyRow, error_page, html};
+use super::supplies::SuppliesTab;
+use super::wizard::{
+    CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows, contact_step,
+    done, invalid_fields, not_sent, open,
+};
+use crate::api::{idempotency_key, sealed_config};
+use crate::app::AppState;
+use crate::error::RuleError as ApiError;
+use crate::rules::{ContactInput, SupplyPick, SupplyRequestInput};
+use crate::service::DeviceContext;
+
+const SUPPLY_ACTION: &str = "/ui/v1/supply-request";
+const SUPPLY_TITLE: &str = "Request supplies";
+
+struct SupplyForm {
+    offered: Vec<SupplyPick>,
+    picks: Vec<String>,
+    contact: ContactInput,
+}
+
+impl SupplyForm {
+    fn parse(f: &FormFields) -> Result<Self, ApiError> {
+        let offered: Vec<SupplyPick> = serde_json::from_str(f.get("offered")).map_err(|_| {
+            ApiError::BadRequest(
+                "The list of supplies did not come through. Please open the Supplies tab again."
+                    .into(),
+            )
+        })?;
+        Ok(Self {
+            offered,
+            picks: f.all("pick"),
+            contact: contact_of(f),
+        })
+    }
+
+    fn chosen(&self) -> Vec<SupplyPick> {
+        self.offered
+            .iter()
+            .filter(|s| self.picks.contains(&s.index))
+            .cloned()
+            .collect()
+    }
+
+    fn request(&self) -> SupplyRequestInput {
+        SupplyRequestInput {
+            supplies: self.chosen(),
+            contact: self.contact.clone(),
+        }
+    }
+
+    fn data_hidden(&self) -> Hidden {
+        let mut h = vec![(
+            "offered".to_string(),
+            serde_json::to_string(&self.offered).unwrap_or_default(),
+        )];
+        h.extend(self.picks.iter().map(|p| ("pick".to_string(), p.clone())));
+        h
+    }
+
+    fn rows(&self, only_chosen: bool) -> Vec<SupplyRow> {
+        self.offered
+            .iter()
+            .filter(|s| !only_chosen || self.picks.contains(&s.index))
+            .map(|s| SupplyRow {
+                index: s.index.clone(),
+                description: s.description.clone(),
+                part_number: s.part_number.clone().unwrap_or_default(),
+                level: s.percent.map(|p| format!("{p}%")).unwrap_or_default(),
+                status: String::new(),
+                low: false,
+                checked: self.picks.contains(&s.index),
+            })
+            .collect()
+    }
+}
+
+fn supply_step1(demo: bool, form: &SupplyForm, errors: Errors) -> Response {
+    let mut hidden = vec![(
+        "offered".to_string(),
+        serde_json::to_string(&form.offered).unwrap_or_default(),
+    )];
+    hidden.extend(contact_hidden(&form.contact));
+    html(
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        &SuppliesTab {
+            demo,
+            show_incidents: false,
+            incidents: Vec::new(),
+            incidents_error: None,
+            supplies: form.rows(false),
+            can_request: true,
+            reason: None,
+            hidden,
+            errors,
+        },
+    )
+}
+
+fn supply_review(demo: bool, form: &SupplyForm, error: Option<(StatusCode, String)>) -> Response {
+    let mut hidden = form.data_hidden();
+    hidden.extend(contact_hidden(&form.contact));
+    let (status, error) = match error {
+        Some((s, e)) => (s, Some(e)),
+        None => (StatusCode::OK, None),
+    };
+    html(
+        status,
+        &Review {
+            demo,
+            action: SUPPLY_ACTION,
+            title: SUPPLY_TITLE,
+            rows: contact_rows(&form.contact),
+            supplies: form.rows(true),
+            hidden,
+            error,
+        },
+    )
+}
+
+fn supply_invalid(demo: bool, form: &SupplyForm, e: &ApiError) -> Response {
+    match invalid_fields(e) {
+        Some(errors) if errors.get("supplies").is_some() => {
+            supply_step1(demo, form, errors.only(&["supplies"]))
+        }
+        Some(errors) => contact_step(
+            demo,
+            SUPPLY_ACTION,
+            SUPPLY_TITLE,
+            form.data_hidden(),
+            &form.contact,
+            errors.only(CONTACT_FIELDS),
+        ),
+        None => supply_review(demo, form, Some((e.status(), not_sent(e)))),
+    }
+}
+
+pub async fn supply_step(
+    State(state): State<AppState>,
+    device: DeviceContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let demo = device.demo;
+    let f = FormFields::parse(&body);
+    if f.get("op") == "cancel" {
+        return cancelled(demo);
+    }
+    let config = match open(&state, &headers) {
+        Ok(c) => c,
+        Err(e) => return error_page(demo, &e),
+    };
+    let form = match SupplyForm::parse(&f) {
+        Ok(form) => form,
+        Err(e) => return error_page(demo, &e),
+    };
+    if let Err(e) = state
+        .services
+        .check_supplies_allowed(&device, &config)
+        .await
+    {
+        return error_page(demo, &e);
+    }
+    match (f.get("step"), f.get("op")) {
+        ("2", "back") => supply_step1(demo, &form, Errors::default()),
+        ("3", "back") => contact_step(
+            demo,
+            SUPPLY_ACTION,
+            SUPPLY_TITLE,
+            form.data_hidden(),
+            &form.contact,
+            Errors::default(),
+        ),
+        ("1", "next") => {
+            if form.chosen().is_empty() {
+                supply_step1(
+                    demo,
+                    &form,
+                    Errors::from_fields(&[crate::error::FieldError::new(
+                        "supplies",
+                        "Pick at least one supply",
+                    )]),
+                )
+            } else {
+                contact_step(
+                    demo,
+                    SUPPLY_ACTION,
+                    SUPPLY_TITLE,
+                    form.data_hidden(),
+                    &form.contact,
+                    Errors::default(),
+                )
+            }
+        }
+        ("2", "next") => match state.services.validate_supplies(&form.request()) {
+            Ok(_) => supply_review(demo, &form, None),
+            Err(e) => supply_invalid(demo, &form, &e),
+        },
+        ("3", "send") => match state
+            .services
+            .create_supply(
+                &device,
+                sealed_config(&headers),
+                idempotency_key(&headers),
+                form.request(),
+            )
+            .await
+        {
+            Ok(a) => done(
+                demo,
+                "Supplies requested",
+                &a,
+                config.confirmation_email.supply_incident,
+            ),
+            Err(e) => supply_invalid(demo, &form, &e),
+        },
+        _ => error_page(
+            demo,
+            &ApiError::BadRequest(
+                "This step of the form is not known. Please start again from the Supplies tab."
+                    .into(),
+            ),
+        ),
+    }
+}
