@@ -3,6 +3,7 @@
 
 use crate::clock::{RandomIds, SystemClock};
 use crate::credential::SigningKeyring;
+use crate::domain::{Scope, Tenant};
 use crate::http::{AppState, InstallRequest, hash_api_key, publish_package};
 use crate::package::Package;
 use crate::seal::SealingKeyring;
@@ -48,6 +49,26 @@ pub enum GalleryCommand {
     Install(InstallArgs),
     /// Print fresh sealing and signing keys (for SA_GALLERY_SEAL_KEYS, SA_GALLERY_SIGNING_KEYS).
     Keygen,
+    /// Create an API key (printed once, stored hashed): for one partner's devices
+    /// (--partner) or for the operator (--admin: every device, publishing versions).
+    ApiKey(ApiKeyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[group(id = "key_scope", required = true, multiple = false)]
+pub struct ApiKeyArgs {
+    /// The key sees and changes only this partner's devices, configurations and credentials.
+    #[arg(long, group = "key_scope")]
+    pub partner: Option<String>,
+    /// The key sees every partner's devices and may publish app versions.
+    #[arg(long, group = "key_scope")]
+    pub admin: bool,
+    /// A label to recognise the key by.
+    #[arg(long, default_value = "cli")]
+    pub label: String,
+    /// Gallery database to add the key to.
+    #[arg(long, env = "SA_GALLERY_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub database: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,6 +213,7 @@ pub async fn run(command: GalleryCommand) -> anyhow::Result<()> {
     match command {
         GalleryCommand::Publish(args) => run_publish(args).await,
         GalleryCommand::Install(args) => run_install(args).await,
+        GalleryCommand::ApiKey(args) => run_api_key(args).await,
         GalleryCommand::Keygen => {
             println!(
                 "SA_GALLERY_SEAL_KEYS={}",
@@ -204,6 +226,22 @@ pub async fn run(command: GalleryCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn run_api_key(args: ApiKeyArgs) -> anyhow::Result<()> {
+    let scope = match &args.partner {
+        Some(partner) => Scope::Partner(Tenant::parse(partner).context("--partner")?),
+        None => Scope::Admin,
+    };
+    let store = AnyStore::connect(&args.database)
+        .await
+        .with_context(|| format!("opening the gallery database {}", args.database))?;
+    let key = crate::service::generate_api_key();
+    store
+        .add_api_key(&hash_api_key(&key), &args.label, &scope, chrono::Utc::now())
+        .await?;
+    println!("gallery API key for {scope} (shown once): {key}");
+    Ok(())
 }
 
 fn key_id_now() -> String {

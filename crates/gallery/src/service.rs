@@ -6,7 +6,7 @@ use crate::b64;
 use crate::clock::{Clock, IdSource};
 use crate::config::AppConfiguration;
 use crate::credential::SigningKeyring;
-use crate::domain::{AppId, DeviceSerial};
+use crate::domain::{AppId, DeviceSerial, Scope};
 use crate::install::InstallBundle;
 use crate::package::{self, Package, UpdateAction};
 use crate::seal::SealingKeyring;
@@ -106,11 +106,74 @@ pub async fn publish_package(
 
 /// The device, or a not-found error that says how to register it.
 pub async fn require_device(state: &AppState, serial: &DeviceSerial) -> ServiceResult<Device> {
-    state.store.device(serial).await?.ok_or_else(|| {
-        ServiceError::NotFound(format!(
-            "device {serial} not found; register it with PUT /api/devices/{serial}"
-        ))
-    })
+    state
+        .store
+        .device(serial)
+        .await?
+        .ok_or_else(|| device_not_found(serial))
+}
+
+/// The device if a key of `scope` sees it; another partner's device is "not found", worded
+/// exactly as a missing one, so a key cannot tell the two apart.
+pub async fn device_for(
+    state: &AppState,
+    scope: &Scope,
+    serial: &DeviceSerial,
+) -> ServiceResult<Device> {
+    match require_device(state, serial).await {
+        Ok(device) if scope.sees(&device.tenant) => Ok(device),
+        Ok(_) => Err(device_not_found(serial)),
+        Err(e) => Err(e),
+    }
+}
+
+fn device_not_found(serial: &DeviceSerial) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "device {serial} not found; register it with PUT /api/devices/{serial}"
+    ))
+}
+
+/// Registers or updates a device for a key of `scope`: a partner key registers only its own
+/// partner's devices and cannot take over (or detect) another partner's serial.
+pub async fn register_device(
+    state: &AppState,
+    scope: &Scope,
+    device: &Device,
+) -> ServiceResult<()> {
+    if let Some(partner) = scope.partner() {
+        if *partner != device.tenant {
+            return Err(ServiceError::NotAllowed(format!(
+                "this API key belongs to partner {partner}; it registers devices of that partner only, not of {}",
+                device.tenant
+            )));
+        }
+        if let Some(existing) = state.store.device(&device.serial).await?
+            && !scope.sees(&existing.tenant)
+        {
+            return Err(device_not_found(&device.serial));
+        }
+    }
+    state.store.put_device(device, state.clock.now()).await?;
+    Ok(())
+}
+
+/// Revokes a credential of a device the key of `scope` sees.
+pub async fn revoke_credential(
+    state: &AppState,
+    scope: &Scope,
+    id: uuid::Uuid,
+) -> ServiceResult<()> {
+    let not_found = || ServiceError::NotFound(format!("credential {id} not found"));
+    let record = state.store.credential(id).await?.ok_or_else(not_found)?;
+    if !scope.sees(&record.tenant) {
+        return Err(not_found());
+    }
+    if state.store.revoke_credential(id, state.clock.now()).await? {
+        tracing::info!(credential = %id, "credential revoked");
+        Ok(())
+    } else {
+        Err(not_found())
+    }
 }
 
 /// The stored configuration of a device, or the defaults.

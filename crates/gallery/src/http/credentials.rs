@@ -1,9 +1,9 @@
 //! Device credentials: the public keys that sign them, the revocation list, revoking one.
 
-use super::auth::Admin;
+use super::auth::ApiKey;
 use super::error::{ApiError, ApiResult};
 use crate::credential::{PublicKeySet, RevocationList};
-use crate::service::AppState;
+use crate::service::{self, AppState};
 use crate::storage::Store;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -37,16 +37,12 @@ pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
 #[utoipa::path(post, path = "/api/credentials/{id}/revoke", params(("id" = Uuid, Path)),
     responses((status = 204, description = "Revoked"), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn revoke(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::BadRequest(format!("credential id {id:?} is not a UUID")))?;
-    if state.store.revoke_credential(id, state.clock.now()).await? {
-        tracing::info!(credential = %id, "credential revoked");
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("credential {id} not found")))
-    }
+    service::revoke_credential(&state, &scope, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

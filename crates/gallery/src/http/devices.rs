@@ -1,7 +1,7 @@
 //! Devices: registering one, its app configuration (plain for admins, sealed for the device),
 //! its entitlements, installing an app on it, and its updates.
 
-use super::auth::{Admin, caller_for};
+use super::auth::{ApiKey, caller_for};
 use super::error::{ApiError, ApiResult};
 use super::{etag_matches, parse_strict, serial};
 use crate::b64;
@@ -10,7 +10,7 @@ use crate::domain::Tenant;
 use crate::entitlement::{DeviceEntitlements, Entitlements};
 use crate::install::InstallBundle;
 use crate::service::{
-    self, AppState, AppUpdate, ENTITLEMENTS_MAX_AGE, InstallRequest, require_device,
+    self, AppState, AppUpdate, ENTITLEMENTS_MAX_AGE, InstallRequest, device_for, require_device,
 };
 use crate::storage::{Device, Store};
 use axum::Json;
@@ -32,9 +32,9 @@ pub struct DeviceRequest {
 }
 
 #[utoipa::path(put, path = "/api/devices/{serial}", params(("serial" = String, Path)), request_body = DeviceRequest,
-    responses((status = 204, description = "Device stored"), (status = 400, body = Problem)), security(("api_key" = [])))]
+    responses((status = 204, description = "Device stored"), (status = 400, body = Problem), (status = 403, body = Problem, description = "A partner key registering for another partner"), (status = 404, body = Problem, description = "Another partner's device")), security(("api_key" = [])))]
 pub async fn put_device(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     Json(body): Json<DeviceRequest>,
@@ -44,19 +44,19 @@ pub async fn put_device(
         tenant: Tenant::parse(&body.tenant)?,
         auto_update: body.auto_update,
     };
-    state.store.put_device(&device, state.clock.now()).await?;
+    service::register_device(&state, &scope, &device).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/devices/{serial}/configuration", params(("serial" = String, Path)),
     responses((status = 200, body = AppConfiguration), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn get_configuration(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
 ) -> ApiResult<Json<AppConfiguration>> {
     let serial = serial(&serial_text)?;
-    require_device(&state, &serial).await?;
+    device_for(&state, &scope, &serial).await?;
     Ok(Json(service::configuration_of(&state, &serial).await?))
 }
 
@@ -72,12 +72,13 @@ pub struct SealedConfiguration {
     responses((status = 200, body = SealedConfiguration), (status = 400, body = Problem), (status = 404, body = Problem)),
     security(("api_key" = [])))]
 pub async fn put_configuration(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<SealedConfiguration>> {
     let serial = serial(&serial_text)?;
+    device_for(&state, &scope, &serial).await?;
     let config: AppConfiguration = parse_strict("app configuration", &body)?;
     let sealed = service::store_configuration(&state, &serial, &config).await?;
     Ok(Json(SealedConfiguration {
@@ -129,12 +130,13 @@ fn sealed_key_id(blob: &str) -> Option<String> {
     responses((status = 204, description = "Stored"), (status = 400, body = Problem), (status = 404, body = Problem)),
     security(("api_key" = [])))]
 pub async fn put_entitlements(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
     let serial = serial(&serial_text)?;
+    device_for(&state, &scope, &serial).await?;
     let entitlements: Entitlements = parse_strict("entitlements", &body)?;
     entitlements
         .validate()
@@ -187,12 +189,13 @@ pub async fn get_entitlements(
     request_body = InstallRequest,
     responses((status = 201, body = InstallBundle), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn install(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<InstallBundle>)> {
     let serial = serial(&serial_text)?;
+    device_for(&state, &scope, &serial).await?;
     let request: InstallRequest = if body.is_empty() {
         InstallRequest::default()
     } else {

@@ -146,6 +146,20 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// A new API key of `partner` stored in the gallery's database.
+    pub async fn partner_key(&self, partner: &str) -> String {
+        let key = gallery::http::generate_api_key();
+        let scope = gallery::domain::Scope::Partner(
+            gallery::domain::Tenant::parse(partner).expect("partner"),
+        );
+        self.state
+            .store
+            .add_api_key(&hash_api_key(&key), partner, &scope, t0())
+            .await
+            .expect("partner key");
+        key
+    }
+
     pub async fn register(&self, serial: &str, tenant: &str, auto_update: bool) {
         let response = self
             .http
