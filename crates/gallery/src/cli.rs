@@ -128,13 +128,17 @@ pub async fn state(
     let store = AnyStore::connect(database)
         .await
         .with_context(|| format!("opening the gallery database {database}"))?;
-    Ok(AppState {
+    let state = AppState {
         store,
         sealing: Arc::new(sealing),
         signing: Arc::new(signing),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
-    })
+    };
+    crate::service::bind_stored_configurations(&state)
+        .await
+        .context("binding stored app configurations to their devices")?;
+    Ok(state)
 }
 
 /// Serves the gallery on a listener from `platform::ops::tls::bind` (HTTPS when it has a

@@ -14,6 +14,8 @@ use crate::storage::{
     AnyStore, CredentialRecord, Device, Installation, Store, StoreError, StoredVersion,
 };
 use chrono::{DateTime, Duration, Utc};
+use platform::sealed_config;
+use proto::config::ConfigBinding;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -182,41 +184,92 @@ pub async fn configuration_of(
     serial: &DeviceSerial,
 ) -> ServiceResult<AppConfiguration> {
     match state.store.configuration(serial).await? {
-        Some(blob) => state
-            .sealing
-            .unseal(&blob)
+        Some(blob) => sealed_config::open(&state.sealing, &blob)
+            .map(|opened| opened.config)
             .map_err(|e| ServiceError::Internal(format!("stored configuration of {serial}: {e}"))),
         None => Ok(AppConfiguration::default()),
     }
 }
 
-/// Validates, seals and stores a configuration; returns the blob.
+/// The version of the device's stored configuration (0: none, or an unbound one).
+pub fn version_of(stored: Option<&str>) -> u64 {
+    stored
+        .and_then(sealed_config::binding_of)
+        .map_or(0, |b| b.version)
+}
+
+/// How often storing a configuration is tried again when another writer stored one meanwhile.
+const STORE_ATTEMPTS: usize = 5;
+
+/// Validates, seals (bound to the device, its tenant and the next version) and stores a
+/// configuration; returns the blob. Two concurrent writers cannot both get the same version:
+/// the store replaces only the blob the version was counted from.
 pub async fn store_configuration(
     state: &AppState,
     serial: &DeviceSerial,
     config: &AppConfiguration,
 ) -> ServiceResult<String> {
     crate::config::validate(config).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let sealed = state
-        .sealing
-        .seal(config)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    state
-        .store
-        .put_configuration(serial, &sealed, state.clock.now())
-        .await?;
-    Ok(sealed)
+    let device = require_device(state, serial).await?;
+    for _ in 0..STORE_ATTEMPTS {
+        let current = state.store.configuration(serial).await?;
+        let binding = ConfigBinding {
+            serial: serial.clone(),
+            tenant: device.tenant.clone(),
+            version: version_of(current.as_deref()) + 1,
+        };
+        let sealed = sealed_config::seal(&state.sealing, &binding, config)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if state
+            .store
+            .replace_configuration(serial, current.as_deref(), &sealed, state.clock.now())
+            .await?
+        {
+            return Ok(sealed);
+        }
+    }
+    Err(ServiceError::Conflict(format!(
+        "the configuration of {serial} changed {STORE_ATTEMPTS} times while storing; try again"
+    )))
 }
 
-/// The sealed blob the device keeps: the stored one, or the defaults sealed and stored now.
+/// The sealed blob the device keeps: the stored one, or the defaults sealed and stored now. A
+/// stored blob that is unbound or bound to another tenant (the device moved) is sealed anew.
 pub async fn sealed_configuration(
     state: &AppState,
     serial: &DeviceSerial,
 ) -> ServiceResult<String> {
+    let device = require_device(state, serial).await?;
     match state.store.configuration(serial).await? {
-        Some(blob) => Ok(blob),
+        Some(blob) => match sealed_config::binding_of(&blob) {
+            Some(b) if b.serial == device.serial && b.tenant == device.tenant => Ok(blob),
+            _ => {
+                let config = configuration_of(state, serial).await?;
+                store_configuration(state, serial, &config).await
+            }
+        },
         None => store_configuration(state, serial, &AppConfiguration::default()).await,
     }
+}
+
+/// One-time upgrade at start: every stored configuration sealed before binding existed is sealed
+/// again, bound to its device (version 1). Devices still holding the old unbound blob are then
+/// refused by the assistant with a message asking to re-install the app. Returns how many.
+pub async fn bind_stored_configurations(state: &AppState) -> ServiceResult<usize> {
+    let mut bound = 0;
+    for (serial, blob) in state.store.configurations().await? {
+        if sealed_config::binding_of(&blob).is_none() {
+            sealed_configuration(state, &serial).await?;
+            bound += 1;
+        }
+    }
+    if bound > 0 {
+        tracing::info!(
+            count = bound,
+            "stored app configurations bound to their devices (devices with the old blob must re-install the app)"
+        );
+    }
+    Ok(bound)
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]

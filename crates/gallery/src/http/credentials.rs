@@ -21,6 +21,10 @@ pub async fn public_keys(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// Seconds a verifier may keep the revocation list: the assistant polls at this interval, so a
+/// revoked credential stops working there within about this long.
+pub const REVOCATIONS_MAX_AGE: u32 = 5;
+
 #[utoipa::path(get, path = "/api/credentials/revoked", responses((status = 200, body = RevocationList, description = "Ids of revoked, unexpired credentials")))]
 pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
     let list = RevocationList {
@@ -31,7 +35,14 @@ pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
             .into_iter()
             .collect(),
     };
-    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(list)).into_response())
+    Ok((
+        [(
+            header::CACHE_CONTROL,
+            format!("public, max-age={REVOCATIONS_MAX_AGE}"),
+        )],
+        Json(list),
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/credentials/{id}/revoke", params(("id" = Uuid, Path)),

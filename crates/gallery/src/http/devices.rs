@@ -4,7 +4,6 @@
 use super::auth::{ApiKey, caller_for};
 use super::error::{ApiError, ApiResult};
 use super::{etag_matches, parse_strict, serial};
-use crate::b64;
 use crate::config::AppConfiguration;
 use crate::domain::Tenant;
 use crate::entitlement::{DeviceEntitlements, Entitlements};
@@ -82,8 +81,8 @@ pub async fn put_configuration(
     let config: AppConfiguration = parse_strict("app configuration", &body)?;
     let sealed = service::store_configuration(&state, &serial, &config).await?;
     Ok(Json(SealedConfiguration {
+        key_id: platform::sealed_config::key_id_of(&sealed).unwrap_or_default(),
         sealed_config: sealed,
-        key_id: state.sealing.current_key_id().to_string(),
     }))
 }
 
@@ -112,17 +111,10 @@ pub async fn get_sealed_configuration(
         return Ok((StatusCode::NOT_MODIFIED, cache_headers).into_response());
     }
     let body = SealedConfiguration {
-        key_id: sealed_key_id(&sealed).unwrap_or_default(),
+        key_id: platform::sealed_config::key_id_of(&sealed).unwrap_or_default(),
         sealed_config: sealed,
     };
     Ok((cache_headers, Json(body)).into_response())
-}
-
-/// The key id named in a blob's header (without opening it).
-fn sealed_key_id(blob: &str) -> Option<String> {
-    let raw = b64::url_decode(blob).ok()?;
-    let len = usize::from(*raw.get(1)?);
-    String::from_utf8(raw.get(2..2 + len)?.to_vec()).ok()
 }
 
 #[utoipa::path(put, path = "/api/devices/{serial}/entitlements", params(("serial" = String, Path)),
@@ -165,6 +157,11 @@ pub async fn get_entitlements(
     let document = DeviceEntitlements {
         serial: serial.clone(),
         entitlements: state.store.entitlements(&serial).await?.unwrap_or_default(),
+        configuration_version: state
+            .store
+            .configuration(&serial)
+            .await?
+            .map(|blob| service::version_of(Some(&blob))),
     };
     let body = serde_json::to_vec(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);

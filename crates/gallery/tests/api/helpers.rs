@@ -293,3 +293,11 @@ pub fn announced_url(log: &str) -> Option<String> {
             (!port.is_empty() && port.chars().all(|c| c.is_ascii_digit())).then_some(url)
         })
 }
+
+/// Opens a sealed configuration as the assistant does (bound or not).
+pub fn open_config(
+    ring: &SealingKeyring,
+    blob: &str,
+) -> Result<gallery::config::AppConfiguration, platform::keyring::SealError> {
+    platform::sealed_config::open(ring, blob).map(|opened| opened.config)
+}
