@@ -64,6 +64,12 @@ impl FromRequestParts<AppState> for DeviceContext {
                 }
             }
         }
+        if let Some(sealed) = sealed_config(&parts.headers) {
+            state
+                .services
+                .check_configuration(&claims, sealed, token)
+                .await?;
+        }
         parts.extensions.insert(key);
         Ok(DeviceContext {
             serial: claims.serial.to_string(),
