@@ -55,13 +55,12 @@ pub enum GalleryCommand {
 }
 
 #[derive(Debug, clap::Args)]
-#[group(id = "key_scope", required = true, multiple = false)]
 pub struct ApiKeyArgs {
     /// The key sees and changes only this partner's devices, configurations and credentials.
-    #[arg(long, group = "key_scope")]
+    #[arg(long, conflicts_with = "admin")]
     pub partner: Option<String>,
     /// The key sees every partner's devices and may publish app versions.
-    #[arg(long, group = "key_scope")]
+    #[arg(long)]
     pub admin: bool,
     /// A label to recognise the key by.
     #[arg(long, default_value = "cli")]
@@ -233,9 +232,12 @@ pub async fn run(command: GalleryCommand) -> anyhow::Result<()> {
 }
 
 async fn run_api_key(args: ApiKeyArgs) -> anyhow::Result<()> {
-    let scope = match &args.partner {
-        Some(partner) => Scope::Partner(Tenant::parse(partner).context("--partner")?),
-        None => Scope::Admin,
+    let scope = match (&args.partner, args.admin) {
+        (Some(partner), _) => Scope::Partner(Tenant::parse(partner).context("--partner")?),
+        (None, true) => Scope::Admin,
+        (None, false) => anyhow::bail!(
+            "choose the key's scope: --partner PARTNER (that partner's devices) or --admin (all)"
+        ),
     };
     let store = AnyStore::connect(&args.database)
         .await

@@ -2,6 +2,7 @@
 //! our reader against snmpsim, and the errors a person sees.
 
 mod crash;
+mod demo_gallery;
 mod device_read;
 mod net_snmp;
 mod outbox;
