@@ -59,6 +59,12 @@ impl FromRequestParts<AppState> for DeviceContext {
         crate::limits::take(state, &crate::limits::device_key(&key.0))
             .await
             .map_err(ApiError::TooMany)?;
+        if let Some(sealed) = sealed_config(&parts.headers) {
+            state
+                .services
+                .check_configuration(&claims, sealed, token)
+                .await?;
+        }
         parts.extensions.insert(key);
         Ok(DeviceContext {
             serial: claims.serial.to_string(),

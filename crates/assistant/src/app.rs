@@ -57,7 +57,9 @@ pub fn start_background(services: &Services) -> Background {
             if let Err(e) = gallery.refresh_revocations().await {
                 tracing::warn!(error = %e, "revocation list not refreshed");
             }
-            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            // The gallery's revocation list max-age: a revoked credential stops working here
+            // within about 5 s; a failed refresh keeps the last known list.
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     });
     Background(vec![worker, refresher])

@@ -117,6 +117,24 @@ impl GalleryLink {
         Ok(())
     }
 
+    /// The device's current configuration version at the gallery, through the entitlement
+    /// client (same cache and fallback); `None` when there is no gallery or it never answered.
+    pub async fn configuration_version(
+        &self,
+        serial: &proto::DeviceSerial,
+        credential: &str,
+        now: DateTime<Utc>,
+    ) -> Option<u64> {
+        let client = self.entitlements.as_ref()?;
+        match client.get_with(serial, Some(credential), now).await {
+            Ok((doc, _)) => doc.configuration_version,
+            Err(e) => {
+                tracing::warn!(error = %e, "configuration version unknown; not checked");
+                None
+            }
+        }
+    }
+
     /// This device's entitlements, from the cache while fresh, else from the gallery
     /// (If-None-Match); the last known value when the gallery is down.
     pub async fn entitlements(
@@ -147,10 +165,49 @@ impl Services {
                 "the sealed app configuration (X-App-Config header) is missing".into(),
             )
         })?;
-        let config: AppConfiguration = self.config_keys.unseal(sealed.trim()).map_err(|e| {
+        let opened = platform::sealed_config::open(&self.config_keys, sealed).map_err(|e| {
             ApiError::BadRequest(format!("the app configuration cannot be opened: {e}"))
         })?;
-        Ok(config)
+        Ok(opened.config)
+    }
+
+    /// The sealed configuration a device sent is its own (serial and tenant of its credential)
+    /// and not older than the one the gallery now holds for it (learned with the entitlements:
+    /// cached for their max-age, the last known value while the gallery is down; unknown means
+    /// no check). An unbound blob from before binding counts as version 0.
+    pub async fn check_configuration(
+        &self,
+        claims: &Claims,
+        sealed: &str,
+        credential: &str,
+    ) -> Result<(), ApiError> {
+        const REINSTALL: &str =
+            "Re-install the Support Assistant app on this device from the App Gallery.";
+        let opened = platform::sealed_config::open(&self.config_keys, sealed).map_err(|e| {
+            ApiError::BadRequest(format!("the app configuration cannot be opened: {e}"))
+        })?;
+        let version = match &opened.binding {
+            Some(b) if b.serial != claims.serial || b.tenant != claims.tenant => {
+                return Err(ApiError::Forbidden(format!(
+                    "This app configuration was sealed for device {}, not for this device ({}). {REINSTALL}",
+                    b.serial, claims.serial
+                )));
+            }
+            Some(b) => b.version,
+            None => 0,
+        };
+        let current = self
+            .gallery
+            .configuration_version(&claims.serial, credential, self.clock.now())
+            .await;
+        if let Some(current) = current
+            && version < current
+        {
+            return Err(ApiError::Conflict(format!(
+                "This app configuration (version {version}) is older than the one the App Gallery holds for this device (version {current}). {REINSTALL}"
+            )));
+        }
+        Ok(())
     }
 
     pub fn today(&self) -> chrono::NaiveDate {

@@ -135,6 +135,8 @@ impl Secrets {
 pub struct Demo {
     pub manager_url: String,
     pub gallery_url: String,
+    /// The gallery's admin API key: the password of its admin pages (HTTP Basic, any user name).
+    pub gallery_api_key: String,
     pub assistant_url: String,
     pub devices: Vec<(String, String, String)>,
     pub admin_password: String,
@@ -305,6 +307,7 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     Ok(Demo {
         manager_url,
         gallery_url,
+        gallery_api_key: secrets.gallery_api_key.clone(),
         assistant_url,
         devices,
         admin_password: secrets.admin_password.clone(),
@@ -571,7 +574,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  partner console  {}/console/login  login {ADMIN_EMAIL} / {}",
         demo.manager_url, demo.admin_password
     );
-    println!("  App Gallery      {}/admin", demo.gallery_url);
+    println!(
+        "  App Gallery      {}/admin  login any name / {}  (the gallery's admin API key)",
+        demo.gallery_url, demo.gallery_api_key
+    );
     println!(
         "  App API          {}/openapi.json  (its OpenAPI document; mail goes to {})",
         demo.assistant_url,

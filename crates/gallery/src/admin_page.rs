@@ -1,13 +1,14 @@
-//! The admin page: a server-rendered form to edit one device's app configuration.
+//! The admin pages: `/admin` lists the devices the key sees, `/admin/devices/{serial}` is a
+//! server-rendered form to edit one device's app configuration.
 //! Protected by HTTP Basic (any user name, an API key as password); POSTs must come from the
 //! page itself (Sec-Fetch-Site / Origin), so another site cannot make a logged-in browser save.
 
 use crate::b64;
 use crate::config::{AppConfiguration, Language, SnmpCommunity};
-use crate::domain::DeviceSerial;
+use crate::domain::{DeviceSerial, Scope};
 use crate::http::ApiError;
 use crate::logo::{Logo, LogoInput as _, MAX_LOGO_BYTES};
-use crate::service::{AppState, configuration_of, hash_api_key, store_configuration};
+use crate::service::{AppState, configuration_of, device_for, store_configuration};
 use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -18,11 +19,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/devices/{serial}", get(show).post(save))
+    Router::new()
+        .route("/admin", get(index))
+        .route("/admin/", get(index))
+        .route("/admin/devices/{serial}", get(show).post(save))
 }
 
-/// A browser that gave an API key through HTTP Basic.
-pub struct PageAdmin;
+/// A browser that gave an API key through HTTP Basic, and what that key may see.
+pub struct PageAdmin(pub Scope);
 
 fn challenge() -> Response {
     let mut response = (StatusCode::UNAUTHORIZED, "API key required").into_response();
@@ -47,14 +51,10 @@ impl FromRequestParts<AppState> for PageAdmin {
         let Some(password) = password else {
             return Err(challenge());
         };
-        match state
-            .store
-            .api_key_hash_exists(&hash_api_key(&password))
-            .await
-        {
-            Ok(true) => Ok(PageAdmin),
-            Ok(false) => Err(challenge()),
-            Err(err) => Err(ApiError::from(err).into_response()),
+        match crate::http::auth::key_scope(state, &password).await {
+            Ok(Some(scope)) => Ok(PageAdmin(scope)),
+            Ok(None) => Err(challenge()),
+            Err(err) => Err(err.into_response()),
         }
     }
 }
@@ -112,20 +112,41 @@ impl DevicePage {
     }
 }
 
-async fn device_serial(state: &AppState, text: &str) -> Result<DeviceSerial, ApiError> {
+#[derive(Template, WebTemplate)]
+#[template(path = "index.html")]
+struct IndexPage {
+    scope: String,
+    devices: Vec<crate::storage::Device>,
+}
+
+/// The devices this key sees, each linking to its configuration page.
+async fn index(
+    PageAdmin(scope): PageAdmin,
+    State(state): State<AppState>,
+) -> Result<IndexPage, ApiError> {
+    let devices = state.store.devices(&scope).await?;
+    Ok(IndexPage {
+        scope: scope.to_string(),
+        devices,
+    })
+}
+
+async fn device_serial(
+    state: &AppState,
+    scope: &Scope,
+    text: &str,
+) -> Result<DeviceSerial, ApiError> {
     let serial = DeviceSerial::parse(text)?;
-    if state.store.device(&serial).await?.is_none() {
-        return Err(ApiError::NotFound(format!("device {serial} not found")));
-    }
+    device_for(state, scope, &serial).await?;
     Ok(serial)
 }
 
 async fn show(
-    _: PageAdmin,
+    PageAdmin(scope): PageAdmin,
     State(state): State<AppState>,
     Path(serial): Path<String>,
 ) -> Result<DevicePage, ApiError> {
-    let serial = device_serial(&state, &serial).await?;
+    let serial = device_serial(&state, &scope, &serial).await?;
     let config = configuration_of(&state, &serial).await?;
     Ok(DevicePage::new(&serial, &config))
 }
@@ -196,7 +217,7 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
 }
 
 async fn save(
-    _: PageAdmin,
+    PageAdmin(scope): PageAdmin,
     State(state): State<AppState>,
     Path(serial): Path<String>,
     headers: HeaderMap,
@@ -208,7 +229,7 @@ async fn save(
         ));
     }
     let form = read_form(multipart).await?;
-    let serial = device_serial(&state, &serial).await?;
+    let serial = device_serial(&state, &scope, &serial).await?;
     let current = configuration_of(&state, &serial).await?;
     match apply(&form, current.clone()) {
         Ok(config) => {

@@ -3,6 +3,7 @@
 
 use crate::clock::{RandomIds, SystemClock};
 use crate::credential::SigningKeyring;
+use crate::domain::{Scope, Tenant};
 use crate::http::{AppState, InstallRequest, hash_api_key, publish_package};
 use crate::package::Package;
 use crate::seal::SealingKeyring;
@@ -48,6 +49,25 @@ pub enum GalleryCommand {
     Install(InstallArgs),
     /// Print fresh sealing and signing keys (for SA_GALLERY_SEAL_KEYS, SA_GALLERY_SIGNING_KEYS).
     Keygen,
+    /// Create an API key (printed once, stored hashed): for one partner's devices
+    /// (--partner) or for the operator (--admin: every device, publishing versions).
+    ApiKey(ApiKeyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApiKeyArgs {
+    /// The key sees and changes only this partner's devices, configurations and credentials.
+    #[arg(long, conflicts_with = "admin")]
+    pub partner: Option<String>,
+    /// The key sees every partner's devices and may publish app versions.
+    #[arg(long)]
+    pub admin: bool,
+    /// A label to recognise the key by.
+    #[arg(long, default_value = "cli")]
+    pub label: String,
+    /// Gallery database to add the key to.
+    #[arg(long, env = "SA_GALLERY_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub database: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,13 +127,17 @@ pub async fn state(
     let store = AnyStore::connect(database)
         .await
         .with_context(|| format!("opening the gallery database {database}"))?;
-    Ok(AppState {
+    let state = AppState {
         store,
         sealing: Arc::new(sealing),
         signing: Arc::new(signing),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
-    })
+    };
+    crate::service::bind_stored_configurations(&state)
+        .await
+        .context("binding stored app configurations to their devices")?;
+    Ok(state)
 }
 
 /// Serves the gallery on a listener from `platform::ops::tls::bind` (HTTPS when it has a
@@ -192,6 +216,7 @@ pub async fn run(command: GalleryCommand) -> anyhow::Result<()> {
     match command {
         GalleryCommand::Publish(args) => run_publish(args).await,
         GalleryCommand::Install(args) => run_install(args).await,
+        GalleryCommand::ApiKey(args) => run_api_key(args).await,
         GalleryCommand::Keygen => {
             println!(
                 "SA_GALLERY_SEAL_KEYS={}",
@@ -204,6 +229,25 @@ pub async fn run(command: GalleryCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn run_api_key(args: ApiKeyArgs) -> anyhow::Result<()> {
+    let scope = match (&args.partner, args.admin) {
+        (Some(partner), _) => Scope::Partner(Tenant::parse(partner).context("--partner")?),
+        (None, true) => Scope::Admin,
+        (None, false) => anyhow::bail!(
+            "choose the key's scope: --partner PARTNER (that partner's devices) or --admin (all)"
+        ),
+    };
+    let store = AnyStore::connect(&args.database)
+        .await
+        .with_context(|| format!("opening the gallery database {}", args.database))?;
+    let key = crate::service::generate_api_key();
+    store
+        .add_api_key(&hash_api_key(&key), &args.label, &scope, chrono::Utc::now())
+        .await?;
+    println!("gallery API key for {scope} (shown once): {key}");
+    Ok(())
 }
 
 fn key_id_now() -> String {

@@ -6,7 +6,7 @@ use crate::b64;
 use crate::clock::{Clock, IdSource};
 use crate::config::AppConfiguration;
 use crate::credential::SigningKeyring;
-use crate::domain::{AppId, DeviceSerial};
+use crate::domain::{AppId, DeviceSerial, Scope};
 use crate::install::InstallBundle;
 use crate::package::{self, Package, UpdateAction};
 use crate::seal::SealingKeyring;
@@ -14,6 +14,8 @@ use crate::storage::{
     AnyStore, CredentialRecord, Device, Installation, Store, StoreError, StoredVersion,
 };
 use chrono::{DateTime, Duration, Utc};
+use platform::sealed_config;
+use proto::config::ConfigBinding;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -106,11 +108,74 @@ pub async fn publish_package(
 
 /// The device, or a not-found error that says how to register it.
 pub async fn require_device(state: &AppState, serial: &DeviceSerial) -> ServiceResult<Device> {
-    state.store.device(serial).await?.ok_or_else(|| {
-        ServiceError::NotFound(format!(
-            "device {serial} not found; register it with PUT /api/devices/{serial}"
-        ))
-    })
+    state
+        .store
+        .device(serial)
+        .await?
+        .ok_or_else(|| device_not_found(serial))
+}
+
+/// The device if a key of `scope` sees it; another partner's device is "not found", worded
+/// exactly as a missing one, so a key cannot tell the two apart.
+pub async fn device_for(
+    state: &AppState,
+    scope: &Scope,
+    serial: &DeviceSerial,
+) -> ServiceResult<Device> {
+    match require_device(state, serial).await {
+        Ok(device) if scope.sees(&device.tenant) => Ok(device),
+        Ok(_) => Err(device_not_found(serial)),
+        Err(e) => Err(e),
+    }
+}
+
+fn device_not_found(serial: &DeviceSerial) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "device {serial} not found; register it with PUT /api/devices/{serial}"
+    ))
+}
+
+/// Registers or updates a device for a key of `scope`: a partner key registers only its own
+/// partner's devices and cannot take over (or detect) another partner's serial.
+pub async fn register_device(
+    state: &AppState,
+    scope: &Scope,
+    device: &Device,
+) -> ServiceResult<()> {
+    if let Some(partner) = scope.partner() {
+        if *partner != device.tenant {
+            return Err(ServiceError::NotAllowed(format!(
+                "this API key belongs to partner {partner}; it registers devices of that partner only, not of {}",
+                device.tenant
+            )));
+        }
+        if let Some(existing) = state.store.device(&device.serial).await?
+            && !scope.sees(&existing.tenant)
+        {
+            return Err(device_not_found(&device.serial));
+        }
+    }
+    state.store.put_device(device, state.clock.now()).await?;
+    Ok(())
+}
+
+/// Revokes a credential of a device the key of `scope` sees.
+pub async fn revoke_credential(
+    state: &AppState,
+    scope: &Scope,
+    id: uuid::Uuid,
+) -> ServiceResult<()> {
+    let not_found = || ServiceError::NotFound(format!("credential {id} not found"));
+    let record = state.store.credential(id).await?.ok_or_else(not_found)?;
+    if !scope.sees(&record.tenant) {
+        return Err(not_found());
+    }
+    if state.store.revoke_credential(id, state.clock.now()).await? {
+        tracing::info!(credential = %id, "credential revoked");
+        Ok(())
+    } else {
+        Err(not_found())
+    }
 }
 
 /// The stored configuration of a device, or the defaults.
@@ -119,41 +184,92 @@ pub async fn configuration_of(
     serial: &DeviceSerial,
 ) -> ServiceResult<AppConfiguration> {
     match state.store.configuration(serial).await? {
-        Some(blob) => state
-            .sealing
-            .unseal(&blob)
+        Some(blob) => sealed_config::open(&state.sealing, &blob)
+            .map(|opened| opened.config)
             .map_err(|e| ServiceError::Internal(format!("stored configuration of {serial}: {e}"))),
         None => Ok(AppConfiguration::default()),
     }
 }
 
-/// Validates, seals and stores a configuration; returns the blob.
+/// The version of the device's stored configuration (0: none, or an unbound one).
+pub fn version_of(stored: Option<&str>) -> u64 {
+    stored
+        .and_then(sealed_config::binding_of)
+        .map_or(0, |b| b.version)
+}
+
+/// How often storing a configuration is tried again when another writer stored one meanwhile.
+const STORE_ATTEMPTS: usize = 5;
+
+/// Validates, seals (bound to the device, its tenant and the next version) and stores a
+/// configuration; returns the blob. Two concurrent writers cannot both get the same version:
+/// the store replaces only the blob the version was counted from.
 pub async fn store_configuration(
     state: &AppState,
     serial: &DeviceSerial,
     config: &AppConfiguration,
 ) -> ServiceResult<String> {
     crate::config::validate(config).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let sealed = state
-        .sealing
-        .seal(config)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    state
-        .store
-        .put_configuration(serial, &sealed, state.clock.now())
-        .await?;
-    Ok(sealed)
+    let device = require_device(state, serial).await?;
+    for _ in 0..STORE_ATTEMPTS {
+        let current = state.store.configuration(serial).await?;
+        let binding = ConfigBinding {
+            serial: serial.clone(),
+            tenant: device.tenant.clone(),
+            version: version_of(current.as_deref()) + 1,
+        };
+        let sealed = sealed_config::seal(&state.sealing, &binding, config)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if state
+            .store
+            .replace_configuration(serial, current.as_deref(), &sealed, state.clock.now())
+            .await?
+        {
+            return Ok(sealed);
+        }
+    }
+    Err(ServiceError::Conflict(format!(
+        "the configuration of {serial} changed {STORE_ATTEMPTS} times while storing; try again"
+    )))
 }
 
-/// The sealed blob the device keeps: the stored one, or the defaults sealed and stored now.
+/// The sealed blob the device keeps: the stored one, or the defaults sealed and stored now. A
+/// stored blob that is unbound or bound to another tenant (the device moved) is sealed anew.
 pub async fn sealed_configuration(
     state: &AppState,
     serial: &DeviceSerial,
 ) -> ServiceResult<String> {
+    let device = require_device(state, serial).await?;
     match state.store.configuration(serial).await? {
-        Some(blob) => Ok(blob),
+        Some(blob) => match sealed_config::binding_of(&blob) {
+            Some(b) if b.serial == device.serial && b.tenant == device.tenant => Ok(blob),
+            _ => {
+                let config = configuration_of(state, serial).await?;
+                store_configuration(state, serial, &config).await
+            }
+        },
         None => store_configuration(state, serial, &AppConfiguration::default()).await,
     }
+}
+
+/// One-time upgrade at start: every stored configuration sealed before binding existed is sealed
+/// again, bound to its device (version 1). Devices still holding the old unbound blob are then
+/// refused by the assistant with a message asking to re-install the app. Returns how many.
+pub async fn bind_stored_configurations(state: &AppState) -> ServiceResult<usize> {
+    let mut bound = 0;
+    for (serial, blob) in state.store.configurations().await? {
+        if sealed_config::binding_of(&blob).is_none() {
+            sealed_configuration(state, &serial).await?;
+            bound += 1;
+        }
+    }
+    if bound > 0 {
+        tracing::info!(
+            count = bound,
+            "stored app configurations bound to their devices (devices with the old blob must re-install the app)"
+        );
+    }
+    Ok(bound)
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]

@@ -2,7 +2,7 @@
 //! Both run the same runtime-checked SQL (written once, in `impl_store!`), against their own
 //! migrations; the URL scheme picks the backend.
 
-use crate::domain::{AppId, DeviceSerial, Tenant};
+use crate::domain::{AppId, DeviceSerial, Scope, Tenant};
 use crate::entitlement::{Contract, Entitlements};
 use chrono::{DateTime, NaiveDate, Utc};
 use semver::Version;
@@ -83,6 +83,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn api_key_hash_exists(&self, key_hash: &str)
     -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Stores a key (hashed) with its scope; the same hash twice keeps the first.
+    fn add_api_key(
+        &self,
+        key_hash: &str,
+        label: &str,
+        scope: &Scope,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The scope of a stored key, `None` for an unknown key.
+    fn api_key_scope(
+        &self,
+        key_hash: &str,
+    ) -> impl Future<Output = StoreResult<Option<Scope>>> + Send;
+    /// Devices a key of `scope` sees, by serial.
+    fn devices(&self, scope: &Scope) -> impl Future<Output = StoreResult<Vec<Device>>> + Send;
 
     fn put_device(
         &self,
@@ -105,6 +120,19 @@ pub trait Store: Send + Sync + 'static {
         &self,
         serial: &DeviceSerial,
     ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// Replaces the blob only if it is still `expected` (`None`: there is none yet); false if
+    /// another writer came first.
+    fn replace_configuration(
+        &self,
+        serial: &DeviceSerial,
+        expected: Option<&str>,
+        sealed: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Every stored configuration blob, by serial.
+    fn configurations(
+        &self,
+    ) -> impl Future<Output = StoreResult<Vec<(DeviceSerial, String)>>> + Send;
 
     fn put_entitlements(
         &self,
@@ -158,6 +186,20 @@ fn parse<T: FromStr>(what: &str, text: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::Corrupt(format!("{what} {text:?}")))
 }
 
+/// A `devices` row (serial, tenant, auto_update).
+fn device_row<R: Row>(row: &R) -> StoreResult<Device>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Device {
+        serial: parse("serial", &row.try_get::<String, _>("serial")?)?,
+        tenant: parse("tenant", &row.try_get::<String, _>("tenant")?)?,
+        auto_update: row.try_get("auto_update")?,
+    })
+}
+
 fn contract(starts: Option<NaiveDate>, ends: Option<NaiveDate>) -> Option<Contract> {
     match (starts, ends) {
         (Some(starts_on), Some(ends_on)) => Some(Contract { starts_on, ends_on }),
@@ -194,6 +236,51 @@ macro_rules! impl_store {
                 Ok(row.is_some())
             }
 
+            async fn add_api_key(
+                &self,
+                key_hash: &str,
+                label: &str,
+                scope: &Scope,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO api_keys (key_hash, label, created_at, partner) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (key_hash) DO NOTHING",
+                )
+                .bind(key_hash)
+                .bind(label)
+                .bind(at)
+                .bind(scope.partner().map(Tenant::as_str))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn api_key_scope(&self, key_hash: &str) -> StoreResult<Option<Scope>> {
+                let row = sqlx::query("SELECT partner FROM api_keys WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|row| {
+                    Ok(match row.try_get::<Option<String>, _>("partner")? {
+                        None => Scope::Admin,
+                        Some(partner) => Scope::Partner(parse("partner", &partner)?),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
+                let rows = sqlx::query(
+                    "SELECT serial, tenant, auto_update FROM devices
+                     WHERE $1 IS NULL OR tenant = $1 ORDER BY serial",
+                )
+                .bind(scope.partner().map(Tenant::as_str))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(device_row).collect()
+            }
+
             async fn put_device(&self, device: &Device, at: DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO devices (serial, tenant, auto_update, updated_at)
@@ -216,14 +303,7 @@ macro_rules! impl_store {
                         .bind(serial.as_str())
                         .fetch_optional(&self.pool)
                         .await?;
-                row.map(|row| {
-                    Ok(Device {
-                        serial: parse("serial", &row.try_get::<String, _>("serial")?)?,
-                        tenant: parse("tenant", &row.try_get::<String, _>("tenant")?)?,
-                        auto_update: row.try_get("auto_update")?,
-                    })
-                })
-                .transpose()
+                row.as_ref().map(device_row).transpose()
             }
 
             async fn put_configuration(
@@ -252,6 +332,56 @@ macro_rules! impl_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 Ok(row.map(|r| r.try_get("sealed")).transpose()?)
+            }
+
+            async fn replace_configuration(
+                &self,
+                serial: &DeviceSerial,
+                expected: Option<&str>,
+                sealed: &str,
+                at: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                self.require_device(serial).await?;
+                let result = match expected {
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO app_configurations (serial, sealed, updated_at) VALUES ($1, $2, $3)
+                             ON CONFLICT (serial) DO NOTHING",
+                        )
+                        .bind(serial.as_str())
+                        .bind(sealed)
+                        .bind(at)
+                        .execute(&self.pool)
+                        .await
+                    }
+                    Some(expected) => {
+                        sqlx::query(
+                            "UPDATE app_configurations SET sealed = $2, updated_at = $3
+                             WHERE serial = $1 AND sealed = $4",
+                        )
+                        .bind(serial.as_str())
+                        .bind(sealed)
+                        .bind(at)
+                        .bind(expected)
+                        .execute(&self.pool)
+                        .await
+                    }
+                };
+                Ok(result?.rows_affected() == 1)
+            }
+
+            async fn configurations(&self) -> StoreResult<Vec<(DeviceSerial, String)>> {
+                let rows = sqlx::query("SELECT serial, sealed FROM app_configurations ORDER BY serial")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            parse("serial", &r.try_get::<String, _>("serial")?)?,
+                            r.try_get("sealed")?,
+                        ))
+                    })
+                    .collect()
             }
 
             async fn put_entitlements(
@@ -613,6 +743,21 @@ impl Store for AnyStore {
     async fn api_key_hash_exists(&self, h: &str) -> StoreResult<bool> {
         delegate!(self, api_key_hash_exists(h))
     }
+    async fn add_api_key(
+        &self,
+        h: &str,
+        l: &str,
+        scope: &Scope,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        delegate!(self, add_api_key(h, l, scope, at))
+    }
+    async fn api_key_scope(&self, h: &str) -> StoreResult<Option<Scope>> {
+        delegate!(self, api_key_scope(h))
+    }
+    async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
+        delegate!(self, devices(scope))
+    }
     async fn put_device(&self, d: &Device, at: DateTime<Utc>) -> StoreResult<()> {
         delegate!(self, put_device(d, at))
     }
@@ -629,6 +774,18 @@ impl Store for AnyStore {
     }
     async fn configuration(&self, s: &DeviceSerial) -> StoreResult<Option<String>> {
         delegate!(self, configuration(s))
+    }
+    async fn replace_configuration(
+        &self,
+        s: &DeviceSerial,
+        expected: Option<&str>,
+        sealed: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        delegate!(self, replace_configuration(s, expected, sealed, at))
+    }
+    async fn configurations(&self) -> StoreResult<Vec<(DeviceSerial, String)>> {
+        delegate!(self, configurations())
     }
     async fn put_entitlements(
         &self,

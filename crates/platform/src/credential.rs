@@ -16,6 +16,11 @@ use uuid::Uuid;
 
 pub use proto::credential::{Claims, PublicKeySet, RevocationList, TOKEN_VERSION};
 
+/// How far a credential's issue time (`iat`) may lie ahead of the verifier's clock: clocks of
+/// the gallery and the assistant may differ this much; a token "issued" later than that is
+/// forged or from a broken clock and is refused.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 60;
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CredentialError {
     #[error("credential is malformed: {0}")]
@@ -33,6 +38,10 @@ pub enum CredentialError {
     },
     #[error("credential {0} has been revoked")]
     Revoked(Uuid),
+    #[error(
+        "credential claims to be issued at {0}, in the future (more than {MAX_CLOCK_SKEW_SECS} s ahead of this clock)"
+    )]
+    IssuedInFuture(DateTime<Utc>),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -254,6 +263,11 @@ pub fn verify(
     if now.timestamp() >= claims.exp {
         return Err(CredentialError::Expired(claims.expires_at()));
     }
+    if claims.iat > now.timestamp().saturating_add(MAX_CLOCK_SKEW_SECS) {
+        return Err(CredentialError::IssuedInFuture(
+            DateTime::from_timestamp(claims.iat, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
+        ));
+    }
     if let Some(expected) = expected_serial
         && *expected != claims.serial
     {
@@ -438,6 +452,38 @@ mod tests {
                 token_serial: serial("XRX1")
             })
         );
+    }
+
+    #[test]
+    fn a_credential_issued_in_the_future_beyond_the_skew_is_rejected() {
+        let ring = SigningKeyring::from_seed(KeyId::parse("k1").expect("kid"), [7; 32]);
+        let sign = |issued: DateTime<Utc>| {
+            ring.issue(
+                Uuid::nil(),
+                serial("DEV1"),
+                Tenant::parse("acme").expect("tenant"),
+                AppId::parse("support-assistant").expect("app"),
+                issued,
+                issued + chrono::Duration::days(365 * 4),
+            )
+            .expect("issue")
+            .0
+        };
+        let keys = ring.public_keys();
+        let none = RevocationList::default();
+        let within = sign(t0() + chrono::Duration::seconds(MAX_CLOCK_SKEW_SECS));
+        assert!(
+            verify(&within, &keys, &none, t0(), None).is_ok(),
+            "within the skew"
+        );
+        let beyond = sign(t0() + chrono::Duration::seconds(MAX_CLOCK_SKEW_SECS + 1));
+        assert!(matches!(
+            verify(&beyond, &keys, &none, t0(), None),
+            Err(CredentialError::IssuedInFuture(_))
+        ));
+        let in_three_years = sign(t0() + chrono::Duration::days(3 * 365));
+        let err = verify(&in_three_years, &keys, &none, t0(), None).expect_err("future");
+        assert!(err.to_string().contains("in the future"), "{err}");
     }
 
     #[test]

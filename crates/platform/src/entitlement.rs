@@ -38,6 +38,8 @@ struct CacheEntry {
     etag: Option<String>,
     fresh_until: DateTime<Utc>,
     value: Entitlements,
+    /// The device's current configuration version, as the same document said.
+    configuration_version: Option<u64>,
 }
 
 pub struct EntitlementClient {
@@ -86,15 +88,16 @@ impl EntitlementClient {
         token: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(DeviceEntitlements, Source), EntitlementError> {
-        let doc = |entitlements| DeviceEntitlements {
+        let doc = |entitlements, configuration_version| DeviceEntitlements {
             serial: serial.clone(),
             entitlements,
+            configuration_version,
         };
         let cached = self.cache.lock().ok().and_then(|c| c.get(serial).cloned());
         if let Some(c) = &cached
             && now < c.fresh_until
         {
-            return Ok((doc(c.value.clone()), Source::Cache));
+            return Ok((doc(c.value.clone(), c.configuration_version), Source::Cache));
         }
         let mut request = self.http.get(format!(
             "{}/api/devices/{serial}/entitlements",
@@ -112,7 +115,7 @@ impl EntitlementClient {
             failed => {
                 if let Some(c) = cached {
                     tracing::warn!("App Gallery unreachable; using the last known entitlements");
-                    return Ok((doc(c.value), Source::LastKnown));
+                    return Ok((doc(c.value, c.configuration_version), Source::LastKnown));
                 }
                 return Err(EntitlementError::Unavailable(match failed {
                     Ok(r) => format!("HTTP {}", r.status()),
@@ -132,9 +135,9 @@ impl EntitlementClient {
             .get(reqwest::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let (value, source) = if status == reqwest::StatusCode::NOT_MODIFIED {
+        let (value, version, source) = if status == reqwest::StatusCode::NOT_MODIFIED {
             match cached {
-                Some(c) => (c.value, Source::Revalidated),
+                Some(c) => (c.value, c.configuration_version, Source::Revalidated),
                 None => {
                     return Err(EntitlementError::Unavailable(
                         "304 without a cached copy".into(),
@@ -142,13 +145,13 @@ impl EntitlementClient {
                 }
             }
         } else if status == reqwest::StatusCode::NOT_FOUND {
-            (Entitlements::default(), Source::Unknown)
+            (Entitlements::default(), None, Source::Unknown)
         } else if status.is_success() {
             let d = response
                 .json::<DeviceEntitlements>()
                 .await
                 .map_err(|e| EntitlementError::Unavailable(e.to_string()))?;
-            (d.entitlements, Source::Fetched)
+            (d.entitlements, d.configuration_version, Source::Fetched)
         } else {
             let body = response.text().await.unwrap_or_default();
             return Err(EntitlementError::Status {
@@ -163,10 +166,11 @@ impl EntitlementClient {
                     etag,
                     fresh_until: now + Duration::seconds(max_age),
                     value: value.clone(),
+                    configuration_version: version,
                 },
             );
         }
-        Ok((doc(value), source))
+        Ok((doc(value, version), source))
     }
 }
 
@@ -181,6 +185,7 @@ impl EntitlementClient {
                     etag: None,
                     fresh_until,
                     value,
+                    configuration_version: None,
                 },
             );
         }

@@ -16,3 +16,4 @@ pub mod limiter;
 pub mod manager_client;
 pub mod ops;
 pub mod password;
+pub mod sealed_config;

@@ -1,7 +1,7 @@
 //! The app configuration a partner admin sets per device in the App Gallery; it travels sealed
 //! to the device and the assistant opens it.
 
-use crate::ids::{Language, SnmpCommunity};
+use crate::ids::{DeviceSerial, Language, PartnerId, SnmpCommunity};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -9,6 +9,31 @@ use std::fmt;
 pub const HELP_DESK_MAX: usize = 2000;
 /// Bytes of an uploaded logo.
 pub const MAX_LOGO_BYTES: usize = 10 * 1024;
+
+/// What a sealed app configuration is bound to: one device of one partner, at one version.
+///
+/// It travels in the clear in front of the sealed blob and is the blob's associated data
+/// ([`ConfigBinding::associated_data`]), so it cannot be changed without the blob failing to
+/// open. The assistant refuses a configuration whose serial or tenant is not the device
+/// credential's, and one whose version is older than the gallery's current one for the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigBinding {
+    pub serial: DeviceSerial,
+    pub tenant: PartnerId,
+    /// Counts up from 1 each time the gallery stores a new configuration for the device.
+    pub version: u64,
+}
+
+impl ConfigBinding {
+    /// The associated data of the sealed blob: a fixed label, then serial, tenant and version,
+    /// one per line (none of them can contain a line break).
+    pub fn associated_data(&self) -> String {
+        format!(
+            "sa-app-config\n{}\n{}\n{}",
+            self.serial, self.tenant, self.version
+        )
+    }
+}
 
 /// Why a configuration was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -97,6 +97,11 @@ pub struct DeviceEntitlements {
     pub serial: DeviceSerial,
     #[serde(flatten)]
     pub entitlements: Entitlements,
+    /// The version of the device's current sealed app configuration (see
+    /// `config::ConfigBinding`): the assistant refuses a configuration older than this.
+    /// Absent while the gallery holds no configuration for the device (and from older galleries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration_version: Option<u64>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Every workflow of the App API against a real Services Manager and App Gallery on loopback.
 
+mod bound;
 mod delivery;
 mod helpers;
 mod outbox;

@@ -1,6 +1,6 @@
 //! App versions: publishing a `.weblet`, listing versions, downloading a package.
 
-use super::auth::{Admin, caller_for};
+use super::auth::{ApiKey, caller_for};
 use super::error::{ApiError, ApiResult};
 use super::{app_id, serial};
 use crate::package::Package;
@@ -16,14 +16,15 @@ use serde::Deserialize;
 
 #[utoipa::path(post, path = "/api/apps/{app_id}/versions", params(("app_id" = String, Path)),
     request_body(content = Vec<u8>, content_type = "application/zip", description = "The .weblet package"),
-    responses((status = 201, body = PublishedVersion), (status = 400, body = Problem), (status = 409, body = Problem)),
+    responses((status = 201, body = PublishedVersion), (status = 400, body = Problem), (status = 403, body = Problem, description = "Not the admin key"), (status = 409, body = Problem)),
     security(("api_key" = [])))]
 pub async fn publish_version(
-    _: Admin,
+    key: ApiKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<PublishedVersion>)> {
+    key.require_admin("publishing an app version")?;
     let id = app_id(&id)?;
     let package = Package::open(body.to_vec()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if package.manifest.app_id != id {
@@ -41,7 +42,7 @@ pub async fn publish_version(
 #[utoipa::path(get, path = "/api/apps/{app_id}/versions", params(("app_id" = String, Path)),
     responses((status = 200, body = Vec<String>)), security(("api_key" = [])))]
 pub async fn list_versions(
-    _: Admin,
+    _: ApiKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<String>>> {

@@ -1,9 +1,9 @@
 //! Device credentials: the public keys that sign them, the revocation list, revoking one.
 
-use super::auth::Admin;
+use super::auth::ApiKey;
 use super::error::{ApiError, ApiResult};
 use crate::credential::{PublicKeySet, RevocationList};
-use crate::service::AppState;
+use crate::service::{self, AppState};
 use crate::storage::Store;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,6 +21,10 @@ pub async fn public_keys(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// Seconds a verifier may keep the revocation list: the assistant polls at this interval, so a
+/// revoked credential stops working there within about this long.
+pub const REVOCATIONS_MAX_AGE: u32 = 5;
+
 #[utoipa::path(get, path = "/api/credentials/revoked", responses((status = 200, body = RevocationList, description = "Ids of revoked, unexpired credentials")))]
 pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
     let list = RevocationList {
@@ -31,22 +35,25 @@ pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
             .into_iter()
             .collect(),
     };
-    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(list)).into_response())
+    Ok((
+        [(
+            header::CACHE_CONTROL,
+            format!("public, max-age={REVOCATIONS_MAX_AGE}"),
+        )],
+        Json(list),
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/credentials/{id}/revoke", params(("id" = Uuid, Path)),
     responses((status = 204, description = "Revoked"), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn revoke(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::BadRequest(format!("credential id {id:?} is not a UUID")))?;
-    if state.store.revoke_credential(id, state.clock.now()).await? {
-        tracing::info!(credential = %id, "credential revoked");
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("credential {id} not found")))
-    }
+    service::revoke_credential(&state, &scope, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

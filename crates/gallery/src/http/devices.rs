@@ -1,16 +1,15 @@
 //! Devices: registering one, its app configuration (plain for admins, sealed for the device),
 //! its entitlements, installing an app on it, and its updates.
 
-use super::auth::{Admin, caller_for};
+use super::auth::{ApiKey, caller_for};
 use super::error::{ApiError, ApiResult};
 use super::{etag_matches, parse_strict, serial};
-use crate::b64;
 use crate::config::AppConfiguration;
 use crate::domain::Tenant;
 use crate::entitlement::{DeviceEntitlements, Entitlements};
 use crate::install::InstallBundle;
 use crate::service::{
-    self, AppState, AppUpdate, ENTITLEMENTS_MAX_AGE, InstallRequest, require_device,
+    self, AppState, AppUpdate, ENTITLEMENTS_MAX_AGE, InstallRequest, device_for, require_device,
 };
 use crate::storage::{Device, Store};
 use axum::Json;
@@ -32,9 +31,9 @@ pub struct DeviceRequest {
 }
 
 #[utoipa::path(put, path = "/api/devices/{serial}", params(("serial" = String, Path)), request_body = DeviceRequest,
-    responses((status = 204, description = "Device stored"), (status = 400, body = Problem)), security(("api_key" = [])))]
+    responses((status = 204, description = "Device stored"), (status = 400, body = Problem), (status = 403, body = Problem, description = "A partner key registering for another partner"), (status = 404, body = Problem, description = "Another partner's device")), security(("api_key" = [])))]
 pub async fn put_device(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     Json(body): Json<DeviceRequest>,
@@ -44,19 +43,19 @@ pub async fn put_device(
         tenant: Tenant::parse(&body.tenant)?,
         auto_update: body.auto_update,
     };
-    state.store.put_device(&device, state.clock.now()).await?;
+    service::register_device(&state, &scope, &device).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/devices/{serial}/configuration", params(("serial" = String, Path)),
     responses((status = 200, body = AppConfiguration), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn get_configuration(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
 ) -> ApiResult<Json<AppConfiguration>> {
     let serial = serial(&serial_text)?;
-    require_device(&state, &serial).await?;
+    device_for(&state, &scope, &serial).await?;
     Ok(Json(service::configuration_of(&state, &serial).await?))
 }
 
@@ -72,17 +71,18 @@ pub struct SealedConfiguration {
     responses((status = 200, body = SealedConfiguration), (status = 400, body = Problem), (status = 404, body = Problem)),
     security(("api_key" = [])))]
 pub async fn put_configuration(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<SealedConfiguration>> {
     let serial = serial(&serial_text)?;
+    device_for(&state, &scope, &serial).await?;
     let config: AppConfiguration = parse_strict("app configuration", &body)?;
     let sealed = service::store_configuration(&state, &serial, &config).await?;
     Ok(Json(SealedConfiguration {
+        key_id: platform::sealed_config::key_id_of(&sealed).unwrap_or_default(),
         sealed_config: sealed,
-        key_id: state.sealing.current_key_id().to_string(),
     }))
 }
 
@@ -111,17 +111,10 @@ pub async fn get_sealed_configuration(
         return Ok((StatusCode::NOT_MODIFIED, cache_headers).into_response());
     }
     let body = SealedConfiguration {
-        key_id: sealed_key_id(&sealed).unwrap_or_default(),
+        key_id: platform::sealed_config::key_id_of(&sealed).unwrap_or_default(),
         sealed_config: sealed,
     };
     Ok((cache_headers, Json(body)).into_response())
-}
-
-/// The key id named in a blob's header (without opening it).
-fn sealed_key_id(blob: &str) -> Option<String> {
-    let raw = b64::url_decode(blob).ok()?;
-    let len = usize::from(*raw.get(1)?);
-    String::from_utf8(raw.get(2..2 + len)?.to_vec()).ok()
 }
 
 #[utoipa::path(put, path = "/api/devices/{serial}/entitlements", params(("serial" = String, Path)),
@@ -129,12 +122,13 @@ fn sealed_key_id(blob: &str) -> Option<String> {
     responses((status = 204, description = "Stored"), (status = 400, body = Problem), (status = 404, body = Problem)),
     security(("api_key" = [])))]
 pub async fn put_entitlements(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
     let serial = serial(&serial_text)?;
+    device_for(&state, &scope, &serial).await?;
     let entitlements: Entitlements = parse_strict("entitlements", &body)?;
     entitlements
         .validate()
@@ -163,6 +157,11 @@ pub async fn get_entitlements(
     let document = DeviceEntitlements {
         serial: serial.clone(),
         entitlements: state.store.entitlements(&serial).await?.unwrap_or_default(),
+        configuration_version: state
+            .store
+            .configuration(&serial)
+            .await?
+            .map(|blob| service::version_of(Some(&blob))),
     };
     let body = serde_json::to_vec(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
@@ -187,12 +186,13 @@ pub async fn get_entitlements(
     request_body = InstallRequest,
     responses((status = 201, body = InstallBundle), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn install(
-    _: Admin,
+    ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<InstallBundle>)> {
     let serial = serial(&serial_text)?;
+    device_for(&state, &scope, &serial).await?;
     let request: InstallRequest = if body.is_empty() {
         InstallRequest::default()
     } else {

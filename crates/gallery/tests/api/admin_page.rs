@@ -30,7 +30,7 @@ async fn stored(app: &TestApp) -> AppConfiguration {
     .await
     .expect("read")
     .expect("stored");
-    app.state.sealing.unseal(&blob).expect("unseal")
+    crate::helpers::open_config(&app.state.sealing, &blob).expect("unseal")
 }
 
 #[tokio::test]

@@ -133,12 +133,24 @@ async fn configuration_is_validated_sealed_and_read_back() {
         .expect("request");
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.expect("json");
-    let opened: AppConfiguration = app
-        .state
-        .sealing
-        .unseal(answer["sealed_config"].as_str().expect("blob"))
-        .expect("unseal");
+    let opened: AppConfiguration = crate::helpers::open_config(
+        &app.state.sealing,
+        answer["sealed_config"].as_str().expect("blob"),
+    )
+    .expect("unseal");
     assert_eq!(opened.snmp_community.expose(), "fleet-ro");
+    let binding =
+        platform::sealed_config::binding_of(answer["sealed_config"].as_str().expect("blob"))
+            .expect("the blob is bound");
+    assert_eq!(
+        (
+            binding.serial.as_str(),
+            binding.tenant.as_str(),
+            binding.version
+        ),
+        ("D1", "partner-a", 1),
+        "bound to the device, its tenant and the first version"
+    );
     assert!(!opened.permissions.submit_meters);
     assert!(opened.permissions.create_service_incidents);
     assert_eq!(opened.language.as_str(), "de-CH");
@@ -354,11 +366,8 @@ async fn install_issues_a_credential_that_verifies_offline_and_carries_package_a
     .expect("package");
     assert_eq!(package.manifest.version.to_string(), "1.1.0");
     assert_eq!(package.sha256(), bundle.package_sha256);
-    let config: AppConfiguration = app
-        .state
-        .sealing
-        .unseal(&bundle.sealed_config)
-        .expect("unseal");
+    let config: AppConfiguration =
+        crate::helpers::open_config(&app.state.sealing, &bundle.sealed_config).expect("unseal");
     assert_eq!(config.snmp_community.expose(), "public");
 
     let (keys, revoked) = credential::fetch_trust(&app.address).await.expect("trust");
@@ -486,11 +495,11 @@ async fn a_device_pulls_its_sealed_configuration_again_after_a_change() {
         .expect("request");
     assert_eq!(changed.status(), 200);
     let body: Value = changed.json().await.expect("json");
-    let config: AppConfiguration = app
-        .state
-        .sealing
-        .unseal(body["sealed_config"].as_str().expect("blob"))
-        .expect("unseal");
+    let config: AppConfiguration = crate::helpers::open_config(
+        &app.state.sealing,
+        body["sealed_config"].as_str().expect("blob"),
+    )
+    .expect("unseal");
     assert_eq!(config.snmp_community.expose(), "changed");
 }
 
@@ -599,4 +608,37 @@ async fn the_whole_flow_works_on_postgresql_too() {
         .await
         .expect("json");
     assert_eq!(doc["service"]["starts_on"], "2026-11-24");
+}
+
+#[tokio::test]
+async fn configurations_sealed_before_binding_are_bound_once_at_start() {
+    let app = spawn_app().await;
+    app.register("D1", "partner-a", false).await;
+    let serial = gallery::domain::DeviceSerial::parse("D1").expect("serial");
+    let config = AppConfiguration {
+        help_desk_text: "old blob".into(),
+        ..Default::default()
+    };
+    let unbound = app.state.sealing.seal(&config).expect("seal");
+    gallery::storage::Store::put_configuration(&app.state.store, &serial, &unbound, t0())
+        .await
+        .expect("store");
+    let bound = gallery::service::bind_stored_configurations(&app.state)
+        .await
+        .expect("bind");
+    assert_eq!(bound, 1);
+    let blob = gallery::storage::Store::configuration(&app.state.store, &serial)
+        .await
+        .expect("read")
+        .expect("stored");
+    let binding = platform::sealed_config::binding_of(&blob).expect("bound now");
+    assert_eq!(binding.version, 1);
+    assert_eq!(
+        crate::helpers::open_config(&app.state.sealing, &blob).expect("opens"),
+        config
+    );
+    let again = gallery::service::bind_stored_configurations(&app.state)
+        .await
+        .expect("bind");
+    assert_eq!(again, 0, "only once");
 }

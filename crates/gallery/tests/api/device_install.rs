@@ -120,11 +120,11 @@ async fn install_into_a_running_emulator_end_to_end() {
             .expect("json");
     assert_eq!(kept["sealed_config"], bundle.sealed_config.as_str());
     assert_eq!(kept["credential"], bundle.credential.as_str());
-    let config: gallery::config::AppConfiguration = app
-        .state
-        .sealing
-        .unseal(kept["sealed_config"].as_str().expect("blob"))
-        .expect("the blob the device kept still opens");
+    let config: gallery::config::AppConfiguration = crate::helpers::open_config(
+        &app.state.sealing,
+        kept["sealed_config"].as_str().expect("blob"),
+    )
+    .expect("the blob the device kept still opens");
     assert_eq!(config.snmp_community.expose(), "public");
 }
 

@@ -146,6 +146,20 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// A new API key of `partner` stored in the gallery's database.
+    pub async fn partner_key(&self, partner: &str) -> String {
+        let key = gallery::http::generate_api_key();
+        let scope = gallery::domain::Scope::Partner(
+            gallery::domain::Tenant::parse(partner).expect("partner"),
+        );
+        self.state
+            .store
+            .add_api_key(&hash_api_key(&key), partner, &scope, t0())
+            .await
+            .expect("partner key");
+        key
+    }
+
     pub async fn register(&self, serial: &str, tenant: &str, auto_update: bool) {
         let response = self
             .http
@@ -278,4 +292,12 @@ pub fn announced_url(log: &str) -> Option<String> {
             let port = url.rsplit(':').next()?;
             (!port.is_empty() && port.chars().all(|c| c.is_ascii_digit())).then_some(url)
         })
+}
+
+/// Opens a sealed configuration as the assistant does (bound or not).
+pub fn open_config(
+    ring: &SealingKeyring,
+    blob: &str,
+) -> Result<gallery::config::AppConfiguration, platform::keyring::SealError> {
+    platform::sealed_config::open(ring, blob).map(|opened| opened.config)
 }

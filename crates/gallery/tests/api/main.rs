@@ -5,5 +5,6 @@ mod api;
 mod device_install;
 mod helpers;
 mod package;
+mod scopes;
 mod serve_command;
 mod storage;

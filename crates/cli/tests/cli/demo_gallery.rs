@@ -1,0 +1,102 @@
+//! The App Gallery line the demo prints: its URL answers 200 in a browser with the list of the
+//! demo's devices when given the printed key (HTTP Basic, any user name), 401 without it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Running, bin};
+
+fn free_base_port() -> u16 {
+    let seed = std::process::id() as u16;
+    for attempt in 0..200u16 {
+        let base = 45_000 + (seed.wrapping_add(attempt.wrapping_mul(41)) % 100) * 100;
+        let tcp_free =
+            (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        let udp_free =
+            (0..3).all(|i| std::net::UdpSocket::bind(("127.0.0.1", base + 50 + i)).is_ok());
+        if tcp_free && udp_free {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+/// `curl` with HTTP Basic: (status, body).
+fn get(url: &str, basic: Option<&str>) -> (u16, String) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "--max-time", "10", "-w", "\n%{http_code}"]);
+    if let Some(credentials) = basic {
+        cmd.args(["-u", credentials]);
+    }
+    let out = cmd
+        .arg(url)
+        .output()
+        .expect("curl is installed (scripts/install-test-deps.sh)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (status.trim().parse().unwrap_or(0), body.to_string())
+}
+
+#[test]
+fn the_demos_printed_gallery_url_answers_200_with_the_device_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = free_base_port();
+    let mut child = bin()
+        .args(["demo", "--base-port", &base.to_string()])
+        .args(["--snmp-base-port", &(base + 50).to_string()])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("SA_WEBLET_DIR", dir.path().join("no-weblet"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the demo starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let _running = Running(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !printed.contains("Press Ctrl-C") && Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            printed.push_str(&line);
+            printed.push('\n');
+        }
+    }
+    let line = printed
+        .lines()
+        .find(|l| l.contains("App Gallery"))
+        .unwrap_or_else(|| panic!("the demo prints the App Gallery line:\n{printed}"));
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .expect("a URL on the line");
+    let key = line
+        .split_whitespace()
+        .find(|w| w.starts_with("sag_"))
+        .unwrap_or_else(|| panic!("the gallery API key on the line: {line}"));
+    assert!(url.ends_with("/admin"), "{line}");
+
+    let (status, _) = get(url, None);
+    assert_eq!(status, 401, "the index asks for the key");
+    let (status, page) = get(url, Some(&format!("admin:{key}")));
+    assert_eq!(status, 200, "{page}");
+    let panels = printed
+        .lines()
+        .filter(|l| l.contains("device panel"))
+        .count();
+    assert!(panels > 0, "the demo prints its devices:\n{printed}");
+    let links = page.matches("href=\"/admin/devices/").count();
+    assert_eq!(
+        links, panels,
+        "the index links every device the demo runs:\n{page}"
+    );
+}
