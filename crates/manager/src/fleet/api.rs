@@ -139,7 +139,7 @@ pub async fn ingest(
             u32::try_from(receipt.results.len()).unwrap_or(0),
         )
         .await?;
-    super::evaluate::after_batch(&*st.store, &agent, st.clock.now()).await;
+    super::evaluate::after_batch(&*st.store, &agent, batch.batch_id, st.clock.now()).await;
     tracing::info!(agent = %agent.id, batch = %batch.batch_id, stored = receipt.stored,
         duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !first_time, "readings received");
     Ok(Json(receipt))

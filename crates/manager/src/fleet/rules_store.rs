@@ -158,6 +158,8 @@ pub trait FleetRulesStorage: Send + Sync + 'static {
     /// The partner's supplies contracts by device serial.
     async fn supplies_contracts(&self, partner_id: Uuid) -> Result<HashMap<String, Contract>>;
 
+    /// The serials of the devices a stored batch of the agent holds readings of.
+    async fn batch_serials(&self, agent_id: Uuid, batch_id: Uuid) -> Result<Vec<String>>;
     /// The partner's open conditions.
     async fn open_conditions(&self, partner_id: Uuid) -> Result<Vec<Condition>>;
     /// A device's conditions, newest first (alert history), at most `limit`.
@@ -452,6 +454,18 @@ macro_rules! rules_store {
                             ))
                         })
                         .collect()
+                }
+
+                async fn batch_serials(&self, agent_id: Uuid, batch_id: Uuid) -> Result<Vec<String>> {
+                    let rows = sqlx::query(
+                        "SELECT DISTINCT d.serial FROM fleet_readings r JOIN devices d ON d.id = r.device_id \
+                         WHERE r.agent_id = $1 AND r.batch_id = $2",
+                    )
+                    .bind(agent_id.to_string())
+                    .bind(batch_id.to_string())
+                    .fetch_all(&self.writer)
+                    .await?;
+                    rows.iter().map(|r| Ok(r.try_get("serial")?)).collect()
                 }
 
                 async fn open_conditions(&self, partner_id: Uuid) -> Result<Vec<Condition>> {
