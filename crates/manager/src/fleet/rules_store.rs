@@ -197,13 +197,6 @@ pub trait FleetRulesStorage: Send + Sync + 'static {
         incident_to: IncidentStatus,
         comment: &str,
     ) -> Result<Option<Option<(IncidentNumber, IncidentStatus)>>>;
-    /// Incidents by source: `automatic` numbers of the partner (for the API's `source` field).
-    async fn automatic_incident_numbers(
-        &self,
-        partner_id: Uuid,
-        numbers: &[String],
-    ) -> Result<Vec<String>>;
-
     /// Takes (or renews) the lease `name` for `holder` until `until`, unless another holder has
     /// it unexpired. True when `holder` has it now.
     async fn take_lease(&self, name: &str, holder: &str, until: DateTime<Utc>) -> Result<bool>;
@@ -666,25 +659,6 @@ macro_rules! rules_store {
                     }
                     tx.commit().await?;
                     Ok(Some(changed))
-                }
-
-                async fn automatic_incident_numbers(&self, partner_id: Uuid, numbers: &[String]) -> Result<Vec<String>> {
-                    let mut out = Vec::new();
-                    for chunk in numbers.chunks(200) {
-                        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-                        let sql = format!(
-                            "SELECT number FROM incidents WHERE partner_id = $1 AND source = 'automatic' AND number IN ({})",
-                            marks.join(", ")
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(partner_id.to_string());
-                        for n in chunk {
-                            q = q.bind(n);
-                        }
-                        for r in q.fetch_all(&self.pool).await? {
-                            out.push(r.try_get("number")?);
-                        }
-                    }
-                    Ok(out)
                 }
 
                 async fn take_lease(&self, name: &str, holder: &str, until: DateTime<Utc>) -> Result<bool> {
