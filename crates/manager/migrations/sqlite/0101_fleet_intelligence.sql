@@ -38,6 +38,8 @@ CREATE TABLE fleet_conditions (
 );
 CREATE UNIQUE INDEX fleet_conditions_open ON fleet_conditions(partner_id, cond_key) WHERE cleared_at IS NULL;
 CREATE INDEX fleet_conditions_device ON fleet_conditions(device_id, first_seen_at);
+-- The devices of a stored batch (evaluated right after it).
+CREATE INDEX fleet_readings_batch ON fleet_readings(agent_id, batch_id);
 -- Leases of periodic jobs: one holder at a time across manager instances on one database.
 CREATE TABLE fleet_leases (
     name TEXT PRIMARY KEY,

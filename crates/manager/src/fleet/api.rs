@@ -168,7 +168,7 @@ pub async fn ingest(
         }
         receipt.results.push(result);
     }
-    super::evaluate::after_batch(&*st.store, &agent, st.clock.now()).await;
+    super::evaluate::after_batch(&*st.store, &agent, batch.batch_id, st.clock.now()).await;
     tracing::info!(agent = %agent.id, batch = %batch.batch_id, stored = receipt.stored,
         duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !ingested.first_time, "readings received");
     Ok(Json(receipt))

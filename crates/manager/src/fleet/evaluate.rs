@@ -23,12 +23,12 @@ use crate::storage::{Result, Storage, SupplyItem};
 use proto::fleet::StoredReading;
 
 /// Which of a partner's devices to evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// All devices and agents.
     All,
-    /// The devices of one customer (after an agent's batch); agents are left to the periodic run.
-    Customer(Uuid),
+    /// These devices (by serial; those of an agent's batch); agents are left to the periodic run.
+    Devices(HashSet<String>),
 }
 
 /// What one evaluation did.
@@ -271,8 +271,8 @@ pub async fn evaluate(
         let Some(&customer) = customers.get(&d.serial) else {
             continue;
         };
-        if let Scope::Customer(c) = scope
-            && c != customer
+        if let Scope::Devices(only) = &scope
+            && !only.contains(&d.serial)
         {
             continue;
         }
@@ -536,17 +536,28 @@ async fn announce(
     Ok(())
 }
 
-/// After an agent's batch was stored: evaluates the agent's customer's devices. Failures are
+/// After an agent's batch was stored: evaluates the devices it holds readings of. Failures are
 /// logged, not returned (the readings are stored; the periodic run catches up).
-pub async fn after_batch(store: &dyn Storage, agent: &super::AgentIdentity, now: DateTime<Utc>) {
-    if let Err(e) = evaluate(
-        store,
-        agent.partner_id,
-        Scope::Customer(agent.customer_id),
-        now,
-    )
-    .await
-    {
+pub async fn after_batch(
+    store: &dyn Storage,
+    agent: &super::AgentIdentity,
+    batch_id: Uuid,
+    now: DateTime<Utc>,
+) {
+    let run = async {
+        let serials = store.batch_serials(agent.id, batch_id).await?;
+        if serials.is_empty() {
+            return Ok(Outcome::default());
+        }
+        evaluate(
+            store,
+            agent.partner_id,
+            Scope::Devices(serials.into_iter().collect()),
+            now,
+        )
+        .await
+    };
+    if let Err(e) = run.await {
         tracing::warn!(error = %e, agent = %agent.id, "fleet evaluation after a batch failed");
     }
 }

@@ -16,6 +16,7 @@ use proto::Contract;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::rules_store::Condition;
 use crate::api::error::ApiError;
 use crate::api::types::{FieldProblem, Problem};
 use crate::api::{ApiJson, ApiPartner};
@@ -326,6 +327,26 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/fleet/devices/{serial}/supplies-contract",
             put(put_supplies_contract).delete(delete_supplies_contract),
         )
+        .route(
+            "/api/v1/fleet/devices/{serial}/conditions",
+            get(device_conditions),
+        )
+}
+
+/// A device's conditions, newest first (the last 200): automatic orders, alerts (with the
+/// incidents they raised, when they were raised and cleared), silent periods: its alert history.
+#[utoipa::path(get, path = "/api/v1/fleet/devices/{serial}/conditions", security(("api_key" = [])),
+    responses((status = 200, body = Vec<Condition>), (status = 404, body = Problem)))]
+pub async fn device_conditions(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(s): Path<String>,
+) -> Result<Json<Vec<Condition>>, ApiError> {
+    let s = serial(&s)?;
+    if st.store.get_device(p, &s).await?.is_none() {
+        return Err(ApiError::NotFound("device"));
+    }
+    Ok(Json(st.store.device_conditions(p, s.as_str(), 200).await?))
 }
 
 /// A partner's policy documents and the defaults they overlay.
@@ -540,9 +561,10 @@ pub async fn delete_supplies_contract(
         delete_device_policy,
         effective_device_policy,
         put_supplies_contract,
-        delete_supplies_contract
+        delete_supplies_contract,
+        device_conditions
     ),
-    components(schemas(Policy, PolicyDocument, PoliciesView, PolicyScope, Contract))
+    components(schemas(Policy, PolicyDocument, PoliciesView, PolicyScope, Contract, Condition))
 )]
 pub struct FleetPolicyApiDoc;
 

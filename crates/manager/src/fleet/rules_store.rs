@@ -158,6 +158,8 @@ pub trait FleetRulesStorage: Send + Sync + 'static {
     /// The partner's supplies contracts by device serial.
     async fn supplies_contracts(&self, partner_id: Uuid) -> Result<HashMap<String, Contract>>;
 
+    /// The serials of the devices a stored batch of the agent holds readings of.
+    async fn batch_serials(&self, agent_id: Uuid, batch_id: Uuid) -> Result<Vec<String>>;
     /// The partner's open conditions.
     async fn open_conditions(&self, partner_id: Uuid) -> Result<Vec<Condition>>;
     /// A device's conditions, newest first (alert history), at most `limit`.
@@ -195,13 +197,6 @@ pub trait FleetRulesStorage: Send + Sync + 'static {
         incident_to: IncidentStatus,
         comment: &str,
     ) -> Result<Option<Option<(IncidentNumber, IncidentStatus)>>>;
-    /// Incidents by source: `automatic` numbers of the partner (for the API's `source` field).
-    async fn automatic_incident_numbers(
-        &self,
-        partner_id: Uuid,
-        numbers: &[String],
-    ) -> Result<Vec<String>>;
-
     /// Takes (or renews) the lease `name` for `holder` until `until`, unless another holder has
     /// it unexpired. True when `holder` has it now.
     async fn take_lease(&self, name: &str, holder: &str, until: DateTime<Utc>) -> Result<bool>;
@@ -454,6 +449,18 @@ macro_rules! rules_store {
                         .collect()
                 }
 
+                async fn batch_serials(&self, agent_id: Uuid, batch_id: Uuid) -> Result<Vec<String>> {
+                    let rows = sqlx::query(
+                        "SELECT DISTINCT d.serial FROM fleet_readings r JOIN devices d ON d.id = r.device_id \
+                         WHERE r.agent_id = $1 AND r.batch_id = $2",
+                    )
+                    .bind(agent_id.to_string())
+                    .bind(batch_id.to_string())
+                    .fetch_all(&self.writer)
+                    .await?;
+                    rows.iter().map(|r| Ok(r.try_get("serial")?)).collect()
+                }
+
                 async fn open_conditions(&self, partner_id: Uuid) -> Result<Vec<Condition>> {
                     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "{CONDITION_SELECT} WHERE k.partner_id = $1 AND k.cleared_at IS NULL ORDER BY k.first_seen_at, k.id"
@@ -652,25 +659,6 @@ macro_rules! rules_store {
                     }
                     tx.commit().await?;
                     Ok(Some(changed))
-                }
-
-                async fn automatic_incident_numbers(&self, partner_id: Uuid, numbers: &[String]) -> Result<Vec<String>> {
-                    let mut out = Vec::new();
-                    for chunk in numbers.chunks(200) {
-                        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-                        let sql = format!(
-                            "SELECT number FROM incidents WHERE partner_id = $1 AND source = 'automatic' AND number IN ({})",
-                            marks.join(", ")
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(partner_id.to_string());
-                        for n in chunk {
-                            q = q.bind(n);
-                        }
-                        for r in q.fetch_all(&self.pool).await? {
-                            out.push(r.try_get("number")?);
-                        }
-                    }
-                    Ok(out)
                 }
 
                 async fn take_lease(&self, name: &str, holder: &str, until: DateTime<Utc>) -> Result<bool> {

@@ -185,6 +185,7 @@ async fn policies_have_defaults_overrides_checks_and_stay_within_the_partner(b: 
         "/api/v1/fleet/policies/devices/{serial}",
         "/api/v1/fleet/policies/devices/{serial}/effective",
         "/api/v1/fleet/devices/{serial}/supplies-contract",
+        "/api/v1/fleet/devices/{serial}/conditions",
         "/api/v1/webhooks",
         "/api/v1/webhooks/{id}",
         "/api/v1/webhooks/{id}/deliveries",
@@ -524,6 +525,39 @@ async fn an_alert_raises_one_incident_and_it_is_resolved_when_it_clears(b: Backe
     assert_eq!(incidents(&app, &app.a.api_key).await.len(), 2);
     // The other partner sees none of it.
     assert!(incidents(&app, &app.b.api_key).await.is_empty());
+    // The alert history: the failure and the jams, raised or not, each cleared.
+    let history: Value = app
+        .http
+        .get(app.url(&format!("/api/v1/fleet/devices/{SERIAL}/conditions")))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let history = history.as_array().unwrap();
+    let alerts: Vec<&Value> = history.iter().filter(|c| c["kind"] == "alert").collect();
+    assert_eq!(alerts.len(), 3, "{history:?}");
+    assert!(alerts.iter().all(|c| !c["cleared_at"].is_null()));
+    assert_eq!(
+        alerts
+            .iter()
+            .filter(|c| !c["incident_number"].is_null())
+            .count(),
+        2
+    );
+    let b_history: Value = app
+        .http
+        .get(app.url(&format!("/api/v1/fleet/devices/{SERIAL}/conditions")))
+        .bearer_auth(&app.b.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b_history, json!([]), "b's own SN-100 has no history");
 }
 
 /// A test receiver: records what it gets; verifies the Standard Webhooks signature itself.

@@ -72,6 +72,14 @@ impl Drop for TestStore {
     }
 }
 
+impl TestStore {
+    /// The PostgreSQL schema of this store (benchmarks seed it with SQL of their own).
+    #[allow(dead_code)]
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg_schema.as_deref()
+    }
+}
+
 pub fn test_keys() -> Arc<KeyRing> {
     Arc::new(KeyRing::single("test1", [42; 32]).expect("key ring"))
 }

@@ -5,6 +5,7 @@ mod billing;
 mod cli;
 mod console;
 mod fleet;
+mod fleet_bench;
 mod fleet_devices;
 mod fleet_rules;
 mod helpers;
