@@ -430,7 +430,7 @@ pub async fn evaluate(
                 let Some(s) = last.supplies.iter().find(|s| s.index == index) else {
                     continue;
                 };
-                let receptacle = s.class == "receptacle";
+                let receptacle = s.class == proto::fleet::SupplyClass::Receptacle;
                 let replaced = match (s.percent.map(i64::from), c.level_at_open) {
                     (Some(now_pct), Some(then)) if receptacle => now_pct + 10 < then,
                     (Some(now_pct), Some(then)) => now_pct > then + 10,
@@ -447,7 +447,7 @@ pub async fn evaluate(
                         s.description,
                         s.percent
                             .map(|p| format!("{p} %"))
-                            .unwrap_or_else(|| s.status.clone())
+                            .unwrap_or_else(|| s.status.to_string())
                     ),
                 )
             }

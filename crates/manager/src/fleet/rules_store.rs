@@ -316,7 +316,13 @@ macro_rules! rules_store {
                     now: DateTime<Utc>,
                 ) -> Result<(String, IncidentNumber)> {
                     let id = self.ctx.ids.new_id().to_string();
-                    let seq = Self::next_incident_seq(tx, partner_id, now.year()).await?;
+                    let seq = Self::next_seq(
+                        tx,
+                        $crate::storage::Counter::Incident,
+                        partner_id,
+                        now.year(),
+                    )
+                    .await?;
                     let number = IncidentNumber::new(now.year(), seq)
                         .map_err(|e| StoreError::Conflict(format!("incident number: {e}")))?;
                     let supplies = $crate::storage::sql::supplies_to_json(&auto.supplies)

@@ -679,12 +679,25 @@ macro_rules! fleet_store {
                         }
                     }
                     let (mine, raced): (Vec<_>, Vec<_>) = pending.drain(..).partition(|p| claimed.contains(&p.key));
-                    for chunk in mine.chunks(rows_per_statement(7)) {
+                    // Every meter read has its MR-YYYY-NNNNNN number, counted per partner in this
+                    // transaction like the ones the API and the panel create.
+                    let partner_id = uuid(partner)?;
+                    let year = chrono::Datelike::year(&from_ms(now)?);
+                    let mut numbers = Vec::with_capacity(mine.len());
+                    for _ in &mine {
+                        let seq = Self::next_seq(tx, $crate::storage::Counter::MeterRead, partner_id, year).await?;
+                        let number = $crate::domain::MeterReadNumber::new(year, seq)
+                            .map_err(|e| StoreError::Conflict(format!("meter read number: {e}")))?;
+                        numbers.push(number.to_string());
+                    }
+                    let numbered: Vec<(&PendingRead<'_>, &String)> = mine.iter().zip(&numbers).collect();
+                    for chunk in numbered.chunks(rows_per_statement(8)) {
                         let mut q = QueryBuilder::<$db>::new(
-                            "INSERT INTO meter_reads (id, partner_id, device_id, read_at, source, meter_replacement, created_at) ",
+                            "INSERT INTO meter_reads (id, number, partner_id, device_id, read_at, source, meter_replacement, created_at) ",
                         );
-                        q.push_values(chunk, |mut b, p| {
+                        q.push_values(chunk, |mut b, (p, number)| {
                             b.push_bind(p.id.as_str())
+                                .push_bind(number.as_str())
                                 .push_bind(partner)
                                 .push_bind(p.device_id)
                                 .push_bind(p.read_at)
