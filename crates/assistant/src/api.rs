@@ -270,5 +270,12 @@ impl utoipa::Modify for CredentialScheme {
 pub struct ApiDoc;
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    let [malformed, timeout] = platform::ops::COMMON_PROBLEMS;
+    let limited = (
+        429,
+        "the device's request rate is over its limit (Retry-After)",
+    );
+    platform::ops::document_problems(&mut doc, &[malformed, timeout, limited]);
+    Json(doc)
 }

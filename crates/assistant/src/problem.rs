@@ -57,11 +57,6 @@ impl IntoResponse for RuleError {
             body.field = errors.first().map(|e| e.field.clone());
             body.errors = errors.clone();
         }
-        let mut res = (status, axum::Json(body)).into_response();
-        res.headers_mut().insert(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static(proto::problem::PROBLEM_JSON),
-        );
-        res
+        platform::ops::problem_response(&body)
     }
 }

@@ -3,7 +3,6 @@
 
 use crate::service::ServiceError;
 use crate::storage::StoreError;
-use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use platform::credential::CredentialError;
@@ -83,12 +82,7 @@ impl IntoResponse for ApiError {
         if let Self::Internal(detail) = &self {
             tracing::error!(%detail, "request failed");
         }
-        let status = self.kind().0;
-        let mut response = (status, Json(self.problem())).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(proto::problem::PROBLEM_JSON),
-        );
+        let mut response = platform::ops::problem_response(&self.problem());
         if matches!(self, Self::Unauthorized | Self::Credential(_)) {
             response
                 .headers_mut()

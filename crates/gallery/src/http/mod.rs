@@ -239,7 +239,9 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Va
 }
 
 async fn openapi() -> Response {
-    match ApiDoc::openapi().to_json() {
+    let mut doc = ApiDoc::openapi();
+    platform::ops::document_problems(&mut doc, &platform::ops::COMMON_PROBLEMS);
+    match doc.to_json() {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Err(err) => ApiError::Internal(err.to_string()).into_response(),
     }

@@ -196,6 +196,12 @@ async fn an_enrolled_agent_uploads_once_and_a_revoked_one_is_refused(b: Backend)
     assert_eq!(reads.as_array().unwrap().len(), 1, "{reads}");
     assert_eq!(reads[0]["source"], "automatic");
     assert_eq!(reads[0]["meters"][0]["value"], 1000);
+    assert!(
+        reads[0]["number"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("MR-") && n.len() == "MR-2026-000001".len()),
+        "an automatic meter read has its MR number like any other: {reads}"
+    );
     let fleet = app
         .store
         .store

@@ -45,12 +45,12 @@ fn toner(percent: u8) -> FleetSupply {
         description: "Black Toner".into(),
         part_number: Some("106R01234".into()),
         kind: "toner".into(),
-        class: proto::fleet::SupplyClass::Consumed,
+        class: SupplyClass::Consumed,
         colorant: Some("black".into()),
         max_capacity: Some(100),
         level: Some(i64::from(percent)),
         percent: Some(percent),
-        status: proto::fleet::SupplyStatus::Ok,
+        status: SupplyStatus::Ok,
     }
 }
 

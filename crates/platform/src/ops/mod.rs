@@ -37,7 +37,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 pub use headers::FrameAncestor;
 pub use health::ReadinessCheck;
 pub use logging::Redacted;
-pub use problem::{respond as problem_response, status_problem};
+pub use problem::{
+    COMMON_PROBLEMS, document_problems, respond as problem_response, status_problem,
+};
 pub use rate_limit::{DeviceKey, RateLimitSettings, RateLimited, RateLimiter};
 pub use tls::{Listener, ServerLimits, TlsSettings, serve, serve_bound};
 pub use transport::{ClientTrustArgs, TransportArgs};
@@ -88,7 +90,7 @@ pub fn routes_without_healthz(check: ReadinessCheck) -> Router {
 
 /// Wraps every route of `router` (add all routes first: `Router::layer` only wraps the routes
 /// it already has). From the outside in: request trace span and access log (method, route
-/// template, status, latency), metrics, security headers, problem+json for bare 413 answers, request timeout,
+/// template, status, latency), metrics, security headers, problem+json for bare 400/405/413/415/422 answers, request timeout,
 /// rate limit, body size limit.
 ///
 /// The rate limit keys on the [`DeviceKey`] request extension, so whatever establishes the
@@ -121,7 +123,7 @@ pub fn layers(router: Router, settings: &OpsSettings) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             settings.body_limit,
-            body_too_large_as_problem,
+            plain_rejections_as_problems,
         ))
         .layer(middleware::from_fn_with_state(
             headers,
@@ -155,19 +157,56 @@ async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next
 }
 
 /// The body limit answers 413 with a plain-text body (and so do the body extractors when a
-/// chunked body runs over it): give it the same problem+json shape as every other error.
-async fn body_too_large_as_problem(
+/// chunked body runs over it), and axum's extractors answer a malformed path, query or body
+/// (400, 415, 422) and the router a wrong method (405) in plain text: give them the same
+/// problem+json shape as every other error, with the extractor's words as the detail.
+async fn plain_rejections_as_problems(
     State(limit): State<usize>,
     req: Request,
     next: Next,
 ) -> Response {
     let res = next.run(req).await;
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !problem::is_problem(&res) {
+    let status = res.status();
+    if problem::is_problem(&res) {
+        return res;
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
         return problem::respond(&status_problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
             format!("the request body is larger than the limit of {limit} bytes"),
         ));
     }
-    res
+    let plain = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    let slug = match status {
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation",
+        _ => return res,
+    };
+    if !plain {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    // Extractor messages are short; a longer body is cut rather than buffered whole.
+    let detail = match axum::body::to_bytes(body, 4096).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::new(),
+    };
+    let detail = if detail.trim().is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        detail
+    };
+    let mut answer = problem::respond(&status_problem(status, slug, detail));
+    if let Some(allow) = parts.headers.get(axum::http::header::ALLOW) {
+        answer
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow.clone());
+    }
+    answer
 }
