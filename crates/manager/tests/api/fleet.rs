@@ -432,6 +432,34 @@ async fn one_batch_keeps_the_meter_rules_and_stores_each_reading_once(b: Backend
     let expected: Vec<i64> = vec![50, 100, 200, 250];
     let values = |reads: Vec<(String, i64)>| reads.into_iter().map(|(_, v)| v).collect::<Vec<_>>();
     assert_eq!(values(automatic_reads(&app, "MR-1").await), expected);
+    // Uploaded reads are numbered like reads recorded one by one: MR-YYYY-NNNNNN, each its own.
+    let listed: Value = app
+        .http
+        .get(app.url("/api/v1/devices/MR-1/meter-reads?since=2026-01-01T00:00:00Z"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let numbers: std::collections::BTreeSet<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        numbers.len(),
+        listed.as_array().unwrap().len(),
+        "{numbers:?}"
+    );
+    assert!(
+        numbers
+            .iter()
+            .all(|n| n.starts_with("MR-") && n.len() == 14),
+        "{numbers:?}"
+    );
 
     // Both batches again: every reading a duplicate, no meter read twice, nothing refused.
     for batch in [&first, &late] {
