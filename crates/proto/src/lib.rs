@@ -18,6 +18,7 @@ pub mod entitlement;
 pub mod fleet;
 pub mod ids;
 pub mod incident;
+pub mod issues;
 pub mod manager;
 pub mod pii;
 pub mod problem;
@@ -27,7 +28,9 @@ pub use config::{AppConfiguration, ConfirmationEmail, ImageType, Logo, Permissio
 pub use credential::{Claims, PublicKeySet, RevocationList};
 pub use entitlement::{Contract, DeviceEntitlements, Entitlements};
 pub use ids::{AppId, DeviceSerial, KeyId, Language, PartnerId, SnmpCommunity};
-pub use incident::{IncidentKind, IncidentNumber, IncidentSource, IncidentStatus, MeterReadNumber, MeterSource};
+pub use incident::{
+    IncidentKind, IncidentNumber, IncidentSource, IncidentStatus, MeterReadNumber, MeterSource,
+};
 pub use pii::{Contact, ContactName, EmailAddress, PhoneNumber};
 pub use problem::{FieldProblem, Problem};
 pub use text::{FreeText, IssueCode, Label, ParseError};
