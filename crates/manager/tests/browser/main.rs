@@ -239,7 +239,7 @@ async fn login(c: &Client, app: &TestApp) {
     panic!("login did not leave the login page");
 }
 
-/// The page's width, the window's, and the `.nowrap`/`.num` cells whose text takes more than
+/// The page's width, the visible width (the window without its scrollbar), and the `.nowrap`/`.num` cells whose text takes more than
 /// one line.
 const MEASURE: &str = r#"
 const wrapped = [];
@@ -249,7 +249,7 @@ for (const el of document.querySelectorAll('td.nowrap, td.num')) {
   const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
   if (tops.size > 1) wrapped.push(el.textContent);
 }
-return [document.documentElement.scrollWidth, window.innerWidth, wrapped];
+return [document.documentElement.scrollWidth, document.documentElement.clientWidth, wrapped];
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
