@@ -26,12 +26,12 @@ const PLOT_H: f64 = 70.0;
 const AXIS_H: f64 = 26.0;
 const PANEL_H: f64 = TITLE_H + PLOT_H + AXIS_H;
 /// Where a meter's title starts, and the longest title drawn in full: longer ones end with "…"
-/// (the full text is its tooltip). 60 characters of the widest glyph (about 0.95 em at 12 px bold)
+/// (the full text is its tooltip). 44 characters of the widest glyph ("W", up to 1.25 em at 12 px bold in DejaVu Sans)
 /// still fit the chart's width.
 const TITLE_X: f64 = 4.0;
-const TITLE_CHARS: usize = 60;
+const TITLE_CHARS: usize = 44;
 #[cfg(test)]
-const WIDEST_GLYPH: f64 = 0.95 * 12.0;
+const WIDEST_GLYPH: f64 = 1.25 * 12.0;
 
 /// One small chart per meter, stacked, sharing the time axis: each meter has its own y scale
 /// (its lowest to its highest value), because a device's counters differ by orders of magnitude

@@ -288,6 +288,11 @@ async fn no_console_page_is_wider_than_the_window_and_dates_do_not_wrap() {
             if std::fs::create_dir_all(&shots).is_ok() {
                 let png = c.screenshot().await.unwrap();
                 let _ = std::fs::write(shots.join(format!("console-{name}-{width}.png")), png);
+                if *name == "device" {
+                    let chart = c.find(Locator::Css("figure")).await.unwrap();
+                    let png = chart.screenshot().await.unwrap();
+                    let _ = std::fs::write(shots.join(format!("console-chart-{width}.png")), png);
+                }
             }
         }
     }
