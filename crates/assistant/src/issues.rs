@@ -8,32 +8,8 @@ pub struct CommonIssue {
     pub label: &'static str,
 }
 
-/// (code, English, German)
-const ISSUES: &[(&str, &str, &str)] = &[
-    ("paper_jam", "Paper jam", "Papierstau"),
-    (
-        "print_quality",
-        "Print quality (streaks, faded, smudged)",
-        "Druckqualität (Streifen, blass, verschmiert)",
-    ),
-    (
-        "error_code",
-        "Error code on the panel",
-        "Fehlercode am Bedienfeld",
-    ),
-    ("noise", "Unusual noise", "Ungewöhnliches Geräusch"),
-    (
-        "no_power",
-        "Will not power on",
-        "Lässt sich nicht einschalten",
-    ),
-    (
-        "scanner_fax",
-        "Scanner or fax problem",
-        "Problem mit Scanner oder Fax",
-    ),
-    ("other", "Other", "Sonstiges"),
-];
+/// The table lives in `proto` so the partner console shows the same labels.
+use proto::issues::ISSUES;
 
 /// The list in `language` ("en" or "de"; anything else falls back to English).
 pub fn common_issues(language: &str) -> Vec<CommonIssue> {

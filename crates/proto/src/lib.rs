@@ -18,6 +18,7 @@ pub mod entitlement;
 pub mod fleet;
 pub mod ids;
 pub mod incident;
+pub mod issues;
 pub mod manager;
 pub mod pii;
 pub mod problem;

@@ -1,7 +1,8 @@
-//! CSV export of meter reads for billing. Every text cell is quoted; cells that a spreadsheet
+//! CSV exports (RFC 4180: CRLF line ends, quoted cells, quotes doubled): meter reads for billing
+//! and the incident list. Every text cell is quoted; cells that a spreadsheet
 //! would run as a formula (starting with = + - @, tab or carriage return) get a leading `'`.
 
-use crate::storage::{Device, MeterRead};
+use crate::storage::{Device, Incident, MeterRead};
 
 /// One CSV cell, safe against formula injection.
 pub fn cell(value: &str) -> String {
@@ -33,6 +34,34 @@ pub fn meter_reads(device: &Device, reads: &[MeterRead]) -> String {
         }
     }
     out
+}
+
+/// The header of the incident export; `incident_row` writes one line of it.
+pub const INCIDENTS_HEADER: &str =
+    "number,created_at,kind,status,serial,customer,issue,description,supplies\r\n";
+
+/// One incident as a CSV line; `issue` is the human label of its issue code. Contact details are
+/// never exported.
+pub fn incident_row(i: &Incident, issue: &str) -> String {
+    let supplies = i
+        .supplies
+        .iter()
+        .map(|s| s.description.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!(
+        "{},{},{},{},{},{},{},{},{}\r\n",
+        cell(&i.number.to_string()),
+        i.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        i.kind.as_str(),
+        i.status.as_str(),
+        cell(&i.device_serial.to_string()),
+        cell(&i.customer_name),
+        cell(issue),
+        cell(&i.description),
+        cell(&supplies),
+    )
 }
 
 #[cfg(test)]

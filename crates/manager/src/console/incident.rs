@@ -1,6 +1,6 @@
 //! One incident: its details, its history and the status change form.
 
-use super::{ConsoleError, ConsoleUser, fmt_time};
+use super::{ConsoleError, ConsoleUser, fmt_time, issue_label};
 use crate::app::AppState;
 use crate::domain::{FreeText, IncidentNumber, IncidentStatus};
 use crate::storage::StoreError;
@@ -66,7 +66,7 @@ async fn render_incident(
         serial: i.device_serial.to_string(),
         customer: i.customer_name.clone(),
         created: fmt_time(i.created_at),
-        issue_code: i.issue_code.clone(),
+        issue_code: i.issue_code.as_deref().map(issue_label),
         description: i.description.clone(),
         contact: i.contact.as_ref().map(|c| {
             (

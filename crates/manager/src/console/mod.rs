@@ -2,11 +2,12 @@
 //! Sessions are opaque random tokens in an HttpOnly, SameSite=Strict cookie (Secure on TLS),
 //! stored hashed; every form carries a CSRF token; every query is scoped to the user's partner.
 //!
-//! One module per page (`login`, `incidents`, `incident`, `devices`, `users`); this module holds
+//! One module per page (`login`, `incidents`, `incident`, `device_list`, `devices`, `users`); this module holds
 //! the router, the error type (mapped once to a response), the session extractor and the
 //! cookie helpers the pages share. Page modules use only this module, never each other.
 
 pub mod csv;
+mod device_list;
 mod devices;
 mod incident;
 mod incidents;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(incidents::routes())
         .merge(incident::routes())
+        .merge(device_list::routes())
         .merge(devices::routes())
         .merge(users::routes())
 }
@@ -164,6 +166,14 @@ impl FromRequestParts<AppState> for ConsoleUser {
             token_hash: hash,
         })
     }
+}
+
+/// The human label of an issue code ("Paper jam" for `paper_jam`): the panel's table in `proto`;
+/// a code outside the table is shown as sent.
+fn issue_label(code: &str) -> String {
+    proto::issues::issue_label(code, "en")
+        .map(str::to_string)
+        .unwrap_or_else(|| code.to_string())
 }
 
 fn fmt_time(t: DateTime<Utc>) -> String {

@@ -154,6 +154,9 @@ both_backends!(
     xss_payloads_are_escaped_in_pages_and_csv,
     a_partner_never_sees_another_partners_data_in_the_console,
     only_partner_admins_manage_users_of_their_own_partner,
+    devices_list_shows_every_device_of_the_partner_and_filters,
+    incidents_csv_applies_the_filters_and_guards_formulas,
+    console_shows_the_panels_issue_labels_not_codes,
 );
 
 async fn login_sets_a_strict_http_only_session_cookie_and_logout_ends_it(be: Backend) {
@@ -731,4 +734,263 @@ async fn only_partner_admins_manage_users_of_their_own_partner(be: Backend) {
         .await
         .unwrap();
     assert!(!b_page.contains("new@acme.example") && !b_page.contains(&app.a.admin_email));
+}
+
+/// A second customer of A with a device that has a 300-character location (for the overflow
+/// checks) and a device of B that A must never see.
+async fn more_devices(app: &TestApp) -> uuid::Uuid {
+    use manager::domain::{DeviceSerial, Label};
+    use manager::storage::NewDevice;
+    let store = &app.store.store;
+    let other = store
+        .create_customer(app.a.partner_id, &Label::parse("Zeta Labs", 100).unwrap())
+        .await
+        .unwrap();
+    store
+        .create_device(
+            app.a.partner_id,
+            &NewDevice {
+                customer_id: other.id,
+                serial: DeviceSerial::parse("ZX-900").unwrap(),
+                model: Label::parse("Colour 9000", 100).unwrap(),
+                location: Label::parse("Basement lab", 100).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create_device(
+            app.b.partner_id,
+            &NewDevice {
+                customer_id: app.b.device.customer_id,
+                serial: DeviceSerial::parse("BOLT-777").unwrap(),
+                model: Label::parse("Bolt-only model", 100).unwrap(),
+                location: Label::parse("Bolt-only room", 100).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    other.id
+}
+
+async fn devices_list_shows_every_device_of_the_partner_and_filters(be: Backend) {
+    let app = spawn_app(be).await;
+    let zeta = more_devices(&app).await;
+    let c = client(&app, &app.a.api_key);
+    let open = c
+        .create_incident("o1", &request("one", "Ana"))
+        .await
+        .unwrap();
+    c.create_incident("o2", &request("two", "Ana"))
+        .await
+        .unwrap();
+    let cancelled = c
+        .create_incident("o3", &request("three", "Ana"))
+        .await
+        .unwrap();
+    app.store
+        .store
+        .change_status(
+            app.a.partner_id,
+            &manager::domain::IncidentNumber::parse(&cancelled.number).unwrap(),
+            manager::domain::IncidentStatus::Cancelled,
+            "test",
+            "",
+        )
+        .await
+        .unwrap();
+    let read = RecordMeterReadRequest {
+        read_at: t0() - chrono::Duration::days(3),
+        source: "walk_up".into(),
+        meter_replacement: false,
+        meters: vec![MeterValueBody {
+            id: "101".into(),
+            name: "Total".into(),
+            value: 4242,
+        }],
+    };
+    c.record_meter_read("SN-100", "m1", &read).await.unwrap();
+    let b = login(&app, &app.a.tech_email).await;
+    let page = get(&app, &b, "/console/devices").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("href=\"/console/devices\""), "in the nav");
+    assert!(html.contains("2 device(s)"), "{html}");
+    for text in [
+        "href=\"/console/devices/SN-100\"",
+        "MFD 5000",
+        "Acme customer",
+        "2nd floor",
+        "href=\"/console/devices/ZX-900\"",
+        "Colour 9000",
+        "Zeta Labs",
+        "Basement lab",
+        "2026-02-26 10:00 UTC",
+    ] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    let sn100 = html.split("/console/devices/SN-100\"").nth(1).unwrap();
+    let sn100 = &sn100[..sn100.find("</tr>").unwrap()];
+    assert!(
+        sn100.contains("<td class=\"num\">2</td>"),
+        "two open, the cancelled one not counted: {sn100}"
+    );
+    assert!(!html.contains(&open.number), "counts, not numbers");
+    assert!(!html.contains("BOLT-777") && !html.contains("Bolt-only"));
+    let by_customer = get(&app, &b, &format!("/console/devices?customer={zeta}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_customer.contains("1 device(s)") && by_customer.contains("ZX-900"));
+    assert!(!by_customer.contains("/console/devices/SN-100\""));
+    let search = get(&app, &b, "/console/devices?q=basement")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(search.contains("1 device(s)") && search.contains("ZX-900"));
+    let by_serial = get(&app, &b, "/console/devices?q=sn-1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_serial.contains("1 device(s)") && by_serial.contains("/console/devices/SN-100\""));
+    let bad = get(&app, &b, "/console/devices?customer=nope")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(bad.contains("customer: unknown customer") && bad.contains("0 device(s)"));
+    // B sees its own devices only, and A's customer filter finds nothing for B.
+    let bolt = login(&app, &app.b.admin_email).await;
+    let theirs = get(&app, &bolt, "/console/devices")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(theirs.contains("2 device(s)") && theirs.contains("BOLT-777"));
+    assert!(!theirs.contains("ZX-900") && !theirs.contains("Zeta") && !theirs.contains("Acme"));
+    assert!(!theirs.contains("2026-02-26"), "A's meter read is not B's");
+    let foreign = get(&app, &bolt, &format!("/console/devices?customer={zeta}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(foreign.contains("0 device(s)"));
+}
+
+async fn incidents_csv_applies_the_filters_and_guards_formulas(be: Backend) {
+    let app = spawn_app(be).await;
+    let c = client(&app, &app.a.api_key);
+    let mut jam = request("=HYPERLINK(\"http://evil\",\"x\")", "Ana");
+    jam.issue_code = Some("paper_jam".into());
+    let jam = c.create_incident("c1", &jam).await.unwrap();
+    app.store.clock.set(t0() + chrono::Duration::days(2));
+    let later = c
+        .create_incident("c2", &request("said \"hello\", then left", "Ana"))
+        .await
+        .unwrap();
+    let mut supply = request("", "Ana");
+    supply.kind = "supply".into();
+    supply.supplies = vec![SupplyItem {
+        description: "@Cyan Toner".into(),
+        part_number: None,
+        colorant: None,
+        level_percent: Some(2),
+    }];
+    let supply = c.create_incident("c3", &supply).await.unwrap();
+    let b = login(&app, &app.a.tech_email).await;
+    let page = get(&app, &b, "/console/incidents?kind=service&from=2026-03-01")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let page = page.replace("&#38;", "&").replace("&amp;", "&");
+    assert!(
+        page.contains("href=\"/console/incidents.csv?kind=service&from=2026-03-01\""),
+        "the link carries the filters: {page}"
+    );
+    let all = get(&app, &b, "/console/incidents.csv").await;
+    assert_eq!(all.status(), 200);
+    assert_eq!(all.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        all.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let text = all.text().await.unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "header and three incidents: {text}");
+    assert!(lines[0].starts_with("number,created_at,kind,status"));
+    assert!(text.ends_with("\r\n"));
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""),
+        "{text}"
+    );
+    assert!(text.contains("\"said \"\"hello\"\", then left\""));
+    assert!(text.contains("\"'@Cyan Toner\""));
+    assert!(text.contains("\"Paper jam\""), "human label: {text}");
+    assert!(
+        !text.contains("Ana") && !text.contains("walkup@"),
+        "no contact details"
+    );
+    let service = get(&app, &b, "/console/incidents.csv?kind=service")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(service.matches("\r\n").count(), 3);
+    assert!(!service.contains(&supply.number));
+    let dated = get(
+        &app,
+        &b,
+        "/console/incidents.csv?kind=service&from=2026-03-02",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(dated.matches("\r\n").count(), 2);
+    assert!(dated.contains(&later.number) && !dated.contains(&jam.number));
+    let bad = get(&app, &b, "/console/incidents.csv?status=lost").await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("status:"));
+    // B's export holds none of A's incidents, even with A's customer as the filter.
+    let bolt = login(&app, &app.b.admin_email).await;
+    for path in [
+        "/console/incidents.csv".to_string(),
+        format!(
+            "/console/incidents.csv?customer={}",
+            app.a.device.customer_id
+        ),
+    ] {
+        let theirs = get(&app, &bolt, &path).await.text().await.unwrap();
+        assert_eq!(theirs.matches("\r\n").count(), 1, "header only: {theirs}");
+    }
+}
+
+async fn console_shows_the_panels_issue_labels_not_codes(be: Backend) {
+    let app = spawn_app(be).await;
+    let c = client(&app, &app.a.api_key);
+    let mut jam = request("Tray 2", "Ana");
+    jam.issue_code = Some("paper_jam".into());
+    let jam = c.create_incident("l1", &jam).await.unwrap();
+    let b = login(&app, &app.a.tech_email).await;
+    let list = get(&app, &b, "/console/incidents")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("Paper jam: Tray 2") && !list.contains("paper_jam"),
+        "{list}"
+    );
+    let one = get(&app, &b, &format!("/console/incidents/{}", jam.number))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(one.contains("<td>Paper jam</td>") && !one.contains("paper_jam"));
 }

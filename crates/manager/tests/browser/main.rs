@@ -1,0 +1,302 @@
+//! The partner console in headless Chromium (Debian's chromium and chromium-driver, driven with
+//! fantoccini) against the real server on loopback: no console page is wider than the window at
+//! 800 and 1024 px with long unbroken text, and dates and numbers stay on one line. Screenshots
+//! go to `screenshots/console-*.png` at the workspace root.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code, unused_macros, unused_imports)]
+mod helpers;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpers::{Backend, PASSWORD, TestApp, spawn_app, t0};
+use manager::api::types::*;
+use manager::client::ManagerClient;
+use manager::domain::{DeviceSerial, Label};
+use manager::storage::{NewDevice, SupplyItem};
+use proto::manager::limits;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A chromedriver we started and its browser's profile; both ended when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Killing chromedriver leaves its Chromium running: end, by id, every process whose
+        // command line names this session's own profile directory (bounded in rounds).
+        let needle = self.profile.path().display().to_string();
+        let me = std::process::id();
+        for _ in 0..20 {
+            let pids: Vec<String> = std::fs::read_dir("/proc")
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .filter_map(|e| {
+                    let pid = e.file_name().to_str()?.parse::<u32>().ok()?;
+                    let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+                    (pid != me && String::from_utf8_lossy(&cmd).contains(&needle))
+                        .then(|| pid.to_string())
+                })
+                .collect();
+            if pids.is_empty() {
+                return;
+            }
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .args(&pids)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+async fn browser() -> (Client, Driver) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver) is installed");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        profile: tempfile::tempdir().unwrap(),
+    };
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("{}/status", driver.url))
+            .send()
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "chromedriver did not start on {}", driver.url);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-dev-shm-usage", "--window-size=1024,600",
+                format!("--user-data-dir={}", driver.profile.path().display()),
+            ]
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a browser session");
+    (client, driver)
+}
+
+/// 300 characters without a space (fewer where the field's limit is lower: then the limit).
+fn unbroken(max: usize) -> String {
+    "W".repeat(300.min(max))
+}
+
+/// A device with a long model, location and customer name, and incidents and meter reads whose
+/// descriptions and meter name are long and unbroken. Returns an incident number.
+async fn long_data(app: &TestApp) -> String {
+    let store = &app.store.store;
+    let customer = store
+        .create_customer(
+            app.a.partner_id,
+            &Label::parse(&unbroken(limits::CUSTOMER_NAME), limits::CUSTOMER_NAME).unwrap(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_device(
+            app.a.partner_id,
+            &NewDevice {
+                customer_id: customer.id,
+                serial: DeviceSerial::parse("LONG-1").unwrap(),
+                model: Label::parse(&unbroken(limits::MODEL), limits::MODEL).unwrap(),
+                location: Label::parse(&unbroken(limits::LOCATION), limits::LOCATION).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let c = ManagerClient::new(
+        &app.base,
+        secrecy::SecretString::from(app.a.api_key.clone()),
+    )
+    .unwrap();
+    let contact = ContactBody {
+        name: "Ana".into(),
+        email: "ana@example.com".into(),
+        phone: None,
+    };
+    let service = c
+        .create_incident(
+            "l1",
+            &CreateIncidentRequest {
+                device_serial: "LONG-1".into(),
+                kind: "service".into(),
+                issue_code: Some("paper_jam".into()),
+                description: unbroken(2000),
+                supplies: vec![],
+                contact: contact.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    c.create_incident(
+        "l2",
+        &CreateIncidentRequest {
+            device_serial: "LONG-1".into(),
+            kind: "supply".into(),
+            issue_code: None,
+            description: String::new(),
+            supplies: vec![SupplyItem {
+                description: unbroken(limits::MODEL),
+                part_number: None,
+                colorant: None,
+                level_percent: Some(3),
+            }],
+            contact,
+        },
+    )
+    .await
+    .unwrap();
+    for (i, v) in [1_000_000, 1_250_000].into_iter().enumerate() {
+        c.record_meter_read(
+            "LONG-1",
+            &format!("m{i}"),
+            &RecordMeterReadRequest {
+                read_at: t0() - chrono::Duration::days(30 - i as i64 * 20),
+                source: "automatic".into(),
+                meter_replacement: false,
+                meters: vec![
+                    MeterValueBody {
+                        id: "101".into(),
+                        name: unbroken(limits::METER_NAME),
+                        value: v,
+                    },
+                    MeterValueBody {
+                        id: "112".into(),
+                        name: "Colour".into(),
+                        value: 30 + i as i64 * 10,
+                    },
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    service.number
+}
+
+async fn login(c: &Client, app: &TestApp) {
+    c.goto(&app.url("/console/login")).await.unwrap();
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys(&app.a.admin_email)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if c.current_url().await.unwrap().path() != "/console/login" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("login did not leave the login page");
+}
+
+/// The page's width, the visible width (the window without its scrollbar), and the `.nowrap`/`.num` cells whose text takes more than
+/// one line.
+const MEASURE: &str = r#"
+const wrapped = [];
+for (const el of document.querySelectorAll('td.nowrap, td.num')) {
+  const r = document.createRange();
+  r.selectNodeContents(el);
+  const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+  if (tops.size > 1) wrapped.push(el.textContent);
+}
+return [document.documentElement.scrollWidth, document.documentElement.clientWidth, wrapped];
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_console_page_is_wider_than_the_window_and_dates_do_not_wrap() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let number = long_data(&app).await;
+    let (c, driver) = browser().await;
+    login(&c, &app).await;
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../screenshots");
+    let pages = [
+        ("incidents", "/console/incidents".to_string()),
+        ("incident", format!("/console/incidents/{number}")),
+        ("devices", "/console/devices".to_string()),
+        ("device", "/console/devices/LONG-1".to_string()),
+        ("users", "/console/users".to_string()),
+    ];
+    let mut failures = vec![];
+    for width in [800, 1024] {
+        c.set_window_size(width, 600).await.unwrap();
+        for (name, path) in &pages {
+            c.goto(&app.url(path)).await.unwrap();
+            let html = c.source().await.unwrap();
+            assert!(html.contains("Log out"), "{path} is a logged-in page");
+            let measured = c.execute(MEASURE, vec![]).await.unwrap();
+            let page_w = measured[0].as_u64().unwrap();
+            let window_w = measured[1].as_u64().unwrap();
+            let wrapped = measured[2].as_array().unwrap();
+            if page_w > window_w {
+                failures.push(format!(
+                    "{path} at {width}: {page_w} px wide in {window_w} px"
+                ));
+            }
+            if !wrapped.is_empty() {
+                failures.push(format!("{path} at {width}: wrapped {wrapped:?}"));
+            }
+            if std::fs::create_dir_all(&shots).is_ok() {
+                let png = c.screenshot().await.unwrap();
+                let _ = std::fs::write(shots.join(format!("console-{name}-{width}.png")), png);
+                if *name == "device" {
+                    let chart = c.find(Locator::Css("figure")).await.unwrap();
+                    let png = chart.screenshot().await.unwrap();
+                    let _ = std::fs::write(shots.join(format!("console-chart-{width}.png")), png);
+                }
+            }
+        }
+    }
+    let _ = c.close().await;
+    drop(driver);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
