@@ -19,12 +19,12 @@ fn supply(index: &str, description: &str, percent: u8) -> FleetSupply {
         description: description.into(),
         part_number: None,
         kind: "toner".into(),
-        class: "consumed".into(),
+        class: proto::fleet::SupplyClass::Consumed,
         colorant: None,
         max_capacity: Some(100),
         level: Some(i64::from(percent)),
         percent: Some(percent),
-        status: "ok".into(),
+        status: proto::fleet::SupplyStatus::Ok,
     }
 }
 
