@@ -54,7 +54,7 @@ bench_backend() { # $1 = label, rest = data args
   addr=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/serve-$label.log" | head -1)
   [ -n "$addr" ] || { echo "the manager did not start"; cat "$tmp/serve-$label.log"; exit 1; }
   /usr/bin/time -f '%e %U %S' -o "$tmp/time-$label" \
-    "$CLIENT" "$addr" "$tmp/tokens-$label" "$BATCHES" "$SIZE" "$label ($target)"
+    "$CLIENT" "$addr" "$tmp/tokens-$label" "$BATCHES" "$SIZE" "$label ($BIN)"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
   read -r _ c_user c_sys <"$tmp/time-$label"
   echo "$label: load client CPU $(echo "$c_user + $c_sys" | bc) s (on the same $(nproc) cores as the manager)"
