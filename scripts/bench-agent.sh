@@ -4,11 +4,11 @@
 #     recordings as copies with their own serials, one loopback address each): wall time, CPU, SNMP round
 #     trips per printer — side by side with net-snmp's snmpbulkwalk of the same subtrees, one process per
 #     device and subtree as a LibreNMS-style poller does, with the same parallelism.
-#  2. Manager ingestion: readings/s durably stored from batched uploads, p50/p99 per batch, on SQLite and
-#     PostgreSQL (DATABASE_URL_PG, default postgres://postgres@127.0.0.1:5432/test, own schema, dropped).
+#  2. Manager ingestion (scripts/bench-ingest.sh): readings/s durably stored from batched HTTP uploads to
+#     `serve manager`, p50/p99 per batch, on SQLite and PostgreSQL (DATABASE_URL_PG, own schema, dropped).
 # Usage: bash scripts/bench-agent.sh [DEVICES=1000] [SNMPBULKWALK_DEVICES=DEVICES] [PARALLELISM=64]
-# SA_BIN=path uses that binary instead of a release build; BENCH_PROFILE=dev runs the ingestion example
-# without --release; BENCH_SKIP_INGEST=1 skips part 2.
+# SA_BIN=path uses that binary instead of a release build; BENCH_PROFILE=dev builds the ingestion load
+# client without --release; BENCH_SKIP_INGEST=1 skips part 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
@@ -84,9 +84,4 @@ print(f"parallelism {par}; agent is {(ww/nw)/(aw/n):.1f}x faster per device, {((
 PY
 
 [ -n "${BENCH_SKIP_INGEST:-}" ] && exit 0
-profile=--release
-[ "${BENCH_PROFILE:-release}" = dev ] && profile=
-for backend in sqlite postgres; do
-  # shellcheck disable=SC2086
-  cargo run -q $profile -p manager --example fleet_ingest -- "$backend" 8 10 100
-done
+SA_BIN=$BIN bash scripts/bench-ingest.sh 8 25 100

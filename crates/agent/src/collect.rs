@@ -50,9 +50,20 @@ pub struct CycleStats {
     pub wall_ms: u128,
 }
 
-/// The device's key: its serial, else its MAC address; `None` when it has neither.
-pub fn device_key(report: &printer::DeviceReport) -> Option<String> {
-    report
+/// How the agent names a device to the manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceKey {
+    pub key: String,
+    /// Neither serial nor MAC: `key` is a stand-in ([`stand_in_key`]).
+    pub no_serial: bool,
+}
+
+/// The device's key: its serial, else its MAC address (`MAC-…`), else a stand-in made of the
+/// agent's site, the address, the model and sysObjectID — as fleet tools do for devices that report
+/// no serial (glpi-agent imports them by MAC, then by IP and name; Web Jetadmin identifies a printer
+/// by hardware address, IP address or host name), marked so it can be merged later.
+pub fn device_key(report: &printer::DeviceReport, site: &str, address: &str) -> DeviceKey {
+    let known = report
         .identity
         .serial
         .clone()
@@ -62,14 +73,43 @@ pub fn device_key(report: &printer::DeviceReport) -> Option<String> {
                 .identity
                 .mac
                 .as_ref()
+                .filter(|m| !m.trim().is_empty())
                 .map(|m| format!("MAC-{}", m.replace(':', "").to_uppercase()))
-        })
+        });
+    match known {
+        Some(key) => DeviceKey {
+            key,
+            no_serial: false,
+        },
+        None => DeviceKey {
+            key: stand_in_key(site, address, &report.identity),
+            no_serial: true,
+        },
+    }
+}
+
+/// `NS-` and 16 hex digits of SHA-256 over the site, address, model and sysObjectID: the same
+/// device at the same address keeps its key across cycles and restarts; another agent's site with
+/// the same private address gets another one.
+pub fn stand_in_key(site: &str, address: &str, identity: &printer::Identity) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        site,
+        address,
+        identity.model.as_deref().unwrap_or(""),
+        identity.sys_object_id.as_deref().unwrap_or(""),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    format!("NS-{}", &hex::encode(h.finalize())[..16].to_uppercase())
 }
 
 /// The wire form of an interpreted walk.
 pub fn to_reading(
     report: &printer::DeviceReport,
-    key: String,
+    key: DeviceKey,
     address: &str,
     read_at: DateTime<Utc>,
     with_meters: bool,
@@ -79,11 +119,12 @@ pub fn to_reading(
         read_at,
         address: address.to_string(),
         identity: FleetIdentity {
-            serial: key,
+            serial: key.key,
             model: report.identity.model.clone(),
             mac: report.identity.mac.clone(),
             sys_descr: report.identity.sys_descr.clone(),
             sys_object_id: report.identity.sys_object_id.clone(),
+            no_serial: key.no_serial,
         },
         // One set of types from the walk to the manager: status, supplies, meters and alerts
         // travel as `printer::interpret` returned them.
@@ -159,6 +200,7 @@ pub async fn cycle(
     };
     let mut next_start = tokio::time::Instant::now();
     let mut clock = queue.reading_clock().await?;
+    let site = queue.site_id().await?;
     let mut pending: Vec<(Reading, String, bool)> = Vec::new();
     for (address, community) in addresses {
         tokio::time::sleep_until(next_start).await;
@@ -185,15 +227,16 @@ pub async fn cycle(
                 stats.printer_requests += n;
                 stats.answered += 1;
                 stats.printers += 1;
-                let Some(key) = device_key(&report) else {
+                let key = device_key(&report, &site, &address);
+                if key.no_serial {
                     stats.no_serial += 1;
-                    tracing::warn!(%address, "a printer without serial number or MAC address: not reported");
-                    continue;
-                };
+                    tracing::warn!(%address, key = %key.key,
+                        "a printer without serial number or MAC address: reported under a stand-in key (merge it when its serial is known)");
+                }
                 let read_at = clock.next(now());
                 let last_meters = known
                     .iter()
-                    .find(|d| d.serial == key)
+                    .find(|d| d.serial == key.key)
                     .and_then(|d| d.last_meter_at);
                 let meters_due = match last_meters {
                     None => true,
@@ -233,4 +276,44 @@ pub async fn cycle(
     stats.snmp_requests = requests.load(Ordering::Relaxed);
     stats.wall_ms = started.elapsed().as_millis();
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(serial: Option<&str>, mac: Option<&str>) -> printer::DeviceReport {
+        let mut r = printer::interpret(&[]);
+        r.identity.serial = serial.map(String::from);
+        r.identity.mac = mac.map(String::from);
+        r.identity.model = Some("AltaLink C8045".into());
+        r
+    }
+
+    #[test]
+    fn serial_then_mac_then_a_stand_in_marked_as_such() {
+        let a = "10.0.0.7:161";
+        assert_eq!(
+            device_key(&report(Some("X1"), Some("9c:93:4e:00:00:01")), "site", a),
+            DeviceKey {
+                key: "X1".into(),
+                no_serial: false
+            }
+        );
+        assert_eq!(
+            device_key(&report(None, Some("9c:93:4e:00:00:01")), "site", a).key,
+            "MAC-9C934E000001"
+        );
+        let k = device_key(&report(None, None), "site", a);
+        assert!(k.no_serial);
+        assert!(k.key.starts_with("NS-") && k.key.len() == 19, "{}", k.key);
+        assert!(proto::DeviceSerial::parse(&k.key).is_ok());
+        // Stable for the same site, address and model; another site or address is another device.
+        assert_eq!(device_key(&report(None, None), "site", a), k);
+        assert_ne!(device_key(&report(None, None), "other", a).key, k.key);
+        assert_ne!(
+            device_key(&report(None, None), "site", "10.0.0.8:161").key,
+            k.key
+        );
+    }
 }

@@ -125,6 +125,24 @@ impl Queue {
         Ok(())
     }
 
+    /// This agent's site: a random id made when the queue is first used, kept in the queue (it
+    /// scopes the stand-in keys of devices without serial, enrolled or not).
+    pub async fn site_id(&self) -> anyhow::Result<String> {
+        if let Some(id) = self.meta("site_id").await? {
+            return Ok(id);
+        }
+        // Insert-if-absent, then read: two first uses at once agree on one id.
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('site_id', $1) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .execute(&self.pool)
+        .await?;
+        self.meta("site_id")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the queue lost its site id"))
+    }
+
     pub async fn counter(&self, key: &str) -> anyhow::Result<u64> {
         Ok(self
             .meta(key)

@@ -64,6 +64,11 @@ pub struct FleetIdentity {
     pub mac: Option<String>,
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,
+    /// True when the device reports neither a serial number nor a MAC address: `serial` is then a
+    /// stand-in the agent derives from its site, the device's address, model and sysObjectID
+    /// (`NS-` and 16 hex digits), stable while those stay, to be merged with the real device later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_serial: bool,
 }
 
 /// The device's state as a whole; `None` where the device does not say.

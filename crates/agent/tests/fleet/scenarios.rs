@@ -40,21 +40,33 @@ async fn discovery_finds_exactly_the_printers_and_the_manager_stores_what_device
     let s = system();
     let (success, out, err) = once(&s, &sweep(&fleet), &[]);
     assert!(success, "{out}\n{err}");
-    // Every printer answers, the router is no printer, one real recording has neither serial nor MAC.
+    // Every printer answers, the router is no printer, one real recording has neither serial nor
+    // MAC (xerox_altalink_c8045): counted, and uploaded under a stand-in key.
     let with_key: Vec<_> = fleet
         .devices
         .iter()
         .filter(|d| d.serial.is_some())
         .collect();
+    let without: Vec<_> = fleet
+        .devices
+        .iter()
+        .filter(|d| d.serial.is_none() && d.name.contains("c8045"))
+        .collect();
+    assert_eq!(
+        without.len(),
+        1,
+        "the shared recording without serial nor MAC"
+    );
     assert!(
-        out.contains(&format!(
-            "{printers} printers, {} readings queued",
-            with_key.len()
-        )),
+        out.contains(&format!("{printers} printers, {printers} readings queued")),
         "{out}"
     );
     assert!(out.contains("1 not printers, 1 without serial"), "{out}");
-    assert!(out.contains(&format!("{} stored", with_key.len())), "{out}");
+    assert!(out.contains(&format!("{printers} stored")), "{out}");
+    assert!(
+        err.contains("without serial number or MAC address: reported under a stand-in key"),
+        "{err}"
+    );
 
     let status = s.status();
     let known: Vec<&str> = status["devices"]
@@ -63,13 +75,39 @@ async fn discovery_finds_exactly_the_printers_and_the_manager_stores_what_device
         .iter()
         .map(|d| d["serial"].as_str().unwrap())
         .collect();
+    let stand_in: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| k.starts_with("NS-"))
+        .collect();
+    assert_eq!(stand_in.len(), 1, "{known:?}");
+    let stand_in = stand_in[0].to_string();
     let mut expected: Vec<&str> = with_key
         .iter()
         .map(|d| d.serial.as_deref().unwrap())
+        .chain([stand_in.as_str()])
         .collect();
     expected.sort();
     assert_eq!(known, expected, "discovery found exactly the printers");
     assert_eq!(status["queue_depth"], 0);
+
+    // The stand-in: marked, what `device read` reports, and the same key on the next cycle.
+    let read: Value = serde_json::from_str(&ok(bin()
+        .args(["device", "read", "--json", "--target"])
+        .arg(without[0].addr.to_string())))
+    .unwrap();
+    assert!(read["identity"]["serial"].is_null() && read["identity"]["mac"].is_null());
+    let stored = readings(&s, &stand_in).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["identity"]["no_serial"], true);
+    assert_eq!(stored[0]["identity"]["model"], read["identity"]["model"]);
+    for field in ["supplies", "meters", "status", "alerts"] {
+        assert_eq!(stored[0][field], read[field], "stand-in: {field}");
+    }
+    let target = without[0].addr.to_string();
+    let (success, out, err) = once(&s, &target, &[]);
+    assert!(success, "{out}\n{err}");
+    assert_eq!(readings(&s, &stand_in).await.len(), 2, "the same key again");
 
     for d in &with_key {
         let serial = d.serial.as_deref().unwrap();
@@ -190,11 +228,19 @@ async fn manager_down_and_agent_killed_mid_upload_lose_nothing_and_store_nothing
     let fleet = fleet(rec.path()).await;
     let mut s = system();
     let target = sweep(&fleet);
-    let printers = fleet.devices.iter().filter(|d| d.serial.is_some()).count() as u64;
+    let printers = fleet_printers(&fleet);
 
     // 1. A normal cycle.
     let (success, out, err) = once(&s, &target, &[]);
     assert!(success, "{out}\n{err}");
+    // The devices' keys (serials, and the stand-in of the printer without serial nor MAC).
+    let keys: Vec<String> = s.status()["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["serial"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys.len() as u64, printers);
 
     // 2. The manager is down during collection: the cycle's readings stay queued.
     s.kill_manager();
@@ -222,7 +268,7 @@ async fn manager_down_and_agent_killed_mid_upload_lose_nothing_and_store_nothing
         .unwrap();
     let count_stored = || async {
         let mut n = 0;
-        for d in fleet.devices.iter().filter_map(|d| d.serial.as_deref()) {
+        for d in &keys {
             let r = s
                 .get(&format!("/api/v1/devices/{d}/readings?limit=1000"))
                 .await;
@@ -263,7 +309,7 @@ async fn manager_down_and_agent_killed_mid_upload_lose_nothing_and_store_nothing
         "every reading in the manager exactly once"
     );
     let mut ids = BTreeMap::new();
-    for d in fleet.devices.iter().filter_map(|d| d.serial.as_deref()) {
+    for d in &keys {
         for r in readings(&s, d).await {
             *ids.entry(r["reading_id"].as_str().unwrap().to_string())
                 .or_insert(0) += 1;
@@ -297,8 +343,13 @@ async fn manager_down_and_agent_killed_mid_upload_lose_nothing_and_store_nothing
     assert_eq!(s.status()["queue_depth"], printers);
 }
 
+/// Every device of the fleet but the router (the printer without serial nor MAC included).
 fn fleet_printers(fleet: &device::fleet::Fleet) -> u64 {
-    fleet.devices.iter().filter(|d| d.serial.is_some()).count() as u64
+    fleet
+        .devices
+        .iter()
+        .filter(|d| !d.name.contains("router"))
+        .count() as u64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmark of issue 12, manager ingestion: readings per second durably stored from batched agent
+# uploads, and the p50/p99 time per batch, on SQLite and on PostgreSQL (DATABASE_URL_PG, default
+# postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards).
+# The real `support-assistant serve manager` (release build) on loopback; AGENTS agents added with
+# `manager agent add`, each enrolled and uploading BATCHES batches of SIZE readings over HTTP at the
+# same time (the `fleet_ingest` load client of the manager crate; its bodies are made before the
+# clock starts). Every reading is a new reading and an automatic meter read. Prints numbers,
+# asserts nothing (the client stops with an error if a reading is not stored).
+# Usage: bash scripts/bench-ingest.sh [AGENTS=8] [BATCHES=25] [SIZE=100]
+# SA_BIN=path uses that binary instead of a release build; BENCH_PROFILE=dev builds the load client
+# without --release; BENCH_BACKENDS="sqlite postgres" picks the backends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AGENTS=${1:-8}
+BATCHES=${2:-25}
+SIZE=${3:-100}
+PG=${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/test}
+profile=--release
+target=release
+if [ "${BENCH_PROFILE:-release}" = dev ]; then profile=; target=debug; fi
+if [ -z "${SA_BIN:-}" ]; then
+  cargo build -q $profile -p support-assistant --bin support-assistant
+  SA_BIN=target/$target/support-assistant
+fi
+cargo build -q $profile -p manager --example fleet_ingest
+CLIENT=target/$target/examples/fleet_ingest
+BIN=$SA_BIN
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+export SA_MANAGER_DATA_KEYS_FILE=$tmp/keys
+export RUST_LOG=warn
+
+bench_backend() { # $1 = label, rest = data args
+  local label=$1; shift
+  local data=("$@")
+  local partner customer
+  partner=$($BIN manager tenant add --name "Bench $label" "${data[@]}")
+  customer=$($BIN manager customer add --partner "$partner" --name "Site" "${data[@]}")
+  : >"$tmp/tokens-$label"
+  for i in $(seq "$AGENTS"); do
+    $BIN manager agent add --partner "$partner" --customer "$customer" --name "bench-$i" "${data[@]}" \
+      | tail -1 >>"$tmp/tokens-$label"
+  done
+  $BIN serve manager --listen 127.0.0.1:0 --insecure-http "${data[@]}" >"$tmp/serve-$label.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q 'listening on' "$tmp/serve-$label.log" 2>/dev/null && break; sleep 0.1; done
+  local addr
+  addr=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/serve-$label.log" | head -1)
+  [ -n "$addr" ] || { echo "the manager did not start"; cat "$tmp/serve-$label.log"; exit 1; }
+  /usr/bin/time -f '%e %U %S' -o "$tmp/time-$label" \
+    "$CLIENT" "$addr" "$tmp/tokens-$label" "$BATCHES" "$SIZE" "$label ($BIN)"
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  read -r _ c_user c_sys <"$tmp/time-$label"
+  echo "$label: load client CPU $(echo "$c_user + $c_sys" | bc) s (on the same $(nproc) cores as the manager)"
+}
+
+echo "== manager ingestion: $AGENTS agents x $BATCHES batches x $SIZE readings, loopback, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+for backend in ${BENCH_BACKENDS:-sqlite postgres}; do
+  case $backend in
+    sqlite) bench_backend sqlite --database "sqlite://$tmp/bench.db" ;;
+    postgres)
+      schema="bench_ingest_$$"
+      bench_backend postgres --database "$PG" --pg-schema "$schema"
+      psql "$PG" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+      ;;
+  esac
+done
