@@ -129,10 +129,7 @@ async fn kill_9_during_a_stream_loses_no_acknowledged_submission_and_duplicates_
             now + chrono::Duration::days(1),
         )
         .expect("credential");
-    let sealed = SealingKeyring::parse(&secrets.gallery_sealing)
-        .expect("keys")
-        .seal(&AppConfiguration::default())
-        .expect("seal");
+    let sealed = demo_device_configuration(&secrets.gallery_sealing);
     let assistant = format!("http://127.0.0.1:{}", base + 2);
 
     // A stream of submissions; the system is killed while it flows.
@@ -247,4 +244,20 @@ async fn kill_9_during_a_stream_loses_no_acknowledged_submission_and_duplicates_
             "{needle:?} found in the assistant's database or the logs"
         );
     }
+}
+
+/// The configuration the demo's gallery holds for `SERIAL` (installed once: version 1), sealed
+/// and bound to that device as the gallery seals it; an unbound or older one is refused.
+fn demo_device_configuration(sealing_keys: &str) -> String {
+    let binding = proto::config::ConfigBinding {
+        serial: proto::DeviceSerial::parse(SERIAL).expect("serial"),
+        tenant: proto::PartnerId::parse("acme").expect("tenant"),
+        version: 1,
+    };
+    platform::sealed_config::seal(
+        &SealingKeyring::parse(sealing_keys).expect("keys"),
+        &binding,
+        &AppConfiguration::default(),
+    )
+    .expect("seal")
 }

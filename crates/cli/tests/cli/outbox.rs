@@ -195,10 +195,7 @@ fn setup() -> Setup {
             now + chrono::Duration::days(1),
         )
         .expect("credential");
-    let sealed = SealingKeyring::parse(&secrets.gallery_sealing)
-        .expect("keys")
-        .seal(&AppConfiguration::default())
-        .expect("seal");
+    let sealed = demo_device_configuration(&secrets.gallery_sealing);
     Setup {
         dir,
         _demo: demo,
@@ -369,4 +366,20 @@ async fn the_per_address_limit_holds_across_two_assistant_processes_on_postgres(
         .await
         .expect("get");
     assert_eq!(r.status(), 200);
+}
+
+/// The configuration the demo's gallery holds for `SERIAL` (installed once: version 1), sealed
+/// and bound to that device as the gallery seals it; an unbound or older one is refused.
+fn demo_device_configuration(sealing_keys: &str) -> String {
+    let binding = proto::config::ConfigBinding {
+        serial: proto::DeviceSerial::parse(SERIAL).expect("serial"),
+        tenant: proto::PartnerId::parse("acme").expect("tenant"),
+        version: 1,
+    };
+    platform::sealed_config::seal(
+        &SealingKeyring::parse(sealing_keys).expect("keys"),
+        &binding,
+        &AppConfiguration::default(),
+    )
+    .expect("seal")
 }
