@@ -1,57 +1,43 @@
 //! The common service issues a person can pick at the panel, localised.
 
+use platform::i18n::Locale;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CommonIssue {
     pub code: &'static str,
-    pub label: &'static str,
+    pub label: String,
 }
 
-/// (code, English, German)
-const ISSUES: &[(&str, &str, &str)] = &[
-    ("paper_jam", "Paper jam", "Papierstau"),
-    (
-        "print_quality",
-        "Print quality (streaks, faded, smudged)",
-        "Druckqualität (Streifen, blass, verschmiert)",
-    ),
-    (
-        "error_code",
-        "Error code on the panel",
-        "Fehlercode am Bedienfeld",
-    ),
-    ("noise", "Unusual noise", "Ungewöhnliches Geräusch"),
-    (
-        "no_power",
-        "Will not power on",
-        "Lässt sich nicht einschalten",
-    ),
-    (
-        "scanner_fax",
-        "Scanner or fax problem",
-        "Problem mit Scanner oder Fax",
-    ),
-    ("other", "Other", "Sonstiges"),
+/// The codes, in the order the panel lists them; their labels are `issue-<code>` in the
+/// catalogue (`crates/platform/locales/<lang>/panel.ftl`).
+const CODES: &[&str] = &[
+    "paper_jam",
+    "print_quality",
+    "error_code",
+    "noise",
+    "no_power",
+    "scanner_fax",
+    "other",
 ];
 
-/// The list in `language` ("en" or "de"; anything else falls back to English).
+/// The list in `language` (one of the five; anything else gets English).
 pub fn common_issues(language: &str) -> Vec<CommonIssue> {
-    ISSUES
+    let l = Locale::negotiate(Some(language), None);
+    CODES
         .iter()
-        .map(|(code, en, de)| CommonIssue {
+        .map(|code| CommonIssue {
             code,
-            label: if language.starts_with("de") { de } else { en },
+            label: l.t(&format!("issue-{code}")),
         })
         .collect()
 }
 
 /// The label of `code`, if it is one of the common issues.
-pub fn label(code: &str, language: &str) -> Option<&'static str> {
-    common_issues(language)
-        .into_iter()
-        .find(|i| i.code == code)
-        .map(|i| i.label)
+pub fn label(code: &str, language: &str) -> Option<String> {
+    CODES
+        .contains(&code)
+        .then(|| Locale::negotiate(Some(language), None).t(&format!("issue-{code}")))
 }
 
 #[cfg(test)]
@@ -59,10 +45,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_issue_has_both_languages() {
+    fn every_issue_has_a_label_in_each_language_else_english() {
         assert_eq!(common_issues("en").len(), 7);
-        assert_eq!(label("paper_jam", "de"), Some("Papierstau"));
-        assert_eq!(label("no_power", "fr"), Some("Will not power on"));
+        assert_eq!(label("paper_jam", "de").as_deref(), Some("Papierstau"));
+        assert_eq!(label("no_power", "fr").as_deref(), Some("Ne s’allume pas"));
+        assert_eq!(
+            label("no_power", "pt").as_deref(),
+            Some("Will not power on")
+        );
         assert_eq!(label("coffee", "en"), None);
     }
 }
