@@ -55,8 +55,9 @@ pub fn build(
                 .issue_code
                 .as_deref()
                 .and_then(|c| crate::issues::label(c, language.code()))
-                .unwrap_or("Other")
-                .to_string(),
+                .unwrap_or_else(|| {
+                    crate::issues::label("other", language.code()).unwrap_or_default()
+                }),
             description: payload.description.clone(),
         },
     };

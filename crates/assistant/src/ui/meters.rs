@@ -10,8 +10,8 @@ use axum::response::Response;
 use printer::DeviceReport;
 
 use super::forms::FormFields;
-use super::pages::{Hidden, MeterRow, error_page, html, thousands};
-use super::wizard::{done, not_sent};
+use super::pages::{Hidden, MeterRow, Panel, error_page, html};
+use super::wizard::{done, not_sent, open};
 use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
 use crate::error::RuleError as ApiError;
@@ -21,7 +21,7 @@ use crate::service::DeviceContext;
 #[derive(Template)]
 #[template(path = "ui/meters.html")]
 pub struct MetersTab {
-    pub demo: bool,
+    pub p: Panel,
     pub meters: Vec<MeterRow>,
     pub can_send: bool,
     pub reason: Option<String>,
@@ -42,12 +42,12 @@ pub fn meter_inputs(report: &DeviceReport) -> Vec<MeterInput> {
         .collect()
 }
 
-pub fn meter_rows(meters: &[MeterInput]) -> Vec<MeterRow> {
+pub fn meter_rows(p: Panel, meters: &[MeterInput]) -> Vec<MeterRow> {
     meters
         .iter()
         .map(|m| MeterRow {
             name: m.name.clone(),
-            value: thousands(u64::try_from(m.value).unwrap_or(0)),
+            value: p.lang.integer(m.value.max(0)),
         })
         .collect()
 }
@@ -60,15 +60,16 @@ pub async fn meters(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(device.demo, &e),
+        Err(e) => return error_page(Panel::new(device.demo, None), &e),
     };
+    let p = Panel::new(device.demo, Some(&config));
     let allowed = state.services.check_meters_allowed(&config);
     let meters = meter_inputs(&report);
     html(
         StatusCode::OK,
         &MetersTab {
-            demo: device.demo,
-            meters: meter_rows(&meters),
+            p,
+            meters: meter_rows(p, &meters),
             can_send: allowed.is_ok() && !meters.is_empty(),
             reason: allowed.err().map(|e| e.detail()),
             hidden: vec![(
@@ -86,13 +87,13 @@ pub async fn send_meters(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let demo = device.demo;
+    let p = Panel::new(device.demo, open(&state, &headers).ok().as_ref());
     let f = FormFields::parse(&body);
     let meters: Vec<MeterInput> = match serde_json::from_str(f.get("meters")) {
         Ok(m) => m,
         Err(_) => {
             return error_page(
-                demo,
+                p,
                 &ApiError::BadRequest(
                     "The meter values did not come through. Please open the Meters tab again."
                         .into(),
@@ -114,19 +115,19 @@ pub async fn send_meters(
         )
         .await
     {
-        Ok(a) => done(demo, "Meter reads sent", &a, false),
+        Ok(a) => done(p, "panel-meters-sent", &a, false),
         Err(e) => html(
             e.status(),
             &MetersTab {
-                demo,
-                meters: meter_rows(&meters),
+                p,
+                meters: meter_rows(p, &meters),
                 can_send: !matches!(e, ApiError::Forbidden(_) | ApiError::UnknownDevice(_)),
                 reason: None,
                 hidden: vec![(
                     "meters".into(),
                     serde_json::to_string(&meters).unwrap_or_default(),
                 )],
-                error: Some(not_sent(&e)),
+                error: Some(not_sent(p, &e)),
             },
         ),
     }

@@ -4,9 +4,36 @@
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use platform::i18n::Locale;
+use proto::AppConfiguration;
 use proto::manager::IncidentView;
 
 use crate::error::{FieldError, RuleError as ApiError};
+
+/// What every page knows about whom it speaks to: Demo Mode, and the language (the app
+/// configuration's, else English; `platform::i18n`). Templates say `{{ p.t("panel-send") }}`.
+#[derive(Clone, Copy, Debug)]
+pub struct Panel {
+    pub demo: bool,
+    pub lang: Locale,
+}
+
+impl Panel {
+    /// The panel of a device in the language of its app configuration (English while the
+    /// configuration cannot be opened).
+    pub fn new(demo: bool, config: Option<&AppConfiguration>) -> Self {
+        Self {
+            demo,
+            lang: Locale::negotiate(config.map(|c| c.language.as_str()), None),
+        }
+    }
+    pub fn t(&self, id: &str) -> String {
+        self.lang.t(id)
+    }
+    pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
+        self.lang.t1(id, name, value)
+    }
+}
 
 /// Hidden form fields that carry the wizard's state from step to step.
 pub type Hidden = Vec<(String, String)>;
@@ -20,12 +47,12 @@ pub struct IncidentRow {
 }
 
 impl IncidentRow {
-    pub fn from_view(i: &IncidentView, language: &str) -> Self {
+    pub fn from_view(i: &IncidentView, lang: Locale) -> Self {
         let what = match &i.issue_code {
             Some(code) => {
-                let label = crate::issues::label(code, language).unwrap_or(code.as_str());
+                let label = crate::issues::label(code, lang.code()).unwrap_or_else(|| code.clone());
                 if i.description.trim().is_empty() {
-                    label.to_string()
+                    label
                 } else {
                     format!("{label}: {}", i.description.trim())
                 }
@@ -38,16 +65,10 @@ impl IncidentRow {
                 .join(", "),
             None => i.description.trim().to_string(),
         };
-        let status = i.status.as_str().replace('_', " ");
-        let mut chars = status.chars();
-        let status = chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
         Self {
             number: i.number.clone(),
-            date: i.created_at.format("%Y-%m-%d").to_string(),
-            status,
+            date: lang.date(i.created_at.date_naive()),
+            status: lang.t(&format!("panel-status-{}", i.status.as_str())),
             what: what.chars().take(120).collect(),
         }
     }
@@ -70,26 +91,16 @@ pub struct MeterRow {
     pub value: String,
 }
 
-/// Groups digits by thousands for reading on a panel (123456 → 123,456).
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Field errors keyed by the form field they belong to, in words for a person.
 #[derive(Default)]
 pub struct Errors(Vec<(String, String)>);
 
 impl Errors {
     /// Maps the App API's field names (`contact.email`, `supplies[0].description`) to the form's.
-    pub fn from_fields(errors: &[FieldError]) -> Self {
+    /// In English the rule's own words make the sentence ("The e-mail address must contain
+    /// '@'."); the rules speak English only, so other languages get the catalogue's sentence for
+    /// the field (`errors.ftl`).
+    pub fn from_fields(errors: &[FieldError], lang: Locale) -> Self {
         let mut out: Vec<(String, String)> = Vec::new();
         for e in errors {
             let field = e.field.strip_prefix("contact.").unwrap_or(&e.field);
@@ -108,6 +119,12 @@ impl Errors {
                 _ => field,
             };
             let detail = e.detail.trim().trim_end_matches('.');
+            if lang != Locale::En {
+                if !out.iter().any(|(f, _)| f == field) {
+                    out.push((field.to_string(), translated(field, detail, lang)));
+                }
+                continue;
+            }
             let starts_as_predicate = ["must", "has", "may", "is ", "contains"]
                 .iter()
                 .any(|p| detail.starts_with(p));
@@ -149,11 +166,39 @@ impl Errors {
     }
 }
 
+/// The catalogue's sentence for a refused field.
+fn translated(field: &str, detail: &str, lang: Locale) -> String {
+    let max = |n: i64| platform::i18n::Args::new().number("max", n);
+    match field {
+        "name" => lang.t("error-name-required"),
+        "email" => lang.t("error-email-invalid"),
+        "phone" => lang.t("error-phone-invalid"),
+        "issue_code" => lang.t("error-issue-required"),
+        "description" if detail.contains("at most") => platform::i18n::t_args(
+            lang,
+            "error-description-too-long",
+            &max(proto::FreeText::MAX as i64),
+        ),
+        "description" => lang.t1(
+            "error-text-control-characters",
+            "field",
+            &lang.t("panel-description"),
+        ),
+        "supplies" if detail.contains("at most") => platform::i18n::t_args(
+            lang,
+            "error-supplies-too-many",
+            &max(proto::manager::limits::MAX_SUPPLIES as i64),
+        ),
+        "supplies" => lang.t("error-supplies-none"),
+        _ => lang.t("error-check-field"),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "ui/error.html")]
 pub struct ErrorPage {
-    pub demo: bool,
-    pub title: &'static str,
+    pub p: Panel,
+    pub title: String,
     pub message: String,
 }
 
@@ -176,28 +221,32 @@ pub fn html<T: Template>(status: StatusCode, page: &T) -> Response {
 }
 
 /// An error as a page a person can act on, with the status the App API would answer.
-pub fn error_page(demo: bool, e: &ApiError) -> Response {
+pub fn error_page(p: Panel, e: &ApiError) -> Response {
     let title = match e {
-        ApiError::Forbidden(_) => "Not available on this device",
-        ApiError::UnknownDevice(_) => "This device is not registered with your service partner",
-        ApiError::Unavailable(_) => "The service cannot be reached right now",
-        ApiError::Unauthorized(_) => "This device is not signed in to the service",
-        ApiError::TooMany(_) => "Too many requests",
-        _ => "Something is not right",
+        ApiError::Forbidden(_) => "panel-error-forbidden",
+        ApiError::UnknownDevice(_) => "panel-error-unknown-device",
+        ApiError::Unavailable(_) => "panel-error-unavailable",
+        ApiError::Unauthorized(_) => "panel-error-unauthorized",
+        ApiError::TooMany(_) => "panel-error-too-many",
+        _ => "panel-error-other",
     };
     let hint = match e {
         ApiError::Unavailable(_) | ApiError::Internal(_) | ApiError::TooMany(_) => {
-            " Please try again in a moment."
+            Some("panel-hint-retry")
         }
-        ApiError::Unauthorized(_) => " Please ask your administrator to reinstall the app.",
-        _ => "",
+        ApiError::Unauthorized(_) => Some("panel-hint-reinstall"),
+        _ => None,
+    };
+    let message = match hint {
+        Some(h) => format!("{} {}", e.detail(), p.t(h)),
+        None => e.detail(),
     };
     html(
         e.status(),
         &ErrorPage {
-            demo,
-            title,
-            message: format!("{}{hint}", e.detail()),
+            p,
+            title: title.to_string(),
+            message,
         },
     )
 }
@@ -208,16 +257,34 @@ mod tests {
 
     #[test]
     fn field_errors_read_as_sentences_next_to_their_field() {
-        let e = Errors::from_fields(&[
-            FieldError::new("contact.email", "must contain '@'"),
-            FieldError::new("issue_code", "pick one of the common issues"),
-            FieldError::new("supplies[1].description", "1–200 characters"),
-        ]);
+        let e = Errors::from_fields(
+            &[
+                FieldError::new("contact.email", "must contain '@'"),
+                FieldError::new("issue_code", "pick one of the common issues"),
+                FieldError::new("supplies[1].description", "1–200 characters"),
+            ],
+            Locale::En,
+        );
         assert_eq!(e.get("email"), Some("The e-mail address must contain '@'."));
         assert_eq!(e.get("issue_code"), Some("Pick one of the common issues."));
         assert_eq!(e.get("supplies"), Some("1–200 characters."));
         assert!(e.only(&["name"]).is_empty());
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(12), "12");
+    }
+
+    #[test]
+    fn field_errors_in_other_languages_come_from_the_catalogue() {
+        let fields = [
+            FieldError::new("contact.email", "must contain '@'"),
+            FieldError::new("description", "must be at most 2000 characters"),
+            FieldError::new("supplies", "Pick at least one supply"),
+        ];
+        let de = Errors::from_fields(&fields, Locale::De);
+        assert_eq!(de.get("email"), Some("Die E-Mail-Adresse ist ungültig."));
+        assert_eq!(
+            de.get("description"),
+            Some("Die Beschreibung darf höchstens 2.000 Zeichen lang sein.")
+        );
+        let es = Errors::from_fields(&fields, Locale::Es);
+        assert_eq!(es.get("supplies"), Some("Elija al menos un consumible."));
     }
 }

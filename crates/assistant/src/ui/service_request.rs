@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::forms::FormFields;
-use super::pages::{Errors, Hidden, error_page, html};
+use super::pages::{Errors, Hidden, Panel, error_page, html};
 use super::wizard::{
     CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows, contact_step,
     done, invalid_fields, not_sent, open,
@@ -20,26 +20,27 @@ use crate::rules::{ContactInput, ServiceRequest};
 use crate::service::DeviceContext;
 
 const SERVICE_ACTION: &str = "/ui/v1/service-request";
-const SERVICE_TITLE: &str = "Report a problem";
+/// Message id (`panel.ftl`) of the wizard's title.
+const SERVICE_TITLE: &str = "panel-report-problem";
 
 pub struct IssueOption {
     pub code: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub checked: bool,
 }
 
 #[derive(Template)]
 #[template(path = "ui/service_step1.html")]
 pub struct ServiceStep1 {
-    pub demo: bool,
+    pub p: Panel,
     pub issues: Vec<IssueOption>,
     pub description: String,
     pub hidden: Hidden,
     pub errors: Errors,
 }
 
-fn service_step1(demo: bool, language: &str, req: &ServiceRequest, errors: Errors) -> Response {
-    let issues = crate::issues::common_issues(language)
+fn service_step1(p: Panel, req: &ServiceRequest, errors: Errors) -> Response {
+    let issues = crate::issues::common_issues(p.lang.code())
         .into_iter()
         .map(|i| IssueOption {
             code: i.code,
@@ -54,7 +55,7 @@ fn service_step1(demo: bool, language: &str, req: &ServiceRequest, errors: Error
             StatusCode::UNPROCESSABLE_ENTITY
         },
         &ServiceStep1 {
-            demo,
+            p,
             issues,
             description: req.description.clone(),
             hidden: contact_hidden(&req.contact),
@@ -70,27 +71,20 @@ fn service_data_hidden(req: &ServiceRequest) -> Hidden {
     ]
 }
 
-fn service_review(
-    demo: bool,
-    language: &str,
-    req: &ServiceRequest,
-    error: Option<(StatusCode, String)>,
-) -> Response {
+fn service_review(p: Panel, req: &ServiceRequest, error: Option<(StatusCode, String)>) -> Response {
     let mut rows = vec![(
-        "Issue",
-        crate::issues::label(&req.issue_code, language)
-            .unwrap_or("")
-            .to_string(),
+        "panel-issue",
+        crate::issues::label(&req.issue_code, p.lang.code()).unwrap_or_default(),
     )];
     rows.push((
-        "Description",
+        "panel-description",
         if req.description.trim().is_empty() {
-            "none".to_string()
+            p.t("panel-none")
         } else {
             req.description.trim().to_string()
         },
     ));
-    rows.extend(contact_rows(&req.contact));
+    rows.extend(contact_rows(p, &req.contact));
     let mut hidden = service_data_hidden(req);
     hidden.extend(contact_hidden(&req.contact));
     let (status, error) = match error {
@@ -100,7 +94,7 @@ fn service_review(
     html(
         status,
         &Review {
-            demo,
+            p,
             action: SERVICE_ACTION,
             title: SERVICE_TITLE,
             rows,
@@ -118,22 +112,18 @@ pub async fn service_start(
 ) -> Response {
     let config = match open(&state, &headers) {
         Ok(c) => c,
-        Err(e) => return error_page(device.demo, &e),
+        Err(e) => return error_page(Panel::new(device.demo, None), &e),
     };
+    let p = Panel::new(device.demo, Some(&config));
     if let Err(e) = state.services.check_service_allowed(&device, &config).await {
-        return error_page(device.demo, &e);
+        return error_page(p, &e);
     }
     let empty = ServiceRequest {
         issue_code: String::new(),
         description: String::new(),
         contact: ContactInput::default(),
     };
-    service_step1(
-        device.demo,
-        config.language.as_str(),
-        &empty,
-        Errors::default(),
-    )
+    service_step1(p, &empty, Errors::default())
 }
 
 pub async fn service_step(
@@ -142,14 +132,15 @@ pub async fn service_step(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let demo = device.demo;
     let f = FormFields::parse(&body);
+    let config = open(&state, &headers);
+    let p = Panel::new(device.demo, config.as_ref().ok());
     if f.get("op") == "cancel" {
-        return cancelled(demo);
+        return cancelled(p);
     }
-    let config = match open(&state, &headers) {
+    let config = match config {
         Ok(c) => c,
-        Err(e) => return error_page(demo, &e),
+        Err(e) => return error_page(p, &e),
     };
     let language = config.language.as_str();
     let req = ServiceRequest {
@@ -159,9 +150,9 @@ pub async fn service_step(
     };
     let data_errors = |errors: Errors| errors.only(&["issue_code", "description"]);
     match (f.get("step"), f.get("op")) {
-        ("2", "back") => service_step1(demo, language, &req, Errors::default()),
+        ("2", "back") => service_step1(p, &req, Errors::default()),
         ("3", "back") => contact_step(
-            demo,
+            p,
             SERVICE_ACTION,
             SERVICE_TITLE,
             service_data_hidden(&req),
@@ -171,11 +162,11 @@ pub async fn service_step(
         ("1", "next") => {
             let errors = match state.services.validate_service(&req, language) {
                 Ok(_) => Errors::default(),
-                Err(e) => invalid_fields(&e).map(data_errors).unwrap_or_default(),
+                Err(e) => invalid_fields(p, &e).map(data_errors).unwrap_or_default(),
             };
             if errors.is_empty() {
                 contact_step(
-                    demo,
+                    p,
                     SERVICE_ACTION,
                     SERVICE_TITLE,
                     service_data_hidden(&req),
@@ -183,12 +174,12 @@ pub async fn service_step(
                     Errors::default(),
                 )
             } else {
-                service_step1(demo, language, &req, errors)
+                service_step1(p, &req, errors)
             }
         }
         ("2", "next") => match state.services.validate_service(&req, language) {
-            Ok(_) => service_review(demo, language, &req, None),
-            Err(e) => service_invalid(demo, language, &req, &e),
+            Ok(_) => service_review(p, &req, None),
+            Err(e) => service_invalid(p, &req, &e),
         },
         ("3", "send") => match state
             .services
@@ -201,15 +192,15 @@ pub async fn service_step(
             .await
         {
             Ok(a) => done(
-                demo,
-                "Problem reported",
+                p,
+                "panel-problem-reported",
                 &a,
                 config.confirmation_email.service_incident,
             ),
-            Err(e) => service_invalid(demo, language, &req, &e),
+            Err(e) => service_invalid(p, &req, &e),
         },
         _ => error_page(
-            demo,
+            p,
             &ApiError::BadRequest(
                 "This step of the form is not known. Please start again from the Services tab."
                     .into(),
@@ -219,26 +210,21 @@ pub async fn service_step(
 }
 
 /// Back to the step whose fields are wrong, or the review with the reason it was not sent.
-fn service_invalid(demo: bool, language: &str, req: &ServiceRequest, e: &ApiError) -> Response {
-    match invalid_fields(e) {
+fn service_invalid(p: Panel, req: &ServiceRequest, e: &ApiError) -> Response {
+    match invalid_fields(p, e) {
         Some(errors)
             if errors.get("issue_code").is_some() || errors.get("description").is_some() =>
         {
-            service_step1(
-                demo,
-                language,
-                req,
-                errors.only(&["issue_code", "description"]),
-            )
+            service_step1(p, req, errors.only(&["issue_code", "description"]))
         }
         Some(errors) => contact_step(
-            demo,
+            p,
             SERVICE_ACTION,
             SERVICE_TITLE,
             service_data_hidden(req),
             &req.contact,
             errors.only(CONTACT_FIELDS),
         ),
-        None => service_review(demo, language, req, Some((e.status(), not_sent(e)))),
+        None => service_review(p, req, Some((e.status(), not_sent(p, e)))),
     }
 }

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use proto::IncidentKind;
 
-use super::pages::{IncidentRow, error_page, html};
+use super::pages::{IncidentRow, Panel, error_page, html};
 use crate::api::sealed_config;
 use crate::app::AppState;
 use crate::service::DeviceContext;
@@ -15,7 +15,7 @@ use crate::service::DeviceContext;
 #[derive(Template)]
 #[template(path = "ui/services.html")]
 pub struct ServicesTab {
-    pub demo: bool,
+    pub p: Panel,
     pub incidents: Vec<IncidentRow>,
     pub incidents_error: Option<String>,
     pub can_report: bool,
@@ -27,13 +27,13 @@ pub(super) async fn incidents_of(
     state: &AppState,
     device: &DeviceContext,
     kind: IncidentKind,
-    language: &str,
+    p: Panel,
 ) -> (Vec<IncidentRow>, Option<String>) {
     match state.services.recent_incidents(device).await {
         Ok(list) => (
             list.iter()
                 .filter(|i| i.kind == kind)
-                .map(|i| IncidentRow::from_view(i, language))
+                .map(|i| IncidentRow::from_view(i, p.lang))
                 .collect(),
             None,
         ),
@@ -48,17 +48,17 @@ pub async fn services(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(device.demo, &e),
+        Err(e) => return error_page(Panel::new(device.demo, None), &e),
     };
-    let language = config.language.as_str();
+    let p = Panel::new(device.demo, Some(&config));
     let ((incidents, incidents_error), allowed) = tokio::join!(
-        incidents_of(&state, &device, IncidentKind::Service, language),
+        incidents_of(&state, &device, IncidentKind::Service, p),
         state.services.check_service_allowed(&device, &config)
     );
     html(
         StatusCode::OK,
         &ServicesTab {
-            demo: device.demo,
+            p,
             incidents,
             incidents_error,
             can_report: allowed.is_ok(),

@@ -9,7 +9,7 @@ use axum::response::Response;
 use printer::DeviceReport;
 use proto::IncidentKind;
 
-use super::pages::{Errors, Hidden, IncidentRow, SupplyRow, error_page, html};
+use super::pages::{Errors, Hidden, IncidentRow, Panel, SupplyRow, error_page, html};
 use super::services::incidents_of;
 use crate::api::sealed_config;
 use crate::app::AppState;
@@ -19,7 +19,7 @@ use crate::service::DeviceContext;
 #[derive(Template)]
 #[template(path = "ui/supplies.html")]
 pub struct SuppliesTab {
-    pub demo: bool,
+    pub p: Panel,
     /// False when the page is step 1 of the wizard shown again (Back).
     pub show_incidents: bool,
     pub incidents: Vec<IncidentRow>,
@@ -46,7 +46,7 @@ pub fn offered(report: &DeviceReport) -> Vec<SupplyPick> {
         .collect()
 }
 
-pub fn supply_rows(report: &DeviceReport, picked: &[String]) -> Vec<SupplyRow> {
+pub fn supply_rows(p: Panel, report: &DeviceReport, picked: &[String]) -> Vec<SupplyRow> {
     report
         .supplies
         .iter()
@@ -54,8 +54,11 @@ pub fn supply_rows(report: &DeviceReport, picked: &[String]) -> Vec<SupplyRow> {
             index: s.index.clone(),
             description: s.description.clone(),
             part_number: s.part_number.clone().unwrap_or_default(),
-            level: s.percent.map(|p| format!("{p}%")).unwrap_or_default(),
-            status: s.status.label().to_string(),
+            level: s
+                .percent
+                .map(|v| p.lang.percent(u32::from(v)))
+                .unwrap_or_default(),
+            status: p.t(&format!("supply-status-{}", s.status.as_str())),
             low: matches!(
                 s.status,
                 printer::SupplyStatus::Low | printer::SupplyStatus::Empty
@@ -73,22 +76,22 @@ pub async fn supplies(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(device.demo, &e),
+        Err(e) => return error_page(Panel::new(device.demo, None), &e),
     };
-    let language = config.language.as_str();
+    let p = Panel::new(device.demo, Some(&config));
     let ((incidents, incidents_error), allowed) = tokio::join!(
-        incidents_of(&state, &device, IncidentKind::Supply, language),
+        incidents_of(&state, &device, IncidentKind::Supply, p),
         state.services.check_supplies_allowed(&device, &config)
     );
     let offered = offered(&report);
     html(
         StatusCode::OK,
         &SuppliesTab {
-            demo: device.demo,
+            p,
             show_incidents: true,
             incidents,
             incidents_error,
-            supplies: supply_rows(&report, &[]),
+            supplies: supply_rows(p, &report, &[]),
             can_request: allowed.is_ok() && !offered.is_empty(),
             reason: allowed.err().map(|e| e.detail()),
             hidden: vec![(

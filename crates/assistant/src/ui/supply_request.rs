@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::forms::FormFields;
-use super::pages::{Errors, Hidden, SupplyRow, error_page, html};
+use super::pages::{Errors, Hidden, Panel, SupplyRow, error_page, html};
 use super::supplies::SuppliesTab;
 use super::wizard::{
     CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows, contact_step,
@@ -20,7 +20,8 @@ use crate::rules::{ContactInput, SupplyPick, SupplyRequestInput};
 use crate::service::DeviceContext;
 
 const SUPPLY_ACTION: &str = "/ui/v1/supply-request";
-const SUPPLY_TITLE: &str = "Request supplies";
+/// Message id (`panel.ftl`) of the wizard's title.
+const SUPPLY_TITLE: &str = "panel-request-supplies";
 
 struct SupplyForm {
     offered: Vec<SupplyPick>,
@@ -67,7 +68,7 @@ impl SupplyForm {
         h
     }
 
-    fn rows(&self, only_chosen: bool) -> Vec<SupplyRow> {
+    fn rows(&self, p: Panel, only_chosen: bool) -> Vec<SupplyRow> {
         self.offered
             .iter()
             .filter(|s| !only_chosen || self.picks.contains(&s.index))
@@ -75,7 +76,10 @@ impl SupplyForm {
                 index: s.index.clone(),
                 description: s.description.clone(),
                 part_number: s.part_number.clone().unwrap_or_default(),
-                level: s.percent.map(|p| format!("{p}%")).unwrap_or_default(),
+                level: s
+                    .percent
+                    .map(|v| p.lang.percent(u32::from(v)))
+                    .unwrap_or_default(),
                 status: String::new(),
                 low: false,
                 checked: self.picks.contains(&s.index),
@@ -84,7 +88,7 @@ impl SupplyForm {
     }
 }
 
-fn supply_step1(demo: bool, form: &SupplyForm, errors: Errors) -> Response {
+fn supply_step1(p: Panel, form: &SupplyForm, errors: Errors) -> Response {
     let mut hidden = vec![(
         "offered".to_string(),
         serde_json::to_string(&form.offered).unwrap_or_default(),
@@ -97,11 +101,11 @@ fn supply_step1(demo: bool, form: &SupplyForm, errors: Errors) -> Response {
             StatusCode::UNPROCESSABLE_ENTITY
         },
         &SuppliesTab {
-            demo,
+            p,
             show_incidents: false,
             incidents: Vec::new(),
             incidents_error: None,
-            supplies: form.rows(false),
+            supplies: form.rows(p, false),
             can_request: true,
             reason: None,
             hidden,
@@ -110,7 +114,7 @@ fn supply_step1(demo: bool, form: &SupplyForm, errors: Errors) -> Response {
     )
 }
 
-fn supply_review(demo: bool, form: &SupplyForm, error: Option<(StatusCode, String)>) -> Response {
+fn supply_review(p: Panel, form: &SupplyForm, error: Option<(StatusCode, String)>) -> Response {
     let mut hidden = form.data_hidden();
     hidden.extend(contact_hidden(&form.contact));
     let (status, error) = match error {
@@ -120,31 +124,31 @@ fn supply_review(demo: bool, form: &SupplyForm, error: Option<(StatusCode, Strin
     html(
         status,
         &Review {
-            demo,
+            p,
             action: SUPPLY_ACTION,
             title: SUPPLY_TITLE,
-            rows: contact_rows(&form.contact),
-            supplies: form.rows(true),
+            rows: contact_rows(p, &form.contact),
+            supplies: form.rows(p, true),
             hidden,
             error,
         },
     )
 }
 
-fn supply_invalid(demo: bool, form: &SupplyForm, e: &ApiError) -> Response {
-    match invalid_fields(e) {
+fn supply_invalid(p: Panel, form: &SupplyForm, e: &ApiError) -> Response {
+    match invalid_fields(p, e) {
         Some(errors) if errors.get("supplies").is_some() => {
-            supply_step1(demo, form, errors.only(&["supplies"]))
+            supply_step1(p, form, errors.only(&["supplies"]))
         }
         Some(errors) => contact_step(
-            demo,
+            p,
             SUPPLY_ACTION,
             SUPPLY_TITLE,
             form.data_hidden(),
             &form.contact,
             errors.only(CONTACT_FIELDS),
         ),
-        None => supply_review(demo, form, Some((e.status(), not_sent(e)))),
+        None => supply_review(p, form, Some((e.status(), not_sent(p, e)))),
     }
 }
 
@@ -154,30 +158,31 @@ pub async fn supply_step(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let demo = device.demo;
     let f = FormFields::parse(&body);
+    let config = open(&state, &headers);
+    let p = Panel::new(device.demo, config.as_ref().ok());
     if f.get("op") == "cancel" {
-        return cancelled(demo);
+        return cancelled(p);
     }
-    let config = match open(&state, &headers) {
+    let config = match config {
         Ok(c) => c,
-        Err(e) => return error_page(demo, &e),
+        Err(e) => return error_page(p, &e),
     };
     let form = match SupplyForm::parse(&f) {
         Ok(form) => form,
-        Err(e) => return error_page(demo, &e),
+        Err(e) => return error_page(p, &e),
     };
     if let Err(e) = state
         .services
         .check_supplies_allowed(&device, &config)
         .await
     {
-        return error_page(demo, &e);
+        return error_page(p, &e);
     }
     match (f.get("step"), f.get("op")) {
-        ("2", "back") => supply_step1(demo, &form, Errors::default()),
+        ("2", "back") => supply_step1(p, &form, Errors::default()),
         ("3", "back") => contact_step(
-            demo,
+            p,
             SUPPLY_ACTION,
             SUPPLY_TITLE,
             form.data_hidden(),
@@ -187,16 +192,19 @@ pub async fn supply_step(
         ("1", "next") => {
             if form.chosen().is_empty() {
                 supply_step1(
-                    demo,
+                    p,
                     &form,
-                    Errors::from_fields(&[crate::error::FieldError::new(
-                        "supplies",
-                        "Pick at least one supply",
-                    )]),
+                    Errors::from_fields(
+                        &[crate::error::FieldError::new(
+                            "supplies",
+                            "Pick at least one supply",
+                        )],
+                        p.lang,
+                    ),
                 )
             } else {
                 contact_step(
-                    demo,
+                    p,
                     SUPPLY_ACTION,
                     SUPPLY_TITLE,
                     form.data_hidden(),
@@ -206,8 +214,8 @@ pub async fn supply_step(
             }
         }
         ("2", "next") => match state.services.validate_supplies(&form.request()) {
-            Ok(_) => supply_review(demo, &form, None),
-            Err(e) => supply_invalid(demo, &form, &e),
+            Ok(_) => supply_review(p, &form, None),
+            Err(e) => supply_invalid(p, &form, &e),
         },
         ("3", "send") => match state
             .services
@@ -220,15 +228,15 @@ pub async fn supply_step(
             .await
         {
             Ok(a) => done(
-                demo,
-                "Supplies requested",
+                p,
+                "panel-supplies-requested",
                 &a,
                 config.confirmation_email.supply_incident,
             ),
-            Err(e) => supply_invalid(demo, &form, &e),
+            Err(e) => supply_invalid(p, &form, &e),
         },
         _ => error_page(
-            demo,
+            p,
             &ApiError::BadRequest(
                 "This step of the form is not known. Please start again from the Supplies tab."
                     .into(),

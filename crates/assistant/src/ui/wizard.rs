@@ -10,7 +10,7 @@ use axum::response::Response;
 use proto::AppConfiguration;
 
 use super::forms::FormFields;
-use super::pages::{Errors, Hidden, SupplyRow, html};
+use super::pages::{Errors, Hidden, Panel, SupplyRow, html};
 use crate::api::sealed_config;
 use crate::app::AppState;
 use crate::error::RuleError as ApiError;
@@ -21,7 +21,7 @@ pub(super) const CONTACT_FIELDS: &[&str] = &["name", "email", "phone"];
 #[derive(Template)]
 #[template(path = "ui/contact.html")]
 pub struct ContactStep {
-    pub demo: bool,
+    pub p: Panel,
     pub action: &'static str,
     pub title: &'static str,
     pub hidden: Hidden,
@@ -34,7 +34,7 @@ pub struct ContactStep {
 #[derive(Template)]
 #[template(path = "ui/review.html")]
 pub struct Review {
-    pub demo: bool,
+    pub p: Panel,
     pub action: &'static str,
     pub title: &'static str,
     pub rows: Vec<(&'static str, String)>,
@@ -46,7 +46,7 @@ pub struct Review {
 #[derive(Template)]
 #[template(path = "ui/done.html")]
 pub struct Done {
-    pub demo: bool,
+    pub p: Panel,
     pub title: &'static str,
     pub number: Option<String>,
     pub reference: String,
@@ -57,7 +57,7 @@ pub struct Done {
 #[derive(Template)]
 #[template(path = "ui/cancelled.html")]
 pub struct Cancelled {
-    pub demo: bool,
+    pub p: Panel,
 }
 
 pub(super) fn contact_of(f: &FormFields) -> ContactInput {
@@ -76,30 +76,31 @@ pub(super) fn contact_hidden(c: &ContactInput) -> Hidden {
     ]
 }
 
-pub(super) fn contact_rows(c: &ContactInput) -> Vec<(&'static str, String)> {
+/// The review's contact rows: (message id of the label, value).
+pub(super) fn contact_rows(p: Panel, c: &ContactInput) -> Vec<(&'static str, String)> {
     vec![
-        ("Name", c.name.trim().to_string()),
-        ("E-mail", c.email.trim().to_string()),
+        ("panel-name", c.name.trim().to_string()),
+        ("panel-email", c.email.trim().to_string()),
         (
-            "Phone",
+            "panel-phone",
             c.phone
                 .as_deref()
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
-                .unwrap_or("not given")
-                .to_string(),
+                .map(str::to_string)
+                .unwrap_or_else(|| p.t("panel-not-given")),
         ),
     ]
 }
 
-pub(super) fn invalid_fields(e: &ApiError) -> Option<Errors> {
+pub(super) fn invalid_fields(p: Panel, e: &ApiError) -> Option<Errors> {
     match e {
-        ApiError::Invalid(fields) => Some(Errors::from_fields(fields)),
+        ApiError::Invalid(fields) => Some(Errors::from_fields(fields, p.lang)),
         _ => None,
     }
 }
 
-pub(super) fn done(demo: bool, title: &'static str, a: &Accepted, mail: bool) -> Response {
+pub(super) fn done(p: Panel, title: &'static str, a: &Accepted, mail: bool) -> Response {
     html(
         if a.incident_number.is_some() {
             StatusCode::CREATED
@@ -107,18 +108,18 @@ pub(super) fn done(demo: bool, title: &'static str, a: &Accepted, mail: bool) ->
             StatusCode::ACCEPTED
         },
         &Done {
-            demo,
+            p,
             title,
             number: a.incident_number.clone(),
             reference: a.reference.clone(),
-            created: a.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            mail: mail && !demo,
+            created: p.lang.date_time_utc(a.created_at),
+            mail: mail && !p.demo,
         },
     )
 }
 
-pub(super) fn cancelled(demo: bool) -> Response {
-    html(StatusCode::OK, &Cancelled { demo })
+pub(super) fn cancelled(p: Panel) -> Response {
+    html(StatusCode::OK, &Cancelled { p })
 }
 
 pub(super) fn open(state: &AppState, headers: &HeaderMap) -> Result<AppConfiguration, ApiError> {
@@ -126,7 +127,7 @@ pub(super) fn open(state: &AppState, headers: &HeaderMap) -> Result<AppConfigura
 }
 
 pub(super) fn contact_step(
-    demo: bool,
+    p: Panel,
     action: &'static str,
     title: &'static str,
     hidden: Hidden,
@@ -140,7 +141,7 @@ pub(super) fn contact_step(
             StatusCode::UNPROCESSABLE_ENTITY
         },
         &ContactStep {
-            demo,
+            p,
             action,
             title,
             hidden,
@@ -152,18 +153,15 @@ pub(super) fn contact_step(
     )
 }
 
-pub(super) fn not_sent(e: &ApiError) -> String {
+pub(super) fn not_sent(p: Panel, e: &ApiError) -> String {
     let retry = matches!(
         e,
         ApiError::Unavailable(_) | ApiError::Internal(_) | ApiError::TooMany(_)
     );
-    format!(
-        "Not sent: {}{}",
-        e.detail(),
-        if retry {
-            " Press Send to try again."
-        } else {
-            ""
-        }
-    )
+    let reason = if retry {
+        format!("{} {}", e.detail(), p.t("panel-press-send-again"))
+    } else {
+        e.detail()
+    };
+    p.t1("panel-not-sent", "reason", &reason)
 }

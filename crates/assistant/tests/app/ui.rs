@@ -583,3 +583,120 @@ async fn a_too_long_description_is_refused_in_a_whole_sentence() {
         "{html}"
     );
 }
+
+/// Every panel page in each of the five languages, as the app configuration sets it: the page
+/// says which language it is in, shows that language's texts (a heading and a button), and no
+/// message is missing from the catalogue.
+#[tokio::test]
+async fn every_panel_page_speaks_the_configured_language() {
+    let sys = start_system().await;
+    let expect = [
+        (
+            "en",
+            "Service incidents of the last 30 days",
+            "Report a problem",
+            "Billing meters",
+            "Next",
+        ),
+        (
+            "de",
+            "Servicevorgänge der letzten 30 Tage",
+            "Problem melden",
+            "Abrechnungszähler",
+            "Weiter",
+        ),
+        (
+            "fr",
+            "Incidents de service des 30 derniers jours",
+            "Signaler un problème",
+            "Compteurs de facturation",
+            "Suivant",
+        ),
+        (
+            "it",
+            "Interventi di assistenza degli ultimi 30 giorni",
+            "Segnala un problema",
+            "Contatori di fatturazione",
+            "Avanti",
+        ),
+        (
+            "es",
+            "Incidencias de servicio de los últimos 30 días",
+            "Notificar un problema",
+            "Contadores de facturación",
+            "Siguiente",
+        ),
+    ];
+    for (lang, services_title, report, meters_title, next) in expect {
+        let config = gallery::config::AppConfiguration {
+            language: gallery::config::Language::parse(lang).expect("language"),
+            ..Default::default()
+        };
+        let panel = sys.panel_with(SERIAL_A, &config);
+        let mut pages = Vec::new();
+        let (status, services) = get_page(&panel, "/ui/v1/services").await;
+        assert_eq!(status, 200, "{services}");
+        assert!(services.contains(services_title), "{lang}: {services}");
+        assert!(services.contains(report), "{lang}: {services}");
+        pages.push(("services", services));
+        let (_, step1) = get_page(&panel, SERVICE).await;
+        assert!(step1.contains(next), "{lang}: {step1}");
+        pages.push(("service step 1", step1));
+        let (status, refused) =
+            post_form(&panel, SERVICE, &[("step", "1"), ("op", "next")], None).await;
+        assert_eq!(status, 422, "{refused}");
+        assert!(refused.contains("id=\"error-issue_code\""), "{refused}");
+        pages.push(("service step 1 refused", refused));
+        let (_, contact) = post_form(
+            &panel,
+            SERVICE,
+            &[("step", "1"), ("op", "next"), ("issue_code", "paper_jam")],
+            None,
+        )
+        .await;
+        pages.push(("contact", contact));
+        let (_, review) = post_form(
+            &panel,
+            SERVICE,
+            &[
+                ("step", "2"),
+                ("op", "next"),
+                ("issue_code", "paper_jam"),
+                ("name", "Erika Mustermann"),
+                ("email", "erika@example.org"),
+            ],
+            None,
+        )
+        .await;
+        pages.push(("review", review));
+        let (_, cancelled) = post_form(&panel, SERVICE, &[("op", "cancel")], None).await;
+        pages.push(("cancelled", cancelled));
+        let (_, supplies) = post_report(&panel, "/ui/v1/supplies", &colour_report()).await;
+        pages.push(("supplies", supplies));
+        let (_, meters) = post_report(&panel, "/ui/v1/meters", &colour_report()).await;
+        assert!(meters.contains(meters_title), "{lang}: {meters}");
+        pages.push(("meters", meters));
+        for (name, html) in &pages {
+            assert!(!html.contains("[missing"), "{lang} {name}: {html}");
+            assert!(
+                html.contains(&format!("lang=\"{lang}\"")),
+                "{lang} {name}: {html}"
+            );
+        }
+        if lang != "en" {
+            for (name, html) in &pages {
+                for english in [
+                    "Back to Services",
+                    "Cancel</button>",
+                    "step 2 of 3",
+                    "<th>Part number</th>",
+                ] {
+                    assert!(
+                        !html.contains(english),
+                        "{lang} {name}: {english:?} in {html}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -168,12 +168,14 @@ impl FromRequestParts<AppState> for ConsoleUser {
     }
 }
 
-/// The human label of an issue code ("Paper jam" for `paper_jam`): the panel's table in `proto`;
-/// a code outside the table is shown as sent.
+/// The human label of an issue code ("Paper jam" for `paper_jam`): the panel's catalogue label
+/// (the console is English until it is translated); a code outside the list is shown as sent.
 fn issue_label(code: &str) -> String {
-    proto::issues::issue_label(code, "en")
-        .map(str::to_string)
-        .unwrap_or_else(|| code.to_string())
+    if proto::issues::is_common(code) {
+        platform::i18n::Locale::negotiate(Some("en"), None).t(&format!("issue-{code}"))
+    } else {
+        code.to_string()
+    }
 }
 
 fn fmt_time(t: DateTime<Utc>) -> String {

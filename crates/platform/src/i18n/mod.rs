@@ -125,6 +125,18 @@ fn parse_qvalue(v: &str) -> Option<u16> {
     (q <= 1000).then_some(q)
 }
 
+impl Locale {
+    /// The message `id` in this language (for templates: `{{ lang.t("panel-send") }}`).
+    pub fn t(self, id: &str) -> String {
+        t(self, id)
+    }
+
+    /// The message `id` with one text variable.
+    pub fn t1(self, id: &str, name: &str, value: &str) -> String {
+        t_args(self, id, &Args::new().text(name, value.to_string()))
+    }
+}
+
 impl fmt::Display for Locale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
