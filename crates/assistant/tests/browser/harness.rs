@@ -296,10 +296,19 @@ impl Device {
     }
 }
 
-/// Saves what the browser shows as `screenshots/<name>.png`.
+/// Where screenshots go: `SA_SCREENSHOTS_DIR` (e.g. `screenshots` to refresh the README's
+/// pictures), else `target/screenshots`, so a test run leaves the checkout as it found it.
+pub fn screenshots_dir() -> std::path::PathBuf {
+    match std::env::var_os("SA_SCREENSHOTS_DIR") {
+        Some(d) => workspace().join(d),
+        None => workspace().join("target").join("screenshots"),
+    }
+}
+
+/// Saves what the browser shows as `<screenshots_dir>/<name>.png`.
 pub async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
-    let dir = workspace().join("screenshots");
+    let dir = screenshots_dir();
     std::fs::create_dir_all(&dir).expect("screenshots dir");
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
