@@ -687,7 +687,7 @@ macro_rules! fleet_store {
                         let year = chrono::Datelike::year(&from_ms(now)?);
                         let count = i64::try_from(mine.len())
                             .map_err(|_| StoreError::Conflict("meter read batch too large".into()))?;
-                        let last: i64 = sqlx::query($crate::storage::Counter::MeterRead.next_block_sql())
+                        let last: i64 = sqlx::query($crate::storage::Counter::MeterRead.next_sql())
                             .bind(partner)
                             .bind(i64::from(year))
                             .bind(count)

@@ -365,25 +365,10 @@ pub(crate) enum Counter {
 }
 
 impl Counter {
-    /// Takes the next number of `($1 partner, $2 year)` and returns it as `last_seq`.
+    /// Takes the next `$3` numbers of `($1 partner, $2 year)` at once (1 for one incident or
+    /// meter read, a block for a batch of automatic meter reads) and returns the last of them as
+    /// `last_seq`.
     pub(crate) fn next_sql(self) -> &'static str {
-        match self {
-            Counter::Incident => {
-                "INSERT INTO incident_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, 1) \
-                 ON CONFLICT (partner_id, year) DO UPDATE SET last_seq = incident_counters_per_partner.last_seq + 1 \
-                 RETURNING last_seq"
-            }
-            Counter::MeterRead => {
-                "INSERT INTO meter_read_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, 1) \
-                 ON CONFLICT (partner_id, year) DO UPDATE SET last_seq = meter_read_counters_per_partner.last_seq + 1 \
-                 RETURNING last_seq"
-            }
-        }
-    }
-
-    /// Takes the next `$3` numbers of `($1 partner, $2 year)` at once (a batch of automatic
-    /// meter reads) and returns the last of them as `last_seq`.
-    pub(crate) fn next_block_sql(self) -> &'static str {
         match self {
             Counter::Incident => {
                 "INSERT INTO incident_counters_per_partner (partner_id, year, last_seq) VALUES ($1, $2, $3) \

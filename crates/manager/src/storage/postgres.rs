@@ -88,6 +88,7 @@ impl PgStore {
         let row = sqlx::query(counter.next_sql())
             .bind(partner_id.to_string())
             .bind(i64::from(year))
+            .bind(1_i64)
             .fetch_one(&mut **tx)
             .await?;
         Ok(row.try_get("last_seq")?)
