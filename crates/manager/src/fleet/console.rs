@@ -409,7 +409,7 @@ async fn add_webhook(
         url: form.url,
         events: form.events,
     };
-    let (url, events) = match req.validate() {
+    let (url, events) = match req.check(st.config.webhook_allow_private).await {
         Ok(v) => v,
         Err(problems) => {
             let notice = Notice {
