@@ -215,6 +215,8 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         manager::app::AppConfig {
             secure_cookies: https,
             ops: manager::app::ops_settings(https),
+            // The demo's webhook receivers run on this machine.
+            webhook_allow_private: true,
             ..Default::default()
         },
     );
@@ -223,6 +225,23 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
             tracing::error!(error = %format!("{e:#}"), "the demo's manager stopped");
         }
     }));
+    // The manager's senders, as `serve manager` runs them: webhooks, and notification e-mails
+    // into the demo's mail folder (beside the assistant's confirmations).
+    let mclock: Arc<dyn manager::clock::Clock> = Arc::new(manager::clock::SystemClock);
+    let webhooks =
+        manager::fleet::notify::Notifier::new(mstore.clone(), mclock.clone()).allow_private(true);
+    tasks.push(tokio::spawn(
+        webhooks.run_forever(Duration::from_secs(10)),
+    ));
+    let mailer = manager::fleet::mail::MailNotifier::new(
+        mstore.clone(),
+        mclock,
+        manager::fleet::mail::MailConfig {
+            transport: Arc::new(platform::mail::FolderTransport::new(dir.join("outbox"))?),
+            from: "Acme Print Services <services-manager@localhost>".parse()?,
+        },
+    );
+    tasks.push(tokio::spawn(mailer.run_forever(Duration::from_secs(5))));
 
     // App Gallery
     let gstate = gallery::cli::state(
@@ -421,6 +440,12 @@ async fn provision(
             &hash,
             manager::storage::Role::PartnerAdmin,
         )
+        .await?;
+    // The partner's notification address: its fleet events are e-mailed (into the mail folder).
+    let address =
+        manager::domain::EmailAddress::parse(ADMIN_EMAIL).map_err(|e| anyhow::anyhow!(e.0))?;
+    mstore
+        .create_recipient(partner.id, &address, "en", &[])
         .await?;
 
     // The gallery: admin key, devices, configuration, entitlements, the weblet.

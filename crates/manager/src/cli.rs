@@ -98,6 +98,9 @@ pub enum ManagerCommand {
     /// Fleet agents of a customer: add (prints a one-time enrolment token), list, revoke.
     #[command(subcommand)]
     Agent(crate::fleet::cli::AgentCommand),
+    /// The partner's addresses for e-mail notifications of fleet events: add, list, remove.
+    #[command(subcommand, name = "notification-email")]
+    NotificationEmail(crate::fleet::cli::NotificationEmailCommand),
     /// Remove contact details of incidents closed long ago, now (the server also does this hourly).
     Retention {
         #[command(flatten)]
@@ -425,6 +428,9 @@ pub async fn run(cmd: ManagerCommand) -> anyhow::Result<()> {
             println!("{}", key.expose_secret());
         }
         ManagerCommand::Agent(cmd) => crate::fleet::cli::run(cmd).await?,
+        ManagerCommand::NotificationEmail(cmd) => {
+            crate::fleet::cli::run_notification_email(cmd).await?
+        }
         ManagerCommand::Retention { data, days } => {
             let store = open_store(&data).await?;
             let job = RetentionJob {
