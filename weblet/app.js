@@ -217,8 +217,8 @@
   function tabList() {
     var t = S.startup.settings.tabs;
     var list = [];
-    if (t.incidents || t.report_fault) { list.push(['services', 'Services']); }
-    if (t.incidents || t.request_supplies) { list.push(['supplies', 'Supplies']); }
+    if (t.service) { list.push(['services', 'Services']); }
+    if (t.supplies) { list.push(['supplies', 'Supplies']); }
     if (t.meters) { list.push(['meters', 'Meters']); }
     if (t.help && S.startup.settings.help_desk_text) { list.push(['help', 'Help']); }
     return list;
@@ -475,9 +475,15 @@
       $('badge').style.display = S.demo ? '' : 'none';
       var logo = S.startup.settings.logo_url;
       if (logo) { $('logo').src = logo; $('logo').style.display = ''; }
-      S.tab = 'services';
+      // The first tab the partner's navigation override shows (Services unless switched off).
+      var first = tabList()[0];
+      S.tab = first ? first[0] : 'services';
       drawTabs();
-      showAnswer(services[0], services[1], services[2], 'services');
+      if (S.tab === 'services') {
+        showAnswer(services[0], services[1], services[2], 'services');
+      } else {
+        openTab(S.tab);
+      }
       if (window.performance && performance.mark) { performance.mark('sa-services-shown'); }
       // Read supplies and meters in the background, once the first tab is on screen.
       setTimeout(readDevice, 50);

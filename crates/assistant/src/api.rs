@@ -135,9 +135,21 @@ struct IncidentsQuery {
 async fn incidents(
     State(state): State<AppState>,
     device: DeviceContext,
+    headers: HeaderMap,
     Query(q): Query<IncidentsQuery>,
 ) -> Result<Json<Vec<proto::manager::IncidentView>>, ApiError> {
+    // With the sealed configuration, the incidents of a tab switched off are left out.
+    let tabs = match sealed_config(&headers) {
+        Some(sealed) => Some(state.services.open_config(Some(sealed))?.tabs),
+        None => None,
+    };
     let mut list = state.services.recent_incidents(&device).await?;
+    if let Some(tabs) = tabs {
+        list.retain(|i| match i.kind {
+            proto::IncidentKind::Service => tabs.shows(proto::Tab::Service),
+            proto::IncidentKind::Supply => tabs.shows(proto::Tab::Supplies),
+        });
+    }
     if let Some(kind) = q.kind.as_deref() {
         let want = match kind {
             "service" => proto::IncidentKind::Service,

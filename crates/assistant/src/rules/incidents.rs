@@ -47,6 +47,7 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
+        super::startup::check_tab(config, proto::Tab::Service)?;
         if !config.permissions.create_service_incidents {
             return Err(RuleError::Forbidden(
                 "Reporting faults from this device is switched off by your service partner.".into(),

@@ -27,6 +27,7 @@ pub struct MeterSubmissionInput {
 
 impl Services {
     pub fn check_meters_allowed(&self, config: &AppConfiguration) -> Result<(), RuleError> {
+        super::startup::check_tab(config, proto::Tab::Meters)?;
         if !config.permissions.submit_meters {
             return Err(RuleError::Forbidden(
                 "Submitting meter reads from this device is switched off by your service partner."

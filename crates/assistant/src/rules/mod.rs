@@ -25,5 +25,6 @@ pub use crate::error::{FieldError, RuleError};
 pub use contact::ContactInput;
 pub use incidents::ServiceRequest;
 pub use meters::{MeterInput, MeterSubmissionInput};
+pub use startup::check_tab;
 pub use submission::{Accepted, Payload};
 pub use supplies::{SupplyPick, SupplyRequestInput};

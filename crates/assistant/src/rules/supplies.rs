@@ -34,6 +34,7 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
+        super::startup::check_tab(config, proto::Tab::Supplies)?;
         if !config.permissions.create_supply_incidents {
             return Err(RuleError::Forbidden(
                 "Requesting supplies from this device is switched off by your service partner."

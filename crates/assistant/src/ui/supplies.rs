@@ -79,6 +79,9 @@ pub async fn supplies(
         Err(e) => return error_page(Panel::new(device.demo, None), &e),
     };
     let p = Panel::new(device.demo, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Supplies) {
+        return error_page(p, &e);
+    }
     let ((incidents, incidents_error), allowed) = tokio::join!(
         incidents_of(&state, &device, IncidentKind::Supply, p),
         state.services.check_supplies_allowed(&device, &config)

@@ -168,6 +168,9 @@ pub async fn supply_step(
         Ok(c) => c,
         Err(e) => return error_page(p, &e),
     };
+    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Supplies) {
+        return error_page(p, &e);
+    }
     let form = match SupplyForm::parse(&f) {
         Ok(form) => form,
         Err(e) => return error_page(p, &e),
