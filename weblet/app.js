@@ -336,6 +336,14 @@
     if (reread) { ev.preventDefault(); S.report = null; S.reportError = null; openTab(S.tab); return; }
     var reload = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-reload'); });
     if (reload) { ev.preventDefault(); openTab(S.tab); return; }
+    /* A supply row is one touch target (the checkbox alone is 24 px); its checkbox and label
+     * toggle by themselves. */
+    var row = ancestor(t, function (e) { return e.tagName === 'TR' && /(^| )pick( |$)/.test(e.className); });
+    if (row && !ancestor(t, function (e) { return e.tagName === 'INPUT' || e.tagName === 'LABEL'; })) {
+      var box = row.getElementsByTagName('input')[0];
+      if (box && !box.disabled) { box.checked = !box.checked; }
+      return;
+    }
     var btn = ancestor(t, function (e) { return e.tagName === 'BUTTON' && (e.type || '').toLowerCase() === 'submit'; });
     if (btn) { S.submitter = { name: btn.name, value: btn.value }; return; }
     var link = ancestor(t, function (e) { return e.tagName === 'A' && e.getAttribute('href'); });

@@ -91,18 +91,12 @@ impl Services {
         sealed_config: Option<&str>,
     ) -> Result<Startup, RuleError> {
         let config = self.open_config(sealed_config)?;
-        let entitlements = if device.demo {
-            EntitlementView {
-                service: true,
-                supplies: true,
-            }
-        } else {
-            let e = self.gallery.entitlements(device, self.clock.now()).await?;
-            let today = self.today();
-            EntitlementView {
-                service: e.service_on(today),
-                supplies: e.supplies_on(today),
-            }
+        // Demo Mode too: the device's own contracts (rules::demo).
+        let e = self.gallery.entitlements(device, self.clock.now()).await?;
+        let today = self.today();
+        let entitlements = EntitlementView {
+            service: e.service_on(today),
+            supplies: e.supplies_on(today),
         };
         Ok(Startup {
             device: StartupDevice {
@@ -120,14 +114,9 @@ impl Services {
     }
 }
 
-/// Interprets what the weblet collected, with the same code as `device read`.
-pub fn interpret_collected(
-    device: &DeviceContext,
-    varbinds: &[CollectedVarbind],
-) -> Result<DeviceReport, RuleError> {
-    if device.demo {
-        return Ok(super::demo::report());
-    }
+/// Interprets what the weblet collected, with the same code as `device read`. In Demo Mode too:
+/// the demo shows the device's own supplies and meters (rules::demo).
+pub fn interpret_collected(varbinds: &[CollectedVarbind]) -> Result<DeviceReport, RuleError> {
     if varbinds.len() > MAX_VARBINDS {
         return Err(RuleError::BadRequest(format!(
             "at most {MAX_VARBINDS} values in one report"
