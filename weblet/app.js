@@ -380,7 +380,7 @@
   function drawSettings() {
     var box = $('settings');
     box.innerHTML = '<strong>Demo Mode</strong> is <span id="demo-state">' + (S.demo ? 'ON' : 'OFF') + '</span>. ' +
-      'While it is on, every screen shows sample data and nothing is sent. ' +
+      'While it is on, nothing is sent; the screens show this device as it is, with sample incidents and numbers. ' +
       '<button type="button" class="primary" id="demo-toggle">' + (S.demo ? 'Switch Demo Mode off' : 'Switch Demo Mode on') + '</button>' +
       '<button type="button" id="settings-close">Close</button><span id="settings-error" class="error"></span>';
     $('settings-close').onclick = function () { box.style.display = 'none'; };

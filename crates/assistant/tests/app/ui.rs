@@ -218,7 +218,7 @@ async fn service_wizard_refuses_a_wrong_email_next_to_the_field_then_sends() {
     assert!(html.contains("id=\"review-form\""), "{html}");
     assert!(html.contains("Print quality"), "{html}");
     assert!(
-        unescape(&html).contains("<td>Streaks <b>everywhere</b></td>"),
+        unescape(&html).contains("<td class=\"text\">Streaks <b>everywhere</b></td>"),
         "{html}"
     );
     assert!(!html.contains("<b>everywhere"), "{html}");
@@ -443,7 +443,7 @@ async fn demo_mode_follows_the_device_and_marks_its_numbers_demo() {
     // The sample incidents and every number Demo Mode gives.
     let (_, html) = get_page(&panel, "/ui/v1/services").await;
     let numbers: Vec<&str> = html
-        .split("<td class=\"number\">")
+        .split("<td class=\"number nowrap\">")
         .skip(1)
         .filter_map(|s| s.split('<').next())
         .collect();

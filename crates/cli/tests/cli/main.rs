@@ -5,6 +5,7 @@ mod console_login;
 mod crash;
 mod demo_fleet;
 mod demo_gallery;
+mod demo_urls;
 mod device_read;
 mod net_snmp;
 mod outbox;

@@ -1,4 +1,4 @@
-panel-demo = Beispieldaten; es wird nichts gesendet
+panel-demo = es wird nichts gesendet; die gezeigten Vorgänge und Nummern sind Beispiele
 panel-back-to-services = Zurück zu Service
 panel-cancelled-title = Abgebrochen
 panel-cancelled = Es wurde nichts gesendet.

@@ -1,5 +1,5 @@
 # The panel pages (crates/assistant/src/ui, templates/ui).
-panel-demo = sample data; nothing is sent
+panel-demo = nothing is sent; the incidents and numbers shown are samples
 panel-back-to-services = Back to Services
 panel-cancelled-title = Cancelled
 panel-cancelled = Nothing was sent.

@@ -1,4 +1,4 @@
-panel-demo = datos de ejemplo; no se envía nada
+panel-demo = no se envía nada; las solicitudes y los números mostrados son de ejemplo
 panel-back-to-services = Volver a Servicio
 panel-cancelled-title = Cancelado
 panel-cancelled = No se ha enviado nada.

@@ -1,4 +1,4 @@
-panel-demo = données d’exemple ; rien n’est envoyé
+panel-demo = rien n’est envoyé ; les demandes et numéros affichés sont des exemples
 panel-back-to-services = Retour à Service
 panel-cancelled-title = Annulé
 panel-cancelled = Rien n’a été envoyé.

@@ -1,4 +1,4 @@
-panel-demo = dati di esempio; non viene inviato nulla
+panel-demo = non viene inviato nulla; le richieste e i numeri mostrati sono esempi
 panel-back-to-services = Torna a Assistenza
 panel-cancelled-title = Annullato
 panel-cancelled = Non è stato inviato nulla.
