@@ -33,3 +33,6 @@ mail-not-given = nicht angegeben
 mail-sent-by = Diese E-Mail wurde automatisch von { $sender } gesendet.
 mail-quote = Bitte geben Sie bei Rückfragen die Vorgangsnummer an.
 mail-quote-meters = Bitte geben Sie bei Rückfragen die Bestätigungsnummer an.
+
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Ticketnummer

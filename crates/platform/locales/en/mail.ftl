@@ -34,3 +34,6 @@ mail-not-given = not given
 mail-sent-by = This e-mail was sent automatically by { $sender }.
 mail-quote = Please quote the incident number in any reply.
 mail-quote-meters = Please quote the confirmation number in any reply.
+
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Ticket number

@@ -33,3 +33,6 @@ mail-not-given = no indicado
 mail-sent-by = Este correo lo ha enviado automáticamente { $sender }.
 mail-quote = Indique el número de incidencia en cualquier respuesta.
 mail-quote-meters = Indique el número de confirmación en cualquier respuesta.
+
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Número de ticket

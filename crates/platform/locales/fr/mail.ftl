@@ -33,3 +33,6 @@ mail-not-given = non indiqué
 mail-sent-by = Cet e-mail a été envoyé automatiquement par { $sender }.
 mail-quote = Merci d’indiquer le numéro d’incident dans toute réponse.
 mail-quote-meters = Merci d’indiquer le numéro de confirmation dans toute réponse.
+
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Numéro de ticket

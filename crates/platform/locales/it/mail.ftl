@@ -33,3 +33,6 @@ mail-not-given = non indicato
 mail-sent-by = Questa e-mail è stata inviata automaticamente da { $sender }.
 mail-quote = Indichi il numero di intervento in ogni risposta.
 mail-quote-meters = Indichi il numero di conferma in ogni risposta.
+
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Numero di ticket
