@@ -218,6 +218,9 @@ pub struct DeviceOptions {
     pub panel: (u32, u32),
     /// The administrator's e-mail address (Session `from` while logged in).
     pub admin_email: Option<String>,
+    /// The sealed configuration to install (e.g. bound to the device as the gallery seals);
+    /// `None`: the configuration given, sealed unbound.
+    pub sealed_config: Option<String>,
 }
 
 impl Default for DeviceOptions {
@@ -225,6 +228,7 @@ impl Default for DeviceOptions {
         Self {
             panel: (1024, 600),
             admin_email: None,
+            sealed_config: None,
         }
     }
 }
@@ -270,7 +274,10 @@ pub async fn device_with(
             "app_id": manifest.app_id.to_string(),
             "version": manifest.version.to_string(),
             "package_b64": base64::engine::general_purpose::STANDARD.encode(&package.bytes),
-            "sealed_config": sys.gallery.sealed(config),
+            "sealed_config": options
+                .sealed_config
+                .clone()
+                .unwrap_or_else(|| sys.gallery.sealed(config)),
             "credential": sys.gallery.credential(serial),
         }))
         .send()

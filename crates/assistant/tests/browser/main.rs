@@ -11,4 +11,5 @@ mod eip;
 mod harness;
 mod mail;
 mod package;
+mod vendor;
 mod workflows;
