@@ -360,6 +360,10 @@ pub struct AppConfiguration {
     pub confirmation_email: ConfirmationEmail,
     pub tabs: Tabs,
     pub help_desk_text: String,
+    /// The help-desk override: the confirmation of a service or supply request shows the
+    /// partner's own ticket number (set by its help desk through the Services Manager's
+    /// `PUT /api/v1/incidents/{number}/ticket-reference`) instead of the incident number.
+    pub help_desk_override: bool,
     #[schema(value_type = String, example = "en")]
     pub language: Language,
     /// The partner's support address (a role address, not a person's): told by e-mail when a

@@ -18,6 +18,8 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// The limits of a submission, in one place.
 pub mod limits {
+    /// Characters of a partner's ticket reference (`TicketReference`).
+    pub const TICKET_REFERENCE: usize = 64;
     /// Supplies in one supply incident.
     pub const MAX_SUPPLIES: usize = 20;
     /// Characters of a supply's description.
@@ -281,6 +283,27 @@ impl ChangeStatusRequest {
         let c = f.check("comment", FreeText::parse(&self.comment));
         let v = (|| Some((s?, a?, c?)))();
         f.finish(v)
+    }
+}
+
+/// The partner's own ticket number for an incident (the app configuration's help-desk override):
+/// the partner's help desk sets it, e.g. its webhook receiver after `incident.created`, and the
+/// confirmation e-mail then shows it instead of the incident number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketReference {
+    /// 1–64 characters without control characters, e.g. `HD-4711`.
+    #[schema(example = "HD-4711")]
+    pub reference: String,
+}
+
+impl TicketReference {
+    pub fn validate(&self) -> Result<Label, Vec<FieldProblem>> {
+        let mut f = Fields::default();
+        let r = f.check(
+            "reference",
+            Label::parse(&self.reference, limits::TICKET_REFERENCE),
+        );
+        f.finish(r)
     }
 }
 

@@ -46,6 +46,10 @@ pub struct Payload {
     /// Services Manager refuses this submission after it was acknowledged.
     #[serde(default)]
     pub support_email: Option<String>,
+    /// The help-desk override of the app configuration: the confirmation e-mail shows the
+    /// partner's own ticket number instead of the incident number.
+    #[serde(default)]
+    pub help_desk_override: bool,
 }
 
 /// The payload fields every submission takes from the app configuration.
@@ -60,6 +64,7 @@ pub fn payload_base(config: &AppConfiguration, model: Option<String>) -> Payload
         meters: Vec::new(),
         logo: super::startup::effective_settings(config).logo_url,
         support_email: config.support_email.clone(),
+        help_desk_override: config.help_desk_override,
     }
 }
 

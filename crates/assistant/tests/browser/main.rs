@@ -12,4 +12,5 @@ mod harness;
 mod mail;
 mod package;
 mod panel;
+mod vendor;
 mod workflows;

@@ -48,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents", post(create_incident))
         .route("/api/v1/incidents/{number}", get(get_incident))
         .route("/api/v1/incidents/{number}/status", post(change_status))
+        .route(
+            "/api/v1/incidents/{number}/ticket-reference",
+            get(get_ticket_reference).put(put_ticket_reference),
+        )
         .merge(billing::routes())
         .merge(crate::fleet::devices::routes())
 }
@@ -373,6 +377,50 @@ pub async fn get_incident(
     Ok(Json(types::incident_full(&i, &h)))
 }
 
+/// The partner's own ticket number of an incident (the help-desk override), once its help desk set it.
+#[utoipa::path(get, path = "/api/v1/incidents/{number}/ticket-reference", security(("api_key" = [])),
+    params(("number" = String, Path, example = "SR-2026-000123")),
+    responses((status = 200, body = TicketReference), (status = 404, body = Problem, description = "no such incident, or no ticket reference set yet")))]
+pub async fn get_ticket_reference(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(number): Path<String>,
+) -> Result<Json<TicketReference>, ApiError> {
+    let number = parse_number(&number)?;
+    let reference = st
+        .store
+        .ticket_reference(p, &number)
+        .await?
+        .ok_or(ApiError::NotFound("ticket reference"))?;
+    Ok(Json(TicketReference { reference }))
+}
+
+/// Sets the partner's own ticket number of an incident (e.g. from the webhook receiver of its
+/// help desk after `incident.created`); the confirmation e-mail of a device whose app
+/// configuration has the help-desk override shows it instead of the incident number.
+#[utoipa::path(put, path = "/api/v1/incidents/{number}/ticket-reference", security(("api_key" = [])),
+    params(("number" = String, Path, example = "SR-2026-000123")), request_body = TicketReference,
+    responses((status = 200, body = TicketReference), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_ticket_reference(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<TicketReference>,
+) -> Result<Json<TicketReference>, ApiError> {
+    let number = parse_number(&number)?;
+    let reference = req.validate().map_err(ApiError::Validation)?;
+    if !st
+        .store
+        .set_ticket_reference(p, &number, reference.as_str(), st.clock.now())
+        .await?
+    {
+        return Err(ApiError::NotFound("incident"));
+    }
+    Ok(Json(TicketReference {
+        reference: reference.as_str().to_string(),
+    }))
+}
+
 #[utoipa::path(post, path = "/api/v1/incidents/{number}/status", security(("api_key" = [])),
     params(("number" = String, Path)), request_body = ChangeStatusRequest,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -466,8 +514,9 @@ impl utoipa::Modify for ApiKeyScheme {
 #[openapi(
     info(title = "Support Assistant Services Manager", description = "Incidents and meter reads of a service partner's fleet."),
     paths(healthz, readyz, list_customers, create_customer, list_devices, create_device, get_device,
-        create_incident, list_device_incidents, get_incident, change_status, record_meter_read, list_meter_reads),
-    components(schemas(Problem, FieldProblem, CreateIncidentRequest, ContactBody, IncidentView, StatusChangeView,
+        create_incident, list_device_incidents, get_incident, change_status, get_ticket_reference,
+        put_ticket_reference, record_meter_read, list_meter_reads),
+    components(schemas(Problem, FieldProblem, CreateIncidentRequest, ContactBody, IncidentView, StatusChangeView, TicketReference,
         ChangeStatusRequest, RecordMeterReadRequest, MeterValueBody, MeterReadView, CreateCustomerRequest,
         CustomerView, CreateDeviceRequest, DeviceView, proto::manager::SupplyItem)),
     modifiers(&ApiKeyScheme)

@@ -60,7 +60,72 @@ both_backends!(
     status_changes_keep_history_and_refuse_invalid_transitions,
     meter_reads_are_idempotent_and_refuse_rollback,
     tenants_are_isolated_on_every_api_endpoint,
+    a_partners_ticket_reference_is_set_read_and_kept_to_its_partner,
 );
+
+/// The help-desk override: the partner's help desk gives its own ticket number for an incident.
+async fn a_partners_ticket_reference_is_set_read_and_kept_to_its_partner(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = client(&app, &app.a.api_key);
+    let created = c
+        .create_incident("idem-t", &service_request("jam"))
+        .await
+        .unwrap();
+    assert_eq!(c.ticket_reference(&created.number).await.unwrap(), None);
+    let path = format!("/api/v1/incidents/{}/ticket-reference", created.number);
+    let put = |key: String, body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.http
+                .put(app.url(&path))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = put(app.a.api_key.clone(), json!({"reference": " HD-4711 "})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["reference"], "HD-4711");
+    assert_eq!(
+        c.ticket_reference(&created.number)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("HD-4711")
+    );
+    // Set again: replaced.
+    assert_eq!(
+        put(app.a.api_key.clone(), json!({"reference": "HD-4712"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.ticket_reference(&created.number)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("HD-4712")
+    );
+    // Bad input names the field; another partner sees no such incident.
+    let bad = put(app.a.api_key.clone(), json!({"reference": "x".repeat(65)})).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("reference"));
+    let other = put(app.b.api_key.clone(), json!({"reference": "EVIL-1"})).await;
+    assert_eq!(other.status(), 404);
+    let other = client(&app, &app.b.api_key);
+    assert_eq!(other.ticket_reference(&created.number).await.unwrap(), None);
+    assert_eq!(
+        c.ticket_reference(&created.number)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("HD-4712")
+    );
+}
 
 #[tokio::test]
 async fn healthz_answers_and_openapi_document_is_3_1_with_all_paths() {

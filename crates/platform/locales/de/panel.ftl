@@ -85,3 +85,6 @@ supply-status-unknown = Unbekannt
 panel-tab-off-service = Ihr Servicepartner hat den Tab „Service“ auf diesem Gerät ausgeschaltet.
 panel-tab-off-supplies = Ihr Servicepartner hat den Tab „Verbrauchsmaterial“ auf diesem Gerät ausgeschaltet.
 panel-tab-off-meters = Ihr Servicepartner hat den Tab „Zähler“ auf diesem Gerät ausgeschaltet.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben. Die Ticketnummer folgt per E-Mail.
+panel-help-desk-no-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben, der Ihnen seine Ticketnummer mitteilt.

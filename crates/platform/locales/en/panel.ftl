@@ -88,3 +88,6 @@ supply-status-unknown = Unknown
 panel-tab-off-service = Your service partner has switched off the Services tab on this device.
 panel-tab-off-supplies = Your service partner has switched off the Supplies tab on this device.
 panel-tab-off-meters = Your service partner has switched off the Meters tab on this device.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Your request was passed to your service partner's help desk. Its ticket number follows by e-mail.
+panel-help-desk-no-mail = Your request was passed to your service partner's help desk, which will give you its ticket number.

@@ -85,3 +85,6 @@ supply-status-unknown = Desconocido
 panel-tab-off-service = Su socio de servicio ha desactivado la pestaña Servicio en este equipo.
 panel-tab-off-supplies = Su socio de servicio ha desactivado la pestaña Consumibles en este equipo.
 panel-tab-off-meters = Su socio de servicio ha desactivado la pestaña Contadores en este equipo.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio. Su número de ticket llegará por correo electrónico.
+panel-help-desk-no-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio, que le dará su número de ticket.

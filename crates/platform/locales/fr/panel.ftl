@@ -85,3 +85,6 @@ supply-status-unknown = Inconnu
 panel-tab-off-service = Votre partenaire de service a désactivé l’onglet Services sur cet appareil.
 panel-tab-off-supplies = Votre partenaire de service a désactivé l’onglet Consommables sur cet appareil.
 panel-tab-off-meters = Votre partenaire de service a désactivé l’onglet Compteurs sur cet appareil.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Votre demande a été transmise au support de votre partenaire de service. Son numéro de ticket suit par e-mail.
+panel-help-desk-no-mail = Votre demande a été transmise au support de votre partenaire de service, qui vous communiquera son numéro de ticket.

@@ -85,3 +85,6 @@ supply-status-unknown = Sconosciuto
 panel-tab-off-service = Il partner di assistenza ha disattivato la scheda Assistenza su questo dispositivo.
 panel-tab-off-supplies = Il partner di assistenza ha disattivato la scheda Materiali di consumo su questo dispositivo.
 panel-tab-off-meters = Il partner di assistenza ha disattivato la scheda Contatori su questo dispositivo.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = La richiesta è stata inoltrata all’help desk del partner di assistenza. Il numero di ticket seguirà per e-mail.
+panel-help-desk-no-mail = La richiesta è stata inoltrata all’help desk del partner di assistenza, che le comunicherà il numero di ticket.
