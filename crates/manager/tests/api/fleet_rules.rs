@@ -1124,8 +1124,11 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
     );
     let mut other = reading(t - Duration::hours(1), vec![toner(80)], vec![]);
     other.identity.serial = "SN-200".into();
+    let mut failing = reading(t, vec![toner(20)], vec![failure]);
+    failing.status.errors = vec!["serviceRequested".into()];
     // The toner falls 20 points in 26 hours: about a day left, so it is ordered; the last reading
-    // reports a fuser failure, which raises a service incident.
+    // reports a fuser failure (alert row and the bit serviceRequested, as a real device does), which
+    // raises one service incident.
     send(
         &app,
         &credential,
@@ -1136,12 +1139,7 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
         ],
     )
     .await;
-    send(
-        &app,
-        &credential,
-        vec![reading(t, vec![toner(20)], vec![failure])],
-    )
-    .await;
+    send(&app, &credential, vec![failing]).await;
     let res = app
         .http
         .post(app.url("/api/v1/incidents"))
