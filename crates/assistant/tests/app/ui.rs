@@ -716,7 +716,10 @@ async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_languag
         )
         .await;
     assert_eq!(status, 201, "{body}");
-    let walk_up = body["incident_number"].as_str().expect("number").to_string();
+    let walk_up = body["incident_number"]
+        .as_str()
+        .expect("number")
+        .to_string();
 
     // An agent of the device's customer reports a fuser failure (critical, field service): the
     // manager's default policy raises an automatic service incident.
@@ -769,7 +772,12 @@ async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_languag
         .send()
         .await
         .expect("readings");
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
 
     for (lang, mark) in [
         ("en", "Reported by the printer"),
@@ -785,7 +793,11 @@ async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_languag
         let (status, html) = get_page(&sys.panel_with(SERIAL_A, &config), "/ui/v1/services").await;
         assert_eq!(status, 200, "{html}");
         let rows: Vec<&str> = html.split("<tr class=\"incident").skip(1).collect();
-        assert_eq!(rows.len(), 2, "{lang}: the walk-up and the automatic incident: {html}");
+        assert_eq!(
+            rows.len(),
+            2,
+            "{lang}: the walk-up and the automatic incident: {html}"
+        );
         let (auto, walk): (Vec<&str>, Vec<&str>) =
             rows.iter().partition(|r| r.starts_with(" automatic\""));
         assert_eq!(auto.len(), 1, "{lang}: one marked: {html}");

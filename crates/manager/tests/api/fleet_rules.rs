@@ -1169,7 +1169,11 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
             )
         })
         .collect();
-    assert_eq!(automatic.len(), 2, "an order and an alert incident: {list:?}");
+    assert_eq!(
+        automatic.len(),
+        2,
+        "an order and an alert incident: {list:?}"
+    );
 
     let (session, _) = console_login(&app, &app.a.admin_email).await;
     let res = console_get(&app, &session, &format!("/console/devices/{SERIAL}")).await;
@@ -1210,7 +1214,10 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
 
     let forecasts = section("forecasts");
     assert!(forecasts.contains("Black Toner"), "{forecasts}");
-    assert!(forecasts.contains("value=\"20\""), "the level bar: {forecasts}");
+    assert!(
+        forecasts.contains("value=\"20\""),
+        "the level bar: {forecasts}"
+    );
     let page = app
         .http
         .get(app.url("/api/v1/fleet/devices"))
@@ -1231,7 +1238,8 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
     let days = supply["days_left"].as_f64().expect("a prediction");
     let date = &supply["predicted_date"].as_str().unwrap()[..10];
     assert!(
-        forecasts.contains(&format!(">{days:.1}<")) && forecasts.contains(&format!("empty on {date}")),
+        forecasts.contains(&format!(">{days:.1}<"))
+            && forecasts.contains(&format!("empty on {date}")),
         "days left {days:.1} and the date {date} as the API says: {forecasts}"
     );
     assert!(
@@ -1244,7 +1252,10 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
     assert!(history.contains("supply low"), "{history}");
     assert!(history.contains("subunitUnrecoverableFailure"), "{history}");
     for (number, _) in &automatic {
-        assert!(history.contains(&format!(">{number}</a>")), "{number}: {history}");
+        assert!(
+            history.contains(&format!(">{number}</a>")),
+            "{number}: {history}"
+        );
     }
 
     // Partner b: its own SN-100 shows none of a's incidents, forecasts or alerts; a's SN-200 is 404.
