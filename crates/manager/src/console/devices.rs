@@ -3,9 +3,9 @@
 //! and the meter reads as CSV (admins).
 
 use super::{ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, svg};
-use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind};
+use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
 use crate::storage::{IncidentFilter, Role};
 use askama::Template;
 use axum::Router;

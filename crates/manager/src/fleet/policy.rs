@@ -637,6 +637,18 @@ mod tests {
             (2, 1, 30)
         );
         assert_eq!(Policy::default().silent_after_days, 3);
+        assert_eq!(
+            Policy::default().forecast_min_history(),
+            chrono::Duration::days(1)
+        );
+        assert!(
+            PolicyDocument {
+                forecast_min_history_minutes: Some(43_200),
+                ..Default::default()
+            }
+            .validate()
+            .is_ok()
+        );
     }
 
     #[test]
@@ -644,6 +656,7 @@ mod tests {
         let doc = PolicyDocument {
             order_below_percent: Some(101),
             silent_after_days: Some(0),
+            forecast_min_history_minutes: Some(0),
             alert_severities: Some(vec!["loud".into()]),
             error_states: Some(vec!["jammed".into(), "melted".into()]),
             ..Default::default()
@@ -659,6 +672,7 @@ mod tests {
             [
                 "order_below_percent",
                 "silent_after_days",
+                "forecast_min_history_minutes",
                 "alert_severities",
                 "error_states"
             ]

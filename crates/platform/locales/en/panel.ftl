@@ -66,6 +66,9 @@ panel-status-dispatched = Dispatched
 panel-status-resolved = Resolved
 panel-status-closed = Closed
 panel-status-cancelled = Cancelled
+# An incident the partner's fleet policies raised (not reported by a person): a supply order, a printer alert.
+panel-source-automatic-order = Ordered automatically
+panel-source-automatic-alert = Reported by the printer
 # The common issues a person can pick (codes of crates/assistant/src/issues.rs).
 issue-paper_jam = Paper jam
 issue-print_quality = Print quality (streaks, faded, smudged)
