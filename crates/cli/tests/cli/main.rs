@@ -5,6 +5,7 @@ mod console_login;
 mod crash;
 mod demo_gallery;
 mod device_read;
+mod manager_notify;
 mod net_snmp;
 mod outbox;
 mod serve_https;
