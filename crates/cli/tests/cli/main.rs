@@ -7,6 +7,7 @@ mod demo_fleet;
 mod demo_gallery;
 mod demo_urls;
 mod device_read;
+mod manager_notify;
 mod net_snmp;
 mod outbox;
 mod serve_https;

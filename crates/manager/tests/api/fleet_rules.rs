@@ -1,7 +1,7 @@
 //! Fleet intelligence (issue 13) on both backends, through the running server: policies,
 //! automatic supply orders, incidents from printer alerts, silent devices, signed webhooks.
 
-use crate::helpers::{Backend, TestApp, both_backends, spawn_app, t0};
+use crate::helpers::{Backend, TestApp, both_backends, spawn_app, spawn_app_with, t0};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use manager::auth::token_hash;
@@ -635,7 +635,7 @@ async fn add_webhook(app: &TestApp, key: &str, url: &str, events: Value) -> (Str
 }
 
 async fn a_silent_device_alerts_once(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = spawn_app_with(b, |c| c.webhook_allow_private = true).await;
     let store = app.store.store.clone();
     let clock = app.store.clock.clone();
     let credential = agent(&*store, app.a.partner_id).await;
@@ -651,7 +651,7 @@ async fn a_silent_device_alerts_once(b: Backend) {
     )
     .await;
     let evaluator = Evaluator::new(store.clone(), clock.clone());
-    let notifier = Notifier::new(store.clone(), clock.clone());
+    let notifier = Notifier::new(store.clone(), clock.clone()).allow_private(true);
     let every = std::time::Duration::from_secs(300);
     // Two days: not silent yet.
     clock.advance(Duration::days(2));
@@ -703,7 +703,7 @@ async fn a_silent_device_alerts_once(b: Backend) {
 }
 
 async fn webhooks_are_signed_and_retried_after_the_receiver_was_down(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = spawn_app_with(b, |c| c.webhook_allow_private = true).await;
     let store = app.store.store.clone();
     let clock = app.store.clock.clone();
     let credential = agent(&*store, app.a.partner_id).await;
@@ -739,7 +739,7 @@ async fn webhooks_are_signed_and_retried_after_the_receiver_was_down(b: Backend)
         vec![reading(t0(), vec![toner(80)], vec![failure])],
     )
     .await;
-    let notifier = Notifier::new(store.clone(), clock.clone());
+    let notifier = Notifier::new(store.clone(), clock.clone()).allow_private(true);
     assert_eq!(notifier.run_once().await.unwrap(), 0);
     let log: Value = app
         .http
@@ -949,7 +949,7 @@ async fn console_get(app: &TestApp, session: &str, path: &str) -> reqwest::Respo
 async fn the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the_partners_own(
     b: Backend,
 ) {
-    let app = spawn_app(b).await;
+    let app = spawn_app_with(b, |c| c.webhook_allow_private = true).await;
     let store = app.store.store.clone();
     let credential = agent(&*store, app.a.partner_id).await;
     assert_eq!(set_contract(&app, &app.a.api_key).await, 200);
