@@ -335,7 +335,7 @@ pub fn routes() -> Router<AppState> {
 
 /// A device's conditions, newest first (the last 200): automatic orders, alerts (with the
 /// incidents they raised, when they were raised and cleared), silent periods: its alert history.
-#[utoipa::path(get, path = "/api/v1/fleet/devices/{serial}/conditions", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/fleet/devices/{serial}/conditions", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 200, body = Vec<Condition>), (status = 404, body = Problem)))]
 pub async fn device_conditions(
     State(st): State<AppState>,
@@ -457,7 +457,7 @@ pub async fn delete_customer_policy(
 }
 
 /// Sets a device's policy document (overrides its customer's and the partner's).
-#[utoipa::path(put, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])),
+#[utoipa::path(put, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     request_body = PolicyDocument,
     responses((status = 200, body = PolicyDocument), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_device_policy(
@@ -478,7 +478,7 @@ pub async fn put_device_policy(
 }
 
 /// Removes a device's policy document.
-#[utoipa::path(delete, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_device_policy(
     State(st): State<AppState>,
@@ -497,7 +497,7 @@ pub async fn delete_device_policy(
 }
 
 /// The policy that applies to a device (defaults, partner, customer, device).
-#[utoipa::path(get, path = "/api/v1/fleet/policies/devices/{serial}/effective", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/fleet/policies/devices/{serial}/effective", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 200, body = Policy), (status = 404, body = Problem)))]
 pub async fn effective_device_policy(
     State(st): State<AppState>,
@@ -517,7 +517,7 @@ pub async fn effective_device_policy(
 }
 
 /// Sets a device's supplies contract: while it runs, supplies are ordered automatically.
-#[utoipa::path(put, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])),
+#[utoipa::path(put, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     request_body = Contract,
     responses((status = 200, body = Contract), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_supplies_contract(
@@ -538,7 +538,7 @@ pub async fn put_supplies_contract(
 }
 
 /// Ends a device's supplies contract (no more automatic orders).
-#[utoipa::path(delete, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_supplies_contract(
     State(st): State<AppState>,

@@ -275,7 +275,8 @@ async fn bad_input_gets_problem_json_naming_the_field(b: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!((p.status, p.field.as_deref()), (422, Some("device_serial")));
+    assert_eq!((p.status, p.field.as_deref()), (404, Some("device_serial")));
+    assert!(proto::manager::names_unknown_device(&p));
     let res = app
         .http
         .post(app.url("/api/v1/incidents"))
@@ -422,7 +423,7 @@ async fn meter_reads_are_idempotent_and_refuse_rollback(b: Backend) {
         .unwrap_err();
     match err {
         ClientError::Problem { status, problem } => {
-            assert_eq!(status, 422);
+            assert_eq!(status, 409);
             assert_eq!(problem.field.as_deref(), Some("meters"));
             assert!(
                 problem.detail.contains("below the previous read"),
