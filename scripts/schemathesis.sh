@@ -7,8 +7,10 @@
 #              weblet calls it; both come from the gallery's install endpoint, as a device's do.
 #              The assistant runs as `serve assistant` next to the demo (same manager, gallery and
 #              keys) with a per-device rate limit a fuzzer does not trip over.
-# Every check (`--checks all`), a fixed seed (SA_SCHEMATHESIS_SEED) so a run can be repeated, and
-# a time budget per service (SA_SCHEMATHESIS_MAX_TIME seconds, default none).
+# Every check (`--checks all`), deterministic generation (the same cases every run, so a CI failure
+# repeats), scripts/schemathesis/SERVICE.toml for what a service's OpenAPI document cannot say,
+# and optionally a time budget per service (SA_SCHEMATHESIS_MAX_TIME seconds; fuzzing then repeats
+# until it is spent).
 # Prints schemathesis' summary per service; exits non-zero when it found failures.
 # Usage: scripts/schemathesis.sh [MAX_EXAMPLES] [SERVICE…]   (SA_BIN = the binary, default target/debug)
 set -uo pipefail
@@ -17,7 +19,6 @@ BIN=${SA_BIN:-$PWD/target/debug/support-assistant}
 MAX=${1:-20}
 shift || true
 ONLY=" ${*:-manager gallery assistant} "
-SEED=${SA_SCHEMATHESIS_SEED:-20261129}
 [ "$(st --version 2>/dev/null)" = "st, version 4.32.5" ] || pip install -q "schemathesis==4.32.5"
 tmp=$(mktemp -d)
 base=$((31000 + RANDOM % 2000))
@@ -57,11 +58,12 @@ run() { # NAME PORT HEADER…
   local name=$1 port=$2
   shift 2
   [[ $ONLY == *" $name "* ]] || return 0
-  local budget=()
+  local budget=() config=()
   [ -n "${SA_SCHEMATHESIS_MAX_TIME:-}" ] && budget=(--max-time "$SA_SCHEMATHESIS_MAX_TIME")
+  [ -f "scripts/schemathesis/$name.toml" ] && config=(--config-file "scripts/schemathesis/$name.toml")
   echo "== schemathesis: $name (http://127.0.0.1:$port/openapi.json)"
-  st --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" "$@" --checks all --max-examples "$MAX" \
-    --seed "$SEED" --generation-deterministic "${budget[@]}" --no-color || status=1
+  st "${config[@]}" run "http://127.0.0.1:$port/openapi.json" "$@" --checks all --max-examples "$MAX" \
+    --generation-deterministic "${budget[@]}" --no-color || status=1
 }
 run manager "$base" -H "Authorization: Bearer $(key manager_api_key)"
 run gallery $((base + 1)) -H "Authorization: Bearer $(key gallery_api_key)"

@@ -30,6 +30,9 @@ pub mod limits {
     pub const MAX_LEVEL_PERCENT: u8 = 100;
     /// Meters in one meter read.
     pub const MAX_METERS: usize = 200;
+    /// Highest meter value: 2^53 − 1, the largest integer every JSON reader keeps exactly
+    /// (RFC 8259 §6), so a value is the same number in every client.
+    pub const MAX_METER_VALUE: i64 = 9_007_199_254_740_991;
     /// Characters of a meter's id.
     pub const METER_ID: usize = 64;
     /// Characters of a meter's name.
@@ -124,7 +127,7 @@ pub mod schemas {
         s::label(limits::METER_NAME)
     }
     pub fn meter_value() -> Object {
-        s::integer(0, i64::MAX)
+        s::integer(0, limits::MAX_METER_VALUE)
     }
     pub fn meters() -> Schema {
         s::array(
@@ -511,6 +514,11 @@ pub fn check_meters(meters: &[MeterValueBody], f: &mut Fields) -> Vec<MeterValue
         );
         if m.value < 0 {
             f.push(&format!("meters[{i}].value"), "must not be negative");
+        } else if m.value > limits::MAX_METER_VALUE {
+            f.push(
+                &format!("meters[{i}].value"),
+                format!("must be at most {}", limits::MAX_METER_VALUE),
+            );
         }
         if let (Some(id), Some(name)) = (id, name) {
             if !seen.insert(id.as_str().to_string()) {

@@ -206,8 +206,8 @@ pub fn array(items: impl Into<RefOr<Schema>>, min: usize, max: usize) -> Schema 
     Schema::Array(
         ArrayBuilder::new()
             .items(items.into())
-            .min_items(Some(min))
-            .max_items(Some(max))
+            .min_items((min > 0).then_some(min))
+            .max_items((max != usize::MAX).then_some(max))
             .build(),
     )
 }

@@ -87,17 +87,44 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => {
-                let detail = rej.body_text();
-                Err(ApiError::BadRequest {
-                    field: Some(json_error_field(&detail)),
-                    detail,
-                })
-            }
+        let bad = |detail: String| ApiError::BadRequest {
+            field: Some(json_error_field(&detail)),
+            detail,
+        };
+        if !is_json(req.headers()) {
+            return Err(bad(
+                "Expected request with `Content-Type: application/json`".into(),
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rej| bad(rej.body_text()))?;
+        // Every body of this API is a JSON object; serde would also build a struct from an
+        // array (`[]` is an empty policy), which the documents do not allow.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::BadRequest {
+                field: Some("body".into()),
+                detail: "the body must be a JSON object".into(),
+            });
+        }
+        Json::<T>::from_bytes(&bytes)
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|rej| bad(rej.body_text()))
     }
+}
+
+/// `application/json` or a `+json` media type, as axum's `Json` takes it.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(essence) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The field a JSON body error is about: axum reports `PATH: serde message`; a missing field is

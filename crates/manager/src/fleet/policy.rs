@@ -109,26 +109,80 @@ impl Default for Policy {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDocument {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 0, maximum = 365)]
     pub order_within_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 0, maximum = 100)]
     pub order_below_percent: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = severities)]
     pub alert_severities: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = training_levels)]
     pub alert_training_levels: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = alert_codes)]
     pub alert_codes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = error_states)]
     pub error_states: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = alert_codes)]
     pub persisting_alert_codes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = error_states)]
     pub persisting_error_states: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 0, maximum = 10080)]
     pub persist_minutes: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 1, maximum = 365)]
     pub silent_after_days: Option<u32>,
+}
+
+/// The schemas of the lists: each item one of the names `validate` allows, or `null` (unset).
+fn names(allowed: &[&str]) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(allowed.iter().copied()))
+        .build();
+    proto::schema::nullable(proto::schema::array(item, 0, usize::MAX))
+}
+fn severities() -> utoipa::openapi::schema::Schema {
+    names(&SEVERITIES)
+}
+fn training_levels() -> utoipa::openapi::schema::Schema {
+    names(&TRAINING_LEVELS)
+}
+fn error_states() -> utoipa::openapi::schema::Schema {
+    names(&ERROR_STATES)
+}
+fn alert_codes() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9-]{1,64}$"))
+        .description(Some("an alert code name such as jam or code-1234"))
+        .build();
+    proto::schema::nullable(proto::schema::array(item, 0, usize::MAX))
 }
 
 const SEVERITIES: [&str; 4] = [
