@@ -278,71 +278,70 @@ newtype_schema!(
 mod tests {
     use super::*;
 
-    /// A small translation of the patterns above into a matcher, so the tests need no regex
-    /// crate: the schemas' patterns are checked by schemathesis against the running services;
-    /// here we check that the character sets agree with the Rust predicates `parse` uses.
-    fn class_contains(class: &str, c: char) -> bool {
-        // Parse `\xNN`, `\uNNNN`, escaped and literal characters and ranges.
+    /// The ranges of a character class body (`\xNN`, `\uNNNN`, `\t`/`\n`/`\r`, literal
+    /// characters and `a-b` ranges), so the tests need no regex crate: the patterns themselves are
+    /// checked by schemathesis against the running services; here the character sets are checked
+    /// against the Rust predicates `parse` uses.
+    fn ranges(class: &str) -> Vec<(char, char)> {
         let mut items: Vec<char> = Vec::new();
-        let mut chars = class.chars().peekable();
+        let mut chars = class.chars();
         while let Some(ch) = chars.next() {
-            let value = if ch == '\\' {
-                match chars.next() {
-                    Some('x') => {
-                        let h: String = chars.by_ref().take(2).collect();
-                        char::from_u32(u32::from_str_radix(&h, 16).unwrap()).unwrap()
-                    }
-                    Some('u') => {
-                        let h: String = chars.by_ref().take(4).collect();
-                        char::from_u32(u32::from_str_radix(&h, 16).unwrap()).unwrap()
-                    }
-                    Some('t') => '\t',
-                    Some('n') => '\n',
-                    Some('r') => '\r',
-                    Some(other) => other,
-                    None => unreachable!(),
-                }
-            } else {
-                ch
+            let hex = |chars: &mut std::str::Chars<'_>, n: usize| {
+                let h: String = chars.by_ref().take(n).collect();
+                char::from_u32(u32::from_str_radix(&h, 16).unwrap()).unwrap()
             };
-            items.push(value);
+            items.push(if ch != '\\' {
+                ch
+            } else {
+                match chars.next().unwrap() {
+                    'x' => hex(&mut chars, 2),
+                    'u' => hex(&mut chars, 4),
+                    't' => '\t',
+                    'n' => '\n',
+                    'r' => '\r',
+                    other => other,
+                }
+            });
         }
+        let mut out = Vec::new();
         let mut i = 0;
         while i < items.len() {
             if i + 2 < items.len() && items[i + 1] == '-' {
-                if (items[i]..=items[i + 2]).contains(&c) {
-                    return true;
-                }
+                out.push((items[i], items[i + 2]));
                 i += 3;
             } else {
-                if items[i] == c {
-                    return true;
-                }
+                out.push((items[i], items[i]));
                 i += 1;
             }
         }
-        false
+        out
+    }
+
+    fn contains(ranges: &[(char, char)], c: char) -> bool {
+        ranges.iter().any(|&(a, b)| (a..=b).contains(&c))
     }
 
     #[test]
     fn the_trimmed_class_is_exactly_what_trim_removes() {
+        let trimmed = ranges(TRIMMED);
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
-            assert_eq!(class_contains(TRIMMED, c), c.is_whitespace(), "{c:?}");
+            assert_eq!(contains(&trimmed, c), c.is_whitespace(), "{c:?}");
         }
     }
 
     #[test]
     fn the_control_classes_are_exactly_what_has_control_refuses() {
+        let (control, in_text) = (ranges(CONTROL), ranges(CONTROL_IN_TEXT));
         let mut buf = [0u8; 4];
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             let s = c.encode_utf8(&mut buf);
             assert_eq!(
-                class_contains(CONTROL, c),
+                contains(&control, c),
                 crate::text::has_control(s, false),
                 "{c:?}"
             );
             assert_eq!(
-                class_contains(CONTROL_IN_TEXT, c),
+                contains(&in_text, c),
                 crate::text::has_control(s, true),
                 "{c:?}"
             );

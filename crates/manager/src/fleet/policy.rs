@@ -471,7 +471,7 @@ pub async fn put_partner_policy(
 }
 
 /// Sets a customer's policy document (overrides the partner's).
-#[utoipa::path(put, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])),
+#[utoipa::path(put, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])), params(("id" = uuid::Uuid, Path, description = "the customer's id")),
     request_body = PolicyDocument,
     responses((status = 200, body = PolicyDocument), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_customer_policy(
@@ -492,7 +492,7 @@ pub async fn put_customer_policy(
 }
 
 /// Removes a customer's policy document.
-#[utoipa::path(delete, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])), params(("id" = uuid::Uuid, Path, description = "the customer's id")),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_customer_policy(
     State(st): State<AppState>,
