@@ -90,6 +90,14 @@ impl Services {
                         .into(),
                 )
             })?;
+        // The same rule as the Services Manager's (`proto::schema::idempotency_key`).
+        if key.len() > proto::manager::limits::IDEMPOTENCY_KEY
+            || !key.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(RuleError::BadRequest(
+                "the Idempotency-Key must be 1 to 255 printable ASCII characters".into(),
+            ));
+        }
         if key.len() > 128 || key.chars().any(|c| c.is_control()) {
             return Err(RuleError::BadRequest(
                 "the Idempotency-Key header must be at most 128 printable characters".into(),
@@ -180,6 +188,10 @@ fn refused(device: &DeviceContext, refusal: &Refusal) -> RuleError {
     match refusal.problem.as_deref() {
         Some(p) if proto::manager::names_unknown_device(p) => {
             RuleError::UnknownDevice(device.serial.clone())
+        }
+        // 409: the values conflict with what the manager holds (a meter below its previous read).
+        Some(p) if p.status == 409 && !p.errors.is_empty() => {
+            RuleError::Conflicting(p.errors.clone())
         }
         Some(p) if !p.errors.is_empty() => RuleError::Invalid(p.errors.clone()),
         Some(p) => RuleError::Refused(p.detail.clone()),

@@ -98,7 +98,9 @@ pub(super) fn contact_rows(p: Panel, c: &ContactInput) -> Vec<(&'static str, Str
 
 pub(super) fn invalid_fields(p: Panel, e: &ApiError) -> Option<Errors> {
     match e {
-        ApiError::Invalid(fields) => Some(Errors::from_fields(fields, p.lang)),
+        ApiError::Invalid(fields) | ApiError::Conflicting(fields) => {
+            Some(Errors::from_fields(fields, p.lang))
+        }
         _ => None,
     }
 }

@@ -202,10 +202,10 @@ pub struct FleetDevicePage {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// Devices to skip (default 0).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub offset: Option<String>,
-    /// Page size (default 50, at most 200).
-    #[param(value_type = Option<u32>)]
+    /// Page size (default 50, 1 to 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -340,7 +340,14 @@ pub async fn list_fleet_devices(
     ApiPartner(p): ApiPartner,
     Query(q): Query<PageQuery>,
 ) -> std::result::Result<Json<FleetDevicePage>, ApiError> {
-    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+    // 1–200 as documented: outside is refused, not quietly clamped.
+    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT)?;
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            field: Some("limit".into()),
+            detail: format!("limit: must be 1 to {MAX_LIMIT}"),
+        });
+    }
     let offset = number(q.offset.as_deref(), "offset", 0)?;
     Ok(Json(
         fleet_device_page(&*st.store, p, offset, limit, st.clock.now()).await?,
