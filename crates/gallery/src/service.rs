@@ -38,8 +38,14 @@ pub struct AppState {
 /// Why a gallery operation did not happen (mapped once to HTTP in `http::error`).
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
+    /// The request is malformed (it does not match the documented schema).
     #[error("{0}")]
     Invalid(String),
+    /// The request is well formed but breaks a rule the schema cannot state (a contract that
+    /// ends before it starts, no tab switched on, an SVG logo with a script, a package whose
+    /// manifest is wrong).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -209,7 +215,7 @@ pub async fn store_configuration(
     serial: &DeviceSerial,
     config: &AppConfiguration,
 ) -> ServiceResult<String> {
-    crate::config::validate(config).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    crate::config::validate(config).map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     let device = require_device(state, serial).await?;
     for _ in 0..STORE_ATTEMPTS {
         let current = state.store.configuration(serial).await?;
@@ -273,6 +279,7 @@ pub async fn bind_stored_configurations(state: &AppState) -> ServiceResult<usize
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InstallRequest {
     /// Defaults to `support-assistant`.
     #[serde(default)]
@@ -281,8 +288,26 @@ pub struct InstallRequest {
     #[serde(default)]
     pub version: Option<String>,
     /// Credential lifetime in days (default 365).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub valid_days: Option<i64>,
+}
+
+/// A JSON number without a fraction, as JSON Schema's `integer` is: `447.0` is `447`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error as _;
+    let Some(number) = Option::<serde_json::Number>::deserialize(input)? else {
+        return Ok(None);
+    };
+    number
+        .as_i64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                .map(|f| f as i64)
+        })
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("{number} is not a whole number of days")))
 }
 
 /// Issues a credential for a device and assembles what the device needs to run the app.

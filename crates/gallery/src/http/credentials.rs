@@ -46,7 +46,7 @@ pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
 }
 
 #[utoipa::path(post, path = "/api/credentials/{id}/revoke", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 204, description = "Revoked"), (status = 400, body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn revoke(
     ApiKey(scope): ApiKey,
     State(state): State<AppState>,
