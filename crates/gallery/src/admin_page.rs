@@ -9,7 +9,6 @@ use crate::domain::{DeviceSerial, Scope};
 use crate::http::ApiError;
 use crate::logo::{Logo, LogoInput as _, MAX_LOGO_BYTES};
 use crate::service::{AppState, configuration_of, device_for, store_configuration};
-use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;

@@ -10,9 +10,7 @@ use crate::domain::{AppId, DeviceSerial, Scope};
 use crate::install::InstallBundle;
 use crate::package::{self, Package, UpdateAction};
 use crate::seal::SealingKeyring;
-use crate::storage::{
-    AnyStore, CredentialRecord, Device, Installation, Store, StoreError, StoredVersion,
-};
+use crate::storage::{CredentialRecord, Device, Installation, Store, StoreError, StoredVersion};
 use chrono::{DateTime, Duration, Utc};
 use platform::sealed_config;
 use proto::config::ConfigBinding;
@@ -28,7 +26,7 @@ pub const DEFAULT_APP_ID: &str = "support-assistant";
 /// Everything a request needs: the store, the keys, time and ids.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: AnyStore,
+    pub store: Arc<dyn Store>,
     pub sealing: Arc<SealingKeyring>,
     pub signing: Arc<SigningKeyring>,
     pub clock: Arc<dyn Clock>,
@@ -90,7 +88,7 @@ pub struct PublishedVersion {
 
 /// Adds the version a `.weblet` declares in its manifest.
 pub async fn publish_package(
-    store: &impl Store,
+    store: &dyn Store,
     now: DateTime<Utc>,
     package: Package,
 ) -> Result<PublishedVersion, StoreError> {

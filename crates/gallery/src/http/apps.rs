@@ -5,7 +5,6 @@ use super::error::{ApiError, ApiResult};
 use super::{app_id, serial};
 use crate::package::{Package, PackageError};
 use crate::service::{AppState, PublishedVersion, publish_package};
-use crate::storage::Store;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -39,7 +38,7 @@ pub async fn publish_version(
     }
     Ok((
         StatusCode::CREATED,
-        Json(publish_package(&state.store, state.clock.now(), package).await?),
+        Json(publish_package(state.store.as_ref(), state.clock.now(), package).await?),
     ))
 }
 

@@ -4,7 +4,6 @@ use super::auth::ApiKey;
 use super::error::{ApiError, ApiResult};
 use crate::credential::{PublicKeySet, RevocationList};
 use crate::service::{self, AppState};
-use crate::storage::Store;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};

@@ -12,7 +12,7 @@ use crate::logo::{Logo, LogoWire};
 use crate::service::{
     self, AppState, AppUpdate, ENTITLEMENTS_MAX_AGE, InstallRequest, device_for, require_device,
 };
-use crate::storage::{Device, Store};
+use crate::storage::Device;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};

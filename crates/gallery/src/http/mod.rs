@@ -10,7 +10,6 @@ pub mod error;
 pub mod openapi;
 
 use crate::domain::{AppId, DeviceSerial};
-use crate::storage::Store;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;

@@ -621,14 +621,14 @@ async fn configurations_sealed_before_binding_are_bound_once_at_start() {
         ..Default::default()
     };
     let unbound = app.state.sealing.seal(&config).expect("seal");
-    gallery::storage::Store::put_configuration(&app.state.store, &serial, &unbound, t0())
+    gallery::storage::Store::put_configuration(app.state.store.as_ref(), &serial, &unbound, t0())
         .await
         .expect("store");
     let bound = gallery::service::bind_stored_configurations(&app.state)
         .await
         .expect("bind");
     assert_eq!(bound, 1);
-    let blob = gallery::storage::Store::configuration(&app.state.store, &serial)
+    let blob = gallery::storage::Store::configuration(app.state.store.as_ref(), &serial)
         .await
         .expect("read")
         .expect("stored");
