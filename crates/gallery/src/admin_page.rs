@@ -9,7 +9,6 @@ use crate::domain::{DeviceSerial, Scope};
 use crate::http::ApiError;
 use crate::logo::{Logo, LogoInput as _, MAX_LOGO_BYTES};
 use crate::service::{AppState, ServiceError, configuration_of, device_for, save_configuration};
-use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -237,7 +236,7 @@ async fn save(
     let saved = match apply(&form, current.clone()) {
         Ok(config) => match save_configuration(&state, &serial, config).await {
             Ok((config, _)) => Ok(config),
-            Err(ServiceError::Invalid(message)) => Err(message),
+            Err(ServiceError::Invalid(message) | ServiceError::Unprocessable(message)) => Err(message),
             Err(other) => return Err(other.into()),
         },
         Err(message) => Err(message),

@@ -24,7 +24,7 @@ async fn post(app: &TestApp, form: Form, site: &str) -> reqwest::Response {
 
 async fn stored(app: &TestApp) -> AppConfiguration {
     let blob = gallery::storage::Store::configuration(
-        &app.state.store,
+        app.state.store.as_ref(),
         &gallery::domain::DeviceSerial::parse("D1").expect("serial"),
     )
     .await
