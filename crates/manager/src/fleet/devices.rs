@@ -11,7 +11,6 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use proto::fleet::{FleetAlert, StoredReading};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::forecast::{Forecast, LevelPoint, RunsOut, forecast_with};
@@ -25,8 +24,6 @@ use crate::storage::{Result, Storage};
 pub const HISTORY_DAYS: i64 = 30;
 /// At most this many supply-level rows (all supplies) per device, the newest.
 pub const HISTORY_ROWS: u32 = 3000;
-/// Devices per supply-history query (bound values stay far below SQLite's and PostgreSQL's limits).
-pub const HISTORY_CHUNK: usize = 200;
 
 /// A device's supply-level history (`fleet_supply_levels`), on both backends.
 #[async_trait::async_trait]
@@ -40,15 +37,6 @@ pub trait SupplyHistoryStorage: Send + Sync + 'static {
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<(String, LevelPoint)>>;
-    /// The same for several devices in one query (a page of the fleet API): each device's newest
-    /// `limit` rows read at or after `since`, as (serial, supply index, point).
-    async fn supply_histories(
-        &self,
-        partner_id: Uuid,
-        serials: &[String],
-        since: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<(String, String, LevelPoint)>>;
 }
 
 macro_rules! supply_history_store {
@@ -84,51 +72,6 @@ macro_rules! supply_history_store {
                     rows.iter()
                         .map(|r| {
                             Ok((
-                                r.try_get::<String, _>("supply_index")?,
-                                LevelPoint {
-                                    at: from_ms(r.try_get("read_at")?)?,
-                                    level: r.try_get("level")?,
-                                    max_capacity: r.try_get("max_capacity")?,
-                                },
-                            ))
-                        })
-                        .collect()
-                }
-
-                async fn supply_histories(
-                    &self,
-                    partner_id: Uuid,
-                    serials: &[String],
-                    since: DateTime<Utc>,
-                    limit: u32,
-                ) -> Result<Vec<(String, String, LevelPoint)>> {
-                    if serials.is_empty() {
-                        return Ok(vec![]);
-                    }
-                    let list = (0..serials.len())
-                        .map(|i| format!("${}", i + 4))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let sql = format!(
-                        "SELECT serial, supply_index, level, max_capacity, read_at FROM ( \
-                         SELECT d.serial, l.supply_index, l.level, l.max_capacity, l.read_at, \
-                         ROW_NUMBER() OVER (PARTITION BY l.device_id ORDER BY l.read_at DESC) AS rn \
-                         FROM fleet_supply_levels l JOIN devices d ON d.id = l.device_id \
-                         WHERE d.partner_id = $1 AND l.read_at >= $2 AND d.serial IN ({list})) h \
-                         WHERE rn <= $3"
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(partner_id.to_string())
-                        .bind(ms(since))
-                        .bind(i64::from(limit));
-                    for s in serials {
-                        q = q.bind(s.as_str());
-                    }
-                    let rows = q.fetch_all(&self.pool).await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok((
-                                r.try_get::<String, _>("serial")?,
                                 r.try_get::<String, _>("supply_index")?,
                                 LevelPoint {
                                     at: from_ms(r.try_get("read_at")?)?,
@@ -278,16 +221,10 @@ pub async fn fleet_device_page(
         .filter(|d| d.last.is_some())
         .map(|d| d.serial.clone())
         .collect();
-    let mut histories: HashMap<String, Vec<(String, LevelPoint)>> = HashMap::new();
-    for chunk in with_readings.chunks(HISTORY_CHUNK) {
-        let since = now - chrono::Duration::days(HISTORY_DAYS);
-        for (serial, index, point) in store
-            .supply_histories(partner_id, chunk, since, HISTORY_ROWS)
-            .await?
-        {
-            histories.entry(serial).or_default().push((index, point));
-        }
-    }
+    let since = now - chrono::Duration::days(HISTORY_DAYS);
+    let mut histories = store
+        .supply_histories(partner_id, &with_readings, since, HISTORY_ROWS)
+        .await?;
     let mut devices = Vec::new();
     for d in page {
         let supplies = match &d.last {
