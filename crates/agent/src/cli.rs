@@ -82,8 +82,9 @@ pub struct RunArgs {
     /// How many times to ask again after a timeout.
     #[arg(long, default_value_t = 1)]
     pub retries: u32,
-    /// At most this many readings per upload (also at most 200 KiB).
-    #[arg(long, default_value_t = 500)]
+    /// At most this many readings per upload, 1 to 1000 (the manager's limit); a batch also stays
+    /// under the manager's 4 MiB body limit whatever this says.
+    #[arg(long, default_value_t = 1000, value_parser = batch_size)]
     pub batch_size: usize,
     /// At most this many readings are kept in the queue; when full, older readings of devices with a
     /// newer one are dropped (the latest per device is kept).
@@ -106,6 +107,17 @@ pub struct StatusArgs {
     pub json: bool,
     #[command(flatten)]
     pub data: DataDir,
+}
+
+/// `--batch-size`: 1 to [`crate::upload::MAX_BATCH_READINGS`].
+fn batch_size(s: &str) -> Result<usize, String> {
+    let max = crate::upload::MAX_BATCH_READINGS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{s:?}: a batch holds 1 to {max} readings (the manager takes at most {max})"
+        )),
+    }
 }
 
 /// "15m", "30s", "24h", "500ms", "2d", or a number of seconds.

@@ -303,7 +303,8 @@ impl Queue {
     }
 
     /// The batch to send next: one cut short earlier (same id, same readings), else the oldest readings
-    /// up to `max_readings` and about `max_bytes` of JSON, under a new id written down before sending.
+    /// up to `max_readings` and `max_bytes` of JSON (each reading's bytes and one separator; at
+    /// least one reading), under a new id written down before sending.
     pub async fn next_batch(
         &self,
         max_readings: usize,
@@ -317,7 +318,8 @@ impl Queue {
         let batch_id = match pending {
             Some(r) => Uuid::parse_str(&r.get::<String, _>("batch_id"))?,
             None => {
-                let rows = sqlx::query("SELECT seq, LENGTH(body) AS n FROM queue WHERE batch_id IS NULL ORDER BY seq LIMIT $1")
+                // Bytes, not characters (LENGTH of TEXT counts characters).
+                let rows = sqlx::query("SELECT seq, LENGTH(CAST(body AS BLOB)) AS n FROM queue WHERE batch_id IS NULL ORDER BY seq LIMIT $1")
                     .bind(i64::try_from(max_readings.max(1)).unwrap_or(1000))
                     .fetch_all(&self.pool)
                     .await?;
@@ -327,7 +329,7 @@ impl Queue {
                 let mut bytes = 0usize;
                 let mut last_seq = 0i64;
                 for (i, r) in rows.iter().enumerate() {
-                    let n = usize::try_from(r.get::<i64, _>("n")).unwrap_or(0);
+                    let n = usize::try_from(r.get::<i64, _>("n")).unwrap_or(0) + 1;
                     if i > 0 && bytes + n > max_bytes {
                         break;
                     }

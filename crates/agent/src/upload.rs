@@ -9,8 +9,13 @@ use serde::Serialize;
 use crate::credential::Enrolment;
 use crate::queue::Queue;
 
-/// Batches are kept under this many bytes of JSON (the manager takes up to 256 KiB per request).
-pub const MAX_BATCH_BYTES: usize = 200 * 1024;
+/// At most this many readings per batch: the manager's limit (`manager::fleet::api::MAX_BATCH`).
+pub const MAX_BATCH_READINGS: usize = 1000;
+
+/// The readings of one batch are at most this many bytes of JSON (a separator counted for each).
+/// The manager takes a batch body of up to 4 MiB (`manager::app::INGEST_BODY_LIMIT`); the 64 KiB
+/// left are room for the envelope (batch id, agent version). A test holds both limits together.
+pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024 - 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -53,6 +58,7 @@ pub async fn drain(
         "{}/api/v1/agents/readings",
         enrolment.manager.trim_end_matches('/')
     );
+    let batch_size = batch_size.clamp(1, MAX_BATCH_READINGS);
     while let Some(batch) = queue.next_batch(batch_size, MAX_BATCH_BYTES).await? {
         let body = ReadingBatch {
             batch_id: batch.batch_id,

@@ -10,14 +10,21 @@ use std::sync::Arc;
 /// The console's policy: its pages carry their styles inline and load nothing else.
 pub const CONTENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'";
 
-/// Largest request body the manager accepts (API and console forms).
+/// Largest request body the manager accepts (API and console forms), except a batch of readings.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
+/// Largest body of `POST /api/v1/agents/readings`: a batch of up to
+/// [`crate::fleet::api::MAX_BATCH`] readings (real printers' readings are 1–4 KiB of JSON each; the
+/// agent keeps its batches under `agent::upload::MAX_BATCH_BYTES`, which a test holds below this).
+pub const INGEST_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
 /// The ops layer as the manager uses it: no per-address rate limit (its API clients are App
-/// Service instances, each calling for many devices), its own content policy.
+/// Service instances, each calling for many devices), its own content policy. Its body limit is
+/// the largest of the manager's ([`INGEST_BODY_LIMIT`]); [`router`] holds every other route to
+/// [`BODY_LIMIT`].
 pub fn ops_settings(hsts: bool) -> OpsSettings {
     OpsSettings {
-        body_limit: BODY_LIMIT,
+        body_limit: INGEST_BODY_LIMIT,
         rate_limit: None,
         hsts,
         content_policy: CONTENT_POLICY.to_string(),
@@ -131,6 +138,7 @@ impl AppState {
 /// inside the platform's ops layer (security headers, HSTS over TLS, limits, logs, metrics).
 pub fn router(state: AppState) -> Router {
     let settings = state.config.ops.clone();
+    let limit = settings.body_limit.min(BODY_LIMIT);
     let app = Router::new()
         .merge(crate::api::routes())
         .merge(crate::fleet::api::routes())
@@ -139,9 +147,40 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::fleet::notify::routes())
         .merge(crate::fleet::mail::routes())
         .merge(crate::console::routes())
+        // Every route but the readings of agents: at most BODY_LIMIT (added before that route).
+        .layer(axum::middleware::from_fn_with_state(limit, body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .merge(
+            crate::fleet::api::ingest_routes()
+                .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit)),
+        )
         .with_state(state)
         .merge(platform::ops::metrics::router());
     platform::ops::layers(app, &settings)
+}
+
+/// A body over `limit` is answered 413 problem+json naming this limit (the ops layer's own answer
+/// would name its larger one).
+async fn body_limit(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let res = next.run(req).await;
+    if res.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        || res
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
+    {
+        return res;
+    }
+    platform::ops::problem_response(&platform::ops::status_problem(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+        format!("the request body is larger than the limit of {limit} bytes"),
+    ))
 }
 
 /// Serves the router on `listener` (plain HTTP) until the task is dropped (client addresses

@@ -3,5 +3,6 @@
 //! project's fixtures, plus a device that is not a printer).
 #![allow(clippy::unwrap_used)]
 
+mod batches;
 mod helpers;
 mod scenarios;

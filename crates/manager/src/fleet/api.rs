@@ -24,7 +24,7 @@ use crate::storage::StoreError;
 
 /// The header an agent names its version in.
 pub const AGENT_VERSION: &str = "X-Agent-Version";
-/// At most this many readings in one batch.
+/// At most this many readings in one batch (and at most [`crate::app::INGEST_BODY_LIMIT`] bytes).
 pub const MAX_BATCH: usize = 1000;
 
 pub fn routes() -> Router<AppState> {
@@ -32,8 +32,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/agents", get(list_agents).post(create_agent))
         .route("/api/v1/agents/{id}/revoke", post(revoke_agent))
         .route("/api/v1/agents/enroll", post(enroll))
-        .route("/api/v1/agents/readings", post(ingest))
         .route("/api/v1/devices/{serial}/readings", get(list_readings))
+}
+
+/// `POST /api/v1/agents/readings`, the one route whose bodies may reach
+/// [`crate::app::INGEST_BODY_LIMIT`] ([`crate::app::router`] limits every other to 256 KiB).
+pub fn ingest_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/agents/readings", post(ingest))
 }
 
 /// The agent whose credential came with the request (`Authorization: Bearer saa_…`); refused when

@@ -80,6 +80,14 @@ pub enum SnmpError {
     },
     #[error("the agent at {target} answered a request with no variable bindings")]
     EmptyResponse { target: SocketAddr },
+    #[error(
+        "the agent at {target} stopped answering in the middle of a walk (after {values} values, no answer within {timeout_ms} ms); nothing of this walk is used"
+    )]
+    StoppedAnswering {
+        target: SocketAddr,
+        values: usize,
+        timeout_ms: u128,
+    },
 }
 
 /// One SNMP v2c session with one agent.
@@ -288,6 +296,14 @@ impl Client {
                     // Some agents drop GETBULK silently: try GETNEXT once before giving up.
                     bulk = false;
                     continue;
+                }
+                Err(SnmpError::NoAnswer { timeout_ms, .. }) if answered_once => {
+                    // It answered before: not "no device here" but a walk cut short.
+                    return Err(SnmpError::StoppedAnswering {
+                        target,
+                        values: found.len(),
+                        timeout_ms,
+                    });
                 }
                 Err(e) => return Err(e),
             };

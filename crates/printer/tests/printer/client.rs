@@ -176,6 +176,44 @@ async fn non_increasing_oids_stop_the_walk_with_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_device_that_stops_answering_mid_walk_is_a_clear_error_not_no_device() {
+    // Answers the first GETBULK with the first row only, then never again.
+    let (addr, count) = responder(|pdu, k| {
+        (k == 0)
+            .then(|| {
+                (
+                    0,
+                    vec![VarBind::new(
+                        oid("1.3.6.1.2.1.43.11.1.1.9.1.1"),
+                        Value::Integer(10),
+                    )],
+                )
+            })
+            .filter(|_| pdu.kind == PduKind::GetBulk)
+    })
+    .await;
+    let err = client(addr)
+        .await
+        .walk(&[oid("1.3.6.1.2.1.43.11.1.1.9")])
+        .await
+        .expect_err("cut short");
+    assert!(
+        matches!(err, SnmpError::StoppedAnswering { values: 1, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("stopped answering in the middle of a walk"),
+        "{err}"
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        3,
+        "the answer, a try and a retry"
+    );
+}
+
+#[tokio::test]
 async fn an_endless_walk_is_stopped() {
     let (addr, _) = responder(|pdu, _| {
         // Always more rows inside the subtree: 1.3.6.1.2.1.43.1.K, K growing without end.
