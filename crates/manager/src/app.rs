@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::fleet::policy::routes())
         .merge(crate::fleet::notify::routes())
         .merge(crate::fleet::mail::routes())
+        .merge(crate::fleet::console_mail::routes())
         .merge(crate::console::routes())
         .with_state(state)
         .merge(platform::ops::metrics::router());
