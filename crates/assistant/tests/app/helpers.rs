@@ -13,7 +13,6 @@ use gallery::config::AppConfiguration;
 use gallery::credential::SigningKeyring;
 use gallery::domain::{AppId, DeviceSerial, Tenant};
 use gallery::seal::SealingKeyring;
-use gallery::storage::Store as _;
 use manager::domain::{DeviceSerial as MSerial, Label};
 use manager::storage::{NewDevice, StoreContext};
 use secrecy::SecretString;
@@ -141,11 +140,9 @@ pub struct Gallery {
 pub async fn start_gallery() -> Gallery {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite:{}", dir.path().join("gallery.db").display());
-    let store = gallery::storage::AnyStore::Sqlite(
-        gallery::storage::SqliteStore::connect(&url)
-            .await
-            .expect("gallery store"),
-    );
+    let store = gallery::storage::connect(&url)
+        .await
+        .expect("gallery store");
     let state = gallery::http::AppState {
         store,
         sealing: Arc::new(config_keys()),
@@ -155,6 +152,7 @@ pub async fn start_gallery() -> Gallery {
         )),
         clock: Arc::new(gallery::clock::SystemClock),
         ids: Arc::new(gallery::clock::RandomIds),
+        logos: gallery::logo::LogoFetcher::default(),
     };
     let api_key = gallery::http::generate_api_key();
     state

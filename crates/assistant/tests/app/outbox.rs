@@ -54,6 +54,7 @@ fn worker(
         wake: tokio::sync::Notify::new(),
         lease,
         max_backoff: Duration::from_secs(2),
+        help_desk_wait: Duration::ZERO,
     })
     .spawn_worker()
 }
@@ -387,7 +388,7 @@ async fn the_partner_is_told_once_about_a_refused_acknowledged_submission() {
     assert!(data.contains(&reference), "{data}");
     assert!(data.contains("XRXNOTINMANAGER1"), "{data}");
     assert!(
-        data.contains("device_serial"),
+        data.contains("no such device"),
         "the manager's reason: {data}"
     );
     for personal in ["Erika", "Mustermann", "erika.mustermann", "1234567"] {
@@ -399,7 +400,7 @@ async fn the_partner_is_told_once_about_a_refused_acknowledged_submission() {
     assert!(
         row.last_error
             .as_deref()
-            .is_some_and(|e| e.contains("device_serial")),
+            .is_some_and(|e| e.contains("no such device")),
         "{row:?} keeps the refusal"
     );
 }

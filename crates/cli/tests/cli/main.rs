@@ -3,7 +3,9 @@
 
 mod console_login;
 mod crash;
+mod demo_fleet;
 mod demo_gallery;
+mod demo_urls;
 mod device_read;
 mod manager_notify;
 mod net_snmp;

@@ -5,7 +5,7 @@ use gallery::clock::{FixedClock, SequentialIds};
 use gallery::credential::SigningKeyring;
 use gallery::http::{AppState, hash_api_key};
 use gallery::seal::SealingKeyring;
-use gallery::storage::{AnyStore, PgStore, SqliteStore, Store};
+use gallery::storage::{PgStore, SqliteStore, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ pub fn fixture_weblet() -> PathBuf {
 
 /// A database of its own for one test; the SQLite file or PostgreSQL schema goes away on drop.
 pub struct TestDb {
-    pub store: AnyStore,
+    pub store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
     schema: Option<String>,
 }
@@ -45,7 +45,7 @@ impl TestDb {
                 let url = format!("sqlite:{}", dir.path().join("gallery.db").display());
                 let store = SqliteStore::connect(&url).await.expect("sqlite");
                 Self {
-                    store: AnyStore::Sqlite(store),
+                    store: Arc::new(store),
                     _dir: Some(dir),
                     schema: None,
                 }
@@ -56,7 +56,7 @@ impl TestDb {
                     .await
                     .expect("postgres (set DATABASE_URL_PG)");
                 Self {
-                    store: AnyStore::Postgres(store),
+                    store: Arc::new(store),
                     _dir: None,
                     schema: Some(schema),
                 }
@@ -108,6 +108,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with(backend, gallery::logo::LogoFetcher::default()).await
+}
+
+/// The gallery with its own logo fetcher (tests of logo URLs served on 127.0.0.1).
+pub async fn spawn_app_with(backend: Backend, logos: gallery::logo::LogoFetcher) -> TestApp {
     let db = TestDb::new(backend).await;
     let clock = Arc::new(FixedClock::new(t0()));
     let state = AppState {
@@ -116,6 +121,7 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
         signing: Arc::new(SigningKeyring::generate("sig1").expect("keys")),
         clock: clock.clone(),
         ids: Arc::new(SequentialIds::default()),
+        logos,
     };
     let api_key = gallery::http::generate_api_key();
     state

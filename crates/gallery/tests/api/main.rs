@@ -4,6 +4,8 @@ mod admin_page;
 mod api;
 mod device_install;
 mod helpers;
+mod logo_fetch;
+mod openapi;
 mod package;
 mod scopes;
 mod serve_command;

@@ -133,11 +133,13 @@ pub async fn ingest(
             })),
         }
     }
+    let started = st.clock.instant();
     let ingested = st
         .store
         .ingest_batch(&agent, batch.batch_id, received, &valid)
         .await?;
-    let mut stored = valid.iter().zip(ingested.results);
+    let stored_in = st.clock.instant().saturating_duration_since(started);
+    let mut stored = valid.iter().zip(ingested.results.iter());
     let mut receipt = BatchReceipt {
         batch_id: batch.batch_id,
         stored: 0,
@@ -157,7 +159,7 @@ pub async fn ingest(
                     outcome: done.outcome,
                     meter_read: done.meter_read,
                     new_device: done.new_device,
-                    detail: done.detail,
+                    detail: done.detail.clone(),
                 }
             }
         };
@@ -168,9 +170,19 @@ pub async fn ingest(
         }
         receipt.results.push(result);
     }
-    super::evaluate::after_batch(&*st.store, &agent, batch.batch_id, st.clock.now()).await;
+    // The devices of the readings stored now or before (a replay is evaluated again: harmless).
+    let serials: std::collections::HashSet<String> = valid
+        .iter()
+        .zip(&ingested.results)
+        .filter(|(_, done)| done.outcome != ReadingOutcome::Rejected)
+        .map(|(r, _)| r.identity.serial.clone())
+        .collect();
+    let evaluating = st.clock.instant();
+    super::evaluate::after_batch(&*st.store, &agent, serials, st.clock.now()).await;
+    let evaluated_in = st.clock.instant().saturating_duration_since(evaluating);
     tracing::info!(agent = %agent.id, batch = %batch.batch_id, stored = receipt.stored,
-        duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !ingested.first_time, "readings received");
+        duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !ingested.first_time,
+        store_ms = millis(stored_in), evaluate_ms = millis(evaluated_in), "readings received");
     Ok(Json(receipt))
 }
 
@@ -277,12 +289,13 @@ pub async fn revoke_agent(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ReadingsQuery {
     /// At most this many (default 100, at most 1000), newest first.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
 /// A device's readings from agents, newest first.
 #[utoipa::path(get, path = "/api/v1/devices/{serial}/readings", security(("api_key" = [])),
-    params(("serial" = String, Path), ReadingsQuery), responses((status = 200, body = Vec<StoredReading>)))]
+    params(("serial" = proto::DeviceSerial, Path), ReadingsQuery), responses((status = 200, body = Vec<StoredReading>), (status = 400, body = Problem)))]
 pub async fn list_readings(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
@@ -293,7 +306,17 @@ pub async fn list_readings(
         field: Some("serial".into()),
         detail: format!("serial: {e}"),
     })?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    // 1–1000 as documented: outside is refused, not quietly clamped.
+    let limit = match q.limit {
+        None => 100,
+        Some(n @ 1..=1000) => n,
+        Some(_) => {
+            return Err(ApiError::BadRequest {
+                field: Some("limit".into()),
+                detail: "limit: must be 1 to 1000".into(),
+            });
+        }
+    };
     Ok(Json(
         st.store.list_readings(p, serial.as_str(), limit).await?,
     ))
@@ -324,3 +347,8 @@ impl utoipa::Modify for AgentScheme {
     modifiers(&AgentScheme)
 )]
 pub struct FleetApiDoc;
+
+/// Whole milliseconds, for logs.
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

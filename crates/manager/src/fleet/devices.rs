@@ -11,10 +11,9 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use proto::fleet::{FleetAlert, StoredReading};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::forecast::{Forecast, LevelPoint, RunsOut, forecast};
+use super::forecast::{Forecast, LevelPoint, RunsOut, forecast_with};
 use crate::api::ApiPartner;
 use crate::api::error::ApiError;
 use crate::api::types::Problem;
@@ -146,10 +145,10 @@ pub struct FleetDevicePage {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// Devices to skip (default 0).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub offset: Option<String>,
-    /// Page size (default 50, at most 200).
-    #[param(value_type = Option<u32>)]
+    /// Page size (default 50, 1 to 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -163,11 +162,13 @@ fn number(v: Option<&str>, field: &str, default: u32) -> std::result::Result<u32
     }
 }
 
-/// The supplies of `last` with forecasts from `history` ((supply index, point), any order).
+/// The supplies of `last` with forecasts from `history` ((supply index, point), any order), once a
+/// cartridge's points span `min_span` (the device's policy: `forecast_min_history_minutes`).
 pub fn supply_forecasts(
     last: &StoredReading,
     history: &[(String, LevelPoint)],
     now: DateTime<Utc>,
+    min_span: chrono::Duration,
 ) -> Vec<SupplyForecastView> {
     last.supplies
         .iter()
@@ -178,7 +179,7 @@ pub fn supply_forecasts(
                 .map(|(_, p)| *p)
                 .collect();
             let runs_out = RunsOut::for_class(s.class.as_str());
-            let f = forecast(&points, runs_out, now);
+            let f = forecast_with(&points, runs_out, now, min_span);
             SupplyForecastView {
                 index: s.index.clone(),
                 description: s.description.clone(),
@@ -204,7 +205,8 @@ pub fn supply_forecasts(
         .collect()
 }
 
-/// One page of the partner's agent-reported devices (ordered by customer, then serial).
+/// One page of the partner's agent-reported devices (ordered by customer, then serial): one query
+/// for the page, one for the supply history of all its devices, one for the policies.
 pub async fn fleet_device_page(
     store: &dyn Storage,
     partner_id: Uuid,
@@ -212,28 +214,29 @@ pub async fn fleet_device_page(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<FleetDevicePage> {
-    let all = store.fleet_devices(partner_id).await?;
-    let locations: HashMap<String, String> = store
-        .list_devices(partner_id)
-        .await?
-        .into_iter()
-        .map(|d| (d.serial.as_str().to_string(), d.location))
+    let (page, total) = store.fleet_devices_page(partner_id, offset, limit).await?;
+    let policies = super::policy::load(store, partner_id).await?;
+    let with_readings: Vec<String> = page
+        .iter()
+        .filter(|d| d.last.is_some())
+        .map(|d| d.serial.clone())
         .collect();
-    let total = u32::try_from(all.len()).unwrap_or(u32::MAX);
+    let since = now - chrono::Duration::days(HISTORY_DAYS);
+    let mut histories = store
+        .supply_histories(partner_id, &with_readings, since, HISTORY_ROWS)
+        .await?;
     let mut devices = Vec::new();
-    for d in all.into_iter().skip(offset as usize).take(limit as usize) {
+    for d in page {
         let supplies = match &d.last {
             Some(last) => {
-                let since = now - chrono::Duration::days(HISTORY_DAYS);
-                let history = store
-                    .supply_history(partner_id, &d.serial, since, HISTORY_ROWS)
-                    .await?;
-                supply_forecasts(last, &history, now)
+                let history = histories.remove(&d.serial).unwrap_or_default();
+                let policy = policies.effective(Some(d.customer_id), Some(&d.serial));
+                supply_forecasts(last, &history, now, policy.forecast_min_history())
             }
             None => vec![],
         };
         devices.push(FleetDeviceView {
-            location: locations.get(&d.serial).cloned().unwrap_or_default(),
+            location: d.location,
             last_seen: d.last.as_ref().map(|r| r.read_at),
             status: d
                 .last
@@ -258,7 +261,7 @@ pub async fn fleet_device_page(
         });
     }
     Ok(FleetDevicePage {
-        total,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
         offset,
         limit,
         devices,
@@ -274,7 +277,14 @@ pub async fn list_fleet_devices(
     ApiPartner(p): ApiPartner,
     Query(q): Query<PageQuery>,
 ) -> std::result::Result<Json<FleetDevicePage>, ApiError> {
-    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+    // 1–200 as documented: outside is refused, not quietly clamped.
+    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT)?;
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            field: Some("limit".into()),
+            detail: format!("limit: must be 1 to {MAX_LIMIT}"),
+        });
+    }
     let offset = number(q.offset.as_deref(), "offset", 0)?;
     Ok(Json(
         fleet_device_page(&*st.store, p, offset, limit, st.clock.now()).await?,

@@ -58,6 +58,9 @@ struct Want {
     data: EventData,
 }
 
+/// hrPrinterDetectedErrorState bit of a device that calls for service (RFC 2790).
+const SERVICE_REQUESTED: &str = "serviceRequested";
+
 /// hrPrinterDetectedErrorState bits that name the same condition as an alert code: when the alert
 /// table reports it, the bit adds no second incident.
 const SAME_AS_ALERT: [(&str, &[&str]); 2] = [
@@ -184,12 +187,18 @@ fn alert_wants(
     };
     let has = |v: &[String], s: &str| v.iter().any(|x| x == s);
     let mut seen = HashSet::new();
+    // An alert row that raises a field-service incident is the service request itself: the bit
+    // serviceRequested of the same reading adds no second incident.
+    let mut service_alert = false;
     for a in &last.alerts {
         let raises = (has(&policy.alert_severities, &a.severity)
             && a.training_level
                 .as_deref()
                 .is_some_and(|t| has(&policy.alert_training_levels, t)))
             || has(&policy.alert_codes, &a.code_name);
+        service_alert |= raises
+            && (a.training_level.as_deref() == Some("field_service")
+                || has(&policy.alert_codes, &a.code_name));
         let persisting = has(&policy.persisting_alert_codes, &a.code_name);
         let key = format!(
             "alert/{serial}/{}/{}/{}",
@@ -226,7 +235,7 @@ fn alert_wants(
                     .iter()
                     .any(|a| codes.contains(&a.code_name.as_str()))
         });
-        if covered {
+        if covered || (bit == SERVICE_REQUESTED && service_alert) {
             continue;
         }
         let raises = has(&policy.error_states, bit);
@@ -250,27 +259,40 @@ pub async fn evaluate(
 ) -> Result<Outcome> {
     let policies = policy::load(store, partner).await?;
     let contracts = store.supplies_contracts(partner).await?;
-    let open: HashMap<String, Condition> = store
-        .open_conditions(partner)
-        .await?
-        .into_iter()
-        .map(|c| (c.key.clone(), c))
-        .collect();
-    let customers: HashMap<String, Uuid> = store
-        .list_devices(partner)
-        .await?
-        .into_iter()
-        .map(|d| (d.serial.as_str().to_string(), d.customer_id))
+    // Scoped to a batch's devices, every query is about those devices only: the cost of an
+    // evaluation after a batch follows the batch, not the size of the partner's fleet.
+    let since = now - chrono::Duration::days(HISTORY_DAYS);
+    let (open, devices, mut histories) = match &scope {
+        Scope::All => (
+            store.open_conditions(partner).await?,
+            store.fleet_devices(partner).await?,
+            None,
+        ),
+        Scope::Devices(only) => {
+            let serials: Vec<String> = only.iter().cloned().collect();
+            (
+                store.open_conditions_of(partner, &serials).await?,
+                store.fleet_devices_of(partner, &serials).await?,
+                Some(
+                    store
+                        .supply_histories(partner, &serials, since, HISTORY_ROWS)
+                        .await?,
+                ),
+            )
+        }
+    };
+    let open: HashMap<String, Condition> = open.into_iter().map(|c| (c.key.clone(), c)).collect();
+    let customers: HashMap<String, Uuid> = devices
+        .iter()
+        .map(|d| (d.serial.clone(), d.customer_id))
         .collect();
     let mut outcome = Outcome::default();
     let mut wants: Vec<Want> = Vec::new();
     // Devices whose conditions this run may clear, with their last reading.
     let mut evaluated: HashMap<String, StoredReading> = HashMap::new();
     let today = now.date_naive();
-    for d in store.fleet_devices(partner).await? {
-        let Some(&customer) = customers.get(&d.serial) else {
-            continue;
-        };
+    for d in devices {
+        let customer = d.customer_id;
         if let Scope::Devices(only) = &scope
             && !only.contains(&d.serial)
         {
@@ -307,15 +329,15 @@ pub async fn evaluate(
                 },
             });
         }
-        let history = store
-            .supply_history(
-                partner,
-                &d.serial,
-                now - chrono::Duration::days(HISTORY_DAYS),
-                HISTORY_ROWS,
-            )
-            .await?;
-        let forecasts = supply_forecasts(&last, &history, now);
+        let history = match histories.as_mut() {
+            Some(h) => h.remove(&d.serial).unwrap_or_default(),
+            None => {
+                store
+                    .supply_history(partner, &d.serial, since, HISTORY_ROWS)
+                    .await?
+            }
+        };
+        let forecasts = supply_forecasts(&last, &history, now, policy.forecast_min_history());
         let contract = contracts.get(&d.serial).is_some_and(|c| c.covers(today));
         wants.extend(supply_wants(
             &d.serial, customer, &last, &forecasts, &policy, contract,
@@ -536,28 +558,19 @@ async fn announce(
     Ok(())
 }
 
-/// After an agent's batch was stored: evaluates the devices it holds readings of. Failures are
-/// logged, not returned (the readings are stored; the periodic run catches up).
+/// After an agent's batch was stored: evaluates the devices it holds readings of (`serials`, those
+/// of its readings stored now or before). Failures are logged, not returned (the readings are
+/// stored; the periodic run catches up).
 pub async fn after_batch(
     store: &dyn Storage,
     agent: &super::AgentIdentity,
-    batch_id: Uuid,
+    serials: HashSet<String>,
     now: DateTime<Utc>,
 ) {
-    let run = async {
-        let serials = store.batch_serials(agent.id, batch_id).await?;
-        if serials.is_empty() {
-            return Ok(Outcome::default());
-        }
-        evaluate(
-            store,
-            agent.partner_id,
-            Scope::Devices(serials.into_iter().collect()),
-            now,
-        )
-        .await
-    };
-    if let Err(e) = run.await {
+    if serials.is_empty() {
+        return;
+    }
+    if let Err(e) = evaluate(store, agent.partner_id, Scope::Devices(serials), now).await {
         tracing::warn!(error = %e, agent = %agent.id, "fleet evaluation after a batch failed");
     }
 }

@@ -162,6 +162,13 @@ pub trait FleetRulesStorage: Send + Sync + 'static {
     async fn batch_serials(&self, agent_id: Uuid, batch_id: Uuid) -> Result<Vec<String>>;
     /// The partner's open conditions.
     async fn open_conditions(&self, partner_id: Uuid) -> Result<Vec<Condition>>;
+    /// The open conditions of these devices of the partner (by serial), as [`Self::open_conditions`]
+    /// orders them: what an evaluation after a batch needs, whatever the size of the fleet.
+    async fn open_conditions_of(
+        &self,
+        partner_id: Uuid,
+        serials: &[String],
+    ) -> Result<Vec<Condition>>;
     /// A device's conditions, newest first (alert history), at most `limit`.
     async fn device_conditions(
         &self,
@@ -469,6 +476,28 @@ macro_rules! rules_store {
                     .fetch_all(&self.pool)
                     .await?;
                     rows.iter().map(condition).collect()
+                }
+
+                async fn open_conditions_of(&self, partner_id: Uuid, serials: &[String]) -> Result<Vec<Condition>> {
+                    let partner = partner_id.to_string();
+                    let mut out = Vec::new();
+                    for chunk in serials.chunks($crate::fleet::store::MAX_PARAMS - 1) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(CONDITION_SELECT);
+                        q.push(" WHERE k.partner_id = ").push_bind(partner.as_str())
+                            .push(" AND k.cleared_at IS NULL AND d.partner_id = k.partner_id AND d.serial IN (");
+                        {
+                            let mut list = q.separated(", ");
+                            for serial in chunk {
+                                list.push_bind(serial.as_str());
+                            }
+                            list.push_unseparated(")");
+                        }
+                        for r in q.build().fetch_all(&self.pool).await? {
+                            out.push(condition(&r)?);
+                        }
+                    }
+                    out.sort_by(|a, b| (a.first_seen_at, a.id).cmp(&(b.first_seen_at, b.id)));
+                    Ok(out)
                 }
 
                 async fn device_conditions(&self, partner_id: Uuid, serial: &str, limit: u32) -> Result<Vec<Condition>> {

@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use proto::fleet::{AgentView, Reading, ReadingOutcome, StoredReading};
+use std::collections::HashMap;
 use uuid::Uuid;
 
+use crate::fleet::forecast::LevelPoint;
 use crate::storage::{Result, StoreError};
 
 /// An agent found by its credential.
@@ -72,7 +74,10 @@ pub(crate) fn meters_not_recorded(e: &StoreError) -> String {
 pub struct FleetDeviceSummary {
     pub serial: String,
     pub model: String,
+    pub customer_id: Uuid,
     pub customer_name: String,
+    /// Where the partner registered it (empty for a device an agent found).
+    pub location: String,
     pub is_new: bool,
     pub last: Option<StoredReading>,
 }
@@ -140,16 +145,46 @@ pub trait FleetStorage: Send + Sync + 'static {
         serial: &str,
         limit: u32,
     ) -> Result<Vec<StoredReading>>;
-    /// Every device an agent reported, with its last reading.
+    /// Every device an agent reported, with its last reading (by customer name, then serial).
     async fn fleet_devices(&self, partner_id: Uuid) -> Result<Vec<FleetDeviceSummary>>;
+    /// `limit` of them from `offset` in the same order, and how many there are in all.
+    async fn fleet_devices_page(
+        &self,
+        partner_id: Uuid,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<FleetDeviceSummary>, u64)>;
+    /// These devices (by serial) of the partner, if an agent reported them, with their last reading.
+    async fn fleet_devices_of(
+        &self,
+        partner_id: Uuid,
+        serials: &[String],
+    ) -> Result<Vec<FleetDeviceSummary>>;
+    /// The supply levels of these devices (by serial) read at or after `since`: per device its
+    /// newest `limit` rows, newest first, as [`crate::fleet::devices::SupplyHistoryStorage`] gives
+    /// them for one device; one query for all of them (an evaluation after a batch).
+    async fn supply_histories(
+        &self,
+        partner_id: Uuid,
+        serials: &[String],
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<HashMap<String, Vec<(String, LevelPoint)>>>;
 }
+
+/// The select of [`FleetStorage::fleet_devices`], its pages and [`FleetStorage::fleet_devices_of`],
+/// up to its WHERE.
+pub(crate) const FLEET_DEVICE_SELECT: &str = "SELECT d.serial, d.model, d.customer_id, c.name AS customer_name, \
+     d.location, f.is_new, r.agent_id, r.received_at, r.body \
+     FROM fleet_devices f JOIN devices d ON d.id = f.device_id JOIN customers c ON c.id = d.customer_id \
+     LEFT JOIN fleet_readings r ON r.id = f.last_reading_id";
 
 macro_rules! fleet_store {
     ($store:ident, $db:ty) => {
         const _: () = {
             use $crate::domain::MeterSource;
             use $crate::fleet::store::{
-                AgentIdentity, BatchIngested, FleetDeviceSummary, FleetStorage, Ingested, MAX_PARAMS,
+                AgentIdentity, BatchIngested, FLEET_DEVICE_SELECT, FleetDeviceSummary, FleetStorage, Ingested, MAX_PARAMS,
                 is_transient, meter_read_key, meters_not_recorded, rows_per_statement,
             };
             use $crate::storage::{Result, StoreError, from_ms, ms, uuid};
@@ -157,10 +192,28 @@ macro_rules! fleet_store {
             use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
             use chrono::{DateTime, Utc};
             use proto::fleet::{AgentView, Reading, ReadingOutcome, StoredReading};
+            use $crate::fleet::forecast::LevelPoint;
             use sqlx::Row;
             use uuid::Uuid;
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            /// A row of [`FLEET_DEVICE_SELECT`].
+            fn summary(r: &DbRow) -> Result<FleetDeviceSummary> {
+                let body: Option<String> = r.try_get("body")?;
+                Ok(FleetDeviceSummary {
+                    serial: r.try_get("serial")?,
+                    model: r.try_get("model")?,
+                    customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
+                    customer_name: r.try_get("customer_name")?,
+                    location: r.try_get("location")?,
+                    is_new: r.try_get::<i64, _>("is_new")? != 0,
+                    last: match body {
+                        Some(_) => Some(stored(r)?),
+                        None => None,
+                    },
+                })
+            }
 
             fn json_err(e: serde_json::Error) -> StoreError {
                 StoreError::Corrupt(format!("reading: {e}"))
@@ -967,30 +1020,108 @@ macro_rules! fleet_store {
                 }
 
                 async fn fleet_devices(&self, partner_id: Uuid) -> Result<Vec<FleetDeviceSummary>> {
-                    let rows = sqlx::query(
-                        "SELECT d.serial, d.model, c.name AS customer_name, f.is_new, r.agent_id, r.received_at, r.body \
-                         FROM fleet_devices f JOIN devices d ON d.id = f.device_id JOIN customers c ON c.id = d.customer_id \
-                         LEFT JOIN fleet_readings r ON r.id = f.last_reading_id \
-                         WHERE f.partner_id = $1 ORDER BY c.name, d.serial",
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{FLEET_DEVICE_SELECT} WHERE f.partner_id = $1 ORDER BY c.name, d.serial"
+                    )))
+                        .bind(partner_id.to_string())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(summary).collect()
+                }
+
+                async fn fleet_devices_page(
+                    &self,
+                    partner_id: Uuid,
+                    offset: u32,
+                    limit: u32,
+                ) -> Result<(Vec<FleetDeviceSummary>, u64)> {
+                    let total: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM fleet_devices WHERE partner_id = $1",
                     )
                     .bind(partner_id.to_string())
+                    .fetch_one(&self.pool)
+                    .await?;
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{FLEET_DEVICE_SELECT} WHERE f.partner_id = $1 ORDER BY c.name, d.serial LIMIT $2 OFFSET $3"
+                    )))
+                    .bind(partner_id.to_string())
+                    .bind(i64::from(limit))
+                    .bind(i64::from(offset))
                     .fetch_all(&self.pool)
                     .await?;
-                    rows.iter()
-                        .map(|r| {
-                            let body: Option<String> = r.try_get("body")?;
-                            Ok(FleetDeviceSummary {
-                                serial: r.try_get("serial")?,
-                                model: r.try_get("model")?,
-                                customer_name: r.try_get("customer_name")?,
-                                is_new: r.try_get::<i64, _>("is_new")? != 0,
-                                last: match body {
-                                    Some(_) => Some(stored(r)?),
-                                    None => None,
+                    let page = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
+                    Ok((page, u64::try_from(total).unwrap_or(0)))
+                }
+
+                async fn fleet_devices_of(
+                    &self,
+                    partner_id: Uuid,
+                    serials: &[String],
+                ) -> Result<Vec<FleetDeviceSummary>> {
+                    let partner = partner_id.to_string();
+                    let mut out = Vec::with_capacity(serials.len());
+                    for chunk in serials.chunks(MAX_PARAMS - 1) {
+                        let mut q = QueryBuilder::<$db>::new(FLEET_DEVICE_SELECT);
+                        q.push(" WHERE f.partner_id = ").push_bind(partner.as_str())
+                            .push(" AND d.partner_id = f.partner_id AND d.serial IN (");
+                        {
+                            let mut list = q.separated(", ");
+                            for serial in chunk {
+                                list.push_bind(serial.as_str());
+                            }
+                            list.push_unseparated(")");
+                        }
+                        for r in q.build().fetch_all(&self.pool).await? {
+                            out.push(summary(&r)?);
+                        }
+                    }
+                    out.sort_by(|a, b| (&a.customer_name, &a.serial).cmp(&(&b.customer_name, &b.serial)));
+                    Ok(out)
+                }
+
+                async fn supply_histories(
+                    &self,
+                    partner_id: Uuid,
+                    serials: &[String],
+                    since: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<HashMap<String, Vec<(String, LevelPoint)>>> {
+                    let partner = partner_id.to_string();
+                    let mut out: HashMap<String, Vec<(String, LevelPoint)>> = HashMap::new();
+                    for chunk in serials.chunks(MAX_PARAMS - 3) {
+                        // ROW_NUMBER per device: its newest `limit` rows (SQLite ≥ 3.25 and PostgreSQL).
+                        let mut q = QueryBuilder::<$db>::new(
+                            "SELECT h.serial, h.supply_index, h.level, h.max_capacity, h.read_at FROM (\
+                             SELECT d.serial, l.supply_index, l.level, l.max_capacity, l.read_at, \
+                             ROW_NUMBER() OVER (PARTITION BY l.device_id ORDER BY l.read_at DESC) AS n \
+                             FROM fleet_supply_levels l JOIN devices d ON d.id = l.device_id WHERE d.partner_id = ",
+                        );
+                        q.push_bind(partner.as_str())
+                            .push(" AND l.read_at >= ")
+                            .push_bind(ms(since))
+                            .push(" AND d.serial IN (");
+                        {
+                            let mut list = q.separated(", ");
+                            for serial in chunk {
+                                list.push_bind(serial.as_str());
+                            }
+                            list.push_unseparated(")");
+                        }
+                        q.push(") h WHERE h.n <= ")
+                            .push_bind(i64::from(limit))
+                            .push(" ORDER BY h.serial, h.read_at DESC");
+                        for r in q.build().fetch_all(&self.pool).await? {
+                            out.entry(r.try_get("serial")?).or_default().push((
+                                r.try_get::<String, _>("supply_index")?,
+                                LevelPoint {
+                                    at: from_ms(r.try_get("read_at")?)?,
+                                    level: r.try_get("level")?,
+                                    max_capacity: r.try_get("max_capacity")?,
                                 },
-                            })
-                        })
-                        .collect()
+                            ));
+                        }
+                    }
+                    Ok(out)
                 }
             }
         };
