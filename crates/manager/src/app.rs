@@ -146,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::fleet::policy::routes())
         .merge(crate::fleet::notify::routes())
         .merge(crate::fleet::mail::routes())
+        .merge(crate::fleet::console_mail::routes())
         .merge(crate::console::routes())
         // Every route but the readings of agents: at most BODY_LIMIT (added before that route).
         .layer(axum::middleware::from_fn_with_state(limit, body_limit))

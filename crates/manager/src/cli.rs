@@ -304,11 +304,17 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let notifier = crate::fleet::notify::Notifier::new(store.clone(), clock.clone())
         .allow_private(args.webhook_allow_private);
     tokio::spawn(notifier.run_forever(std::time::Duration::from_secs(10)));
+    let settings =
+        platform::mail::MailSettings::parse_with_env(&args.mail, |k| std::env::var(k).ok())?;
+    let transport: Arc<dyn platform::mail::MailTransport> = match &settings {
+        // The folder is made when the first notification is written, not at start.
+        platform::mail::MailSettings::Folder(dir) => {
+            Arc::new(platform::mail::FolderTransport::lazy(dir))
+        }
+        other => other.build()?,
+    };
     let mail = crate::fleet::mail::MailConfig {
-        transport: platform::mail::MailSettings::parse_with_env(&args.mail, |k| {
-            std::env::var(k).ok()
-        })?
-        .build()?,
+        transport,
         from: args.mail_from.parse().context("--mail-from")?,
     };
     let mailer = crate::fleet::mail::MailNotifier::new(store.clone(), clock.clone(), mail);

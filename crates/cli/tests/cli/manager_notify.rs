@@ -10,10 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-#[path = "../../../assistant/tests/app/smtp_sink.rs"]
-#[allow(dead_code)]
-mod smtp_sink;
-use smtp_sink::{Mode, SmtpSink};
+use crate::outbox::smtp_sink::{Mode, SmtpSink};
 
 use crate::{Running, bin, run};
 

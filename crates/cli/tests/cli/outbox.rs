@@ -16,7 +16,7 @@ use crate::{Running, bin, run};
 
 #[path = "../../../assistant/tests/app/smtp_sink.rs"]
 #[allow(dead_code)]
-mod smtp_sink;
+pub(crate) mod smtp_sink;
 use smtp_sink::{Mode, SmtpSink};
 
 const SERIAL: &str = "XRX9C934E4A7B21";

@@ -183,7 +183,14 @@ pub async fn run_notification_email(cmd: NotificationEmailCommand) -> anyhow::Re
                     "{}",
                     problems
                         .iter()
-                        .map(|p| format!("--{}: {}", p.field.trim_end_matches('s'), p.detail))
+                        .map(|p| {
+                            let option = if p.field == "events" {
+                                "event"
+                            } else {
+                                &p.field
+                            };
+                            format!("--{option}: {}", p.detail)
+                        })
                         .collect::<Vec<_>>()
                         .join("; ")
                 )

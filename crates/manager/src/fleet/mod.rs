@@ -6,6 +6,7 @@ pub mod api;
 pub mod billing;
 pub mod cli;
 pub mod console;
+pub mod console_mail;
 pub mod devices;
 pub mod evaluate;
 pub mod forecast;

@@ -140,10 +140,12 @@ impl reqwest::dns::Resolve for GuardedResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow_private {
-                if let Some(why) = addrs.iter().find_map(|a| forbidden(a.ip())) {
-                    return Err(format!("refused: {host} resolves to {why}").into());
-                }
+            if let Some(why) = addrs
+                .iter()
+                .find_map(|a| forbidden(a.ip()))
+                .filter(|_| !allow_private)
+            {
+                return Err(format!("refused: {host} resolves to {why}").into());
             }
             let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(addrs)

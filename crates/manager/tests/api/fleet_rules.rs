@@ -885,7 +885,7 @@ both_backends!(
 );
 
 /// A logged-in console session: (cookie, csrf).
-async fn console_login(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn console_login(app: &TestApp, email: &str) -> (String, String) {
     fn cookie(res: &reqwest::Response, name: &str) -> String {
         res.headers()
             .get_all("set-cookie")
@@ -937,7 +937,7 @@ async fn console_login(app: &TestApp, email: &str) -> (String, String) {
     (session, csrf(&html))
 }
 
-async fn console_get(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn console_get(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
     app.http
         .get(app.url(path))
         .header("cookie", format!("sa_session={session}"))

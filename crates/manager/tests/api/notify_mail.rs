@@ -19,6 +19,7 @@ both_backends!(
     two_senders_email_each_notification_exactly_once_in_the_addresses_language,
     a_mail_server_outage_is_retried_and_each_notification_still_sent_once,
     webhooks_to_internal_addresses_are_refused_at_registration_and_at_delivery,
+    partner_admins_manage_notification_addresses_in_the_console_and_technicians_only_see_them,
 );
 
 async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Response {
@@ -497,4 +498,121 @@ async fn webhooks_to_internal_addresses_are_refused_at_registration_and_at_deliv
     assert_eq!(open.run_once().await.unwrap(), 2);
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
     server.abort();
+}
+
+async fn console_post(app: &TestApp, session: &str, path: &str, body: String) -> reqwest::Response {
+    app.http
+        .post(app.url(path))
+        .header("cookie", format!("sa_session={session}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn partner_admins_manage_notification_addresses_in_the_console_and_technicians_only_see_them(
+    b: Backend,
+) {
+    use crate::fleet_rules::{console_get, console_login};
+    let app = spawn_app(b).await;
+    let (session, csrf) = console_login(&app, &app.a.admin_email).await;
+    // A bad address: the page again, 422, the field named; nothing stored.
+    let res = console_post(
+        &app,
+        &session,
+        "/console/notifications",
+        format!("csrf={csrf}&address=nope&language=de"),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("address: "));
+    let res = console_post(
+        &app,
+        &session,
+        "/console/notifications",
+        format!(
+            "csrf={csrf}&address=ops%40acme.example&language=it&events=order.created&events=alert.raised"
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let html = console_get(&app, &session, "/console/notifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("ops@acme.example"), "listed");
+    assert!(
+        html.contains("alert.raised, order.created"),
+        "with its events"
+    );
+    let list: Value = app
+        .http
+        .get(app.url("/api/v1/notification-emails"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["language"], "it");
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    // Without the form's token: refused.
+    let res = console_post(
+        &app,
+        &session,
+        &format!("/console/notifications/{id}/delete"),
+        "csrf=wrong".into(),
+    )
+    .await;
+    assert_ne!(res.status(), 303);
+    // A technician sees the list but cannot change it.
+    let (tech, tech_csrf) = console_login(&app, &app.a.tech_email).await;
+    let html = console_get(&app, &tech, "/console/notifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("ops@acme.example") && !html.contains("Add an address"));
+    let res = console_post(
+        &app,
+        &tech,
+        &format!("/console/notifications/{id}/delete"),
+        format!("csrf={tech_csrf}"),
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    // Partner b's admin sees nothing of a's and cannot remove it.
+    let (other, other_csrf) = console_login(&app, &app.b.admin_email).await;
+    let html = console_get(&app, &other, "/console/notifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("ops@acme.example"));
+    let res = console_post(
+        &app,
+        &other,
+        &format!("/console/notifications/{id}/delete"),
+        format!("csrf={other_csrf}"),
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    // The admin removes it.
+    let res = console_post(
+        &app,
+        &session,
+        &format!("/console/notifications/{id}/delete"),
+        format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let html = console_get(&app, &session, "/console/notifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("ops@acme.example"));
 }

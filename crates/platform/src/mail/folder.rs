@@ -20,6 +20,12 @@ impl FolderTransport {
         Ok(Self { dir })
     }
 
+    /// Does not create the directory until the first message is written (a service whose
+    /// default is a folder then leaves nothing behind until it has mail to write).
+    pub fn lazy(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -110,5 +116,40 @@ impl MailTransport for FolderTransport {
 
     fn name(&self) -> &'static str {
         "folder"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::{Parts, build};
+
+    #[tokio::test]
+    async fn a_lazy_folder_is_made_by_the_first_message_and_named_by_its_reference() {
+        let base = std::env::temp_dir().join(format!("sa-mail-{}", uuid::Uuid::new_v4()));
+        let dir = base.join("mail");
+        let folder = FolderTransport::lazy(&dir);
+        assert!(!dir.exists(), "nothing made before there is mail");
+        let message = build(Parts {
+            from: "A <a@example.com>".parse().unwrap(),
+            to: vec!["b@example.com".parse().unwrap()],
+            subject: "Hello\nthere".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+            reference: "ref-1".into(),
+            created_at: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            number: Some("SR-2026-000001".into()),
+            inline_image: None,
+        })
+        .unwrap();
+        folder.send(&message).await.unwrap();
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["20260921T141320Z-ref-1-SR-2026-000001.eml"]);
+        let text = std::fs::read_to_string(dir.join(&names[0])).unwrap();
+        assert!(text.contains("Subject: Hello there"), "one line: {text}");
+        std::fs::remove_dir_all(&base).unwrap();
     }
 }
