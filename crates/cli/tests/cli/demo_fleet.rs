@@ -141,4 +141,21 @@ fn the_accelerated_demo_shows_forecasts_an_automatic_order_and_an_alert_incident
         .alert_incident
         .expect("an incident raised by a printer alert");
     assert_eq!(incident["device_serial"], "XRXB415MONO0012", "{incident}");
+
+    // --speed reaches the partner policy: 2 simulated hours at 240 = 30 s, whole minutes, at least 1
+    // (the default speed 60 would give 2 minutes).
+    let policies = get_json(&format!("{manager}/api/v1/fleet/policies"), &key).expect("policies");
+    assert_eq!(
+        policies["partner"]["forecast_min_history_minutes"], 1,
+        "{policies}"
+    );
+    // --poll-interval 2 reaches the agent: by now (at least 30 s of polling to see the service call
+    // at step 24) a device has many readings; at the default 20 s it would have 2 or 3.
+    let readings = get_json(
+        &format!("{manager}/api/v1/devices/XRXB415MONO0012/readings?limit=1000"),
+        &key,
+    )
+    .expect("readings");
+    let n = readings.as_array().map_or(0, Vec::len);
+    assert!(n >= 8, "{n} readings: the agent polls every 2 s");
 }

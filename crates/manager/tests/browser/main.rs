@@ -207,7 +207,100 @@ async fn long_data(app: &TestApp) -> String {
         .await
         .unwrap();
     }
+    fleet_data(app, customer.id).await;
     service.number
+}
+
+/// An agent's readings of LONG-1 (a supply and an alert with long unbroken names), evaluated: the
+/// device page then has forecasts, an automatic order and incident, and an alert history.
+async fn fleet_data(app: &TestApp, customer: uuid::Uuid) {
+    use proto::fleet::*;
+    let store = &app.store.store;
+    let partner = app.a.partner_id;
+    store
+        .create_agent(
+            partner,
+            customer,
+            "site",
+            &manager::auth::token_hash("sae_long"),
+            t0() + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let agent = store
+        .enroll_agent(
+            &manager::auth::token_hash("sae_long"),
+            &manager::auth::token_hash("saa_long"),
+            "0.1.0",
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let serial = DeviceSerial::parse("LONG-1").unwrap();
+    let contract = proto::Contract::new(
+        (t0() - chrono::Duration::days(30)).date_naive(),
+        (t0() + chrono::Duration::days(300)).date_naive(),
+    )
+    .unwrap();
+    store
+        .set_supplies_contract(partner, &serial, Some(contract))
+        .await
+        .unwrap();
+    for (hours, percent) in [(26, 40u8), (13, 30), (0, 20)] {
+        let reading = Reading {
+            reading_id: uuid::Uuid::new_v4(),
+            read_at: t0() - chrono::Duration::hours(hours),
+            address: "127.0.10.1:161".into(),
+            identity: FleetIdentity {
+                serial: "LONG-1".into(),
+                model: Some(unbroken(limits::MODEL)),
+                ..Default::default()
+            },
+            status: FleetStatus {
+                device: Some("down".into()),
+                printer: Some("other".into()),
+                errors: vec!["serviceRequested".into()],
+            },
+            supplies: vec![FleetSupply {
+                index: "1.1".into(),
+                description: unbroken(200),
+                part_number: None,
+                kind: "toner".into(),
+                class: SupplyClass::Consumed,
+                colorant: None,
+                max_capacity: Some(100),
+                level: Some(i64::from(percent)),
+                percent: Some(percent),
+                status: SupplyStatus::Ok,
+            }],
+            meters: vec![],
+            alerts: vec![FleetAlert {
+                index: "1".into(),
+                severity: "critical".into(),
+                training_level: Some("field_service".into()),
+                group: Some("general_printer".into()),
+                group_index: Some(1),
+                location: Some(0),
+                code: 30,
+                code_name: "subunitUnrecoverableFailure".into(),
+                description: unbroken(255),
+                time: None,
+            }],
+        };
+        store
+            .ingest_reading(&agent, uuid::Uuid::new_v4(), &reading)
+            .await
+            .unwrap();
+    }
+    manager::fleet::evaluate::evaluate(
+        &**store,
+        partner,
+        manager::fleet::evaluate::Scope::All,
+        t0(),
+    )
+    .await
+    .unwrap();
 }
 
 async fn login(c: &Client, app: &TestApp) {
@@ -280,6 +373,15 @@ async fn no_console_page_is_wider_than_the_window_and_dates_do_not_wrap() {
             c.goto(&app.url(path)).await.unwrap();
             let html = c.source().await.unwrap();
             assert!(html.contains("Log out"), "{path} is a logged-in page");
+            if *name == "device" {
+                assert!(
+                    html.contains("id=\"forecasts\"")
+                        && html.contains("id=\"alerts\"")
+                        && html.contains("badge automatic")
+                        && html.contains("badge walk-up"),
+                    "the device page has its forecasts, alert history and marked incidents"
+                );
+            }
             let measured = c.execute(MEASURE, vec![]).await.unwrap();
             let page_w = measured[0].as_u64().unwrap();
             let window_w = measured[1].as_u64().unwrap();
