@@ -23,7 +23,7 @@ pub enum ApiError {
     NotFound(&'static str),
     /// The device a request names is not in the partner's fleet: 404 with the field named
     /// (`proto::manager::unknown_device`), the same for incidents and meter reads.
-    #[error("no such device in this partner's fleet")]
+    #[error("device_serial: no such device in this partner's fleet")]
     UnknownDevice,
     #[error("{0}")]
     Conflict(String),
