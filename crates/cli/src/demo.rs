@@ -12,7 +12,6 @@ use chrono::Utc;
 use gallery::config::AppConfiguration;
 use gallery::credential::SigningKeyring;
 use gallery::seal::SealingKeyring;
-use gallery::storage::Store as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 

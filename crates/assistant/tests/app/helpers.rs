@@ -13,7 +13,6 @@ use gallery::config::AppConfiguration;
 use gallery::credential::SigningKeyring;
 use gallery::domain::{AppId, DeviceSerial, Tenant};
 use gallery::seal::SealingKeyring;
-use gallery::storage::Store as _;
 use manager::domain::{DeviceSerial as MSerial, Label};
 use manager::storage::{NewDevice, StoreContext};
 use secrecy::SecretString;
