@@ -349,7 +349,7 @@ where
         let n = self
             .takes
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % SWEEP_EVERY == 0 {
+        if n.is_multiple_of(SWEEP_EVERY) {
             let refill_ms = (f64::from(burst) / per_second * 1000.0).ceil().min(1e15);
             sqlx::query(SWEEP_BUCKETS)
                 .bind(refill_ms)
