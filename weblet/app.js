@@ -217,8 +217,8 @@
   function tabList() {
     var t = S.startup.settings.tabs;
     var list = [];
-    if (t.incidents || t.report_fault) { list.push(['services', 'Services']); }
-    if (t.incidents || t.request_supplies) { list.push(['supplies', 'Supplies']); }
+    if (t.service) { list.push(['services', 'Services']); }
+    if (t.supplies) { list.push(['supplies', 'Supplies']); }
     if (t.meters) { list.push(['meters', 'Meters']); }
     if (t.help && S.startup.settings.help_desk_text) { list.push(['help', 'Help']); }
     return list;
@@ -336,6 +336,14 @@
     if (reread) { ev.preventDefault(); S.report = null; S.reportError = null; openTab(S.tab); return; }
     var reload = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-reload'); });
     if (reload) { ev.preventDefault(); openTab(S.tab); return; }
+    /* A supply row is one touch target (the checkbox alone is 24 px); its checkbox and label
+     * toggle by themselves. */
+    var row = ancestor(t, function (e) { return e.tagName === 'TR' && /(^| )pick( |$)/.test(e.className); });
+    if (row && !ancestor(t, function (e) { return e.tagName === 'INPUT' || e.tagName === 'LABEL'; })) {
+      var box = row.getElementsByTagName('input')[0];
+      if (box && !box.disabled) { box.checked = !box.checked; }
+      return;
+    }
     var btn = ancestor(t, function (e) { return e.tagName === 'BUTTON' && (e.type || '').toLowerCase() === 'submit'; });
     if (btn) { S.submitter = { name: btn.name, value: btn.value }; return; }
     var link = ancestor(t, function (e) { return e.tagName === 'A' && e.getAttribute('href'); });
@@ -372,7 +380,7 @@
   function drawSettings() {
     var box = $('settings');
     box.innerHTML = '<strong>Demo Mode</strong> is <span id="demo-state">' + (S.demo ? 'ON' : 'OFF') + '</span>. ' +
-      'While it is on, every screen shows sample data and nothing is sent. ' +
+      'While it is on, nothing is sent; the screens show this device as it is, with sample incidents and numbers. ' +
       '<button type="button" class="primary" id="demo-toggle">' + (S.demo ? 'Switch Demo Mode off' : 'Switch Demo Mode on') + '</button>' +
       '<button type="button" id="settings-close">Close</button><span id="settings-error" class="error"></span>';
     $('settings-close').onclick = function () { box.style.display = 'none'; };
@@ -475,9 +483,15 @@
       $('badge').style.display = S.demo ? '' : 'none';
       var logo = S.startup.settings.logo_url;
       if (logo) { $('logo').src = logo; $('logo').style.display = ''; }
-      S.tab = 'services';
+      // The first tab the partner's navigation override shows (Services unless switched off).
+      var first = tabList()[0];
+      S.tab = first ? first[0] : 'services';
       drawTabs();
-      showAnswer(services[0], services[1], services[2], 'services');
+      if (S.tab === 'services') {
+        showAnswer(services[0], services[1], services[2], 'services');
+      } else {
+        openTab(S.tab);
+      }
       if (window.performance && performance.mark) { performance.mark('sa-services-shown'); }
       // Read supplies and meters in the background, once the first tab is on screen.
       setTimeout(readDevice, 50);

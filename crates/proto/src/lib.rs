@@ -22,9 +22,10 @@ pub mod issues;
 pub mod manager;
 pub mod pii;
 pub mod problem;
+pub mod schema;
 pub mod text;
 
-pub use config::{AppConfiguration, ConfirmationEmail, ImageType, Logo, Permissions, Tabs};
+pub use config::{AppConfiguration, ConfirmationEmail, ImageType, Logo, Permissions, Tab, Tabs};
 pub use credential::{Claims, PublicKeySet, RevocationList};
 pub use entitlement::{Contract, DeviceEntitlements, Entitlements};
 pub use ids::{AppId, DeviceSerial, KeyId, Language, PartnerId, SnmpCommunity};

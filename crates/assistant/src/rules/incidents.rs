@@ -13,10 +13,21 @@ use crate::store::{Submission, SubmissionKind};
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ServiceRequest {
+    /// One of the common issues (`GET /api/v1/service-issues`).
+    #[schema(schema_with = issue_codes)]
     pub issue_code: String,
     #[serde(default)]
+    #[schema(schema_with = proto::manager::schemas::description)]
     pub description: String,
     pub contact: ContactInput,
+}
+
+/// `issue_code`: exactly one of the common issues' codes.
+fn issue_codes() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(proto::issues::CODES.iter().copied()))
+        .build()
 }
 
 impl Services {
@@ -47,14 +58,13 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
+        super::startup::check_tab(config, proto::Tab::Service)?;
         if !config.permissions.create_service_incidents {
             return Err(RuleError::Forbidden(
                 "Reporting faults from this device is switched off by your service partner.".into(),
             ));
         }
-        if device.demo {
-            return Ok(());
-        }
+        // Demo Mode too: a demo shows what this device may do (rules::demo).
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.service_on(self.today()) {
             return Err(RuleError::Forbidden(

@@ -63,6 +63,9 @@ pub async fn meters(
         Err(e) => return error_page(Panel::new(device.demo, None), &e),
     };
     let p = Panel::new(device.demo, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Meters) {
+        return error_page(p, &e);
+    }
     let allowed = state.services.check_meters_allowed(&config);
     let meters = meter_inputs(&report);
     html(
@@ -87,7 +90,11 @@ pub async fn send_meters(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let p = Panel::new(device.demo, open(&state, &headers).ok().as_ref());
+    let config = open(&state, &headers);
+    let p = Panel::new(device.demo, config.as_ref().ok());
+    if let Err(e) = config.and_then(|c| crate::rules::check_tab(&c, proto::Tab::Meters)) {
+        return error_page(p, &e);
+    }
     let f = FormFields::parse(&body);
     let meters: Vec<MeterInput> = match serde_json::from_str(f.get("meters")) {
         Ok(m) => m,
@@ -115,7 +122,7 @@ pub async fn send_meters(
         )
         .await
     {
-        Ok(a) => done(p, "panel-meters-sent", &a, false),
+        Ok(a) => done(p, "panel-meters-sent", &a, false, false),
         Err(e) => html(
             e.status(),
             &MetersTab {

@@ -115,6 +115,9 @@ pub async fn service_start(
         Err(e) => return error_page(Panel::new(device.demo, None), &e),
     };
     let p = Panel::new(device.demo, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Service) {
+        return error_page(p, &e);
+    }
     if let Err(e) = state.services.check_service_allowed(&device, &config).await {
         return error_page(p, &e);
     }
@@ -142,6 +145,9 @@ pub async fn service_step(
         Ok(c) => c,
         Err(e) => return error_page(p, &e),
     };
+    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Service) {
+        return error_page(p, &e);
+    }
     let language = config.language.as_str();
     let req = ServiceRequest {
         issue_code: f.get("issue_code").to_string(),
@@ -196,6 +202,7 @@ pub async fn service_step(
                 "panel-problem-reported",
                 &a,
                 config.confirmation_email.service_incident,
+                config.help_desk_override,
             ),
             Err(e) => service_invalid(p, &req, &e),
         },

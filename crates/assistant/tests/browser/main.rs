@@ -11,4 +11,6 @@ mod eip;
 mod harness;
 mod mail;
 mod package;
+mod panel;
+mod vendor;
 mod workflows;

@@ -3,8 +3,11 @@
 
 mod console_login;
 mod crash;
+mod demo_fleet;
 mod demo_gallery;
+mod demo_urls;
 mod device_read;
+mod manager_notify;
 mod net_snmp;
 mod outbox;
 mod serve_https;

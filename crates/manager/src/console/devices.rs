@@ -1,8 +1,11 @@
-//! A device: its supply incidents, an SVG meter chart, and the meter reads as CSV (admins).
+//! A device: all its incidents (service and supply, walk-up and automatic, each marked), its supply
+//! forecasts and alert history from the fleet agents, the requested supplies, an SVG meter chart,
+//! and the meter reads as CSV (admins).
 
-use super::{ConsoleError, ConsoleUser, csv, fmt_time, svg};
+use super::{ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, svg};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind};
+use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
 use crate::storage::{IncidentFilter, Role};
 use askama::Template;
 use axum::Router;
@@ -21,9 +24,26 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
+/// A row of the device's incident list.
+struct IncidentRow {
+    number: String,
+    created: String,
+    kind: &'static str,
+    source: SourceBadge,
+    status: &'static str,
+    summary: String,
+}
+
+/// Incidents listed on a device page (newest first).
+const INCIDENT_ROWS: u32 = 200;
+
 #[derive(Template)]
 #[template(path = "console_device.html")]
 struct DevicePage {
+    incidents: Vec<IncidentRow>,
+    /// Incidents in all (the list shows the newest [`INCIDENT_ROWS`]).
+    incidents_total: u64,
+    fleet: Option<DeviceFleet>,
     user_email: Option<String>,
     csrf: String,
     serial: String,
@@ -55,6 +75,33 @@ async fn device_page(
         .ok_or(ConsoleError::NotFound("device"))?;
     let now = st.clock.now();
     let since = now - chrono::Duration::days(365);
+    let all = IncidentFilter {
+        device: Some(serial.clone()),
+        ..Default::default()
+    };
+    let (list, incidents_total) = st
+        .store
+        .search_incidents(partner, &all, 0, INCIDENT_ROWS)
+        .await?;
+    let incidents = list
+        .iter()
+        .map(|i| IncidentRow {
+            number: i.number.to_string(),
+            created: fmt_time(i.created_at),
+            kind: i.kind.as_str(),
+            source: source_badge(i),
+            status: i.status.as_str(),
+            summary: incident_summary(i),
+        })
+        .collect();
+    let fleet = device_fleet(
+        &*st.store,
+        partner,
+        device.serial.as_str(),
+        device.customer_id,
+        now,
+    )
+    .await?;
     let filter = IncidentFilter {
         kind: Some(IncidentKind::Supply),
         device: Some(serial.clone()),
@@ -79,6 +126,9 @@ async fn device_page(
         .list_meter_reads(partner, &serial, since, 2000)
         .await?;
     let html = DevicePage {
+        incidents,
+        incidents_total,
+        fleet,
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         serial: device.serial.to_string(),

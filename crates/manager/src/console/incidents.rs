@@ -1,10 +1,10 @@
 //! The incident list: filters (status, kind, device, customer, dates) and pages, and the same
 //! list (every page, filters applied) as a CSV download.
 
-use super::{ConsoleError, ConsoleUser, csv, fmt_time, issue_label};
+use super::{ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, issue_label};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind, IncidentStatus};
-use crate::storage::{Incident, IncidentFilter};
+use crate::storage::IncidentFilter;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -27,6 +27,7 @@ struct IncidentRow {
     number: String,
     created: String,
     kind: &'static str,
+    source: crate::fleet::console::SourceBadge,
     status: &'static str,
     serial: String,
     customer: String,
@@ -150,28 +151,6 @@ impl IncidentsQuery {
     }
 }
 
-fn summary(i: &Incident) -> String {
-    let text = if i.kind == IncidentKind::Supply {
-        i.supplies
-            .iter()
-            .map(|s| s.description.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    } else {
-        let label = i.issue_code.as_deref().map(issue_label);
-        match (label, i.description.is_empty()) {
-            (Some(label), true) => label,
-            (Some(label), false) => format!("{label}: {}", i.description),
-            (None, _) => i.description.clone(),
-        }
-    };
-    let mut s: String = text.chars().take(80).collect();
-    if text.chars().count() > 80 {
-        s.push('…');
-    }
-    s
-}
-
 async fn incidents_page(
     State(st): State<AppState>,
     user: ConsoleUser,
@@ -217,11 +196,12 @@ async fn incidents_page(
             .map(|i| IncidentRow {
                 number: i.number.to_string(),
                 created: fmt_time(i.created_at),
-                kind: crate::fleet::console::kind_label(i),
+                kind: i.kind.as_str(),
+                source: crate::fleet::console::source_badge(i),
                 status: i.status.as_str(),
                 serial: i.device_serial.to_string(),
                 customer: i.customer_name.clone(),
-                summary: summary(i),
+                summary: incident_summary(i),
             })
             .collect(),
         total,

@@ -178,6 +178,29 @@ fn issue_label(code: &str) -> String {
     }
 }
 
+/// An incident in a few words for a list: its supplies, or its issue and description (80 characters).
+fn incident_summary(i: &crate::storage::Incident) -> String {
+    let text = if i.kind == crate::domain::IncidentKind::Supply {
+        i.supplies
+            .iter()
+            .map(|s| s.description.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        let label = i.issue_code.as_deref().map(issue_label);
+        match (label, i.description.is_empty()) {
+            (Some(label), true) => label,
+            (Some(label), false) => format!("{label}: {}", i.description),
+            (None, _) => i.description.clone(),
+        }
+    };
+    let mut s: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        s.push('…');
+    }
+    s
+}
+
 fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -104,6 +104,11 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// For tables with several times in a row, whose headings say "(UTC)".
+fn short_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// The fleet page's filter: `?customer=<id>&attention=1`.
 #[derive(Debug, Default, Deserialize)]
 pub struct FleetQuery {
@@ -289,15 +294,174 @@ async fn render(
     Ok(Html(page.render()?))
 }
 
-/// How the console names an incident's kind: automatic ones say so.
-pub fn kind_label(i: &crate::storage::Incident) -> &'static str {
+/// The mark that sets walk-up and automatic incidents apart in the console's lists and incident
+/// page: a coloured badge (CSS class `badge automatic` / `badge walk-up`) with a word and a tooltip,
+/// so the difference does not rest on colour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceBadge {
+    pub class: &'static str,
+    pub label: &'static str,
+    pub title: &'static str,
+}
+
+pub fn source_badge(i: &crate::storage::Incident) -> SourceBadge {
     use crate::domain::IncidentKind;
     use proto::IncidentSource;
-    match (i.kind, i.source) {
-        (IncidentKind::Supply, IncidentSource::Automatic) => "supply (automatic order)",
-        (IncidentKind::Service, IncidentSource::Automatic) => "service (automatic)",
-        (k, _) => k.as_str(),
+    match (i.source, i.kind) {
+        (IncidentSource::Automatic, IncidentKind::Supply) => SourceBadge {
+            class: "automatic",
+            label: "automatic order",
+            title: "Ordered by the fleet policies from the supply levels the agent read",
+        },
+        (IncidentSource::Automatic, _) => SourceBadge {
+            class: "automatic",
+            label: "automatic",
+            title: "Raised by the fleet policies from a printer alert the agent read",
+        },
+        (IncidentSource::WalkUp, _) => SourceBadge {
+            class: "walk-up",
+            label: "walk-up",
+            title: "Reported by a person (at the device's panel or through the API)",
+        },
     }
+}
+
+/// A supply of the device page: level, status and forecast.
+pub struct ForecastRow {
+    pub description: String,
+    pub percent: Option<u8>,
+    pub status: String,
+    /// "empty" or "full" (a waste receptacle).
+    pub runs_out: String,
+    /// "3.5" days, or why there is no forecast ("not enough data", "not decreasing").
+    pub days_left: String,
+    /// YYYY-MM-DD, or empty.
+    pub date: String,
+}
+
+/// A condition of the device page's alert history (printer alerts, supply orders, silence).
+pub struct ConditionRow {
+    pub what: &'static str,
+    pub detail: String,
+    pub first_seen: String,
+    pub raised: String,
+    /// Empty while it holds.
+    pub cleared: String,
+    pub incident: Option<String>,
+}
+
+/// What the agents know of one device, for its console page.
+pub struct DeviceFleet {
+    pub last_seen: Option<String>,
+    pub status: String,
+    /// prtAlertTable rows of the last reading.
+    pub open_alerts: Vec<String>,
+    pub forecasts: Vec<ForecastRow>,
+    pub history: Vec<ConditionRow>,
+}
+
+/// Conditions shown on a device page (newest first).
+pub const HISTORY_ROWS: u32 = 200;
+
+/// One device's last reading, supply forecasts (with its effective policy) and condition history;
+/// `None` when no agent reports it and it never had a condition.
+pub async fn device_fleet(
+    store: &dyn crate::storage::Storage,
+    partner: Uuid,
+    serial: &str,
+    customer: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::storage::Result<Option<DeviceFleet>> {
+    use super::devices::{HISTORY_DAYS, supply_forecasts};
+    let last = store
+        .list_readings(partner, serial, 1)
+        .await?
+        .into_iter()
+        .next();
+    let conditions = store
+        .device_conditions(partner, serial, HISTORY_ROWS)
+        .await?;
+    if last.is_none() && conditions.is_empty() {
+        return Ok(None);
+    }
+    let forecasts = match &last {
+        Some(last) => {
+            let policy = super::policy::load(store, partner)
+                .await?
+                .effective(Some(customer), Some(serial));
+            let history = store
+                .supply_history(
+                    partner,
+                    serial,
+                    now - chrono::Duration::days(HISTORY_DAYS),
+                    super::devices::HISTORY_ROWS,
+                )
+                .await?;
+            supply_forecasts(last, &history, now, policy.forecast_min_history())
+                .into_iter()
+                .map(|s| ForecastRow {
+                    description: s.description,
+                    percent: s.percent.map(|p| p.min(100)),
+                    status: s.status.replace('_', " "),
+                    runs_out: s.runs_out,
+                    days_left: match s.days_left {
+                        Some(d) => format!("{d:.1}"),
+                        None => s.forecast.replace('_', " "),
+                    },
+                    date: s
+                        .predicted_date
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                })
+                .collect()
+        }
+        None => vec![],
+    };
+    let history = conditions
+        .into_iter()
+        .map(|c| ConditionRow {
+            what: match c.kind.as_str() {
+                kinds::SUPPLY_LOW => "supply low",
+                kinds::ALERT => "printer alert",
+                kinds::DEVICE_SILENT => "silent",
+                _ => "other",
+            },
+            detail: c.detail,
+            first_seen: short_time(c.first_seen_at),
+            raised: c.raised_at.map(short_time).unwrap_or_default(),
+            cleared: c.cleared_at.map(short_time).unwrap_or_default(),
+            incident: c.incident_number,
+        })
+        .collect();
+    Ok(Some(DeviceFleet {
+        last_seen: last.as_ref().map(|r| time(r.read_at)),
+        status: match &last {
+            Some(r) => {
+                let device = r.status.device.clone().unwrap_or_else(|| "unknown".into());
+                if r.status.errors.is_empty() {
+                    device
+                } else {
+                    format!("{device} ({})", r.status.errors.join(", "))
+                }
+            }
+            None => "unknown".into(),
+        },
+        open_alerts: last
+            .map(|r| {
+                r.alerts
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{} {} ({}): {}",
+                            a.severity, a.code_name, a.code, a.description
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        forecasts,
+        history,
+    }))
 }
 
 fn check(user: &ConsoleUser, csrf: &str) -> Result<(), ConsoleError> {
@@ -409,7 +573,7 @@ async fn add_webhook(
         url: form.url,
         events: form.events,
     };
-    let (url, events) = match req.validate() {
+    let (url, events) = match req.check(st.config.webhook_allow_private).await {
         Ok(v) => v,
         Err(problems) => {
             let notice = Notice {

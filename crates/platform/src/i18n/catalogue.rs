@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// The files of each language's catalogue, in `crates/platform/locales/<lang>/`: `errors` (the
-/// problem texts a person reads), `mail` (the confirmation e-mail), `panel` (the panel pages).
+/// problem texts a person reads), `mail` (the confirmation e-mail and the manager's notifications),
+/// `panel` (the panel pages).
 pub const FILES: &[&str] = &["errors.ftl", "mail.ftl", "panel.ftl"];
 
 macro_rules! language {
