@@ -264,9 +264,7 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     let mclock: Arc<dyn manager::clock::Clock> = Arc::new(manager::clock::SystemClock);
     let webhooks =
         manager::fleet::notify::Notifier::new(mstore.clone(), mclock.clone()).allow_private(true);
-    tasks.push(tokio::spawn(
-        webhooks.run_forever(Duration::from_secs(10)),
-    ));
+    tasks.push(tokio::spawn(webhooks.run_forever(Duration::from_secs(10))));
     let mailer = manager::fleet::mail::MailNotifier::new(
         mstore.clone(),
         mclock,

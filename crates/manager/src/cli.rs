@@ -63,7 +63,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SA_MANAGER_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_window_secs: u32,
     /// Notification e-mails to partners: folder:PATH, smtp://[user:pass@]host[:port]?tls=none|starttls|tls, or sendgrid://?key_env=NAME (the assistant's setting)
-    #[arg(long, env = "SA_MANAGER_MAIL", default_value = "folder:./manager-mail", value_name = "SETTING")]
+    #[arg(
+        long,
+        env = "SA_MANAGER_MAIL",
+        default_value = "folder:./manager-mail",
+        value_name = "SETTING"
+    )]
     pub mail: String,
     /// The sender of notification e-mails.
     #[arg(
@@ -300,8 +305,10 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         .allow_private(args.webhook_allow_private);
     tokio::spawn(notifier.run_forever(std::time::Duration::from_secs(10)));
     let mail = crate::fleet::mail::MailConfig {
-        transport: platform::mail::MailSettings::parse_with_env(&args.mail, |k| std::env::var(k).ok())?
-            .build()?,
+        transport: platform::mail::MailSettings::parse_with_env(&args.mail, |k| {
+            std::env::var(k).ok()
+        })?
+        .build()?,
         from: args.mail_from.parse().context("--mail-from")?,
     };
     let mailer = crate::fleet::mail::MailNotifier::new(store.clone(), clock.clone(), mail);

@@ -81,11 +81,22 @@ async fn serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_lo
     let dir = tempfile::tempdir().expect("tempdir");
     let data = data_args(dir.path());
     manager(&["tenant", "add", "--name", "Acme"], &data);
-    let customer = manager(&["customer", "add", "--partner", "Acme", "--name", "Contoso"], &data);
+    let customer = manager(
+        &["customer", "add", "--partner", "Acme", "--name", "Contoso"],
+        &data,
+    );
     manager(
         &[
-            "device", "add", "--partner", "Acme", "--customer", &customer, "--serial", "SN-7",
-            "--model", "AltaLink",
+            "device",
+            "add",
+            "--partner",
+            "Acme",
+            "--customer",
+            &customer,
+            "--serial",
+            "SN-7",
+            "--model",
+            "AltaLink",
         ],
         &data,
     );
@@ -106,11 +117,25 @@ async fn serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_lo
         &data,
     );
     let listed = manager(&["notification-email", "list", "--partner", "Acme"], &data);
-    assert!(listed.contains("leitstelle@acme.example\tde\tincident.created"), "{listed}");
+    assert!(
+        listed.contains("leitstelle@acme.example\tde\tincident.created"),
+        "{listed}"
+    );
     let (ok, _, err) = run(bin()
-        .args(["manager", "notification-email", "add", "--partner", "Acme", "--address", "x"])
+        .args([
+            "manager",
+            "notification-email",
+            "add",
+            "--partner",
+            "Acme",
+            "--address",
+            "x",
+        ])
         .args(&data));
-    assert!(!ok && err.contains("address"), "a bad address is refused: {err}");
+    assert!(
+        !ok && err.contains("address"),
+        "a bad address is refused: {err}"
+    );
 
     let sink = SmtpSink::start(Mode::Delay(Duration::ZERO)).await;
     let (server, base) = serve(
@@ -166,12 +191,22 @@ async fn serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_lo
     assert!(!data_text.contains("ana@example.com") && !data_text.contains("Ana Lopez"));
 
     // Without --webhook-allow-private a loopback receiver is refused…
-    assert_eq!(add_webhook(&http, &base, &key, "http://127.0.0.1:9/hook").await, 422);
+    assert_eq!(
+        add_webhook(&http, &base, &key, "http://127.0.0.1:9/hook").await,
+        422
+    );
     drop(server);
     // …and with it, accepted.
     let (_server, base) = serve(
         &data,
-        &["--mail".into(), sink.url(10), "--webhook-allow-private".into()],
+        &[
+            "--mail".into(),
+            sink.url(10),
+            "--webhook-allow-private".into(),
+        ],
     );
-    assert_eq!(add_webhook(&http, &base, &key, "http://127.0.0.1:9/hook").await, 201);
+    assert_eq!(
+        add_webhook(&http, &base, &key, "http://127.0.0.1:9/hook").await,
+        201
+    );
 }

@@ -72,7 +72,8 @@ impl MailNotifier {
         let mut sent = 0;
         for _ in 0..limit {
             let token = Uuid::new_v4().to_string();
-            let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(90));
+            let lease =
+                chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(90));
             let Some(item) = self
                 .store
                 .claim_mail(self.clock.now() + lease, &token)
@@ -247,11 +248,10 @@ pub fn render(item: &MailItem, from: &Mailbox) -> std::result::Result<Message, S
     let event: WebhookEvent = serde_json::from_str(&item.body)
         .map_err(|e| format!("the stored event cannot be read: {e}"))?;
     let l = Locale::from_tag(&item.language).unwrap_or_default();
-    let to: Mailbox = item
-        .address
-        .expose()
-        .parse()
-        .map_err(|_| "the notification address is not accepted by the mail library".to_string())?;
+    let to: Mailbox =
+        item.address.expose().parse().map_err(|_| {
+            "the notification address is not accepted by the mail library".to_string()
+        })?;
     let (text, html) = bodies(l, &event);
     platform::mail::build(Parts {
         from: from.clone(),
@@ -273,10 +273,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/notification-emails",
             get(list_recipients).post(create_recipient),
         )
-        .route(
-            "/api/v1/notification-emails/{id}",
-            delete(delete_recipient),
-        )
+        .route("/api/v1/notification-emails/{id}", delete(delete_recipient))
         .route("/api/v1/notification-emails-log", get(list_mail))
 }
 
@@ -299,10 +296,12 @@ impl CreateRecipientRequest {
     ) -> std::result::Result<(EmailAddress, Locale, Vec<String>), Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let address = EmailAddress::parse(&self.address)
-            .map_err(|e| problems.push(FieldProblem {
-                field: "address".into(),
-                detail: e.to_string(),
-            }))
+            .map_err(|e| {
+                problems.push(FieldProblem {
+                    field: "address".into(),
+                    detail: e.to_string(),
+                })
+            })
             .ok();
         let language = match self.language.as_deref().map(str::trim) {
             None | Some("") => Some(Locale::En),
@@ -434,7 +433,10 @@ mod tests {
                 let s = subject(l, &event(e));
                 assert!(!s.contains("[missing"), "{l:?} {e}: {s}");
                 let (text, html) = bodies(l, &event(e));
-                assert!(!text.contains("[missing") && !html.contains("[missing"), "{l:?} {e}");
+                assert!(
+                    !text.contains("[missing") && !html.contains("[missing"),
+                    "{l:?} {e}"
+                );
                 assert!(html.contains("SN&lt;1&gt;"), "escaped: {html}");
             }
         }

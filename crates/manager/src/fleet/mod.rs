@@ -13,9 +13,9 @@ pub mod mail;
 pub mod mail_store;
 pub mod notify;
 pub mod policy;
-pub mod webhook_guard;
 pub mod rules_store;
 pub mod store;
+pub mod webhook_guard;
 
 pub use store::{AgentIdentity, FleetStorage};
 

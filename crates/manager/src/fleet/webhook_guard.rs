@@ -138,9 +138,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow_private {
                 if let Some(why) = addrs.iter().find_map(|a| forbidden(a.ip())) {
                     return Err(format!("refused: {host} resolves to {why}").into());
@@ -213,6 +212,10 @@ mod tests {
         for url in ["ftp://example.com/", "file:///etc/passwd", "gopher://x/"] {
             assert!(check_target(url, true).await.is_err(), "{url}");
         }
-        assert!(check_target("https://93.184.215.14/hook", false).await.is_ok());
+        assert!(
+            check_target("https://93.184.215.14/hook", false)
+                .await
+                .is_ok()
+        );
     }
 }

@@ -152,7 +152,13 @@ async fn notification_addresses_are_checked_listed_and_kept_to_their_partner(b: 
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["address", "language", "events"], "{p}");
-    let id = add_address(&app, "dispatch@acme.example", "de", json!(["order.created"])).await;
+    let id = add_address(
+        &app,
+        "dispatch@acme.example",
+        "de",
+        json!(["order.created"]),
+    )
+    .await;
     let list: Value = app
         .http
         .get(app.url("/api/v1/notification-emails"))
@@ -270,7 +276,10 @@ async fn two_senders_email_each_notification_exactly_once_in_the_addresses_langu
     assert_eq!(mailer(&app, &sink).run_once(50).await.unwrap(), 0);
     let received = sink.received();
     assert_eq!(received.len(), 7, "{received:?}");
-    assert!(received.values().all(|n| *n == 1), "each once: {received:?}");
+    assert!(
+        received.values().all(|n| *n == 1),
+        "each once: {received:?}"
+    );
 
     let messages = sink.messages();
     let to = |who: &str| -> Vec<&String> {
@@ -292,19 +301,31 @@ async fn two_senders_email_each_notification_exactly_once_in_the_addresses_langu
     assert!(to("b@bolt.example").is_empty());
     for (_, data) in &messages {
         let (subject, text) = decoded(data);
-        assert!(subject.contains("SR-") && text.contains("SN-100"), "{subject} {text}");
+        assert!(
+            subject.contains("SR-") && text.contains("SN-100"),
+            "{subject} {text}"
+        );
         for secret in ["ana@example.com", "Ana Lopez", "4930123456"] {
             assert!(!data.contains(secret), "no contact details: {secret}");
         }
     }
     let log = mail_log(&app).await;
     assert_eq!(log.len(), 7);
-    assert!(log.iter().all(|m| m["state"] == "sent" && m["attempts"] == 1));
+    assert!(
+        log.iter()
+            .all(|m| m["state"] == "sent" && m["attempts"] == 1)
+    );
 }
 
 async fn a_mail_server_outage_is_retried_and_each_notification_still_sent_once(b: Backend) {
     let app = spawn_app(b).await;
-    add_address(&app, "dispatch@acme.example", "fr", json!(["incident.created"])).await;
+    add_address(
+        &app,
+        "dispatch@acme.example",
+        "fr",
+        json!(["incident.created"]),
+    )
+    .await;
     walk_up_incident(&app, "jam").await;
     walk_up_incident(&app, "toner").await;
     // Nobody listens on the port: a temporary failure, retried after the backoff.
@@ -351,11 +372,17 @@ async fn a_mail_server_outage_is_retried_and_each_notification_still_sent_once(b
     assert!(received.values().all(|n| *n == 1));
     for (_, data) in sink.messages() {
         let (subject, text) = decoded(&data);
-        assert!(subject.contains("nouvel incident pour l’appareil SN-100"), "{subject}");
+        assert!(
+            subject.contains("nouvel incident pour l’appareil SN-100"),
+            "{subject}"
+        );
         assert!(text.contains("Incident créé"), "{text}");
     }
     let log = mail_log(&app).await;
-    assert!(log.iter().all(|m| m["state"] == "sent" && m["attempts"] == 2));
+    assert!(
+        log.iter()
+            .all(|m| m["state"] == "sent" && m["attempts"] == 2)
+    );
 }
 
 async fn webhooks_to_internal_addresses_are_refused_at_registration_and_at_delivery(b: Backend) {
@@ -376,7 +403,13 @@ async fn webhooks_to_internal_addresses_are_refused_at_registration_and_at_deliv
         "ftp://example.com/hook",
         "file:///etc/passwd",
     ] {
-        let res = post(&app, &app.a.api_key, "/api/v1/webhooks", json!({"url": url})).await;
+        let res = post(
+            &app,
+            &app.a.api_key,
+            "/api/v1/webhooks",
+            json!({"url": url}),
+        )
+        .await;
         assert_eq!(res.status(), 422, "{url}");
         let p: Value = res.json().await.unwrap();
         assert_eq!(p["errors"][0]["field"], "url", "{url}: {p}");
@@ -412,7 +445,13 @@ async fn webhooks_to_internal_addresses_are_refused_at_registration_and_at_deliv
         format!("http://localhost:{port}/by-name"),
         format!("http://127.0.0.1:{port}/by-address"),
     ] {
-        let res = post(&allowed, &allowed.a.api_key, "/api/v1/webhooks", json!({"url": url})).await;
+        let res = post(
+            &allowed,
+            &allowed.a.api_key,
+            "/api/v1/webhooks",
+            json!({"url": url}),
+        )
+        .await;
         assert_eq!(res.status(), 201, "{url}");
     }
     walk_up_incident(&allowed, "jam").await;
@@ -420,7 +459,11 @@ async fn webhooks_to_internal_addresses_are_refused_at_registration_and_at_deliv
     let clock = allowed.store.clock.clone();
     let strict = Notifier::new(store.clone(), clock.clone());
     assert_eq!(strict.run_once().await.unwrap(), 0);
-    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "never connected");
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "never connected"
+    );
     let hooks: Vec<Value> = allowed
         .http
         .get(allowed.url("/api/v1/webhooks"))
@@ -434,7 +477,10 @@ async fn webhooks_to_internal_addresses_are_refused_at_registration_and_at_deliv
     for h in &hooks {
         let log: Value = allowed
             .http
-            .get(allowed.url(&format!("/api/v1/webhooks/{}/deliveries", h["id"].as_str().unwrap())))
+            .get(allowed.url(&format!(
+                "/api/v1/webhooks/{}/deliveries",
+                h["id"].as_str().unwrap()
+            )))
             .bearer_auth(&allowed.a.api_key)
             .send()
             .await

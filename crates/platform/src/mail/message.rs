@@ -56,7 +56,8 @@ pub fn build(parts: Parts) -> Result<Message, BuildError> {
     let html = SinglePart::html(parts.html);
     let body = match parts.inline_image {
         Some(image) => {
-            let content_type = ContentType::parse(&image.mime).map_err(|_| BuildError::ImageType)?;
+            let content_type =
+                ContentType::parse(&image.mime).map_err(|_| BuildError::ImageType)?;
             let image = Attachment::new_inline_with_name(image.content_id, image.file_name)
                 .body(image.bytes, content_type);
             MultiPart::alternative()
