@@ -1,4 +1,4 @@
-"""Schemathesis hooks for the App Gallery (loaded by schemathesis.toml's "App Gallery" project).
+"""Schemathesis hooks for the App Gallery (loaded by scripts/schemathesis/gallery.toml).
 
 `POST /api/apps/{app_id}/versions` takes `application/zip`, which schemathesis cannot generate
 by itself. A JSON Schema cannot say "a zip holding manifest.json and the files it names", so

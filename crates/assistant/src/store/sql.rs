@@ -1,6 +1,8 @@
-//! SQLite and PostgreSQL behind [`OutboxStore`]. The SQL is written once with numbered placeholders
-//! (`$1`, which SQLite reads as `?1`); only the claim differs (`FOR UPDATE SKIP LOCKED` on PostgreSQL,
-//! where several instances drain one outbox; one statement on SQLite, where one worker does).
+//! SQLite and PostgreSQL behind [`OutboxStore`]: one generic [`SqlStore`] over the sqlx database.
+//! The SQL is written once with numbered placeholders (`$1`, which SQLite reads as `?1`); what
+//! differs is the [`Dialect`]: the claim (`FOR UPDATE SKIP LOCKED` on PostgreSQL, where several
+//! instances drain one outbox; one statement on SQLite, where one worker does) and whether the
+//! rate limit is shared through the database (PostgreSQL only).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -126,288 +128,265 @@ fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
 }
 
-macro_rules! outbox_store {
-    ($name:ident, $pool:ty, $prepare:expr, $claim:expr) => {
-        impl $name {
-            pub fn pool(&self) -> &$pool {
-                &self.pool
-            }
+#[async_trait::async_trait]
+impl<DB> OutboxStore for SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    DB::QueryResult: RowsAffected,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    async fn insert(&self, new: NewSubmission) -> Result<Inserted, StoreError> {
+        let token = Uuid::new_v4();
+        let result = sqlx::query(AssertSqlSafe(DB::prepare(INSERT)))
+            .bind(new.id.to_string())
+            .bind(&new.reference)
+            .bind(&new.device_serial)
+            .bind(&new.tenant)
+            .bind(new.kind.as_str())
+            .bind(&new.idempotency_key)
+            .bind(&new.request_hash)
+            .bind(new.payload.to_string())
+            .bind(&new.contact_sealed)
+            .bind(new.send_mail)
+            .bind(millis(new.created_at))
+            .bind(millis(new.created_at))
+            .bind(new.lease_until.map(millis))
+            .bind(new.lease_until.map(|_| token.to_string()))
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query(AssertSqlSafe(DB::prepare(&by_key())))
+            .bind(&new.device_serial)
+            .bind(&new.idempotency_key)
+            .fetch_one(&self.pool)
+            .await?;
+        if result.rows_affected() == 1 {
+            Ok(Inserted::New(claimed(&row, token)?))
+        } else if let stored = row_to_submission(&row)?
+            && stored.request_hash == new.request_hash
+            && stored.kind == new.kind
+        {
+            Ok(Inserted::Existing(stored))
+        } else {
+            Err(StoreError::IdempotencyConflict(new.idempotency_key))
         }
+    }
 
-        #[async_trait::async_trait]
-        impl OutboxStore for $name {
-            async fn insert(&self, new: NewSubmission) -> Result<Inserted, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let token = Uuid::new_v4();
-                let result = sqlx::query(AssertSqlSafe(prepare(INSERT)))
-                    .bind(new.id.to_string())
-                    .bind(&new.reference)
-                    .bind(&new.device_serial)
-                    .bind(&new.tenant)
-                    .bind(new.kind.as_str())
-                    .bind(&new.idempotency_key)
-                    .bind(&new.request_hash)
-                    .bind(new.payload.to_string())
-                    .bind(&new.contact_sealed)
-                    .bind(new.send_mail)
-                    .bind(millis(new.created_at))
-                    .bind(millis(new.created_at))
-                    .bind(new.lease_until.map(millis))
-                    .bind(new.lease_until.map(|_| token.to_string()))
-                    .execute(&self.pool)
-                    .await?;
-                let row = sqlx::query(AssertSqlSafe(prepare(&by_key())))
-                    .bind(&new.device_serial)
-                    .bind(&new.idempotency_key)
-                    .fetch_one(&self.pool)
-                    .await?;
-                if result.rows_affected() == 1 {
-                    Ok(Inserted::New(claimed(&row, token)?))
-                } else if let stored = row_to_submission(&row)?
-                    && stored.request_hash == new.request_hash
-                    && stored.kind == new.kind
-                {
-                    Ok(Inserted::Existing(stored))
-                } else {
-                    Err(StoreError::IdempotencyConflict(new.idempotency_key))
-                }
-            }
+    async fn get(&self, id: Uuid) -> Result<Option<Submission>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(DB::prepare(&by_id())))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(row_to_submission).transpose()
+    }
 
-            async fn get(&self, id: Uuid) -> Result<Option<Submission>, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let row = sqlx::query(AssertSqlSafe(prepare(&by_id())))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(row_to_submission).transpose()
-            }
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Submission>, StoreError> {
+        let token = Uuid::new_v4();
+        let rows = sqlx::query(AssertSqlSafe(DB::prepare(&DB::claim())))
+            .bind(millis(now))
+            .bind(millis(lease_end(now, lease)))
+            .bind(limit)
+            .bind(token.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| claimed(r, token)).collect()
+    }
 
-            async fn claim_due(
-                &self,
-                now: DateTime<Utc>,
-                lease: Duration,
-                limit: i64,
-            ) -> Result<Vec<Submission>, StoreError> {
-                let token = Uuid::new_v4();
-                let claim: fn() -> String = $claim;
-                let rows = sqlx::query(AssertSqlSafe(claim()))
-                    .bind(millis(now))
-                    .bind(millis(lease_end(now, lease)))
-                    .bind(limit)
-                    .bind(token.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(|r| claimed(r, token)).collect()
-            }
+    async fn renew(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Option<Claim>, StoreError> {
+        let until = lease_end(now, lease);
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RENEW)))
+            .bind(id.to_string())
+            .bind(token.to_string())
+            .bind(millis(now))
+            .bind(millis(until))
+            .execute(&self.pool)
+            .await?;
+        Ok((done.rows_affected() == 1).then_some(Claim { token, until }))
+    }
 
-            async fn renew(
-                &self,
-                id: Uuid,
-                token: Uuid,
-                now: DateTime<Utc>,
-                lease: Duration,
-            ) -> Result<Option<Claim>, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let until = lease_end(now, lease);
-                let done = sqlx::query(AssertSqlSafe(prepare(RENEW)))
-                    .bind(id.to_string())
-                    .bind(token.to_string())
-                    .bind(millis(now))
-                    .bind(millis(until))
-                    .execute(&self.pool)
-                    .await?;
-                Ok((done.rows_affected() == 1).then_some(Claim { token, until }))
-            }
+    async fn record_delivery(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        incident_number: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RECORD_DELIVERY)))
+            .bind(id.to_string())
+            .bind(token.to_string())
+            .bind(incident_number)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn record_delivery(
-                &self,
-                id: Uuid,
-                token: Uuid,
-                incident_number: &str,
-            ) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_DELIVERY)))
-                    .bind(id.to_string())
-                    .bind(token.to_string())
-                    .bind(incident_number)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn record_mail_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RECORD_MAIL_SENT)))
+            .bind(id.to_string())
+            .bind(millis(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn record_mail_sent(
-                &self,
-                id: Uuid,
-                now: DateTime<Utc>,
-            ) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_MAIL_SENT)))
-                    .bind(id.to_string())
-                    .bind(millis(now))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn record_mail_refused(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RECORD_MAIL_REFUSED)))
+            .bind(id.to_string())
+            .bind(token.to_string())
+            .bind(error)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn record_mail_refused(
-                &self,
-                id: Uuid,
-                token: Uuid,
-                error: &str,
-            ) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_MAIL_REFUSED)))
-                    .bind(id.to_string())
-                    .bind(token.to_string())
-                    .bind(error)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn retry_later(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RETRY_LATER)))
+            .bind(id.to_string())
+            .bind(token.to_string())
+            .bind(millis(at))
+            .bind(error)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn retry_later(
-                &self,
-                id: Uuid,
-                token: Uuid,
-                at: DateTime<Utc>,
-                error: &str,
-            ) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(RETRY_LATER)))
-                    .bind(id.to_string())
-                    .bind(token.to_string())
-                    .bind(millis(at))
-                    .bind(error)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn record_refusal(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        error: &str,
+        notify: bool,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RECORD_REFUSAL)))
+            .bind(id.to_string())
+            .bind(token.to_string())
+            .bind(error)
+            .bind(notify)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn record_refusal(
-                &self,
-                id: Uuid,
-                token: Uuid,
-                error: &str,
-                notify: bool,
-            ) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_REFUSAL)))
-                    .bind(id.to_string())
-                    .bind(token.to_string())
-                    .bind(error)
-                    .bind(notify)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn record_notice_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RECORD_NOTICE_SENT)))
+            .bind(id.to_string())
+            .bind(millis(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn record_notice_sent(
-                &self,
-                id: Uuid,
-                now: DateTime<Utc>,
-            ) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_NOTICE_SENT)))
-                    .bind(id.to_string())
-                    .bind(millis(now))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn record_notice_failed(&self, id: Uuid, token: Uuid) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(RECORD_NOTICE_FAILED)))
+            .bind(id.to_string())
+            .bind(token.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn record_notice_failed(
-                &self,
-                id: Uuid,
-                token: Uuid,
-            ) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(RECORD_NOTICE_FAILED)))
-                    .bind(id.to_string())
-                    .bind(token.to_string())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn withdraw(&self, id: Uuid, token: Uuid) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(DB::prepare(WITHDRAW)))
+            .bind(id.to_string())
+            .bind(token.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 
-            async fn withdraw(&self, id: Uuid, token: Uuid) -> Result<bool, StoreError> {
-                let prepare: fn(&str) -> String = $prepare;
-                let done = sqlx::query(AssertSqlSafe(prepare(WITHDRAW)))
-                    .bind(id.to_string())
-                    .bind(token.to_string())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            fn share_rate_limit(&self, burst: u32, per_second: f64) {
-                if Self::SHARES_RATE_LIMIT {
-                    let _ = self
-                        .rate_limit
-                        .set((burst.max(1), per_second.max(f64::MIN_POSITIVE)));
-                }
-            }
-
-            async fn take_rate_token(
-                &self,
-                key: &str,
-            ) -> Result<Option<Result<(), Duration>>, StoreError> {
-                let Some(&(burst, per_second)) = self.rate_limit.get() else {
-                    return Ok(None);
-                };
-                let row = sqlx::query(TAKE_TOKEN)
-                    .bind(key)
-                    .bind(f64::from(burst))
-                    .bind(per_second)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let allowed: bool = row.try_get("allowed")?;
-                let tokens: f64 = row.try_get("tokens")?;
-                // Every so many takes, buckets idle long enough to be full again are deleted
-                // (a full bucket and no bucket are the same), so the table holds only the keys
-                // seen within one refill time.
-                let n = self
-                    .takes
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if n % SWEEP_EVERY == 0 {
-                    let refill_ms = (f64::from(burst) / per_second * 1000.0).ceil().min(1e15);
-                    sqlx::query(SWEEP_BUCKETS)
-                        .bind(refill_ms)
-                        .execute(&self.pool)
-                        .await?;
-                }
-                Ok(Some(if allowed {
-                    Ok(())
-                } else {
-                    Err(
-                        Duration::try_from_secs_f64((1.0 - tokens).max(0.0) / per_second)
-                            .unwrap_or(Duration::from_secs(1)),
-                    )
-                }))
-            }
-
-            async fn counts(&self) -> Result<Vec<(SubmissionState, i64)>, StoreError> {
-                let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        let s: String = r.try_get("state")?;
-                        let n: i64 = r.try_get("n")?;
-                        Ok((
-                            SubmissionState::parse(&s)
-                                .ok_or_else(|| StoreError::Corrupt("state".into()))?,
-                            n,
-                        ))
-                    })
-                    .collect()
-            }
-
-            async fn ping(&self) -> Result<(), StoreError> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            }
+    fn share_rate_limit(&self, burst: u32, per_second: f64) {
+        if DB::SHARES_RATE_LIMIT {
+            let _ = self
+                .rate_limit
+                .set((burst.max(1), per_second.max(f64::MIN_POSITIVE)));
         }
-    };
+    }
+
+    async fn take_rate_token(&self, key: &str) -> Result<Option<Result<(), Duration>>, StoreError> {
+        let Some(&(burst, per_second)) = self.rate_limit.get() else {
+            return Ok(None);
+        };
+        let row = sqlx::query(TAKE_TOKEN)
+            .bind(key)
+            .bind(f64::from(burst))
+            .bind(per_second)
+            .fetch_one(&self.pool)
+            .await?;
+        let allowed: bool = row.try_get("allowed")?;
+        let tokens: f64 = row.try_get("tokens")?;
+        // Every so many takes, buckets idle long enough to be full again are deleted
+        // (a full bucket and no bucket are the same), so the table holds only the keys
+        // seen within one refill time.
+        let n = self
+            .takes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n.is_multiple_of(SWEEP_EVERY) {
+            let refill_ms = (f64::from(burst) / per_second * 1000.0).ceil().min(1e15);
+            sqlx::query(SWEEP_BUCKETS)
+                .bind(refill_ms)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(if allowed {
+            Ok(())
+        } else {
+            Err(
+                Duration::try_from_secs_f64((1.0 - tokens).max(0.0) / per_second)
+                    .unwrap_or(Duration::from_secs(1)),
+            )
+        }))
+    }
+
+    async fn counts(&self) -> Result<Vec<(SubmissionState, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let s: String = r.try_get("state")?;
+                let n: i64 = r.try_get("n")?;
+                Ok((
+                    SubmissionState::parse(&s)
+                        .ok_or_else(|| StoreError::Corrupt("state".into()))?,
+                    n,
+                ))
+            })
+            .collect()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
 }
 
 /// One token bucket per key on the database's clock, refilled and taken in one atomic upsert (the
@@ -427,15 +406,83 @@ const SWEEP_EVERY: u64 = 64;
 /// Deletes the buckets not touched for longer than a full refill (`$1` ms).
 const SWEEP_BUCKETS: &str = "DELETE FROM rate_buckets WHERE updated_ms < (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $1";
 
-pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
-    /// Never set: one SQLite instance keeps its limits in memory.
+/// What differs between the two databases; everything else is the same SQL text.
+pub trait Dialect: sqlx::Database {
+    /// Whether the per-device rate limit is kept in this database for every instance
+    /// (PostgreSQL); SQLite, one instance, keeps it in memory.
+    const SHARES_RATE_LIMIT: bool;
+    /// The statement that claims due rows (`$1` now, `$2` lease end, `$3` limit, `$4` token).
+    fn claim() -> String;
+    /// The SQL as this database's driver takes it.
+    fn prepare(sql: &str) -> String;
+}
+
+impl Dialect for sqlx::Sqlite {
+    const SHARES_RATE_LIMIT: bool = false;
+    fn claim() -> String {
+        claim_sqlite()
+    }
+    fn prepare(sql: &str) -> String {
+        sqlite(sql)
+    }
+}
+
+impl Dialect for sqlx::Postgres {
+    const SHARES_RATE_LIMIT: bool = true;
+    fn claim() -> String {
+        claim_postgres()
+    }
+    fn prepare(sql: &str) -> String {
+        sql.to_string()
+    }
+}
+
+/// The one thing of a statement's result the generic store needs that sqlx gives each backend
+/// as an inherent method only.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
+
+/// The outbox on one sqlx database: [`SqliteStore`] or [`PgStore`].
+pub struct SqlStore<DB: sqlx::Database> {
+    pool: sqlx::Pool<DB>,
+    /// The shared per-device limit (burst, per second), once turned on (never on SQLite).
     rate_limit: std::sync::OnceLock<(u32, f64)>,
+    /// Takes so far, to sweep idle buckets every [`SWEEP_EVERY`].
     takes: std::sync::atomic::AtomicU64,
 }
 
-impl SqliteStore {
-    const SHARES_RATE_LIMIT: bool = false;
+/// SQLite: WAL, one instance.
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+/// PostgreSQL: several instances may share it.
+pub type PgStore = SqlStore<sqlx::Postgres>;
+
+impl<DB: sqlx::Database> SqlStore<DB> {
+    fn new(pool: sqlx::Pool<DB>) -> Self {
+        Self {
+            pool,
+            rate_limit: std::sync::OnceLock::new(),
+            takes: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The pool, for tests that read columns the trait does not show.
+    #[cfg(feature = "test-hooks")]
+    pub fn pool(&self) -> &sqlx::Pool<DB> {
+        &self.pool
+    }
 }
 
 impl SqliteStore {
@@ -454,20 +501,8 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self {
-            pool,
-            rate_limit: std::sync::OnceLock::new(),
-            takes: std::sync::atomic::AtomicU64::new(0),
-        })
+        Ok(Self::new(pool))
     }
-}
-
-pub struct PgStore {
-    pool: sqlx::PgPool,
-    /// The shared per-device limit (burst, per second), once turned on.
-    rate_limit: std::sync::OnceLock<(u32, f64)>,
-    /// Takes so far, to sweep idle buckets every [`SWEEP_EVERY`].
-    takes: std::sync::atomic::AtomicU64,
 }
 
 impl PgStore {
@@ -477,19 +512,6 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self {
-            pool,
-            rate_limit: std::sync::OnceLock::new(),
-            takes: std::sync::atomic::AtomicU64::new(0),
-        })
+        Ok(Self::new(pool))
     }
-
-    const SHARES_RATE_LIMIT: bool = true;
-}
-
-outbox_store!(SqliteStore, sqlx::SqlitePool, sqlite, claim_sqlite_prepared);
-outbox_store!(PgStore, sqlx::PgPool, |s| s.to_string(), claim_postgres);
-
-fn claim_sqlite_prepared() -> String {
-    sqlite(&claim_sqlite())
 }

@@ -75,6 +75,18 @@ fn app_configuration(body: &[u8]) -> ApiResult<AppConfiguration> {
     let mut config: AppConfiguration = parse_strict_value("app configuration", input)?;
     if let Some(logo) = logo {
         let wire: LogoWire = parse_strict_value("app configuration: logo", logo)?;
+        // The document's pattern for a logo URL (the rest of what makes a logo URL good, where
+        // it leads, is checked when it is fetched: 422).
+        if let LogoWire::Url { url } = &wire
+            && !url
+                .get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+        {
+            return Err(ApiError::BadRequest(format!(
+                "app configuration: logo URL must start with https://: {}",
+                url.chars().take(80).collect::<String>()
+            )));
+        }
         config.logo =
             Some(Logo::try_from(wire).map_err(|e| ApiError::Unprocessable(e.to_string()))?);
     }

@@ -24,15 +24,9 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 /// `proto::DeviceSerial` as a URL takes it (see [`super::serial`]): 1–64 of `A-Z a-z 0-9 . _ -`
-/// with at least one letter or digit; case does not matter (stored upper case).
+/// with at least one letter or digit; case does not matter (stored upper case). Stricter than
+/// `proto::schema::device_serial` (which allows the spaces `parse` trims), as the handler is.
 pub const SERIAL_PATTERN: &str = "^[A-Za-z0-9._-]*[A-Za-z0-9][A-Za-z0-9._-]*$";
-/// `proto::AppId`: 1–64 of `a-z 0-9 - _ .`, starting with a letter.
-pub const APP_ID_PATTERN: &str = "^[a-z][a-z0-9._-]{0,63}$";
-/// `proto::PartnerId`: 1–64 of `A-Z a-z 0-9 - _ .`.
-pub const TENANT_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
-/// `proto::Language`: a primary tag of 2–3 lower-case letters, then subtags of 2–8 letters or
-/// digits.
-pub const LANGUAGE_PATTERN: &str = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$";
 /// `proto::SnmpCommunity`: 1–32 printable ASCII characters, no space.
 pub const COMMUNITY_PATTERN: &str = "^[!-~]{1,32}$";
 /// Standard base64 with padding (`proto::b64::decode`).
@@ -152,18 +146,14 @@ pub fn document_json() -> Result<Value, serde_json::Error> {
             .and_then(|s| s.get_mut("properties"))
             .and_then(Value::as_object_mut)
         {
-            properties.insert("tenant".into(), tenant_schema());
+            properties.insert("tenant".into(), shared(proto::schema::partner_id()));
         }
         if let Some(properties) = schemas
             .get_mut("InstallRequest")
             .and_then(|s| s.get_mut("properties"))
             .and_then(Value::as_object_mut)
         {
-            properties.insert(
-                "app_id".into(),
-                json!({ "type": ["string", "null"], "pattern": APP_ID_PATTERN,
-                        "description": "Defaults to `support-assistant`." }),
-            );
+            properties.insert("app_id".into(), shared_or_null(proto::schema::app_id()));
             properties.insert(
                 "version".into(),
                 json!({ "type": ["string", "null"], "pattern": SEMVER_PATTERN,
@@ -182,6 +172,13 @@ pub fn document_json() -> Result<Value, serde_json::Error> {
             );
         }
     }
+    // An empty install request means "the latest version of support-assistant".
+    if let Some(body) = value
+        .pointer_mut("/paths/~1api~1devices~1{serial}~1install/post/requestBody")
+        .and_then(Value::as_object_mut)
+    {
+        body.insert("required".into(), Value::Bool(false));
+    }
     if let Some(body) = value.pointer_mut(
         "/paths/~1api~1devices~1{serial}~1entitlements/put/requestBody/content/application~1json/schema",
     ) {
@@ -198,12 +195,14 @@ fn serial_schema() -> Value {
     })
 }
 
-fn tenant_schema() -> Value {
-    json!({
-        "type": "string", "pattern": TENANT_PATTERN, "minLength": 1, "maxLength": 64,
-        "example": "partner-a.customer-7",
-        "description": "Partner (and customer) the device belongs to."
-    })
+/// One of `proto::schema`'s newtype schemas (the same rules `parse` applies), as JSON.
+fn shared(object: utoipa::openapi::schema::Object) -> Value {
+    serde_json::to_value(utoipa::openapi::schema::Schema::Object(object)).unwrap_or(Value::Null)
+}
+
+/// The same schema, also `null`.
+fn shared_or_null(object: utoipa::openapi::schema::Object) -> Value {
+    json!({ "oneOf": [shared(object), { "type": "null" }] })
 }
 
 /// The path and query parameters by name: every `serial`, `app_id` and `version` the handlers
@@ -223,9 +222,7 @@ fn refine_parameters(doc: &mut Value) {
             for parameter in parameters.iter_mut().filter_map(Value::as_object_mut) {
                 let schema = match parameter.get("name").and_then(Value::as_str) {
                     Some("serial") => serial_schema(),
-                    Some("app_id") => json!({
-                        "type": "string", "pattern": APP_ID_PATTERN, "example": "support-assistant"
-                    }),
+                    Some("app_id") => shared(proto::schema::app_id()),
                     Some("version") => {
                         json!({ "type": "string", "pattern": SEMVER_PATTERN, "example": "1.0.0" })
                     }
@@ -246,13 +243,7 @@ fn refine_app_configuration(properties: &mut serde_json::Map<String, Value>) {
             "description": "SNMP v1/v2c read community: 1–32 printable ASCII characters, no space."
         }),
     );
-    properties.insert(
-        "language".into(),
-        json!({
-            "type": "string", "pattern": LANGUAGE_PATTERN, "example": "en",
-            "description": "Language tag such as `en` or `de-CH`."
-        }),
-    );
+    properties.insert("language".into(), shared(proto::schema::language()));
     properties.insert(
         "help_desk_text".into(),
         json!({
@@ -262,12 +253,7 @@ fn refine_app_configuration(properties: &mut serde_json::Map<String, Value>) {
     );
     properties.insert(
         "support_email".into(),
-        json!({
-            "type": ["string", "null"], "format": "email", "maxLength": 254,
-            "example": "support@partner.example",
-            "description": "The partner's support address (a role address, not a person's): told by e-mail \
-                when a submission the assistant acknowledged is refused by the Services Manager afterwards."
-        }),
+        shared_or_null(proto::schema::email()),
     );
     let image = |media_type: &str| {
         json!({
@@ -278,6 +264,10 @@ fn refine_app_configuration(properties: &mut serde_json::Map<String, Value>) {
                     "type": "string", "pattern": BASE64_PATTERN,
                     "maxLength": proto::config::MAX_LOGO_BYTES.div_ceil(3) * 4,
                     "description": "The image, standard base64"
+                },
+                "source_url": {
+                    "type": "string",
+                    "description": "Where the gallery fetched the image from (set by the gallery)"
                 }
             }
         })
