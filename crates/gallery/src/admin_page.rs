@@ -73,6 +73,7 @@ struct DevicePage {
     submit_meters: bool,
     email_service_incident: bool,
     email_supply_incident: bool,
+    email_meter_submission: bool,
     tab_service: bool,
     tab_supplies: bool,
     tab_meters: bool,
@@ -101,6 +102,7 @@ impl DevicePage {
             submit_meters: c.permissions.submit_meters,
             email_service_incident: c.confirmation_email.service_incident,
             email_supply_incident: c.confirmation_email.supply_incident,
+            email_meter_submission: c.confirmation_email.meter_submission,
             tab_service: c.tabs.service,
             tab_supplies: c.tabs.supplies,
             tab_meters: c.tabs.meters,
@@ -162,6 +164,7 @@ pub struct DeviceForm {
     submit_meters: Option<String>,
     email_service_incident: Option<String>,
     email_supply_incident: Option<String>,
+    email_meter_submission: Option<String>,
     tab_service: Option<String>,
     tab_supplies: Option<String>,
     tab_meters: Option<String>,
@@ -206,8 +209,7 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
     config.permissions.submit_meters = on(&form.submit_meters);
     config.confirmation_email.service_incident = on(&form.email_service_incident);
     config.confirmation_email.supply_incident = on(&form.email_supply_incident);
-    // No switch for meter submissions: the panel's Meters tab asks for no e-mail address, so
-    // only App API clients that send a contact with meter reads use `meter_submission`.
+    config.confirmation_email.meter_submission = on(&form.email_meter_submission);
     config.tabs.service = on(&form.tab_service);
     config.tabs.supplies = on(&form.tab_supplies);
     config.tabs.meters = on(&form.tab_meters);
@@ -299,6 +301,7 @@ async fn read_form(mut multipart: Multipart) -> Result<DeviceForm, ApiError> {
             "submit_meters" => form.submit_meters = on,
             "email_service_incident" => form.email_service_incident = on,
             "email_supply_incident" => form.email_supply_incident = on,
+            "email_meter_submission" => form.email_meter_submission = on,
             "tab_service" => form.tab_service = on,
             "tab_supplies" => form.tab_supplies = on,
             "tab_meters" => form.tab_meters = on,

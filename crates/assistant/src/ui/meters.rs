@@ -10,12 +10,12 @@ use axum::response::Response;
 use printer::DeviceReport;
 
 use super::forms::FormFields;
-use super::pages::{Hidden, MeterRow, Panel, error_page, html};
-use super::wizard::{done, not_sent, open};
+use super::pages::{Errors, Hidden, MeterRow, Panel, error_page, html};
+use super::wizard::{done, invalid_fields, not_sent, open};
 use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
 use crate::error::RuleError as ApiError;
-use crate::rules::{MeterInput, MeterSubmissionInput};
+use crate::rules::{ContactInput, MeterInput, MeterSubmissionInput};
 use crate::service::DeviceContext;
 
 #[derive(Template)]
@@ -27,6 +27,12 @@ pub struct MetersTab {
     pub reason: Option<String>,
     pub hidden: Hidden,
     pub error: Option<String>,
+    /// The app configuration's confirmation e-mail for meter submissions is on: the person may
+    /// leave a name and an e-mail address for one (optional).
+    pub ask_contact: bool,
+    pub name: String,
+    pub email: String,
+    pub errors: Errors,
 }
 
 /// The meters of a report as they are sent.
@@ -80,6 +86,10 @@ pub async fn meters(
                 serde_json::to_string(&meters).unwrap_or_default(),
             )],
             error: None,
+            ask_contact: config.confirmation_email.meter_submission,
+            name: String::new(),
+            email: String::new(),
+            errors: Errors::default(),
         },
     )
 }
@@ -90,12 +100,17 @@ pub async fn send_meters(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = open(&state, &headers);
-    let p = Panel::new(device.demo, config.as_ref().ok());
-    if let Err(e) = config.and_then(|c| crate::rules::check_tab(&c, proto::Tab::Meters)) {
+    let config = match open(&state, &headers) {
+        Ok(c) => c,
+        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+    };
+    let p = Panel::new(device.demo, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Meters) {
         return error_page(p, &e);
     }
+    let ask_contact = config.confirmation_email.meter_submission;
     let f = FormFields::parse(&body);
+    let (name, email) = (f.get("name").to_string(), f.get("email").to_string());
     let meters: Vec<MeterInput> = match serde_json::from_str(f.get("meters")) {
         Ok(m) => m,
         Err(_) => {
@@ -108,9 +123,19 @@ pub async fn send_meters(
             );
         }
     };
+    // A name or an e-mail address given asks for a confirmation; both are then checked.
+    let contact =
+        (ask_contact && !(name.trim().is_empty() && email.trim().is_empty())).then(|| {
+            ContactInput {
+                name: name.clone(),
+                email: email.clone(),
+                phone: None,
+            }
+        });
+    let mail = contact.is_some();
     let input = MeterSubmissionInput {
         meters: meters.clone(),
-        contact: None,
+        contact,
     };
     match state
         .services
@@ -122,7 +147,7 @@ pub async fn send_meters(
         )
         .await
     {
-        Ok(a) => done(p, "panel-meters-sent", &a, false, false),
+        Ok(a) => done(p, "panel-meters-sent", &a, mail, false),
         Err(e) => html(
             e.status(),
             &MetersTab {
@@ -135,6 +160,10 @@ pub async fn send_meters(
                     serde_json::to_string(&meters).unwrap_or_default(),
                 )],
                 error: Some(not_sent(p, &e)),
+                ask_contact,
+                errors: invalid_fields(p, &e).unwrap_or_default(),
+                name,
+                email,
             },
         ),
     }

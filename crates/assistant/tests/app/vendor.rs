@@ -345,3 +345,118 @@ async fn the_logo_is_the_stored_image_on_the_panel_and_an_inline_part_of_the_ema
     );
     assert!(!mail.contains("partner.example"), "{mail}");
 }
+
+/// The value of the hidden field `name` in a page, unescaped.
+fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect(name) + marker.len();
+    let end = html[start..].find('"').expect("end of value") + start;
+    html[start..end]
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+async fn send_meters(panel: &Panel<'_>, fields: &[(&str, &str)], key: &str) -> (u16, String) {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let res = panel
+        .request(reqwest::Method::POST, "/ui/v1/meter-reads")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("idempotency-key", key)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    (res.status().as_u16(), res.text().await.expect("html"))
+}
+
+#[tokio::test]
+async fn the_meters_tab_asks_for_an_email_address_when_meter_confirmations_are_on() {
+    let sys = start_system().await;
+    let report = colour_report().to_string();
+    // On (the default): the Meters tab offers an optional confirmation by e-mail.
+    let panel = panel_bound(&sys, &AppConfiguration::default());
+    let (status, html) = page(
+        &panel,
+        reqwest::Method::POST,
+        "/ui/v1/meters",
+        Some(("application/json", report.clone())),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"meters-mail\""), "{html}");
+    let meters = hidden_value(&html, "meters");
+    // A wrong address is refused next to its field, and nothing is sent.
+    let (status, html) = send_meters(
+        &panel,
+        &[
+            ("step", "3"),
+            ("meters", &meters),
+            ("name", "Erika Mustermann"),
+            ("email", "erika"),
+            ("op", "send"),
+        ],
+        "k-meters-bad",
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("id=\"error-email\""), "{html}");
+    let (status, html) = send_meters(
+        &panel,
+        &[
+            ("step", "3"),
+            ("meters", &meters),
+            ("name", "Erika Mustermann"),
+            ("email", "erika.mustermann@example.org"),
+            ("op", "send"),
+        ],
+        "k-meters-1",
+    )
+    .await;
+    assert_eq!(status, 201, "{html}");
+    assert!(html.contains("confirmation e-mail is on its way"), "{html}");
+    let number = {
+        let start = html.find("MR-").expect("MR number");
+        html[start..start + 14].to_string()
+    };
+    all_done(&sys).await;
+    let sent = mails(&sys);
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains(&number) && sent[0].contains("erika.mustermann@example.org"));
+
+    // Off: no address asked for, and none used if one came anyway.
+    let mut off = AppConfiguration::default();
+    off.confirmation_email.meter_submission = false;
+    let panel = panel_bound(&sys, &off);
+    let (_, html) = page(
+        &panel,
+        reqwest::Method::POST,
+        "/ui/v1/meters",
+        Some(("application/json", report)),
+    )
+    .await;
+    assert!(!html.contains("id=\"meters-mail\""), "{html}");
+    let (status, html) = send_meters(
+        &panel,
+        &[
+            ("step", "3"),
+            ("meters", &meters),
+            ("name", "Erika"),
+            ("email", "erika@example.org"),
+            ("op", "send"),
+        ],
+        "k-meters-2",
+    )
+    .await;
+    assert_eq!(status, 201, "{html}");
+    assert!(
+        !html.contains("confirmation e-mail is on its way"),
+        "{html}"
+    );
+    all_done(&sys).await;
+    assert_eq!(mails(&sys).len(), 1, "no second e-mail");
+}

@@ -102,6 +102,7 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
     assert!(!config.permissions.create_supply_incidents);
     assert!(config.confirmation_email.service_incident);
     assert!(!config.confirmation_email.supply_incident);
+    assert!(!config.confirmation_email.meter_submission);
     assert!(config.help_desk_override);
     assert!(config.tabs.service && config.tabs.help);
     assert!(!config.tabs.supplies && !config.tabs.meters);

@@ -90,3 +90,5 @@ panel-tab-off-meters = Ihr Servicepartner hat den Tab „Zähler“ auf diesem G
 ## The help-desk override: the partner's help desk gives its own ticket number.
 panel-help-desk-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben. Die Ticketnummer folgt per E-Mail.
 panel-help-desk-no-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben, der Ihnen seine Ticketnummer mitteilt.
+## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
+panel-meters-mail = Eine Bestätigung per E-Mail (optional)

@@ -94,3 +94,5 @@ panel-tab-off-meters = Your service partner has switched off the Meters tab on t
 ## The help-desk override: the partner's help desk gives its own ticket number.
 panel-help-desk-mail = Your request was passed to your service partner's help desk. Its ticket number follows by e-mail.
 panel-help-desk-no-mail = Your request was passed to your service partner's help desk, which will give you its ticket number.
+## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
+panel-meters-mail = A confirmation by e-mail (optional)

@@ -90,3 +90,5 @@ panel-tab-off-meters = Su socio de servicio ha desactivado la pestaña Contadore
 ## The help-desk override: the partner's help desk gives its own ticket number.
 panel-help-desk-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio. Su número de ticket llegará por correo electrónico.
 panel-help-desk-no-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio, que le dará su número de ticket.
+## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
+panel-meters-mail = Una confirmación por correo electrónico (opcional)

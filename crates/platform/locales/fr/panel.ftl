@@ -90,3 +90,5 @@ panel-tab-off-meters = Votre partenaire de service a désactivé l’onglet Comp
 ## The help-desk override: the partner's help desk gives its own ticket number.
 panel-help-desk-mail = Votre demande a été transmise au support de votre partenaire de service. Son numéro de ticket suit par e-mail.
 panel-help-desk-no-mail = Votre demande a été transmise au support de votre partenaire de service, qui vous communiquera son numéro de ticket.
+## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
+panel-meters-mail = Une confirmation par e-mail (facultatif)

@@ -90,3 +90,5 @@ panel-tab-off-meters = Il partner di assistenza ha disattivato la scheda Contato
 ## The help-desk override: the partner's help desk gives its own ticket number.
 panel-help-desk-mail = La richiesta è stata inoltrata all’help desk del partner di assistenza. Il numero di ticket seguirà per e-mail.
 panel-help-desk-no-mail = La richiesta è stata inoltrata all’help desk del partner di assistenza, che le comunicherà il numero di ticket.
+## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
+panel-meters-mail = Una conferma via e-mail (facoltativa)
