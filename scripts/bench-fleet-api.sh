@@ -6,7 +6,7 @@
 # (DATABASE_URL_PG, default postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is
 # dropped afterwards).
 #
-# Seeding: the devices' last readings go in through the real ingestion API (10 batches of 1000
+# Seeding: the devices' last readings go in through the real ingestion API (batches of 300
 # readings, with the agent credential `agent enroll` wrote), the 29 earlier days by SQL in bulk (as
 # scripts/bench-fleet-policies.sh does), so the page's forecasts have a month of history.
 # Usage: bash scripts/bench-fleet-api.sh [SECONDS_PER_RUN] [CONNECTIONS] [DEVICES]  (defaults 10 16 10000)
@@ -70,7 +70,7 @@ print("%.1f %.1f %.1f %.1f%%" % (total[0] / took, pct(0.50), pct(0.99), 100.0 * 
 PY
 }
 
-# POSTs the devices' last readings as the agent does: batches of 1000.
+# POSTs the devices' last readings as the agent does: batches of 300 (under the 256 KiB body limit).
 ingest() { # $1 = manager URL, $2 = agent credential
   python3 - "$1" "$2" "$DEVICES" <<'PY'
 import json, sys, uuid, urllib.request, datetime
@@ -81,9 +81,9 @@ def supply(index, desc, pct):
             "class": "consumed", "colorant": None, "max_capacity": 100, "level": pct,
             "percent": pct, "status": "ok"}
 stored = 0
-for start in range(0, n, 1000):
+for start in range(0, n, 300):
     readings = []
-    for i in range(start, min(n, start + 1000)):
+    for i in range(start, min(n, start + 300)):
         readings.append({
             "reading_id": str(uuid.uuid4()),
             "read_at": now.isoformat().replace("+00:00", "Z"),
