@@ -1,6 +1,7 @@
 //! A device: its supply incidents, an SVG meter chart, and the meter reads as CSV (admins).
 
-use super::{ConsoleError, ConsoleUser, csv, fmt_time, svg};
+use super::{ConsoleError, ConsoleUser, csv, fmt_time, lang, status_label, svg};
+use platform::i18n::{Args, Locale, t_args};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind};
 use crate::storage::{IncidentFilter, Role};
@@ -24,16 +25,18 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "console_device.html")]
 struct DevicePage {
+    l: Locale,
+    title: String,
     user_email: Option<String>,
     csrf: String,
     serial: String,
     model: String,
     location: String,
     customer: String,
-    supplies: Vec<(String, String, &'static str, String, String, String)>,
+    supplies: Vec<(String, String, String, String, String, String)>,
     chart: String,
     reads: usize,
-    since: String,
+    reads_since: String,
     is_admin: bool,
 }
 
@@ -54,6 +57,7 @@ async fn device_page(
         .await?
         .ok_or(ConsoleError::NotFound("device"))?;
     let now = st.clock.now();
+    let l = lang();
     let since = now - chrono::Duration::days(365);
     let filter = IncidentFilter {
         kind: Some(IncidentKind::Supply),
@@ -67,10 +71,12 @@ async fn device_page(
             supplies.push((
                 i.number.to_string(),
                 fmt_time(i.created_at),
-                i.status.as_str(),
+                status_label(i.status, l),
                 s.description.clone(),
                 s.part_number.clone().unwrap_or_default(),
-                s.level_percent.map(|l| format!("{l}%")).unwrap_or_default(),
+                s.level_percent
+                    .map(|p| l.percent(u32::from(p)))
+                    .unwrap_or_default(),
             ));
         }
     }
@@ -79,6 +85,8 @@ async fn device_page(
         .list_meter_reads(partner, &serial, since, 2000)
         .await?;
     let html = DevicePage {
+        l,
+        title: l.t1("console-device-title", "serial", device.serial.as_str()),
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         serial: device.serial.to_string(),
@@ -88,7 +96,13 @@ async fn device_page(
         supplies,
         chart: svg::meter_chart(&reads),
         reads: reads.len(),
-        since: since.format("%Y-%m-%d").to_string(),
+        reads_since: t_args(
+            l,
+            "console-reads-since",
+            &Args::new()
+                .number("count", reads.len() as i64)
+                .text("date", l.date(since.date_naive())),
+        ),
         is_admin: user.user.role == Role::PartnerAdmin,
     }
     .render()?;

@@ -16,10 +16,15 @@ use uuid::Uuid;
 use super::rules_store::kinds;
 use crate::app::AppState;
 use crate::auth::constant_time_eq;
-use crate::console::{ConsoleError, ConsoleUser};
+use crate::console::{ConsoleError, ConsoleUser, fmt_time, lang};
+use platform::i18n::{Args, Locale, t_args};
 use crate::storage::Role;
 
 pub fn routes() -> Router<AppState> {
+    crate::console::localized(routes_in_any_language())
+}
+
+fn routes_in_any_language() -> Router<AppState> {
     Router::new()
         .route("/console/fleet", get(fleet_page))
         .route("/console/fleet/agents", post(add_agent))
@@ -34,6 +39,7 @@ struct AgentRow {
     name: String,
     customer: String,
     state: String,
+    revoked: bool,
     version: String,
     host: String,
     last_contact: String,
@@ -44,6 +50,8 @@ struct SupplyCell {
     description: String,
     /// 0–100 for the bar; absent when the device reports no percentage.
     percent: Option<u8>,
+    /// The percentage as the language writes it (`45 %`).
+    percent_text: String,
     status: String,
     /// "12.5 days (2026-03-14)", "not enough data", …
     outlook: String,
@@ -81,6 +89,8 @@ struct DeliveryRow {
 #[derive(Template)]
 #[template(path = "console_fleet.html")]
 struct FleetPage {
+    l: Locale,
+    fleet_count: String,
     user_email: Option<String>,
     csrf: String,
     is_admin: bool,
@@ -92,8 +102,6 @@ struct FleetPage {
     filter_customer: String,
     attention_only: bool,
     devices: Vec<DeviceRow>,
-    /// Devices before the filter.
-    total_devices: usize,
     webhooks: Vec<WebhookRow>,
     event_types: Vec<&'static str>,
     today: String,
@@ -101,7 +109,14 @@ struct FleetPage {
 }
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    fmt_time(t)
+}
+
+/// A word of the device's or the forecast's vocabulary in `l`: its `console.ftl` or `panel.ftl`
+/// label (`prefix` + value) when there is one, else the value with spaces for underscores.
+fn label(l: Locale, prefix: &str, value: &str) -> String {
+    platform::i18n::lookup(l, &format!("{prefix}{value}"))
+        .unwrap_or_else(|| value.replace('_', " "))
 }
 
 /// The fleet page's filter: `?customer=<id>&attention=1`.
@@ -129,6 +144,7 @@ async fn render(
 ) -> Result<Html<String>, ConsoleError> {
     let p = user.user.partner_id;
     let now = st.clock.now();
+    let l = lang();
     let open = st.store.open_conditions(p).await?;
     let silent_agents: std::collections::HashSet<Uuid> = open
         .iter()
@@ -145,13 +161,14 @@ async fn render(
             id: a.id,
             name: a.name,
             customer: a.customer_name,
-            state: a.state.replace('_', " "),
+            revoked: a.state == "revoked",
+            state: label(l, "console-agent-state-", &a.state),
             version: a.version.unwrap_or_else(|| "-".into()),
             host: a.host.unwrap_or_else(|| "-".into()),
             last_contact: a
                 .last_contact_at
                 .map(time)
-                .unwrap_or_else(|| "never".into()),
+                .unwrap_or_else(|| l.t("console-never")),
         })
         .collect();
     let customers: Vec<(Uuid, String)> = st
@@ -185,13 +202,22 @@ async fn render(
         let raised: Vec<String> = mine
             .iter()
             .filter(|c| c.kind != kinds::DEVICE_SILENT)
-            .map(|c| match (&c.incident_number, c.kind.as_str()) {
-                (Some(n), kinds::SUPPLY_LOW) => format!("automatic order {n}: {}", c.detail),
-                (Some(n), _) => format!("automatic incident {n}: {}", c.detail),
-                (None, kinds::SUPPLY_LOW) => {
-                    format!("supply low (no supplies contract): {}", c.detail)
+            .map(|c| {
+                let args = |n: Option<&str>| {
+                    Args::new()
+                        .text("number", n.unwrap_or_default().to_string())
+                        .text("detail", c.detail.clone())
+                };
+                match (&c.incident_number, c.kind.as_str()) {
+                    (Some(n), kinds::SUPPLY_LOW) => {
+                        t_args(l, "console-raised-order", &args(Some(n.as_str())))
+                    }
+                    (Some(n), _) => t_args(l, "console-raised-incident", &args(Some(n.as_str()))),
+                    (None, kinds::SUPPLY_LOW) => {
+                        t_args(l, "console-raised-supply-low", &args(None))
+                    }
+                    (None, _) => c.detail.clone(),
                 }
-                (None, _) => c.detail.clone(),
             })
             .collect();
         let attention = silent || !raised.is_empty() || d.status == "down";
@@ -202,9 +228,13 @@ async fn render(
             last_seen: d.last_seen.map(time).unwrap_or_else(|| "-".into()),
             silent,
             status: if d.errors.is_empty() {
-                d.status.clone()
+                label(l, "console-device-status-", &d.status)
             } else {
-                format!("{} ({})", d.status, d.errors.join(", "))
+                format!(
+                    "{} ({})",
+                    label(l, "console-device-status-", &d.status),
+                    d.errors.join(", ")
+                )
             },
             supplies: d
                 .supplies
@@ -212,14 +242,20 @@ async fn render(
                 .map(|s| SupplyCell {
                     description: s.description.clone(),
                     percent: s.percent.map(|p| p.min(100)),
-                    status: s.status.replace('_', " "),
+                    percent_text: s
+                        .percent
+                        .map(|p| l.percent(u32::from(p.min(100))))
+                        .unwrap_or_default(),
+                    status: label(l, "supply-status-", &s.status),
                     outlook: match (s.days_left, s.predicted_date) {
-                        (Some(days), Some(date)) => format!(
-                            "{} in {days} days ({})",
-                            s.runs_out,
-                            date.format("%Y-%m-%d")
+                        (Some(days), Some(date)) => t_args(
+                            l,
+                            &format!("console-runs-out-{}", s.runs_out),
+                            &Args::new()
+                                .text("days", l.number(days, 1))
+                                .text("date", l.date(date.date_naive())),
                         ),
-                        _ => s.forecast.replace('_', " "),
+                        _ => label(l, "console-forecast-", &s.forecast),
                     },
                 })
                 .collect(),
@@ -258,7 +294,7 @@ async fn render(
             id: w.id,
             url: w.url,
             events: if w.events.is_empty() {
-                "all".into()
+                l.t("console-all-events")
             } else {
                 w.events.join(", ")
             },
@@ -267,6 +303,14 @@ async fn render(
     }
     let today = now.date_naive();
     let page = FleetPage {
+        l,
+        fleet_count: t_args(
+            l,
+            "console-fleet-count",
+            &Args::new()
+                .number("shown", devices.len() as i64)
+                .number("total", total_devices as i64),
+        ),
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         is_admin: user.user.role == Role::PartnerAdmin,
@@ -280,7 +324,6 @@ async fn render(
             .unwrap_or_default(),
         attention_only,
         devices,
-        total_devices,
         webhooks,
         event_types: super::notify::events::ALL.to_vec(),
         today: today.to_string(),
@@ -289,15 +332,16 @@ async fn render(
     Ok(Html(page.render()?))
 }
 
-/// How the console names an incident's kind: automatic ones say so.
-pub fn kind_label(i: &crate::storage::Incident) -> &'static str {
+/// How the console names an incident's kind in `l`: automatic ones say so.
+pub fn kind_label(i: &crate::storage::Incident, l: Locale) -> String {
     use crate::domain::IncidentKind;
     use proto::IncidentSource;
-    match (i.kind, i.source) {
-        (IncidentKind::Supply, IncidentSource::Automatic) => "supply (automatic order)",
-        (IncidentKind::Service, IncidentSource::Automatic) => "service (automatic)",
-        (k, _) => k.as_str(),
-    }
+    l.t(match (i.kind, i.source) {
+        (IncidentKind::Supply, IncidentSource::Automatic) => "console-kind-supply-automatic",
+        (IncidentKind::Service, IncidentSource::Automatic) => "console-kind-service-automatic",
+        (IncidentKind::Supply, _) => "console-kind-supply",
+        (IncidentKind::Service, _) => "console-kind-service",
+    })
 }
 
 fn check(user: &ConsoleUser, csrf: &str) -> Result<(), ConsoleError> {
@@ -336,7 +380,7 @@ async fn add_agent(
     let customer = Uuid::parse_str(form.customer_id.trim());
     let (Ok(name), Ok(customer)) = (name, customer) else {
         let notice = Notice {
-            error: Some("name and customer are required".into()),
+            error: Some(lang().t("console-error-agent-form")),
             ..Default::default()
         };
         let page = render(&st, &user, &FleetQuery::default(), notice).await?;
