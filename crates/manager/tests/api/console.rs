@@ -957,7 +957,7 @@ async fn incidents_csv_applies_the_filters_and_guards_formulas(be: Backend) {
     assert!(dated.contains(&later.number) && !dated.contains(&jam.number));
     let bad = get(&app, &b, "/console/incidents.csv?status=lost").await;
     assert_eq!(bad.status(), 400);
-    assert!(bad.text().await.unwrap().contains("status:"));
+    assert!(bad.text().await.unwrap().contains("Status: choose one from the list."));
     // B's export holds none of A's incidents, even with A's customer as the filter.
     let bolt = login(&app, &app.b.admin_email).await;
     for path in [
@@ -1081,10 +1081,12 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
                     "{l} {path}: {id} = {text:?} missing in {html}"
                 );
             }
-            assert!(
-                html.contains(&t(l, "console-nav-incidents")),
-                "{l} {path}: the navigation"
-            );
+            if logged_in {
+                assert!(
+                    html.contains(&t(l, "console-nav-incidents")),
+                    "{l} {path}: the navigation"
+                );
+            }
             if l != Locale::En {
                 // A heading English and this language write differently is not English here.
                 for id in ids.iter().filter(|id| t(l, id) != t(Locale::En, id)) {

@@ -1,2 +1,38 @@
-# What the weblet itself shows (weblet/app.js).
+# What the weblet itself shows (weblet/app.js), outside the assistant's pages. Copied into
+# weblet/strings.js (platform::i18n::weblet_strings_js): plain text and { $variables } only.
 weblet-starting = Starting…
+weblet-settings = Settings
+weblet-try-again = Try again
+weblet-cancel = Cancel
+weblet-close = Close
+weblet-unreachable = The support service cannot be reached. Check the network connection of the device and try again.
+weblet-answered = The support service answered { $status }.
+weblet-unreadable-answer = The support service sent an answer this app cannot read.
+weblet-community-mismatch = Supplies and meters cannot be read: the SNMP community string in this app's configuration does not match the device's SNMP read community. Ask your administrator to set the same community string in the app configuration as on the device.
+weblet-device-unreadable = Supplies and meters cannot be read from the device: { $reason }.
+weblet-report-failed = The device's supplies and meters could not be read: { $reason }.
+weblet-reason-service-answered = the support service answered { $status }
+weblet-reason-service-unreachable = the support service cannot be reached
+weblet-reason-device-answered = the device answered { $status }
+weblet-reason-device-silent = the device did not answer
+weblet-tab-services = Services
+weblet-tab-supplies = Supplies
+weblet-tab-meters = Meters
+weblet-tab-help = Help
+weblet-loading-incidents = Loading incidents…
+weblet-reading-device = Reading the device…
+weblet-read-again = Read the device again
+weblet-no-answer-kept = The support service did not answer. Your request is kept on this screen: press Try again to send it (it will not be recorded twice).
+weblet-no-answer = The support service did not answer. Press Try again.
+weblet-sending = Sending…
+weblet-loading = Loading…
+weblet-one-moment = One moment…
+weblet-demo-on = Demo Mode is ON.
+weblet-demo-off = Demo Mode is OFF.
+weblet-demo-explained = While it is on, every screen shows sample data and nothing is sent.
+weblet-demo-switch-on = Switch Demo Mode on
+weblet-demo-switch-off = Switch Demo Mode off
+weblet-demo-not-stored = The device did not store the setting ({ $status }).
+weblet-leave = Leave Support Assistant? What you entered on this screen will be lost.
+weblet-no-address = This app does not know the address of its support service (assistant_url in manifest.json). Please ask your administrator to reinstall it.
+weblet-not-set-up = This app is not set up on this device: { $reason }. Please ask your administrator to install it from the App Gallery.

@@ -16,8 +16,10 @@
 
 mod catalogue;
 mod format;
+mod weblet;
 
 pub use catalogue::{Args, FILES, check, check_compiled, lookup, t, t_args};
+pub use weblet::weblet_strings_js;
 
 use std::fmt;
 
