@@ -49,7 +49,9 @@ impl Services {
     ) -> Result<(), RuleError> {
         if !config.permissions.create_service_incidents {
             return Err(RuleError::Forbidden(
-                "Reporting faults from this device is switched off by your service partner.".into(),
+                device
+                    .locale(Some(config))
+                    .t("rule-service-switched-off"),
             ));
         }
         if device.demo {
@@ -58,7 +60,9 @@ impl Services {
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.service_on(self.today()) {
             return Err(RuleError::Forbidden(
-                "This device is not under a service contract today, so faults cannot be reported here. Please call your service partner.".into(),
+                device
+                    .locale(Some(config))
+                    .t("rule-no-service-contract"),
             ));
         }
         Ok(())
@@ -98,11 +102,12 @@ impl Services {
     ) -> Result<Accepted, RuleError> {
         let config = self.open_config(sealed_config)?;
         self.check_service_allowed(device, &config).await?;
-        let contact = self.validate_service(&body, config.language.as_str())?;
+        let language = device.locale(Some(&config));
+        let contact = self.validate_service(&body, language.code())?;
         let payload = Payload {
             issue_code: Some(body.issue_code.clone()),
             description: body.description.trim().to_string(),
-            ..payload_base(&config, None)
+            ..payload_base(&config, None, language)
         };
         let mail = config.confirmation_email.service_incident;
         self.submit(

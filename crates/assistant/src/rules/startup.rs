@@ -41,7 +41,12 @@ pub struct EntitlementView {
     pub supplies: bool,
 }
 
-pub fn effective_settings(config: &AppConfiguration) -> EffectiveSettings {
+/// The settings the weblet runs with; `language` is the one chosen for the device
+/// (`DeviceContext::locale`: the configuration's, else the device's, else English).
+pub fn effective_settings(
+    config: &AppConfiguration,
+    language: platform::i18n::Locale,
+) -> EffectiveSettings {
     let logo_url = match &config.logo {
         Some(proto::Logo::Url(u)) => Some(u.clone()),
         Some(proto::Logo::Image { kind, bytes }) => {
@@ -59,7 +64,7 @@ pub fn effective_settings(config: &AppConfiguration) -> EffectiveSettings {
         logo_url,
         permissions: config.permissions,
         tabs: config.tabs,
-        language: config.language.as_str().to_string(),
+        language: language.code().to_string(),
         help_desk_text: config.help_desk_text.clone(),
     }
 }
@@ -102,7 +107,7 @@ impl Services {
                 serial: device.serial.clone(),
                 tenant: device.tenant.clone(),
             },
-            settings: effective_settings(&config),
+            settings: effective_settings(&config, device.locale(Some(&config))),
             entitlements,
             subtrees: printer::interpret::subtrees()
                 .iter()

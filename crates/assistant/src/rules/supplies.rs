@@ -36,8 +36,9 @@ impl Services {
     ) -> Result<(), RuleError> {
         if !config.permissions.create_supply_incidents {
             return Err(RuleError::Forbidden(
-                "Requesting supplies from this device is switched off by your service partner."
-                    .into(),
+                device
+                    .locale(Some(config))
+                    .t("rule-supplies-switched-off"),
             ));
         }
         if device.demo {
@@ -46,7 +47,9 @@ impl Services {
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.supplies_on(self.today()) {
             return Err(RuleError::Forbidden(
-                "This device is not under a supplies contract, so supplies cannot be requested here. Please order them from your service partner.".into(),
+                device
+                    .locale(Some(config))
+                    .t("rule-no-supplies-contract"),
             ));
         }
         Ok(())
@@ -81,7 +84,7 @@ impl Services {
         let contact = self.validate_supplies(&body)?;
         let payload = Payload {
             supplies: body.supplies.clone(),
-            ..payload_base(&config, None)
+            ..payload_base(&config, None, device.locale(Some(&config)))
         };
         let mail = config.confirmation_email.supply_incident;
         self.submit(

@@ -60,10 +60,10 @@ pub async fn meters(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
-    let allowed = state.services.check_meters_allowed(&config);
+    let p = Panel::new(&device, Some(&config));
+    let allowed = state.services.check_meters_allowed(&device, &config);
     let meters = meter_inputs(&report);
     html(
         StatusCode::OK,
@@ -71,7 +71,7 @@ pub async fn meters(
             p,
             meters: meter_rows(p, &meters),
             can_send: allowed.is_ok() && !meters.is_empty(),
-            reason: allowed.err().map(|e| e.detail()),
+            reason: allowed.err().map(|e| e.detail_in(p.lang)),
             hidden: vec![(
                 "meters".into(),
                 serde_json::to_string(&meters).unwrap_or_default(),
@@ -87,7 +87,7 @@ pub async fn send_meters(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let p = Panel::new(device.demo, open(&state, &headers).ok().as_ref());
+    let p = Panel::new(&device, open(&state, &headers).ok().as_ref());
     let f = FormFields::parse(&body);
     let meters: Vec<MeterInput> = match serde_json::from_str(f.get("meters")) {
         Ok(m) => m,

@@ -37,7 +37,7 @@ pub(super) async fn incidents_of(
                 .collect(),
             None,
         ),
-        Err(e) => (Vec::new(), Some(e.detail())),
+        Err(e) => (Vec::new(), Some(e.detail_in(p.lang))),
     }
 }
 
@@ -48,9 +48,9 @@ pub async fn services(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
+    let p = Panel::new(&device, Some(&config));
     let ((incidents, incidents_error), allowed) = tokio::join!(
         incidents_of(&state, &device, IncidentKind::Service, p),
         state.services.check_service_allowed(&device, &config)
@@ -62,7 +62,7 @@ pub async fn services(
             incidents,
             incidents_error,
             can_report: allowed.is_ok(),
-            reason: allowed.err().map(|e| e.detail()),
+            reason: allowed.err().map(|e| e.detail_in(p.lang)),
         },
     )
 }

@@ -76,9 +76,9 @@ pub async fn supplies(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
+    let p = Panel::new(&device, Some(&config));
     let ((incidents, incidents_error), allowed) = tokio::join!(
         incidents_of(&state, &device, IncidentKind::Supply, p),
         state.services.check_supplies_allowed(&device, &config)
@@ -93,7 +93,7 @@ pub async fn supplies(
             incidents_error,
             supplies: supply_rows(p, &report, &[]),
             can_request: allowed.is_ok() && !offered.is_empty(),
-            reason: allowed.err().map(|e| e.detail()),
+            reason: allowed.err().map(|e| e.detail_in(p.lang)),
             hidden: vec![(
                 "offered".into(),
                 serde_json::to_string(&offered).unwrap_or_default(),

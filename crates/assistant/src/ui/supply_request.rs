@@ -160,7 +160,7 @@ pub async fn supply_step(
 ) -> Response {
     let f = FormFields::parse(&body);
     let config = open(&state, &headers);
-    let p = Panel::new(device.demo, config.as_ref().ok());
+    let p = Panel::new(&device, config.as_ref().ok());
     if f.get("op") == "cancel" {
         return cancelled(p);
     }
