@@ -180,3 +180,27 @@ async fn the_admin_page_refuses_cross_site_posts_and_shows_bad_input() {
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.expect("html").contains("https://"));
 }
+
+/// An empty language is "the device's own" (the configuration then names none), not an error.
+#[tokio::test]
+async fn an_empty_language_leaves_it_to_the_device() {
+    let app = spawn_app().await;
+    app.register("D1", "partner-a", false).await;
+    let fields = form(&[
+        ("snmp_community", "public"),
+        ("language", ""),
+        ("tab_help", "on"),
+    ]);
+    assert_eq!(post(&app, fields, "same-origin").await.status(), 200);
+    assert_eq!(stored(&app).await.language, None);
+    let fields = form(&[
+        ("snmp_community", "public"),
+        ("language", "de-CH"),
+        ("tab_help", "on"),
+    ]);
+    assert_eq!(post(&app, fields, "same-origin").await.status(), 200);
+    assert_eq!(
+        stored(&app).await.language.map(|l| l.as_str().to_string()),
+        Some("de-CH".to_string())
+    );
+}
