@@ -247,8 +247,8 @@
   function tabList() {
     var t = S.startup.settings.tabs;
     var list = [];
-    if (t.incidents || t.report_fault) { list.push(['services', tr('weblet-tab-services')]); }
-    if (t.incidents || t.request_supplies) { list.push(['supplies', tr('weblet-tab-supplies')]); }
+    if (t.service) { list.push(['services', tr('weblet-tab-services')]); }
+    if (t.supplies) { list.push(['supplies', tr('weblet-tab-supplies')]); }
     if (t.meters) { list.push(['meters', tr('weblet-tab-meters')]); }
     if (t.help && S.startup.settings.help_desk_text) { list.push(['help', tr('weblet-tab-help')]); }
     return list;
@@ -364,6 +364,14 @@
     if (reread) { ev.preventDefault(); S.report = null; S.reportError = null; openTab(S.tab); return; }
     var reload = ancestor(t, function (e) { return e.getAttribute && e.getAttribute('data-reload'); });
     if (reload) { ev.preventDefault(); openTab(S.tab); return; }
+    /* A supply row is one touch target (the checkbox alone is 24 px); its checkbox and label
+     * toggle by themselves. */
+    var row = ancestor(t, function (e) { return e.tagName === 'TR' && /(^| )pick( |$)/.test(e.className); });
+    if (row && !ancestor(t, function (e) { return e.tagName === 'INPUT' || e.tagName === 'LABEL'; })) {
+      var box = row.getElementsByTagName('input')[0];
+      if (box && !box.disabled) { box.checked = !box.checked; }
+      return;
+    }
     var btn = ancestor(t, function (e) { return e.tagName === 'BUTTON' && (e.type || '').toLowerCase() === 'submit'; });
     if (btn) { S.submitter = { name: btn.name, value: btn.value }; return; }
     var link = ancestor(t, function (e) { return e.tagName === 'A' && e.getAttribute('href'); });
@@ -506,9 +514,15 @@
       $('badge').style.display = S.demo ? '' : 'none';
       var logo = S.startup.settings.logo_url;
       if (logo) { $('logo').src = logo; $('logo').style.display = ''; }
-      S.tab = 'services';
+      // The first tab the partner's navigation override shows (Services unless switched off).
+      var first = tabList()[0];
+      S.tab = first ? first[0] : 'services';
       drawTabs();
-      showAnswer(services[0], services[1], services[2], 'services');
+      if (S.tab === 'services') {
+        showAnswer(services[0], services[1], services[2], 'services');
+      } else {
+        openTab(S.tab);
+      }
       if (window.performance && performance.mark) { performance.mark('sa-services-shown'); }
       // Read supplies and meters in the background, once the first tab is on screen.
       setTimeout(readDevice, 50);

@@ -131,10 +131,11 @@ pub struct DeviceReportRequest {
 #[utoipa::path(post, path = "/api/v1/device-report", security(("device_credential" = [])), request_body = DeviceReportRequest,
     responses((status = 200, description = "identity, supplies and meters (shared/printers/CONTRACT.md)", body = Object), (status = 422, description = "a value names its field")))]
 async fn device_report(
-    device: DeviceContext,
+    // Only a verified device may ask (the extractor checks its credential).
+    _device: DeviceContext,
     Json(body): Json<DeviceReportRequest>,
 ) -> Result<Json<DeviceReport>, ApiError> {
-    interpret_collected(&device, &body.varbinds).map(Json)
+    interpret_collected(&body.varbinds).map(Json)
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,9 +149,21 @@ struct IncidentsQuery {
 async fn incidents(
     State(state): State<AppState>,
     device: DeviceContext,
+    headers: HeaderMap,
     Query(q): Query<IncidentsQuery>,
 ) -> Result<Json<Vec<proto::manager::IncidentView>>, ApiError> {
+    // With the sealed configuration, the incidents of a tab switched off are left out.
+    let tabs = match sealed_config(&headers) {
+        Some(sealed) => Some(state.services.open_config(Some(sealed))?.tabs),
+        None => None,
+    };
     let mut list = state.services.recent_incidents(&device).await?;
+    if let Some(tabs) = tabs {
+        list.retain(|i| match i.kind {
+            proto::IncidentKind::Service => tabs.shows(proto::Tab::Service),
+            proto::IncidentKind::Supply => tabs.shows(proto::Tab::Supplies),
+        });
+    }
     if let Some(kind) = q.kind.as_deref() {
         let want = match kind {
             "service" => proto::IncidentKind::Service,

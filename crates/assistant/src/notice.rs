@@ -6,7 +6,7 @@
 //! refusal is recorded; the reason is scrubbed of anything address-like).
 
 use lettre::Message;
-use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::header::HeaderValue;
 use lettre::message::{Mailbox, SinglePart};
 
 use crate::rules::Payload;
@@ -54,7 +54,7 @@ pub fn build(
         ))
         .message_id(None)
         .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("X-Support-Reference"),
+            platform::mail::headers::REFERENCE,
             s.reference.clone(),
         ))
         .singlepart(SinglePart::plain(text))

@@ -40,6 +40,16 @@ pub struct DemoArgs {
     /// PEM file of the CA that signed --tls-cert (when not a public one): the services trust it when they call each other.
     #[arg(long, env = "SA_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Speed factor of the emulated devices' usage: F simulated minutes pass per real minute (one
+    /// step of 5 simulated minutes every 300/F seconds: pages print, toner falls and is replaced,
+    /// alerts come and go). At the default 60 a simulated hour passes every real minute, the
+    /// console shows supply forecasts after about 3 minutes and the VersaLink B415 calls for
+    /// service after 2 simulated hours. 1 = real time.
+    #[arg(long, default_value_t = 60.0, value_name = "F")]
+    pub speed: f64,
+    /// Seconds between two polls of the demo's fleet agent over the emulated devices.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub poll_interval: u64,
 }
 
 impl DemoArgs {
@@ -63,6 +73,27 @@ struct DemoDevice {
     model: &'static str,
     location: &'static str,
     supplies_contract: bool,
+    /// What the device's accelerated life does whatever chance says (the demo's story).
+    script: &'static [device::fleet::Scheduled],
+}
+
+/// The VersaLink B415 calls for service (a fuser failure: critical, field service) after 2
+/// simulated hours, for 3 simulated hours: the fleet policies raise a service incident and resolve it.
+const SERVICE_CALL: &[device::fleet::Scheduled] = &[device::fleet::Scheduled {
+    at_step: 24,
+    condition: device::fleet::Condition::ServiceCall,
+    steps: 36,
+}];
+
+/// The demo's forecasts predict from 2 simulated hours of levels (the default policy waits for a
+/// real day), in whole real minutes: at least 1.
+pub fn forecast_min_history_minutes(speed: f64) -> u32 {
+    let minutes = (120.0 / speed).round();
+    if minutes.is_finite() && minutes >= 1.0 {
+        minutes.min(1440.0) as u32
+    } else {
+        1
+    }
 }
 
 const DEVICES: &[DemoDevice] = &[
@@ -74,6 +105,7 @@ const DEVICES: &[DemoDevice] = &[
         model: "AltaLink C8055",
         location: "Building A, 3rd floor, copy room",
         supplies_contract: true,
+        script: &[],
     },
     DemoDevice {
         name: "Xerox VersaLink B415 (mono, no supplies contract)",
@@ -83,6 +115,7 @@ const DEVICES: &[DemoDevice] = &[
         model: "VersaLink B415",
         location: "Ground floor, reception",
         supplies_contract: false,
+        script: SERVICE_CALL,
     },
     DemoDevice {
         name: "Xerox VersaLink B405 (mono, low supplies)",
@@ -92,6 +125,7 @@ const DEVICES: &[DemoDevice] = &[
         model: "VersaLink B405",
         location: "Building B, print corner",
         supplies_contract: true,
+        script: &[],
     },
 ];
 
@@ -173,6 +207,7 @@ async fn listen(
 
 /// Starts (and on the first run provisions) the whole system.
 pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
+    let step = device::fleet::step_for_speed(args.speed)?;
     let tls = args.tls();
     let https = tls.is_some();
     if let Some(ca) = &args.ca_cert {
@@ -215,6 +250,8 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         manager::app::AppConfig {
             secure_cookies: https,
             ops: manager::app::ops_settings(https),
+            // The demo's webhook receivers run on this machine.
+            webhook_allow_private: true,
             ..Default::default()
         },
     );
@@ -223,6 +260,23 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
             tracing::error!(error = %format!("{e:#}"), "the demo's manager stopped");
         }
     }));
+    // The manager's senders, as `serve manager` runs them: webhooks, and notification e-mails
+    // into the demo's mail folder (beside the assistant's confirmations).
+    let mclock: Arc<dyn manager::clock::Clock> = Arc::new(manager::clock::SystemClock);
+    let webhooks =
+        manager::fleet::notify::Notifier::new(mstore.clone(), mclock.clone()).allow_private(true);
+    tasks.push(tokio::spawn(
+        webhooks.run_forever(Duration::from_secs(10)),
+    ));
+    let mailer = manager::fleet::mail::MailNotifier::new(
+        mstore.clone(),
+        mclock,
+        manager::fleet::mail::MailConfig {
+            transport: Arc::new(platform::mail::FolderTransport::new(dir.join("outbox"))?),
+            from: "Acme Print Services <services-manager@localhost>".parse()?,
+        },
+    );
+    tasks.push(tokio::spawn(mailer.run_forever(Duration::from_secs(5))));
 
     // App Gallery
     let gstate = gallery::cli::state(
@@ -277,10 +331,16 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
             community: "public".into(),
             admin_password: secrets.device_admin_password.clone(),
             data_dir: dir.join("devices").join(d.serial),
-            simulate: Some(Duration::from_secs(30)),
+            simulate: None,
         })
         .await
         .with_context(|| d.name.to_string())?;
+        let life = device::fleet::FleetDevice::over(d.serial, device.mib.clone(), device.stats.clone());
+        tasks.push(device::fleet::spawn_life(
+            life,
+            step,
+            device::fleet::Life::new(0x5eed + u64::from(offset), step).with_script(d.script.to_vec()),
+        ));
         devices.push((
             d.name.to_string(),
             format!("http://{}/", device.http),
@@ -303,7 +363,19 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         .context("provisioning the demo")?;
         std::fs::write(&secrets_path, serde_json::to_vec_pretty(&secrets)?)?;
     }
-    tasks.push(start_agent(&dir, mstore.as_ref(), &manager_url, &running).await?);
+    fleet_setup(mstore.as_ref(), args.speed)
+        .await
+        .context("setting up the demo's fleet policies")?;
+    tasks.push(
+        start_agent(
+            &dir,
+            mstore.as_ref(),
+            &manager_url,
+            &running,
+            Duration::from_secs(args.poll_interval),
+        )
+        .await?,
+    );
     Ok(Demo {
         manager_url,
         gallery_url,
@@ -318,13 +390,51 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     })
 }
 
+/// On every start (also for data of an earlier version): the devices with a supplies contract have
+/// it in the manager too (automatic orders need it), and the partner's policy forecasts from the
+/// history that `speed` makes in 2 simulated hours ([`forecast_min_history_minutes`]); the partner's
+/// other policy fields stay as they are.
+async fn fleet_setup(mstore: &dyn manager::storage::Storage, speed: f64) -> anyhow::Result<()> {
+    use manager::fleet::policy::{PolicyDocument, PolicyScope};
+    let partner = mstore.list_partners().await?.into_iter().next();
+    let partner = partner.context("the demo has no partner")?.id;
+    let contracts = mstore.supplies_contracts(partner).await?;
+    let today = Utc::now().date_naive();
+    for d in DEVICES.iter().filter(|d| d.supplies_contract) {
+        if contracts.contains_key(d.serial) {
+            continue;
+        }
+        let serial = manager::domain::DeviceSerial::parse(d.serial).map_err(|e| anyhow::anyhow!(e.0))?;
+        let contract = proto::Contract::new(
+            today - chrono::Duration::days(30),
+            today + chrono::Duration::days(365),
+        )?;
+        mstore
+            .set_supplies_contract(partner, &serial, Some(contract))
+            .await?;
+    }
+    let mut doc = mstore
+        .list_policies(partner)
+        .await?
+        .into_iter()
+        .find(|(scope, _, _)| *scope == PolicyScope::Partner)
+        .map(|(_, _, doc)| doc)
+        .unwrap_or_else(PolicyDocument::default);
+    doc.forecast_min_history_minutes = Some(forecast_min_history_minutes(speed));
+    mstore
+        .put_policy(partner, PolicyScope::Partner, &partner.to_string(), &doc)
+        .await?;
+    Ok(())
+}
+
 /// The fleet agent of the demo's customer over the demo's devices (enrolled once, then a cycle every
-/// minute; see ARCHITECTURE.md, "Fleet agent").
+/// `interval`; see ARCHITECTURE.md, "Fleet agent").
 async fn start_agent(
     dir: &Path,
     mstore: &dyn manager::storage::Storage,
     manager_url: &str,
     running: &[device::serve::RunningDevice],
+    interval: Duration,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     use agent::cli::{AgentCommand, DataDir, EnrollArgs, RunArgs};
     let data = DataDir {
@@ -355,7 +465,7 @@ async fn start_agent(
         targets: running.iter().map(|d| d.snmp.to_string()).collect(),
         port: 161,
         communities: vec!["public".into()],
-        interval: Duration::from_secs(60),
+        interval,
         meter_interval: Duration::from_secs(3600),
         discovery_interval: Duration::from_secs(86_400),
         once: false,
@@ -421,6 +531,12 @@ async fn provision(
             &hash,
             manager::storage::Role::PartnerAdmin,
         )
+        .await?;
+    // The partner's notification address: its fleet events are e-mailed (into the mail folder).
+    let address =
+        manager::domain::EmailAddress::parse(ADMIN_EMAIL).map_err(|e| anyhow::anyhow!(e.0))?;
+    mstore
+        .create_recipient(partner.id, &address, "en", &[])
         .await?;
 
     // The gallery: admin key, devices, configuration, entitlements, the weblet.

@@ -141,6 +141,21 @@ struct AlertState {
 }
 
 impl FleetDevice {
+    /// A device whose MIB is already served by another agent (`device::serve`, the demo's devices):
+    /// its life ([`Life`], [`spawn_life`]) raises and clears alerts in `mib`.
+    pub fn over(name: &str, mib: Arc<Mib>, stats: Arc<AgentStats>) -> Arc<Self> {
+        let serial = mib.update(|m| serial_of(m));
+        Arc::new(Self {
+            name: name.to_string(),
+            serial,
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            mib,
+            stats,
+            answer_budget: Arc::new(AtomicI64::new(-1)),
+            alerts: Mutex::new(AlertState::default()),
+        })
+    }
+
     /// Stops answering after `n` more requests (a device that dies in the middle of a walk).
     pub fn fall_silent_after(&self, n: i64) {
         self.answer_budget.store(n.max(0), Ordering::SeqCst);
@@ -366,7 +381,7 @@ pub async fn start(spec: FleetSpec) -> anyhow::Result<Fleet> {
                 tasks.push(spawn_life(
                     device.clone(),
                     step,
-                    spec.seed.wrapping_add(u64::from(i)),
+                    Life::new(spec.seed.wrapping_add(u64::from(i)), step),
                 ));
             }
             devices.push(device);
@@ -402,12 +417,24 @@ async fn serve(agent: Arc<Agent>, socket: UdpSocket, budget: Arc<AtomicI64>) {
     }
 }
 
+/// A condition a [`Life`] raises at a set step, whatever chance says (the demo's story).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scheduled {
+    /// Raised after this many steps.
+    pub at_step: u32,
+    pub condition: Condition,
+    /// For this many steps.
+    pub steps: u32,
+}
+
 /// The life of one device: printing, toner replacement, alerts coming and going.
 pub struct Life {
     sim: Simulation,
     rng: XorShift64,
     /// steps each empty supply has been empty
     empty_for: BTreeMap<Oid, u32>,
+    steps: u32,
+    script: Vec<Scheduled>,
 }
 
 impl Life {
@@ -416,7 +443,16 @@ impl Life {
             sim: Simulation::new(seed, step),
             rng: XorShift64::new(seed ^ 0xA1E7),
             empty_for: BTreeMap::new(),
+            steps: 0,
+            script: Vec::new(),
         }
+    }
+
+    /// Also raises each scheduled condition at its step (a chance event of the same condition
+    /// already raised is not raised twice).
+    pub fn with_script(mut self, script: Vec<Scheduled>) -> Self {
+        self.script = script;
+        self
     }
 
     /// One step: pages print (see [`crate::simulate`]); a toner empty for 6 steps (30 simulated minutes)
@@ -424,6 +460,7 @@ impl Life {
     /// with 2 % chance and lasts 1–3 steps, an open door 1 % for 1–2 steps, a service call 0.2 % for
     /// 12–36 steps.
     pub fn step(&mut self, d: &FleetDevice) {
+        self.steps = self.steps.saturating_add(1);
         self.sim.step(&d.mib);
         let supplies = oid(SUPPLIES);
         let (mut low, mut replaced) = (false, Vec::new());
@@ -508,6 +545,9 @@ impl Life {
         for c in expired {
             d.clear(c);
         }
+        for s in self.script.iter().filter(|s| s.at_step == self.steps) {
+            d.raise_for(s.condition, Some(s.steps.max(1)));
+        }
         for (c, per_mille, min, spread) in [
             (Condition::Jam, 20, 1, 3),
             (Condition::DoorOpen, 10, 1, 2),
@@ -521,10 +561,10 @@ impl Life {
     }
 }
 
-fn spawn_life(device: Arc<FleetDevice>, step: Duration, seed: u64) -> JoinHandle<()> {
+/// Runs `life` on `device`, one step every `step` (at least 10 ms), until the task is aborted.
+pub fn spawn_life(device: Arc<FleetDevice>, step: Duration, mut life: Life) -> JoinHandle<()> {
     let step = step.max(Duration::from_millis(10));
     tokio::spawn(async move {
-        let mut life = Life::new(seed, step);
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + step, step);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -725,6 +765,35 @@ mod tests {
             seen.into_iter().collect::<Vec<_>>(),
             Condition::ALL.to_vec()
         );
+    }
+
+    #[test]
+    fn a_scheduled_condition_is_raised_at_its_step_for_its_steps() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let fleet = rt.block_on(start(spec(1))).unwrap();
+        let served = &fleet.devices[0];
+        let d = FleetDevice::over("demo", served.mib.clone(), served.stats.clone());
+        assert_eq!(d.serial, served.serial);
+        let mut life = Life::new(5, Duration::from_secs(1)).with_script(vec![Scheduled {
+            at_step: 3,
+            condition: Condition::ServiceCall,
+            steps: 4,
+        }]);
+        let mut seen = Vec::new();
+        for _ in 0..9 {
+            life.step(&d);
+            seen.push(d.active().contains(&Condition::ServiceCall));
+        }
+        // Steps 3..=6 (chance alone raises a service call with 0.2 % per step; this seed does not).
+        assert_eq!(
+            seen,
+            [false, false, true, true, true, true, false, false, false]
+        );
+        let r = printer::interpret(&served.mib.snapshot());
+        assert!(r.alerts.iter().all(|a| a.code != 30));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::config::{AppConfiguration, Language, SnmpCommunity};
 use crate::domain::{DeviceSerial, Scope};
 use crate::http::ApiError;
 use crate::logo::{Logo, LogoInput as _, MAX_LOGO_BYTES};
-use crate::service::{AppState, configuration_of, device_for, store_configuration};
+use crate::service::{AppState, ServiceError, configuration_of, device_for, save_configuration};
 use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -75,9 +75,8 @@ struct DevicePage {
     email_service_incident: bool,
     email_supply_incident: bool,
     email_meter_submission: bool,
-    tab_incidents: bool,
-    tab_report_fault: bool,
-    tab_request_supplies: bool,
+    tab_service: bool,
+    tab_supplies: bool,
     tab_meters: bool,
     tab_help: bool,
     help_desk_text: String,
@@ -95,20 +94,21 @@ impl DevicePage {
                 .as_ref()
                 .map(|l| l.as_str().to_owned())
                 .unwrap_or_default(),
-            logo_src: c.logo.as_ref().map(Logo::src),
-            logo_url: match &c.logo {
-                Some(Logo::Url(url)) => url.clone(),
-                _ => String::new(),
-            },
+            logo_src: c.logo.as_ref().and_then(Logo::data_uri),
+            logo_url: c
+                .logo
+                .as_ref()
+                .and_then(Logo::source_url)
+                .unwrap_or_default()
+                .to_owned(),
             create_service_incidents: c.permissions.create_service_incidents,
             create_supply_incidents: c.permissions.create_supply_incidents,
             submit_meters: c.permissions.submit_meters,
             email_service_incident: c.confirmation_email.service_incident,
             email_supply_incident: c.confirmation_email.supply_incident,
             email_meter_submission: c.confirmation_email.meter_submission,
-            tab_incidents: c.tabs.incidents,
-            tab_report_fault: c.tabs.report_fault,
-            tab_request_supplies: c.tabs.request_supplies,
+            tab_service: c.tabs.service,
+            tab_supplies: c.tabs.supplies,
             tab_meters: c.tabs.meters,
             tab_help: c.tabs.help,
             help_desk_text: c.help_desk_text.clone(),
@@ -168,9 +168,8 @@ pub struct DeviceForm {
     email_service_incident: Option<String>,
     email_supply_incident: Option<String>,
     email_meter_submission: Option<String>,
-    tab_incidents: Option<String>,
-    tab_report_fault: Option<String>,
-    tab_request_supplies: Option<String>,
+    tab_service: Option<String>,
+    tab_supplies: Option<String>,
     tab_meters: Option<String>,
     tab_help: Option<String>,
     help_desk_text: String,
@@ -205,7 +204,10 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
         config.logo = None;
     } else if let Some(bytes) = form.logo_file.as_deref().filter(|b| !b.is_empty()) {
         config.logo = Some(Logo::from_upload(bytes).map_err(|e| e.to_string())?);
-    } else if !form.logo_url.trim().is_empty() {
+    } else if !form.logo_url.trim().is_empty()
+        && config.logo.as_ref().and_then(Logo::source_url) != Some(form.logo_url.trim())
+    {
+        // A new URL: fetched and checked when saved (`save_configuration`).
         config.logo = Some(Logo::from_url(&form.logo_url).map_err(|e| e.to_string())?);
     }
     config.permissions.create_service_incidents = on(&form.create_service_incidents);
@@ -214,9 +216,8 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
     config.confirmation_email.service_incident = on(&form.email_service_incident);
     config.confirmation_email.supply_incident = on(&form.email_supply_incident);
     config.confirmation_email.meter_submission = on(&form.email_meter_submission);
-    config.tabs.incidents = on(&form.tab_incidents);
-    config.tabs.report_fault = on(&form.tab_report_fault);
-    config.tabs.request_supplies = on(&form.tab_request_supplies);
+    config.tabs.service = on(&form.tab_service);
+    config.tabs.supplies = on(&form.tab_supplies);
     config.tabs.meters = on(&form.tab_meters);
     config.tabs.help = on(&form.tab_help);
     config.help_desk_text = form.help_desk_text.replace("\r\n", "\n");
@@ -239,9 +240,16 @@ async fn save(
     let form = read_form(multipart).await?;
     let serial = device_serial(&state, &scope, &serial).await?;
     let current = configuration_of(&state, &serial).await?;
-    match apply(&form, current.clone()) {
+    let saved = match apply(&form, current.clone()) {
+        Ok(config) => match save_configuration(&state, &serial, config).await {
+            Ok((config, _)) => Ok(config),
+            Err(ServiceError::Invalid(message)) => Err(message),
+            Err(other) => return Err(other.into()),
+        },
+        Err(message) => Err(message),
+    };
+    match saved {
         Ok(config) => {
-            store_configuration(&state, &serial, &config).await?;
             let mut page = DevicePage::new(&serial, &config);
             page.notice = Some(
                 "Saved. The device receives the new configuration with its next install or update."
@@ -297,9 +305,8 @@ async fn read_form(mut multipart: Multipart) -> Result<DeviceForm, ApiError> {
             "email_service_incident" => form.email_service_incident = on,
             "email_supply_incident" => form.email_supply_incident = on,
             "email_meter_submission" => form.email_meter_submission = on,
-            "tab_incidents" => form.tab_incidents = on,
-            "tab_report_fault" => form.tab_report_fault = on,
-            "tab_request_supplies" => form.tab_request_supplies = on,
+            "tab_service" => form.tab_service = on,
+            "tab_supplies" => form.tab_supplies = on,
             "tab_meters" => form.tab_meters = on,
             "tab_help" => form.tab_help = on,
             _ => {}

@@ -133,6 +133,7 @@ pub async fn state(
         signing: Arc::new(signing),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
+        logos: crate::logo::LogoFetcher::default(),
     };
     crate::service::bind_stored_configurations(&state)
         .await

@@ -33,6 +33,8 @@ pub struct AppState {
     pub signing: Arc<SigningKeyring>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
+    /// Fetches a logo URL once when a partner saves a configuration (`save_configuration`).
+    pub logos: crate::logo::LogoFetcher,
 }
 
 /// Why a gallery operation did not happen (mapped once to HTTP in `http::error`).
@@ -204,6 +206,24 @@ const STORE_ATTEMPTS: usize = 5;
 /// Validates, seals (bound to the device, its tenant and the next version) and stores a
 /// configuration; returns the blob. Two concurrent writers cannot both get the same version:
 /// the store replaces only the blob the version was counted from.
+/// What a partner admin saves (the API's PUT, the admin page): a logo URL is fetched and checked
+/// now ("no logo found at …" otherwise) and stored as the image it gave; then stored sealed.
+pub async fn save_configuration(
+    state: &AppState,
+    serial: &DeviceSerial,
+    config: AppConfiguration,
+) -> ServiceResult<(AppConfiguration, String)> {
+    crate::config::validate(&config).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    require_device(state, serial).await?;
+    let config = state
+        .logos
+        .resolve(config)
+        .await
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let sealed = store_configuration(state, serial, &config).await?;
+    Ok((config, sealed))
+}
+
 pub async fn store_configuration(
     state: &AppState,
     serial: &DeviceSerial,

@@ -43,6 +43,8 @@ pub struct AppConfig {
     pub session_ttl: chrono::Duration,
     /// What `platform::ops::layers` puts around the routes (headers, HSTS, limits, logs, metrics).
     pub ops: OpsSettings,
+    /// Webhook URLs may name private, loopback and link-local addresses (`--webhook-allow-private`).
+    pub webhook_allow_private: bool,
 }
 
 impl AppConfig {
@@ -64,6 +66,7 @@ impl Default for AppConfig {
             password_checks: DEFAULT_PASSWORD_CHECKS,
             session_ttl: chrono::Duration::hours(8),
             ops: ops_settings(false),
+            webhook_allow_private: false,
         }
     }
 }
@@ -134,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::fleet::console::routes())
         .merge(crate::fleet::policy::routes())
         .merge(crate::fleet::notify::routes())
+        .merge(crate::fleet::mail::routes())
         .merge(crate::console::routes())
         .with_state(state)
         .merge(platform::ops::metrics::router());

@@ -62,6 +62,20 @@ pub struct ServeArgs {
     /// logins (even with the right password) are refused until its window has passed.
     #[arg(long, env = "SA_MANAGER_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_window_secs: u32,
+    /// Notification e-mails to partners: folder:PATH, smtp://[user:pass@]host[:port]?tls=none|starttls|tls, or sendgrid://?key_env=NAME (the assistant's setting)
+    #[arg(long, env = "SA_MANAGER_MAIL", default_value = "folder:./manager-mail", value_name = "SETTING")]
+    pub mail: String,
+    /// The sender of notification e-mails.
+    #[arg(
+        long,
+        env = "SA_MANAGER_MAIL_FROM",
+        default_value = "Services Manager <services-manager@localhost>"
+    )]
+    pub mail_from: String,
+    /// Let webhooks call private, loopback and link-local addresses (tests, demos, a receiver on
+    /// the manager's own network). Without it such URLs are refused at registration and at delivery.
+    #[arg(long, env = "SA_MANAGER_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -84,6 +98,9 @@ pub enum ManagerCommand {
     /// Fleet agents of a customer: add (prints a one-time enrolment token), list, revoke.
     #[command(subcommand)]
     Agent(crate::fleet::cli::AgentCommand),
+    /// The partner's addresses for e-mail notifications of fleet events: add, list, remove.
+    #[command(subcommand, name = "notification-email")]
+    NotificationEmail(crate::fleet::cli::NotificationEmailCommand),
     /// Remove contact details of incidents closed long ago, now (the server also does this hourly).
     Retention {
         #[command(flatten)]
@@ -267,6 +284,7 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         ops: crate::app::ops_settings(https),
         login_attempts: args.login_attempts,
         login_window: chrono::Duration::seconds(i64::from(args.login_window_secs)),
+        webhook_allow_private: args.webhook_allow_private,
         ..Default::default()
     };
     tokio::spawn(crate::console::login::clean_login_attempts(
@@ -278,8 +296,16 @@ pub async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(store.clone(), clock.clone(), config);
     let evaluator = crate::fleet::evaluate::Evaluator::new(store.clone(), clock.clone());
     tokio::spawn(evaluator.run_forever(std::time::Duration::from_secs(300)));
-    let notifier = crate::fleet::notify::Notifier::new(store.clone(), clock.clone());
+    let notifier = crate::fleet::notify::Notifier::new(store.clone(), clock.clone())
+        .allow_private(args.webhook_allow_private);
     tokio::spawn(notifier.run_forever(std::time::Duration::from_secs(10)));
+    let mail = crate::fleet::mail::MailConfig {
+        transport: platform::mail::MailSettings::parse_with_env(&args.mail, |k| std::env::var(k).ok())?
+            .build()?,
+        from: args.mail_from.parse().context("--mail-from")?,
+    };
+    let mailer = crate::fleet::mail::MailNotifier::new(store.clone(), clock.clone(), mail);
+    tokio::spawn(mailer.run_forever(std::time::Duration::from_secs(5)));
     let retention = RetentionJob {
         store,
         clock,
@@ -402,6 +428,9 @@ pub async fn run(cmd: ManagerCommand) -> anyhow::Result<()> {
             println!("{}", key.expose_secret());
         }
         ManagerCommand::Agent(cmd) => crate::fleet::cli::run(cmd).await?,
+        ManagerCommand::NotificationEmail(cmd) => {
+            crate::fleet::cli::run_notification_email(cmd).await?
+        }
         ManagerCommand::Retention { data, days } => {
             let store = open_store(&data).await?;
             let job = RetentionJob {

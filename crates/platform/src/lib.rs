@@ -1,5 +1,5 @@
 //! Machinery every service of Support Assistant shares: clock and id source, one keyring, password
-//! hashing, escaping, cookies, the clients for the other services, and the ops
+//! hashing, escaping, cookies, the mailer (SMTP, SendGrid, folder), the clients for the other services, and the ops
 //! layer (TLS, HSTS and security headers, body and time limits, metrics, JSON logs with
 //! redaction, health and readiness).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -13,6 +13,7 @@ pub mod escape;
 pub mod i18n;
 pub mod keyring;
 pub mod limiter;
+pub mod mail;
 pub mod manager_client;
 pub mod ops;
 pub mod password;

@@ -100,28 +100,60 @@ impl Default for ConfirmationEmail {
     }
 }
 
-/// Which tabs the panel app shows.
+/// The navigation override: which tabs the panel app shows. A tab switched off is hidden on the
+/// panel and its pages and App API endpoints are refused for the device (`Tabs::shows`).
+///
+/// The vendor's setting chooses among Service, Supplies and Meters; `help` shows the partner's
+/// help-desk text (`AppConfiguration::help_desk_text`) as a fourth tab when there is one.
+/// Configurations stored before carried `incidents`, `report_fault` and `request_supplies`;
+/// those fields are ignored when read (the tabs they meant are on by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Tabs {
-    pub incidents: bool,
-    pub report_fault: bool,
-    pub request_supplies: bool,
+    /// The Services tab: the device's service incidents and "Report a problem".
+    pub service: bool,
+    /// The Supplies tab: supply incidents and requesting supplies.
+    pub supplies: bool,
+    /// The Meters tab: the billing meters and sending them.
     pub meters: bool,
+    /// The Help tab with the help-desk text (shown only when the text is not empty).
     pub help: bool,
 }
 
 impl Default for Tabs {
     fn default() -> Self {
         Self {
-            incidents: true,
-            report_fault: true,
-            request_supplies: true,
+            service: true,
+            supplies: true,
             meters: true,
             help: true,
         }
     }
 }
+
+/// One of the panel's workflow tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Service,
+    Supplies,
+    Meters,
+}
+
+impl Tabs {
+    /// Whether `tab` shows (and its endpoints answer) on this device.
+    pub fn shows(&self, tab: Tab) -> bool {
+        match tab {
+            Tab::Service => self.service,
+            Tab::Supplies => self.supplies,
+            Tab::Meters => self.meters,
+        }
+    }
+}
+
+/// Largest logo the panel's bar and the e-mail show: 247 px wide, 72 px high (the vendor's size).
+pub const LOGO_MAX_WIDTH: u32 = 247;
+/// See [`LOGO_MAX_WIDTH`].
+pub const LOGO_MAX_HEIGHT: u32 = 72;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImageType {
@@ -156,24 +188,41 @@ impl ImageType {
     }
 }
 
-/// The partner's logo: an https URL, or a PNG, JPEG or SVG of at most 10 KB.
+/// The partner's logo: a PNG, JPEG or SVG of at most 10 KB, or (as input only) an https URL.
 ///
 /// Reading one (serde) checks the size, the scheme and that the bytes are what the media type
-/// says. The App Gallery, where logos come in, also checks that an SVG carries nothing active
-/// (`gallery::logo`); the assistant only ever reads configurations the gallery sealed.
+/// says. The App Gallery, where logos come in, fetches a `Url` once when the configuration is
+/// saved and stores the image it found (`Image` with `source` = the URL), after checking its
+/// size, type, dimensions (at most [`LOGO_MAX_WIDTH`] × [`LOGO_MAX_HEIGHT`]) and that an SVG
+/// carries nothing active (`gallery::logo`). So a stored configuration holds image bytes, and
+/// neither the device's browser nor an e-mail client ever fetches a partner-given URL; the
+/// assistant ignores a `Url` logo (one sealed before the gallery fetched them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "LogoWire", into = "LogoWire")]
 pub enum Logo {
     Url(String),
-    Image { kind: ImageType, bytes: Vec<u8> },
+    Image {
+        kind: ImageType,
+        bytes: Vec<u8>,
+        /// The https URL the gallery fetched the image from, if it came from one.
+        source: Option<String>,
+    },
 }
 
-/// The JSON form: `{"url": "https://…"}` or `{"media_type": "image/png", "data": "<base64>"}`.
+/// The JSON form: `{"url": "https://…"}` or
+/// `{"media_type": "image/png", "data": "<base64>", "source_url": "https://…"}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LogoWire {
-    Url { url: String },
-    Image { media_type: ImageType, data: String },
+    Url {
+        url: String,
+    },
+    Image {
+        media_type: ImageType,
+        data: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source_url: Option<String>,
+    },
 }
 
 impl Logo {
@@ -211,14 +260,31 @@ impl Logo {
         Ok(Self::Image {
             kind,
             bytes: bytes.to_vec(),
+            source: None,
         })
+    }
+
+    /// The https URL the logo was (or is to be) fetched from, if any.
+    pub fn source_url(&self) -> Option<&str> {
+        match self {
+            Self::Url(url) => Some(url),
+            Self::Image { source, .. } => source.as_deref(),
+        }
+    }
+
+    /// A `data:` URI for an `<img src>`; `None` for a URL the gallery has not fetched.
+    pub fn data_uri(&self) -> Option<String> {
+        match self {
+            Self::Url(_) => None,
+            image => Some(image.src()),
+        }
     }
 
     /// A `data:` URI or the https URL, for an `<img src>`.
     pub fn src(&self) -> String {
         match self {
             Self::Url(url) => url.clone(),
-            Self::Image { kind, bytes } => {
+            Self::Image { kind, bytes, .. } => {
                 format!(
                     "data:{};base64,{}",
                     kind.media_type(),
@@ -234,19 +300,30 @@ impl TryFrom<LogoWire> for Logo {
     fn try_from(wire: LogoWire) -> Result<Self, Self::Error> {
         match wire {
             LogoWire::Url { url } => Logo::url(&url),
-            LogoWire::Image { media_type, data } => {
+            LogoWire::Image {
+                media_type,
+                data,
+                source_url,
+            } => {
                 let bytes = crate::b64::decode(&data)
                     .ok_or_else(|| ConfigError::Logo("logo data is not base64".into()))?;
-                let logo = Logo::image(&bytes)?;
-                match &logo {
-                    Logo::Image { kind, .. } if *kind != media_type => {
+                let source = source_url
+                    .map(|u| Logo::url(&u).map(|_| u.trim().to_string()))
+                    .transpose()?;
+                match Logo::image(&bytes)? {
+                    Logo::Image { kind, .. } if kind != media_type => {
                         Err(ConfigError::Logo(format!(
                             "logo says it is {} but its bytes are {}",
                             media_type.media_type(),
                             kind.media_type()
                         )))
                     }
-                    _ => Ok(logo),
+                    Logo::Image { kind, bytes, .. } => Ok(Logo::Image {
+                        kind,
+                        bytes,
+                        source,
+                    }),
+                    url => Ok(url),
                 }
             }
         }
@@ -257,9 +334,14 @@ impl From<Logo> for LogoWire {
     fn from(logo: Logo) -> Self {
         match logo {
             Logo::Url(url) => LogoWire::Url { url },
-            Logo::Image { kind, bytes } => LogoWire::Image {
+            Logo::Image {
+                kind,
+                bytes,
+                source,
+            } => LogoWire::Image {
                 media_type: kind,
                 data: crate::b64::encode(&bytes),
+                source_url: source,
             },
         }
     }
@@ -298,7 +380,7 @@ impl AppConfiguration {
             return Err(ConfigError::HelpDeskTooLong(chars));
         }
         let t = self.tabs;
-        if !(t.incidents || t.report_fault || t.request_supplies || t.meters || t.help) {
+        if !(t.service || t.supplies || t.meters || (t.help && !self.help_desk_text.is_empty())) {
             return Err(ConfigError::NoTabs);
         }
         if let Some(address) = &self.support_email {
@@ -339,6 +421,55 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(config.validate(), Err(ConfigError::HelpDeskTooLong(2001)));
+    }
+
+    #[test]
+    fn the_navigation_override_names_service_supplies_and_meters() {
+        let config: AppConfiguration =
+            serde_json::from_str(r#"{"tabs":{"supplies":false}}"#).expect("parse");
+        assert!(config.tabs.shows(Tab::Service) && config.tabs.shows(Tab::Meters));
+        assert!(!config.tabs.shows(Tab::Supplies));
+        // The fields of before are ignored: their tabs are on by default.
+        let old: AppConfiguration = serde_json::from_str(
+            r#"{"tabs":{"incidents":false,"report_fault":false,"request_supplies":true}}"#,
+        )
+        .expect("old");
+        assert_eq!(old.tabs, Tabs::default());
+        let none = AppConfiguration {
+            tabs: Tabs {
+                service: false,
+                supplies: false,
+                meters: false,
+                help: true,
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            none.validate(),
+            Err(ConfigError::NoTabs),
+            "help without text"
+        );
+    }
+
+    #[test]
+    fn a_fetched_logo_keeps_the_url_it_came_from() {
+        let png = b"\x89PNG\r\n\x1a\n0000";
+        let json = format!(
+            r#"{{"media_type":"image/png","data":"{}","source_url":"https://p.example/l.png"}}"#,
+            crate::b64::encode(png)
+        );
+        let logo: Logo = serde_json::from_str(&json).expect("logo");
+        assert_eq!(logo.source_url(), Some("https://p.example/l.png"));
+        assert!(
+            logo.data_uri()
+                .is_some_and(|u| u.starts_with("data:image/png;base64,"))
+        );
+        assert_eq!(
+            serde_json::from_str::<Logo>(&serde_json::to_string(&logo).unwrap()).unwrap(),
+            logo
+        );
+        let url = Logo::url("https://p.example/l.png").expect("url");
+        assert_eq!(url.data_uri(), None, "a URL is never handed to a browser");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod pii;
 pub mod problem;
 pub mod text;
 
-pub use config::{AppConfiguration, ConfirmationEmail, ImageType, Logo, Permissions, Tabs};
+pub use config::{AppConfiguration, ConfirmationEmail, ImageType, Logo, Permissions, Tab, Tabs};
 pub use credential::{Claims, PublicKeySet, RevocationList};
 pub use entitlement::{Contract, DeviceEntitlements, Entitlements};
 pub use ids::{AppId, DeviceSerial, KeyId, Language, PartnerId, SnmpCommunity};

@@ -2,12 +2,9 @@
 //! from an askama template (auto-escaped), an inline logo as a CID attachment when configured.
 
 use super::confirmation::{Confirmation, Language, Logo, RequestDetails};
-use super::headers::{CREATED_AT, INCIDENT_NUMBER, REFERENCE};
 use askama::Template;
-use lettre::message::header::{ContentType, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::{Address, Message};
 use platform::i18n::{Args, t, t_args};
+use platform::mail::{Address, BuildError, InlineImage, Mailbox, Message, Parts, one_line};
 
 /// The Content-ID of an inline logo, referenced from the HTML as `cid:logo`.
 pub const LOGO_CONTENT_ID: &str = "logo";
@@ -19,10 +16,14 @@ pub enum RenderError {
     Recipient,
     #[error("template failed: {0}")]
     Template(#[from] askama::Error),
-    #[error("message could not be built: {0}")]
-    Message(#[from] lettre::error::Error),
-    #[error("logo type is not a valid MIME type")]
-    LogoType,
+    #[error(transparent)]
+    Build(#[from] BuildError),
+}
+
+impl From<RenderError> for platform::mail::MailError {
+    fn from(e: RenderError) -> Self {
+        platform::mail::MailError::Permanent(e.to_string())
+    }
 }
 
 /// The e-mail's texts in one language, from the catalogue (`platform::i18n`, `mail.ftl`).
@@ -220,14 +221,6 @@ fn view(c: &Confirmation) -> View<'_> {
     }
 }
 
-/// A header value on one line: control characters become spaces, runs of spaces collapse.
-fn one_line(s: &str) -> String {
-    s.split(|c: char| c.is_control() || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The subject, e.g. `SR-2026-000123: your service request for XRX123 (AltaLink C8055)`; the
 /// model in brackets only when it is known.
 pub fn subject(c: &Confirmation) -> String {
@@ -272,33 +265,24 @@ pub fn render(c: &Confirmation, from: &Mailbox) -> Result<Message, RenderError> 
         None => Mailbox::new(Some(one_line(&c.branding.title)), from.email.clone()),
     };
 
-    let text = SinglePart::plain(render_text(c)?);
-    let html = SinglePart::html(render_html(c)?);
-    let body = match &c.branding.logo {
-        Some(Logo::Inline(logo)) => {
-            let content_type =
-                ContentType::parse(logo.mime().as_str()).map_err(|_| RenderError::LogoType)?;
-            let image = Attachment::new_inline_with_name(
-                LOGO_CONTENT_ID.to_string(),
-                format!("logo.{}", logo.mime().extension()),
-            )
-            .body(logo.bytes().to_vec(), content_type);
-            MultiPart::alternative()
-                .singlepart(text)
-                .multipart(MultiPart::related().singlepart(html).singlepart(image))
-        }
-        _ => MultiPart::alternative().singlepart(text).singlepart(html),
+    let inline_image = match &c.branding.logo {
+        Some(Logo::Inline(logo)) => Some(InlineImage {
+            content_id: LOGO_CONTENT_ID.to_string(),
+            file_name: format!("logo.{}", logo.mime().extension()),
+            mime: logo.mime().as_str().to_string(),
+            bytes: logo.bytes().to_vec(),
+        }),
+        _ => None,
     };
-
-    let mut builder = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(subject(c))
-        .message_id(None)
-        .raw_header(HeaderValue::new(REFERENCE, one_line(&c.reference)))
-        .raw_header(HeaderValue::new(CREATED_AT, c.created_at.to_rfc3339()));
-    if let Some(n) = c.number {
-        builder = builder.raw_header(HeaderValue::new(INCIDENT_NUMBER, n.to_string()));
-    }
-    Ok(builder.multipart(body)?)
+    Ok(platform::mail::build(Parts {
+        from,
+        to: vec![to],
+        subject: subject(c),
+        text: render_text(c)?,
+        html: render_html(c)?,
+        reference: c.reference.clone(),
+        created_at: c.created_at,
+        number: c.number.map(|n| n.to_string()),
+        inline_image,
+    })?)
 }

@@ -1,8 +1,11 @@
-//! Demo Mode: a fixed fake data set. While a device's Demo Mode is on, every answer comes from here
-//! and nothing reaches the Services Manager or a mailbox.
+//! Demo Mode: sample incidents and sample confirmation numbers. While a device's Demo Mode is on,
+//! nothing reaches the Services Manager or a mailbox, but everything else follows the device: its
+//! own supplies and meters (a mono device shows black toner only; the weblet reads the device as
+//! without Demo Mode) and its own entitlements and permissions (a device without a supplies
+//! contract offers no supply requests in Demo Mode either). Every number made up here starts
+//! with `DEMO-`, so nobody takes one for a real incident or meter read.
 
 use chrono::{DateTime, Duration, Utc};
-use printer::{DeviceReport, FleetMeter, FleetSupply, Identity, SupplyClass, SupplyStatus};
 use proto::manager::{IncidentView, StatusChangeView};
 use proto::{IncidentKind, IncidentStatus};
 use uuid::Uuid;
@@ -12,6 +15,9 @@ use crate::store::SubmissionKind;
 
 pub const DEMO_SERIAL: &str = "DEMO0000001";
 
+/// The mark every made-up number starts with.
+pub const DEMO_PREFIX: &str = "DEMO-";
+
 pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
     let make = |n: u32,
                 kind: IncidentKind,
@@ -19,7 +25,7 @@ pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
                 days: i64,
                 issue: Option<&str>,
                 text: &str| IncidentView {
-        number: format!("SR-{}-{n:06}", now.format("%Y")),
+        number: format!("{DEMO_PREFIX}SR-{n:06}"),
         kind,
         status,
         source: Default::default(),
@@ -36,7 +42,7 @@ pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
     };
     vec![
         make(
-            900_003,
+            3,
             IncidentKind::Service,
             IncidentStatus::Dispatched,
             2,
@@ -44,7 +50,7 @@ pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
             "DEMO: paper jams in tray 2",
         ),
         make(
-            900_002,
+            2,
             IncidentKind::Supply,
             IncidentStatus::Acknowledged,
             6,
@@ -52,7 +58,7 @@ pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
             "DEMO: black toner",
         ),
         make(
-            900_001,
+            1,
             IncidentKind::Service,
             IncidentStatus::Closed,
             19,
@@ -62,80 +68,39 @@ pub fn incidents(now: DateTime<Utc>) -> Vec<IncidentView> {
     ]
 }
 
-pub fn report() -> DeviceReport {
-    let supply = |i: u32, d: &str, c: Option<&str>, p: u8, status: SupplyStatus| FleetSupply {
-        index: format!("1.{i}"),
-        description: d.into(),
-        part_number: Some(format!("DEMO-{i:03}")),
-        kind: "toner".into(),
-        class: SupplyClass::Consumed,
-        colorant: c.map(str::to_string),
-        max_capacity: Some(100),
-        level: Some(i64::from(p)),
-        percent: Some(p),
-        status,
+pub fn accepted(kind: SubmissionKind, now: DateTime<Utc>) -> Accepted {
+    let n = match kind {
+        SubmissionKind::ServiceIncident => "SR-000004",
+        SubmissionKind::SupplyIncident => "SR-000005",
+        SubmissionKind::MeterRead => "MR-000001",
     };
-    DeviceReport {
-        identity: Identity {
-            model: Some("Demo MFD 5000".into()),
-            serial: Some(DEMO_SERIAL.into()),
-            mac: None,
-            sys_descr: Some("DEMO".into()),
-            sys_object_id: None,
-        },
-        supplies: vec![
-            supply(1, "Black Toner (DEMO)", Some("black"), 8, SupplyStatus::Low),
-            supply(2, "Cyan Toner (DEMO)", Some("cyan"), 54, SupplyStatus::Ok),
-            supply(
-                3,
-                "Magenta Toner (DEMO)",
-                Some("magenta"),
-                71,
-                SupplyStatus::Ok,
-            ),
-            supply(
-                4,
-                "Yellow Toner (DEMO)",
-                Some("yellow"),
-                33,
-                SupplyStatus::Ok,
-            ),
-        ],
-        meters: vec![
-            FleetMeter {
-                id: "total-impressions".into(),
-                name: "Total impressions".into(),
-                value: 123_456,
-                oid: String::new(),
-            },
-            FleetMeter {
-                id: "black-impressions".into(),
-                name: "Black impressions".into(),
-                value: 100_000,
-                oid: String::new(),
-            },
-            FleetMeter {
-                id: "color-impressions".into(),
-                name: "Color impressions".into(),
-                value: 23_456,
-                oid: String::new(),
-            },
-        ],
-        status: Default::default(),
-        alerts: Vec::new(),
+    Accepted {
+        reference: format!("{DEMO_PREFIX}REF-000001"),
+        incident_number: Some(format!("{DEMO_PREFIX}{n}")),
+        created_at: now,
+        status: "demo".into(),
     }
 }
 
-pub fn accepted(kind: SubmissionKind, now: DateTime<Utc>) -> Accepted {
-    let n = match kind {
-        SubmissionKind::ServiceIncident => "SR-DEMO-000001",
-        SubmissionKind::SupplyIncident => "SR-DEMO-000002",
-        SubmissionKind::MeterRead => "MR-DEMO-000003",
-    };
-    Accepted {
-        reference: "REF-DEMO".into(),
-        incident_number: Some(n.into()),
-        created_at: now,
-        status: "demo".into(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_made_up_number_starts_with_demo() {
+        let now = chrono::Utc::now();
+        for i in incidents(now) {
+            assert!(i.number.starts_with(DEMO_PREFIX), "{}", i.number);
+        }
+        for kind in [
+            SubmissionKind::ServiceIncident,
+            SubmissionKind::SupplyIncident,
+            SubmissionKind::MeterRead,
+        ] {
+            let a = accepted(kind, now);
+            assert!(a.reference.starts_with(DEMO_PREFIX), "{}", a.reference);
+            let n = a.incident_number.unwrap_or_default();
+            assert!(n.starts_with(DEMO_PREFIX), "{n}");
+        }
     }
 }

@@ -47,6 +47,7 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
+        super::startup::check_tab(device, config, proto::Tab::Service)?;
         if !config.permissions.create_service_incidents {
             return Err(RuleError::Forbidden(
                 device
@@ -54,9 +55,7 @@ impl Services {
                     .t("rule-service-switched-off"),
             ));
         }
-        if device.demo {
-            return Ok(());
-        }
+        // Demo Mode too: a demo shows what this device may do (rules::demo).
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.service_on(self.today()) {
             return Err(RuleError::Forbidden(

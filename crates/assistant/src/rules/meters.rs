@@ -31,6 +31,7 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
+        super::startup::check_tab(device, config, proto::Tab::Meters)?;
         if !config.permissions.submit_meters {
             return Err(RuleError::Forbidden(
                 device

@@ -11,7 +11,7 @@
 //! - [`meters`]: meter reads;
 //! - [`submission`]: accepting a submission into the outbox (the acknowledgement);
 //! - [`contact`]: a contact as the person typed it;
-//! - [`demo`]: Demo Mode's fixed fake data.
+//! - [`demo`]: Demo Mode's sample incidents and DEMO- numbers.
 
 pub mod contact;
 pub mod demo;
@@ -25,5 +25,6 @@ pub use crate::error::{FieldError, RuleError};
 pub use contact::ContactInput;
 pub use incidents::ServiceRequest;
 pub use meters::{MeterInput, MeterSubmissionInput};
+pub use startup::check_tab;
 pub use submission::{Accepted, Payload};
 pub use supplies::{SupplyPick, SupplyRequestInput};

@@ -41,32 +41,43 @@ pub struct EntitlementView {
     pub supplies: bool,
 }
 
-/// The settings the weblet runs with; `language` is the one chosen for the device
-/// (`DeviceContext::locale`: the configuration's, else the device's, else English).
+/// What the weblet is told of the configuration. The logo is the image the gallery fetched and
+/// checked when the partner saved it, as a `data:` URI (at most 10 KB): the device's browser
+/// never fetches a partner-given URL (a `Url` logo sealed before the gallery fetched them is
+/// left out).
+///
+/// `language` is the one chosen for the device (`DeviceContext::locale`: the configuration's,
+/// else the device's, else English).
 pub fn effective_settings(
     config: &AppConfiguration,
     language: platform::i18n::Locale,
 ) -> EffectiveSettings {
-    let logo_url = match &config.logo {
-        Some(proto::Logo::Url(u)) => Some(u.clone()),
-        Some(proto::Logo::Image { kind, bytes }) => {
-            use base64::Engine as _;
-            Some(format!(
-                "data:{};base64,{}",
-                kind.media_type(),
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            ))
-        }
-        None => None,
-    };
     EffectiveSettings {
         snmp_community: config.snmp_community.expose().to_string(),
-        logo_url,
+        logo_url: config.logo.as_ref().and_then(proto::Logo::data_uri),
         permissions: config.permissions,
         tabs: config.tabs,
         language: language.code().to_string(),
         help_desk_text: config.help_desk_text.clone(),
     }
+}
+
+/// The navigation override: a tab the partner switched off is hidden by the weblet, and its pages
+/// and App API endpoints are refused (403) with a sentence in the configured language.
+pub fn check_tab(
+    device: &DeviceContext,
+    config: &AppConfiguration,
+    tab: proto::Tab,
+) -> Result<(), RuleError> {
+    if config.tabs.shows(tab) {
+        return Ok(());
+    }
+    let key = match tab {
+        proto::Tab::Service => "panel-tab-off-service",
+        proto::Tab::Supplies => "panel-tab-off-supplies",
+        proto::Tab::Meters => "panel-tab-off-meters",
+    };
+    Err(RuleError::Forbidden(device.locale(Some(config)).t(key)))
 }
 
 /// A value as the device's WS-SNMP service returned it.
@@ -89,18 +100,12 @@ impl Services {
         sealed_config: Option<&str>,
     ) -> Result<Startup, RuleError> {
         let config = self.open_config(sealed_config)?;
-        let entitlements = if device.demo {
-            EntitlementView {
-                service: true,
-                supplies: true,
-            }
-        } else {
-            let e = self.gallery.entitlements(device, self.clock.now()).await?;
-            let today = self.today();
-            EntitlementView {
-                service: e.service_on(today),
-                supplies: e.supplies_on(today),
-            }
+        // Demo Mode too: the device's own contracts (rules::demo).
+        let e = self.gallery.entitlements(device, self.clock.now()).await?;
+        let today = self.today();
+        let entitlements = EntitlementView {
+            service: e.service_on(today),
+            supplies: e.supplies_on(today),
         };
         Ok(Startup {
             device: StartupDevice {
@@ -118,14 +123,9 @@ impl Services {
     }
 }
 
-/// Interprets what the weblet collected, with the same code as `device read`.
-pub fn interpret_collected(
-    device: &DeviceContext,
-    varbinds: &[CollectedVarbind],
-) -> Result<DeviceReport, RuleError> {
-    if device.demo {
-        return Ok(super::demo::report());
-    }
+/// Interprets what the weblet collected, with the same code as `device read`. In Demo Mode too:
+/// the demo shows the device's own supplies and meters (rules::demo).
+pub fn interpret_collected(varbinds: &[CollectedVarbind]) -> Result<DeviceReport, RuleError> {
     if varbinds.len() > MAX_VARBINDS {
         return Err(RuleError::BadRequest(format!(
             "at most {MAX_VARBINDS} values in one report"

@@ -34,6 +34,7 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
+        super::startup::check_tab(device, config, proto::Tab::Supplies)?;
         if !config.permissions.create_supply_incidents {
             return Err(RuleError::Forbidden(
                 device
@@ -41,9 +42,7 @@ impl Services {
                     .t("rule-supplies-switched-off"),
             ));
         }
-        if device.demo {
-            return Ok(());
-        }
+        // Demo Mode too: a demo shows what this device may do (rules::demo).
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.supplies_on(self.today()) {
             return Err(RuleError::Forbidden(

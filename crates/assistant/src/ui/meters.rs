@@ -63,6 +63,9 @@ pub async fn meters(
         Err(e) => return error_page(Panel::new(&device, None), &e),
     };
     let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Meters) {
+        return error_page(p, &e);
+    }
     let allowed = state.services.check_meters_allowed(&device, &config);
     let meters = meter_inputs(&report);
     html(
@@ -87,7 +90,11 @@ pub async fn send_meters(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let p = Panel::new(&device, open(&state, &headers).ok().as_ref());
+    let config = open(&state, &headers);
+    let p = Panel::new(&device, config.as_ref().ok());
+    if let Err(e) = config.and_then(|c| crate::rules::check_tab(&device, &c, proto::Tab::Meters)) {
+        return error_page(p, &e);
+    }
     let f = FormFields::parse(&body);
     let meters: Vec<MeterInput> = match serde_json::from_str(f.get("meters")) {
         Ok(m) => m,

@@ -115,6 +115,9 @@ pub async fn service_start(
         Err(e) => return error_page(Panel::new(&device, None), &e),
     };
     let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Service) {
+        return error_page(p, &e);
+    }
     if let Err(e) = state.services.check_service_allowed(&device, &config).await {
         return error_page(p, &e);
     }
@@ -142,6 +145,9 @@ pub async fn service_step(
         Ok(c) => c,
         Err(e) => return error_page(p, &e),
     };
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Service) {
+        return error_page(p, &e);
+    }
     let language = device.locale(Some(&config)).code();
     let req = ServiceRequest {
         issue_code: f.get("issue_code").to_string(),

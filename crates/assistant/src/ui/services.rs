@@ -51,6 +51,9 @@ pub async fn services(
         Err(e) => return error_page(Panel::new(&device, None), &e),
     };
     let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Service) {
+        return error_page(p, &e);
+    }
     let ((incidents, incidents_error), allowed) = tokio::join!(
         incidents_of(&state, &device, IncidentKind::Service, p),
         state.services.check_service_allowed(&device, &config)

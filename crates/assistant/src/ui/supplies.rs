@@ -6,8 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use printer::DeviceReport;
+use printer::{DeviceReport, SupplyStatus};
 use proto::IncidentKind;
+use serde::{Deserialize, Serialize};
 
 use super::pages::{Errors, Hidden, IncidentRow, Panel, SupplyRow, error_page, html};
 use super::services::incidents_of;
@@ -31,41 +32,54 @@ pub struct SuppliesTab {
     pub errors: Errors,
 }
 
+/// A supply offered to pick, as the wizard carries it from step to step (hidden field `offered`):
+/// what is sent when picked, and the state the device reported, so a step shown again (Back, or
+/// "pick at least one") has every column the Supplies tab had.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Offered {
+    #[serde(flatten)]
+    pub pick: SupplyPick,
+    #[serde(default)]
+    pub status: Option<SupplyStatus>,
+}
+
 /// The supplies of a report as the wizard offers them.
-pub fn offered(report: &DeviceReport) -> Vec<SupplyPick> {
+pub fn offered(report: &DeviceReport) -> Vec<Offered> {
     report
         .supplies
         .iter()
-        .map(|s| SupplyPick {
-            index: s.index.clone(),
-            description: s.description.clone(),
-            part_number: s.part_number.clone(),
-            colorant: s.colorant.clone(),
-            percent: s.percent,
+        .map(|s| Offered {
+            pick: SupplyPick {
+                index: s.index.clone(),
+                description: s.description.clone(),
+                part_number: s.part_number.clone(),
+                colorant: s.colorant.clone(),
+                percent: s.percent,
+            },
+            status: Some(s.status),
         })
         .collect()
 }
 
-pub fn supply_rows(p: Panel, report: &DeviceReport, picked: &[String]) -> Vec<SupplyRow> {
-    report
-        .supplies
-        .iter()
-        .map(|s| SupplyRow {
-            index: s.index.clone(),
-            description: s.description.clone(),
-            part_number: s.part_number.clone().unwrap_or_default(),
-            level: s
-                .percent
-                .map(|v| p.lang.percent(u32::from(v)))
-                .unwrap_or_default(),
-            status: p.t(&format!("supply-status-{}", s.status.as_str())),
-            low: matches!(
-                s.status,
-                printer::SupplyStatus::Low | printer::SupplyStatus::Empty
-            ),
-            checked: picked.contains(&s.index),
-        })
-        .collect()
+/// The one way a supply becomes a row of the panel (the Supplies tab, step 1 shown again, the
+/// review).
+pub fn supply_row(p: Panel, s: &Offered, checked: bool) -> SupplyRow {
+    SupplyRow {
+        index: s.pick.index.clone(),
+        description: s.pick.description.clone(),
+        part_number: s.pick.part_number.clone().unwrap_or_default(),
+        level: s
+            .pick
+            .percent
+            .map(|v| p.lang.percent(u32::from(v)))
+            .unwrap_or_default(),
+        status: s
+            .status
+            .map(|st| p.t(&format!("supply-status-{}", st.as_str())))
+            .unwrap_or_default(),
+        low: matches!(s.status, Some(SupplyStatus::Low | SupplyStatus::Empty)),
+        checked,
+    }
 }
 
 pub async fn supplies(
@@ -79,6 +93,9 @@ pub async fn supplies(
         Err(e) => return error_page(Panel::new(&device, None), &e),
     };
     let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Supplies) {
+        return error_page(p, &e);
+    }
     let ((incidents, incidents_error), allowed) = tokio::join!(
         incidents_of(&state, &device, IncidentKind::Supply, p),
         state.services.check_supplies_allowed(&device, &config)
@@ -91,7 +108,7 @@ pub async fn supplies(
             show_incidents: true,
             incidents,
             incidents_error,
-            supplies: supply_rows(p, &report, &[]),
+            supplies: offered.iter().map(|s| supply_row(p, s, false)).collect(),
             can_request: allowed.is_ok() && !offered.is_empty(),
             reason: allowed.err().map(|e| e.detail_in(p.lang)),
             hidden: vec![(

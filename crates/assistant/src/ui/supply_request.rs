@@ -8,7 +8,7 @@ use axum::response::Response;
 
 use super::forms::FormFields;
 use super::pages::{Errors, Hidden, Panel, SupplyRow, error_page, html};
-use super::supplies::SuppliesTab;
+use super::supplies::{Offered, SuppliesTab, supply_row};
 use super::wizard::{
     CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows, contact_step,
     done, invalid_fields, not_sent, open,
@@ -24,14 +24,14 @@ const SUPPLY_ACTION: &str = "/ui/v1/supply-request";
 const SUPPLY_TITLE: &str = "panel-request-supplies";
 
 struct SupplyForm {
-    offered: Vec<SupplyPick>,
+    offered: Vec<Offered>,
     picks: Vec<String>,
     contact: ContactInput,
 }
 
 impl SupplyForm {
     fn parse(f: &FormFields) -> Result<Self, ApiError> {
-        let offered: Vec<SupplyPick> = serde_json::from_str(f.get("offered")).map_err(|_| {
+        let offered: Vec<Offered> = serde_json::from_str(f.get("offered")).map_err(|_| {
             ApiError::BadRequest(
                 "The list of supplies did not come through. Please open the Supplies tab again."
                     .into(),
@@ -47,8 +47,8 @@ impl SupplyForm {
     fn chosen(&self) -> Vec<SupplyPick> {
         self.offered
             .iter()
-            .filter(|s| self.picks.contains(&s.index))
-            .cloned()
+            .filter(|s| self.picks.contains(&s.pick.index))
+            .map(|s| s.pick.clone())
             .collect()
     }
 
@@ -71,19 +71,8 @@ impl SupplyForm {
     fn rows(&self, p: Panel, only_chosen: bool) -> Vec<SupplyRow> {
         self.offered
             .iter()
-            .filter(|s| !only_chosen || self.picks.contains(&s.index))
-            .map(|s| SupplyRow {
-                index: s.index.clone(),
-                description: s.description.clone(),
-                part_number: s.part_number.clone().unwrap_or_default(),
-                level: s
-                    .percent
-                    .map(|v| p.lang.percent(u32::from(v)))
-                    .unwrap_or_default(),
-                status: String::new(),
-                low: false,
-                checked: self.picks.contains(&s.index),
-            })
+            .filter(|s| !only_chosen || self.picks.contains(&s.pick.index))
+            .map(|s| supply_row(p, s, self.picks.contains(&s.pick.index)))
             .collect()
     }
 }
@@ -168,6 +157,9 @@ pub async fn supply_step(
         Ok(c) => c,
         Err(e) => return error_page(p, &e),
     };
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Supplies) {
+        return error_page(p, &e);
+    }
     let form = match SupplyForm::parse(&f) {
         Ok(form) => form,
         Err(e) => return error_page(p, &e),

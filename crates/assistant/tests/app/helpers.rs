@@ -155,6 +155,7 @@ pub async fn start_gallery() -> Gallery {
         )),
         clock: Arc::new(gallery::clock::SystemClock),
         ids: Arc::new(gallery::clock::RandomIds),
+        logos: gallery::logo::LogoFetcher::default(),
     };
     let api_key = gallery::http::generate_api_key();
     state

@@ -76,6 +76,40 @@ fn colour_report() -> serde_json::Value {
     serde_json::to_value(printer::interpret(&varbinds)).expect("json")
 }
 
+/// The device report of the mono recording (black toner only) as the App API makes it from what
+/// the weblet collected, with Demo Mode as `panel` says.
+async fn mono_report_from_the_app_api(panel: &Panel<'_>) -> serde_json::Value {
+    let recording = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/xerox-versalink-b415-mono.snmprec");
+    let varbinds = printer::snmprec::read_file(&recording).expect("fixture");
+    let collected: Vec<serde_json::Value> = varbinds
+        .iter()
+        .map(|vb| {
+            let (t, v) = printer::wssnmp::format(&vb.value);
+            serde_json::json!({"oid": vb.oid.to_string(), "type": t, "value": v})
+        })
+        .collect();
+    let (status, report) = panel
+        .post(
+            "/api/v1/device-report",
+            None,
+            serde_json::json!({ "varbinds": collected }),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    report
+}
+
+/// The `<table …id="{id}">…</table>` of a page.
+fn table<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("#{id} in {html}"));
+    let start = html[..start].rfind("<table").expect("<table");
+    let end = html[start..].find("</table>").expect("</table>") + start;
+    &html[start..end]
+}
+
 /// The value of the hidden field `name` in a page (the first one).
 fn hidden_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -336,6 +370,112 @@ async fn supplies_tab_offers_the_device_supplies_and_two_picked_are_requested() 
     );
 }
 
+/// "Request selected supplies" with nothing picked says to pick one and shows the very table the
+/// Supplies tab showed: every column (Status included), every row, its low-level marks.
+#[tokio::test]
+async fn nothing_picked_keeps_every_column_of_the_supplies_table() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let (_, tab) = post_report(&panel, "/ui/v1/supplies", &colour_report()).await;
+    let offered = hidden_value(&tab, "offered");
+    let (status, html) = post_form(
+        &panel,
+        SUPPLY,
+        &[("step", "1"), ("op", "next"), ("offered", &offered)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    let error = html
+        .split("id=\"error-supplies\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the error next to the list: {html}"));
+    assert!(error.contains("at least one supply"), "{html}");
+    assert_eq!(table(&html, "supplies"), table(&tab, "supplies"));
+    assert!(table(&tab, "supplies").contains("<td>OK</td>"), "{tab}");
+}
+
+/// Demo Mode shows the device as it is: a mono device's own supplies (black only) and, without a
+/// supplies contract, nothing to request; its sample numbers start with DEMO-.
+#[tokio::test]
+async fn demo_mode_follows_the_device_and_marks_its_numbers_demo() {
+    let sys = start_system().await;
+    let mut panel = sys.panel(SERIAL_NO_SUPPLIES);
+    panel.demo = true;
+    let report = mono_report_from_the_app_api(&panel).await;
+    let colorants: Vec<&str> = report["supplies"]
+        .as_array()
+        .expect("supplies")
+        .iter()
+        .filter_map(|s| s["colorant"].as_str())
+        .collect();
+    assert!(!colorants.is_empty(), "{report}");
+    assert!(colorants.iter().all(|c| *c == "black"), "{report}");
+    let (status, html) = post_report(&panel, "/ui/v1/supplies", &report).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"demo-banner\""), "{html}");
+    for colour in ["Cyan", "Magenta", "Yellow", "cyan", "magenta", "yellow"] {
+        assert!(!html.contains(colour), "{colour}: {html}");
+    }
+    assert!(html.contains("not under a supplies contract"), "{html}");
+    assert!(!html.contains("type=\"checkbox\""), "{html}");
+    assert!(!html.contains("id=\"request-supplies\""), "{html}");
+    let offered = hidden_value(&html, "offered");
+    let (status, html) = post_form(
+        &panel,
+        SUPPLY,
+        &[
+            ("step", "3"),
+            ("op", "send"),
+            ("offered", &offered),
+            ("pick", "1.1"),
+            ("name", "Erika Mustermann"),
+            ("email", "erika.mustermann@example.org"),
+        ],
+        Some("ui-demo-no-contract"),
+    )
+    .await;
+    assert_eq!(status, 403, "{html}");
+    let (_, startup) = panel
+        .post("/api/v1/startup", None, serde_json::json!({}))
+        .await;
+    assert_eq!(startup["entitlements"]["supplies"], false, "{startup}");
+    // The sample incidents and every number Demo Mode gives.
+    let (_, html) = get_page(&panel, "/ui/v1/services").await;
+    let numbers: Vec<&str> = html
+        .split("<td class=\"number\">")
+        .skip(1)
+        .filter_map(|s| s.split('<').next())
+        .collect();
+    assert!(!numbers.is_empty(), "{html}");
+    assert!(
+        numbers.iter().all(|n| n.starts_with("DEMO-")),
+        "{numbers:?}"
+    );
+    let (status, html) = post_form(
+        &panel,
+        SERVICE,
+        &[
+            ("step", "3"),
+            ("op", "send"),
+            ("issue_code", "paper_jam"),
+            ("name", "Erika Mustermann"),
+            ("email", "erika.mustermann@example.org"),
+        ],
+        Some("ui-demo-number"),
+    )
+    .await;
+    assert_eq!(status, 201, "{html}");
+    let number = html
+        .split("id=\"incident-number\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_else(|| panic!("a number: {html}"));
+    assert!(number.starts_with("DEMO-"), "{number}");
+    panel.demo = false;
+    assert!(manager_incidents(&panel, "service").await.is_empty());
+}
+
 #[tokio::test]
 async fn without_a_supplies_contract_the_supplies_tab_explains_why() {
     let sys = start_system().await;
@@ -423,14 +563,9 @@ async fn demo_mode_pages_say_demo_and_send_nothing() {
     let (_, html) = get_page(&panel, "/ui/v1/services").await;
     assert!(html.contains("id=\"demo-banner\""), "{html}");
     assert!(html.contains("DEMO: paper jams in tray 2"), "{html}");
-    let (_, html) = post_report(
-        &panel,
-        "/ui/v1/supplies",
-        &serde_json::to_value(assistant::rules::demo::report()).expect("json"),
-    )
-    .await;
+    let (_, html) = post_report(&panel, "/ui/v1/supplies", &colour_report()).await;
     assert!(html.contains("id=\"demo-banner\""), "{html}");
-    assert!(html.contains("Black Toner (DEMO)"), "{html}");
+    assert!(html.contains("id=\"request-supplies\""), "{html}");
     let (status, html) = post_form(
         &panel,
         SERVICE,
@@ -446,7 +581,7 @@ async fn demo_mode_pages_say_demo_and_send_nothing() {
     .await;
     assert_eq!(status, 201, "{html}");
     assert!(html.contains("id=\"demo-banner\""), "{html}");
-    assert!(html.contains("SR-DEMO-000001"), "{html}");
+    assert!(html.contains("DEMO-SR-000004"), "{html}");
     panel.demo = false;
     assert!(manager_incidents(&panel, "service").await.is_empty());
     let (_, html) = get_page(&panel, "/ui/v1/services").await;

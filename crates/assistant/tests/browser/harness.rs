@@ -231,13 +231,20 @@ pub async fn device_for(
     .await
 }
 
-/// How the emulated device is set up beyond its recording.
+/// The colour MFD with billing meters (`fixtures/`).
+pub const COLOUR_RECORDING: &str = "xerox-altalink-c8055-meters.snmprec";
+/// A mono device: black toner only (`fixtures/`).
+pub const MONO_RECORDING: &str = "xerox-versalink-b415-mono.snmprec";
+
+/// How the emulated device is set up.
 #[derive(Debug, Clone)]
 pub struct DeviceOptions {
     /// The panel's size (Device Configuration `display/canvasSize`).
     pub panel: (u32, u32),
     /// The administrator's e-mail address (Session `from` while logged in).
     pub admin_email: Option<String>,
+    /// The recording the device answers from (a file in `fixtures/`).
+    pub recording: &'static str,
 }
 
 impl Default for DeviceOptions {
@@ -245,6 +252,7 @@ impl Default for DeviceOptions {
         Self {
             panel: (1024, 600),
             admin_email: None,
+            recording: COLOUR_RECORDING,
         }
     }
 }
@@ -258,7 +266,7 @@ pub async fn device_with(
     options: &DeviceOptions,
 ) -> Device {
     let dir = tempfile::tempdir().expect("device dir");
-    let recording = workspace().join("fixtures/xerox-altalink-c8055-meters.snmprec");
+    let recording = workspace().join("fixtures").join(options.recording);
     let soap_log = std::sync::Arc::new(device::http::soap::SoapLog::default());
     let (panel, admin_email, log) = (options.panel, options.admin_email.clone(), soap_log.clone());
     let running = device::serve::start_with(
@@ -406,6 +414,25 @@ pub async fn panel_size(client: &Client, (width, height): (u32, u32)) {
         (width, height),
         "the viewport is the panel's size"
     );
+}
+
+/// Whether the page or the app's scrolling area (`#main`) needs horizontal scrolling: what is
+/// wider than what, when one does.
+pub async fn app_overflow(client: &Client) -> Option<String> {
+    if let Some((scroll, inner)) = horizontal_overflow(client).await {
+        return Some(format!("page {scroll} px wide in a {inner} px window"));
+    }
+    let v = client
+        .execute(
+            "var m = document.getElementById('main');\
+             return m ? [m.scrollWidth, m.clientWidth] : [0, 0];",
+            Vec::new(),
+        )
+        .await
+        .expect("measure #main");
+    let scroll = v[0].as_u64().expect("scrollWidth");
+    let client_width = v[1].as_u64().expect("clientWidth");
+    (scroll > client_width).then(|| format!("#main {scroll} px wide in {client_width} px"))
 }
 
 /// Whether the page needs horizontal scrolling: (scrollWidth, innerWidth) when it does.

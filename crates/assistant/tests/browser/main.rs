@@ -12,4 +12,5 @@ mod harness;
 mod languages;
 mod mail;
 mod package;
+mod panel;
 mod workflows;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::{Running, bin};
 
-fn free_base_port() -> u16 {
+pub(crate) fn free_base_port() -> u16 {
     let seed = std::process::id() as u16;
     for attempt in 0..200u16 {
         let base = 45_000 + (seed.wrapping_add(attempt.wrapping_mul(41)) % 100) * 100;

@@ -3,6 +3,7 @@
 
 mod console_login;
 mod crash;
+mod demo_fleet;
 mod demo_gallery;
 mod device_read;
 mod net_snmp;

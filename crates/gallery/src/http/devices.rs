@@ -79,7 +79,7 @@ pub async fn put_configuration(
     let serial = serial(&serial_text)?;
     device_for(&state, &scope, &serial).await?;
     let config: AppConfiguration = parse_strict("app configuration", &body)?;
-    let sealed = service::store_configuration(&state, &serial, &config).await?;
+    let (_, sealed) = service::save_configuration(&state, &serial, config).await?;
     Ok(Json(SealedConfiguration {
         key_id: platform::sealed_config::key_id_of(&sealed).unwrap_or_default(),
         sealed_config: sealed,

@@ -77,11 +77,10 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
     let fields = form(&[
         ("snmp_community", "ro-community"),
         ("language", "fr"),
-        ("logo_url", "https://partner.example/logo.png"),
         ("create_service_incidents", "on"),
         ("submit_meters", "on"),
         ("email_service_incident", "on"),
-        ("tab_incidents", "on"),
+        ("tab_service", "on"),
         ("tab_help", "on"),
         ("help_desk_text", "<b>Call us</b>"),
     ]);
@@ -97,23 +96,21 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
     let config = stored(&app).await;
     assert_eq!(config.snmp_community.expose(), "ro-community");
     assert_eq!(config.language.as_ref().unwrap().as_str(), "fr");
-    assert_eq!(
-        config.logo,
-        Some(Logo::from_url("https://partner.example/logo.png").expect("url"))
-    );
+    assert_eq!(config.logo, None);
     assert!(config.permissions.create_service_incidents);
     assert!(!config.permissions.create_supply_incidents);
     assert!(
         config.confirmation_email.service_incident && !config.confirmation_email.meter_submission
     );
-    assert!(config.tabs.help && !config.tabs.meters);
+    assert!(config.tabs.service && config.tabs.help);
+    assert!(!config.tabs.supplies && !config.tabs.meters);
     assert_eq!(config.help_desk_text, "<b>Call us</b>");
 }
 
 const BASE: [(&str, &str); 3] = [
     ("snmp_community", "public"),
     ("language", "en"),
-    ("tab_help", "on"),
+    ("tab_service", "on"),
 ];
 
 #[tokio::test]

@@ -118,7 +118,6 @@ async fn configuration_is_validated_sealed_and_read_back() {
 
     let body = json!({
         "snmp_community": "fleet-ro",
-        "logo": { "url": "https://partner.example/logo.png" },
         "permissions": { "submit_meters": false },
         "help_desk_text": "Call 555-0100",
         "language": "de-CH"

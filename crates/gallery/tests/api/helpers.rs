@@ -108,6 +108,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with(backend, gallery::logo::LogoFetcher::default()).await
+}
+
+/// The gallery with its own logo fetcher (tests of logo URLs served on 127.0.0.1).
+pub async fn spawn_app_with(backend: Backend, logos: gallery::logo::LogoFetcher) -> TestApp {
     let db = TestDb::new(backend).await;
     let clock = Arc::new(FixedClock::new(t0()));
     let state = AppState {
@@ -116,6 +121,7 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
         signing: Arc::new(SigningKeyring::generate("sig1").expect("keys")),
         clock: clock.clone(),
         ids: Arc::new(SequentialIds::default()),
+        logos,
     };
     let api_key = gallery::http::generate_api_key();
     state

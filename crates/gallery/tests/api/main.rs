@@ -4,6 +4,7 @@ mod admin_page;
 mod api;
 mod device_install;
 mod helpers;
+mod logo_fetch;
 mod package;
 mod scopes;
 mod serve_command;

@@ -216,6 +216,7 @@ pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::fleet::devices::FleetDevicesApiDoc::openapi());
     doc.merge(crate::fleet::policy::FleetPolicyApiDoc::openapi());
     doc.merge(crate::fleet::notify::WebhooksApiDoc::openapi());
+    doc.merge(crate::fleet::mail::NotificationEmailsApiDoc::openapi());
     platform::ops::document_problems(&mut doc, &platform::ops::COMMON_PROBLEMS);
     Json(doc)
 }

@@ -1,7 +1,12 @@
-//! A device: its supply incidents, an SVG meter chart, and the meter reads as CSV (admins).
+//! A device: all its incidents (service and supply, walk-up and automatic, each marked), its supply
+//! forecasts and alert history from the fleet agents, the requested supplies, an SVG meter chart,
+//! and the meter reads as CSV (admins).
 
-use super::{ConsoleError, ConsoleUser, csv, fmt_time, lang, status_label, svg};
+use super::{
+    ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, kind_label, lang, status_label, svg,
+};
 use platform::i18n::{Args, Locale, t_args};
+use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind};
 use crate::storage::{IncidentFilter, Role};
@@ -22,11 +27,28 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
+/// A row of the device's incident list.
+struct IncidentRow {
+    number: String,
+    created: String,
+    kind: String,
+    source: SourceBadge,
+    status: String,
+    summary: String,
+}
+
+/// Incidents listed on a device page (newest first).
+const INCIDENT_ROWS: u32 = 200;
+
 #[derive(Template)]
 #[template(path = "console_device.html")]
 struct DevicePage {
     l: Locale,
     title: String,
+    /// "The newest 200 of 340" when the list is cut.
+    incidents_cut: Option<String>,
+    incidents: Vec<IncidentRow>,
+    fleet: Option<DeviceFleet>,
     user_email: Option<String>,
     csrf: String,
     serial: String,
@@ -59,6 +81,34 @@ async fn device_page(
     let now = st.clock.now();
     let l = lang();
     let since = now - chrono::Duration::days(365);
+    let all = IncidentFilter {
+        device: Some(serial.clone()),
+        ..Default::default()
+    };
+    let (list, incidents_total) = st
+        .store
+        .search_incidents(partner, &all, 0, INCIDENT_ROWS)
+        .await?;
+    let incidents: Vec<IncidentRow> = list
+        .iter()
+        .map(|i| IncidentRow {
+            number: i.number.to_string(),
+            created: fmt_time(i.created_at),
+            kind: kind_label(i.kind, l),
+            source: source_badge(i, l),
+            status: status_label(i.status, l),
+            summary: incident_summary(i, l),
+        })
+        .collect();
+    let fleet = device_fleet(
+        &*st.store,
+        partner,
+        device.serial.as_str(),
+        device.customer_id,
+        now,
+        l,
+    )
+    .await?;
     let filter = IncidentFilter {
         kind: Some(IncidentKind::Supply),
         device: Some(serial.clone()),
@@ -87,6 +137,17 @@ async fn device_page(
     let html = DevicePage {
         l,
         title: l.t1("console-device-title", "serial", device.serial.as_str()),
+        incidents_cut: (incidents_total > incidents.len() as u64).then(|| {
+            t_args(
+                l,
+                "console-incidents-newest",
+                &Args::new()
+                    .number("shown", incidents.len() as i64)
+                    .number("total", incidents_total as i64),
+            )
+        }),
+        incidents,
+        fleet,
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         serial: device.serial.to_string(),

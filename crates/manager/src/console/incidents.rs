@@ -1,11 +1,14 @@
 //! The incident list: filters (status, kind, device, customer, dates) and pages, and the same
 //! list (every page, filters applied) as a CSV download.
 
-use super::{ConsoleError, ConsoleUser, csv, fmt_time, issue_label, lang, status_label};
+use super::{
+    ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, issue_label, kind_label, lang,
+    status_label,
+};
 use platform::i18n::{Args, Locale, t_args};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind, IncidentStatus};
-use crate::storage::{Incident, IncidentFilter};
+use crate::storage::IncidentFilter;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -28,6 +31,7 @@ struct IncidentRow {
     number: String,
     created: String,
     kind: String,
+    source: crate::fleet::console::SourceBadge,
     status: String,
     serial: String,
     customer: String,
@@ -153,28 +157,6 @@ impl IncidentsQuery {
     }
 }
 
-fn summary(i: &Incident, l: Locale) -> String {
-    let text = if i.kind == IncidentKind::Supply {
-        i.supplies
-            .iter()
-            .map(|s| s.description.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    } else {
-        let label = i.issue_code.as_deref().map(|c| issue_label(c, l));
-        match (label, i.description.is_empty()) {
-            (Some(label), true) => label,
-            (Some(label), false) => format!("{label}: {}", i.description),
-            (None, _) => i.description.clone(),
-        }
-    };
-    let mut s: String = text.chars().take(80).collect();
-    if text.chars().count() > 80 {
-        s.push('…');
-    }
-    s
-}
-
 async fn incidents_page(
     State(st): State<AppState>,
     user: ConsoleUser,
@@ -225,11 +207,12 @@ async fn incidents_page(
             .map(|i| IncidentRow {
                 number: i.number.to_string(),
                 created: fmt_time(i.created_at),
-                kind: crate::fleet::console::kind_label(i, l),
+                kind: kind_label(i.kind, l),
+                source: crate::fleet::console::source_badge(i, l),
                 status: status_label(i.status, l),
                 serial: i.device_serial.to_string(),
                 customer: i.customer_name.clone(),
-                summary: summary(i, l),
+                summary: incident_summary(i, l),
             })
             .collect(),
         count_text: l.tn("console-incidents-count", "count", total as i64),

@@ -257,9 +257,41 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
     lang().date_time_utc(t)
 }
 
+/// An incident's kind in `l` (`service`, `supply`; whether it was automatic is its badge).
+pub fn kind_label(k: crate::domain::IncidentKind, l: Locale) -> String {
+    l.t(match k {
+        crate::domain::IncidentKind::Service => "console-kind-service",
+        crate::domain::IncidentKind::Supply => "console-kind-supply",
+    })
+}
+
 /// An incident status in `l` (the panel's words for it).
 pub fn status_label(s: crate::domain::IncidentStatus, l: Locale) -> String {
     l.t(&format!("panel-status-{}", s.as_str()))
+}
+
+/// An incident in a few words for a list, in `l`: its supplies, or its issue and description
+/// (80 characters).
+fn incident_summary(i: &crate::storage::Incident, l: Locale) -> String {
+    let text = if i.kind == crate::domain::IncidentKind::Supply {
+        i.supplies
+            .iter()
+            .map(|s| s.description.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        let label = i.issue_code.as_deref().map(|c| issue_label(c, l));
+        match (label, i.description.is_empty()) {
+            (Some(label), true) => label,
+            (Some(label), false) => format!("{label}: {}", i.description),
+            (None, _) => i.description.clone(),
+        }
+    };
+    let mut s: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        s.push('…');
+    }
+    s
 }
 
 #[cfg(test)]

@@ -124,3 +124,98 @@ pub async fn run(cmd: AgentCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `support-assistant manager notification-email add|list|remove`: the partner's addresses
+/// for e-mail notifications (the same as `/api/v1/notification-emails`).
+#[derive(Debug, clap::Subcommand)]
+pub enum NotificationEmailCommand {
+    /// Adds an address: the partner's fleet events are e-mailed to it. Prints its id.
+    Add {
+        /// The partner (name or id).
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        address: String,
+        /// en, de, fr, it or es.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// An event type to send (repeat for several; none: all), e.g. incident.created.
+        #[arg(long = "event")]
+        events: Vec<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Lists the partner's addresses: id, language, events.
+    List {
+        #[arg(long)]
+        partner: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Removes an address; what it had not received yet is not sent.
+    Remove {
+        #[arg(long)]
+        partner: String,
+        /// The address's id (from `list`).
+        #[arg(long)]
+        id: Uuid,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub async fn run_notification_email(cmd: NotificationEmailCommand) -> anyhow::Result<()> {
+    match cmd {
+        NotificationEmailCommand::Add {
+            partner,
+            address,
+            language,
+            events,
+            data,
+        } => {
+            let req = super::mail::CreateRecipientRequest {
+                address,
+                language: Some(language),
+                events,
+            };
+            let (address, language, events) = req.validate().map_err(|problems| {
+                anyhow::anyhow!(
+                    "{}",
+                    problems
+                        .iter()
+                        .map(|p| format!("--{}: {}", p.field.trim_end_matches('s'), p.detail))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?;
+            let store = open_store(&data).await?;
+            let partner = partner_id(&*store, &partner).await?;
+            let r = store
+                .create_recipient(partner, &address, language.code(), &events)
+                .await?;
+            println!("{}", r.id);
+        }
+        NotificationEmailCommand::List { partner, data } => {
+            let store = open_store(&data).await?;
+            let partner = partner_id(&*store, &partner).await?;
+            for r in store.list_recipients(partner).await? {
+                let events = if r.events.is_empty() {
+                    "all".to_string()
+                } else {
+                    r.events.join(",")
+                };
+                println!("{}\t{}\t{}\t{}", r.id, r.address, r.language, events);
+            }
+        }
+        NotificationEmailCommand::Remove { partner, id, data } => {
+            let store = open_store(&data).await?;
+            let partner = partner_id(&*store, &partner).await?;
+            store
+                .delete_recipient(partner, id)
+                .await
+                .with_context(|| format!("notification address {id}"))?;
+            println!("removed {id}");
+        }
+    }
+    Ok(())
+}

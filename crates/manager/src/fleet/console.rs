@@ -119,6 +119,14 @@ fn label(l: Locale, prefix: &str, value: &str) -> String {
         .unwrap_or_else(|| value.replace('_', " "))
 }
 
+/// For tables with several times in a row, whose headings say "(UTC)": the language's date and
+/// time without the zone.
+fn short_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    let l = lang();
+    let full = l.date_time_utc(t);
+    full.strip_suffix(" UTC").unwrap_or(&full).to_string()
+}
+
 /// The fleet page's filter: `?customer=<id>&attention=1`.
 #[derive(Debug, Default, Deserialize)]
 pub struct FleetQuery {
@@ -332,16 +340,172 @@ async fn render(
     Ok(Html(page.render()?))
 }
 
-/// How the console names an incident's kind in `l`: automatic ones say so.
-pub fn kind_label(i: &crate::storage::Incident, l: Locale) -> String {
+/// The mark that sets walk-up and automatic incidents apart in the console's lists and incident
+/// page: a coloured badge (CSS class `badge automatic` / `badge walk-up`) with a word and a tooltip,
+/// so the difference does not rest on colour alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceBadge {
+    pub class: &'static str,
+    pub label: String,
+    pub title: String,
+}
+
+/// The badge of an incident, its words in `l`.
+pub fn source_badge(i: &crate::storage::Incident, l: Locale) -> SourceBadge {
     use crate::domain::IncidentKind;
     use proto::IncidentSource;
-    l.t(match (i.kind, i.source) {
-        (IncidentKind::Supply, IncidentSource::Automatic) => "console-kind-supply-automatic",
-        (IncidentKind::Service, IncidentSource::Automatic) => "console-kind-service-automatic",
-        (IncidentKind::Supply, _) => "console-kind-supply",
-        (IncidentKind::Service, _) => "console-kind-service",
-    })
+    let (class, key) = match (i.source, i.kind) {
+        (IncidentSource::Automatic, IncidentKind::Supply) => ("automatic", "automatic-order"),
+        (IncidentSource::Automatic, _) => ("automatic", "automatic"),
+        (IncidentSource::WalkUp, _) => ("walk-up", "walk-up"),
+    };
+    SourceBadge {
+        class,
+        label: l.t(&format!("console-badge-{key}")),
+        title: l.t(&format!("console-badge-{key}-title")),
+    }
+}
+
+/// A supply of the device page: level, status and forecast.
+pub struct ForecastRow {
+    pub description: String,
+    pub percent: Option<u8>,
+    /// The percentage as the language writes it.
+    pub percent_text: String,
+    pub status: String,
+    /// "3.5" days (the language's decimal sign), or why there is no forecast ("not enough
+    /// data", "not decreasing").
+    pub days_left: String,
+    /// "empty on 14 Mar 2026" (or "full on …" for a waste receptacle) in the language, or empty.
+    pub date: String,
+}
+
+/// A condition of the device page's alert history (printer alerts, supply orders, silence).
+pub struct ConditionRow {
+    pub what: String,
+    pub detail: String,
+    pub first_seen: String,
+    pub raised: String,
+    /// Empty while it holds.
+    pub cleared: String,
+    pub incident: Option<String>,
+}
+
+/// What the agents know of one device, for its console page.
+pub struct DeviceFleet {
+    pub last_seen: Option<String>,
+    pub status: String,
+    /// prtAlertTable rows of the last reading.
+    pub open_alerts: Vec<String>,
+    pub forecasts: Vec<ForecastRow>,
+    pub history: Vec<ConditionRow>,
+}
+
+/// Conditions shown on a device page (newest first).
+pub const HISTORY_ROWS: u32 = 200;
+
+/// One device's last reading, supply forecasts (with its effective policy) and condition history,
+/// its words and numbers in `l`; `None` when no agent reports it and it never had a condition.
+pub async fn device_fleet(
+    store: &dyn crate::storage::Storage,
+    partner: Uuid,
+    serial: &str,
+    customer: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+    l: Locale,
+) -> crate::storage::Result<Option<DeviceFleet>> {
+    use super::devices::{HISTORY_DAYS, supply_forecasts};
+    let last = store.list_readings(partner, serial, 1).await?.into_iter().next();
+    let conditions = store.device_conditions(partner, serial, HISTORY_ROWS).await?;
+    if last.is_none() && conditions.is_empty() {
+        return Ok(None);
+    }
+    let forecasts = match &last {
+        Some(last) => {
+            let policy = super::policy::load(store, partner)
+                .await?
+                .effective(Some(customer), Some(serial));
+            let history = store
+                .supply_history(
+                    partner,
+                    serial,
+                    now - chrono::Duration::days(HISTORY_DAYS),
+                    super::devices::HISTORY_ROWS,
+                )
+                .await?;
+            supply_forecasts(last, &history, now, policy.forecast_min_history())
+                .into_iter()
+                .map(|s| ForecastRow {
+                    description: s.description,
+                    percent: s.percent.map(|p| p.min(100)),
+                    percent_text: s
+                        .percent
+                        .map(|p| l.percent(u32::from(p.min(100))))
+                        .unwrap_or_default(),
+                    status: label(l, "supply-status-", &s.status),
+                    days_left: match s.days_left {
+                        Some(d) => l.number(d, 1),
+                        None => label(l, "console-forecast-", &s.forecast),
+                    },
+                    date: s
+                        .predicted_date
+                        .map(|d| {
+                            l.t1(
+                                &format!("console-runs-out-on-{}", s.runs_out),
+                                "date",
+                                &l.date(d.date_naive()),
+                            )
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        }
+        None => vec![],
+    };
+    let history = conditions
+        .into_iter()
+        .map(|c| ConditionRow {
+            what: l.t(match c.kind.as_str() {
+                kinds::SUPPLY_LOW => "console-condition-supply-low",
+                kinds::ALERT => "console-condition-alert",
+                kinds::DEVICE_SILENT => "console-condition-silent",
+                _ => "console-condition-other",
+            }),
+            detail: c.detail,
+            first_seen: short_time(c.first_seen_at),
+            raised: c.raised_at.map(short_time).unwrap_or_default(),
+            cleared: c.cleared_at.map(short_time).unwrap_or_default(),
+            incident: c.incident_number,
+        })
+        .collect();
+    Ok(Some(DeviceFleet {
+        last_seen: last.as_ref().map(|r| time(r.read_at)),
+        status: match &last {
+            Some(r) => {
+                let device = label(
+                    l,
+                    "console-device-status-",
+                    r.status.device.as_deref().unwrap_or("unknown"),
+                );
+                if r.status.errors.is_empty() {
+                    device
+                } else {
+                    format!("{device} ({})", r.status.errors.join(", "))
+                }
+            }
+            None => l.t("console-device-status-unknown"),
+        },
+        open_alerts: last
+            .map(|r| {
+                r.alerts
+                    .iter()
+                    .map(|a| format!("{} {} ({}): {}", a.severity, a.code_name, a.code, a.description))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        forecasts,
+        history,
+    }))
 }
 
 fn check(user: &ConsoleUser, csrf: &str) -> Result<(), ConsoleError> {
@@ -453,7 +617,7 @@ async fn add_webhook(
         url: form.url,
         events: form.events,
     };
-    let (url, events) = match req.validate() {
+    let (url, events) = match req.check(st.config.webhook_allow_private).await {
         Ok(v) => v,
         Err(problems) => {
             let notice = Notice {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::forecast::{Forecast, LevelPoint, RunsOut, forecast};
+use super::forecast::{Forecast, LevelPoint, RunsOut, forecast_with};
 use crate::api::ApiPartner;
 use crate::api::error::ApiError;
 use crate::api::types::Problem;
@@ -163,11 +163,13 @@ fn number(v: Option<&str>, field: &str, default: u32) -> std::result::Result<u32
     }
 }
 
-/// The supplies of `last` with forecasts from `history` ((supply index, point), any order).
+/// The supplies of `last` with forecasts from `history` ((supply index, point), any order), once a
+/// cartridge's points span `min_span` (the device's policy: `forecast_min_history_minutes`).
 pub fn supply_forecasts(
     last: &StoredReading,
     history: &[(String, LevelPoint)],
     now: DateTime<Utc>,
+    min_span: chrono::Duration,
 ) -> Vec<SupplyForecastView> {
     last.supplies
         .iter()
@@ -178,7 +180,7 @@ pub fn supply_forecasts(
                 .map(|(_, p)| *p)
                 .collect();
             let runs_out = RunsOut::for_class(s.class.as_str());
-            let f = forecast(&points, runs_out, now);
+            let f = forecast_with(&points, runs_out, now, min_span);
             SupplyForecastView {
                 index: s.index.clone(),
                 description: s.description.clone(),
@@ -213,11 +215,12 @@ pub async fn fleet_device_page(
     now: DateTime<Utc>,
 ) -> Result<FleetDevicePage> {
     let all = store.fleet_devices(partner_id).await?;
-    let locations: HashMap<String, String> = store
+    let policies = super::policy::load(store, partner_id).await?;
+    let registered: HashMap<String, (String, Uuid)> = store
         .list_devices(partner_id)
         .await?
         .into_iter()
-        .map(|d| (d.serial.as_str().to_string(), d.location))
+        .map(|d| (d.serial.as_str().to_string(), (d.location, d.customer_id)))
         .collect();
     let total = u32::try_from(all.len()).unwrap_or(u32::MAX);
     let mut devices = Vec::new();
@@ -228,12 +231,17 @@ pub async fn fleet_device_page(
                 let history = store
                     .supply_history(partner_id, &d.serial, since, HISTORY_ROWS)
                     .await?;
-                supply_forecasts(last, &history, now)
+                let customer = registered.get(&d.serial).map(|(_, c)| *c);
+                let policy = policies.effective(customer, Some(&d.serial));
+                supply_forecasts(last, &history, now, policy.forecast_min_history())
             }
             None => vec![],
         };
         devices.push(FleetDeviceView {
-            location: locations.get(&d.serial).cloned().unwrap_or_default(),
+            location: registered
+                .get(&d.serial)
+                .map(|(l, _)| l.clone())
+                .unwrap_or_default(),
             last_seen: d.last.as_ref().map(|r| r.read_at),
             status: d
                 .last

@@ -315,7 +315,7 @@ pub async fn evaluate(
                 HISTORY_ROWS,
             )
             .await?;
-        let forecasts = supply_forecasts(&last, &history, now);
+        let forecasts = supply_forecasts(&last, &history, now, policy.forecast_min_history());
         let contract = contracts.get(&d.serial).is_some_and(|c| c.covers(today));
         wants.extend(supply_wants(
             &d.serial, customer, &last, &forecasts, &policy, contract,

@@ -11,7 +11,8 @@
 //!   seen) between two points is a replacement (a new cartridge, an emptied receptacle): only
 //!   the points since the last replacement count. Smaller rises are noise.
 //! - The rate is the least-squares slope over those points; "not enough data" until there are
-//!   [`MIN_POINTS`] points spanning [`MIN_SPAN_HOURS`] hours.
+//!   [`MIN_POINTS`] points spanning [`MIN_SPAN_HOURS`] hours (a partner's policy may ask for another
+//!   span: `forecast_min_history_minutes`, e.g. the demo's accelerated devices).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -100,8 +101,19 @@ impl Forecast {
     }
 }
 
-/// Forecasts one supply from its level history (any order) at time `now`.
+/// Forecasts one supply from its level history (any order) at time `now`, with the default
+/// minimum span of [`MIN_SPAN_HOURS`].
 pub fn forecast(points: &[LevelPoint], until: RunsOut, now: DateTime<Utc>) -> Forecast {
+    forecast_with(points, until, now, Duration::hours(MIN_SPAN_HOURS))
+}
+
+/// As [`forecast`], predicting once the current cartridge's points span at least `min_span`.
+pub fn forecast_with(
+    points: &[LevelPoint],
+    until: RunsOut,
+    now: DateTime<Utc>,
+    min_span: Duration,
+) -> Forecast {
     let mut usable: Vec<(DateTime<Utc>, f64, bool)> = points
         .iter()
         .filter_map(|p| p.value().map(|(v, pct)| (p.at, v, pct)))
@@ -125,11 +137,12 @@ pub fn forecast(points: &[LevelPoint], until: RunsOut, now: DateTime<Utc>) -> Fo
         }
     }
     let current = &usable[start..];
-    let span_hours = match (current.first(), current.last()) {
-        (Some(a), Some(b)) => (b.0 - a.0).num_hours(),
-        _ => 0,
+    let span = match (current.first(), current.last()) {
+        (Some(a), Some(b)) => b.0 - a.0,
+        _ => Duration::zero(),
     };
-    if current.len() < MIN_POINTS || span_hours < MIN_SPAN_HOURS {
+    let span_hours = span.num_hours();
+    if current.len() < MIN_POINTS || span < min_span {
         return Forecast::NotEnoughData {
             points: current.len(),
             span_hours,
@@ -301,6 +314,34 @@ mod tests {
                 points: 7,
                 span_hours: 6
             }
+        ));
+    }
+
+    #[test]
+    fn a_shorter_minimum_span_predicts_from_minutes_of_history() {
+        // An accelerated device (the demo): 10 % per minute, read every 20 s for 2 minutes.
+        let start = t(0.0);
+        let fast: Vec<_> = (0..7)
+            .map(|i| LevelPoint {
+                at: start + Duration::seconds(20 * i),
+                level: Some(900 - 33 * i),
+                max_capacity: Some(1000),
+            })
+            .collect();
+        let now = start + Duration::minutes(2);
+        assert!(matches!(
+            forecast(&fast, RunsOut::Empty, now),
+            Forecast::NotEnoughData { points: 7, .. }
+        ));
+        let f = forecast_with(&fast, RunsOut::Empty, now, Duration::minutes(2));
+        let (days, date, _) = predicted(&f);
+        // About 70 % left at 10 % a minute: empty in about 7 minutes.
+        let minutes = (date - now).num_seconds() as f64 / 60.0;
+        assert!((6.0..8.0).contains(&minutes), "{minutes}");
+        assert!(days < 0.01, "{days}");
+        assert!(matches!(
+            forecast_with(&fast[..6], RunsOut::Empty, now, Duration::minutes(2)),
+            Forecast::NotEnoughData { points: 6, .. }
         ));
     }
 

@@ -9,8 +9,11 @@ pub mod console;
 pub mod devices;
 pub mod evaluate;
 pub mod forecast;
+pub mod mail;
+pub mod mail_store;
 pub mod notify;
 pub mod policy;
+pub mod webhook_guard;
 pub mod rules_store;
 pub mod store;
 

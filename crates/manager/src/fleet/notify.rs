@@ -12,7 +12,7 @@
 //! stored encrypted with the contact-details key ring). Receivers check the signature and reject
 //! timestamps far from their clock.
 //!
-//! E-mail is not sent: the manager has no mailer (see ARCHITECTURE.md).
+//! The same events are e-mailed to the partner's notification addresses ([`super::mail`]).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -108,7 +108,8 @@ pub struct EventData {
     pub detail: String,
 }
 
-/// Puts an event into the outbox for each of the partner's webhooks that wants it.
+/// Puts an event into the outboxes: once for each of the partner's webhooks and notification
+/// addresses that want it.
 pub async fn emit(
     store: &dyn Storage,
     partner: Uuid,
@@ -126,6 +127,9 @@ pub async fn emit(
         .map_err(|e| crate::storage::StoreError::Corrupt(format!("event: {e}")))?;
     store
         .enqueue_event(partner, event.id, event_type, &body)
+        .await?;
+    store
+        .enqueue_mail(partner, event.id, event_type, &body)
         .await?;
     Ok(())
 }
@@ -174,6 +178,18 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
         .into()
 }
 
+/// An error with its causes (the guarded resolver's refusal is a cause of reqwest's error).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// A fresh webhook secret: `whsec_` and base64 of 32 random bytes.
 pub fn generate_secret() -> String {
     format!(
@@ -200,19 +216,44 @@ pub struct Notifier {
     pub store: Arc<dyn Storage>,
     pub clock: Arc<dyn Clock>,
     pub http: reqwest::Client,
+    /// `--webhook-allow-private`: private, loopback and link-local receivers are allowed.
+    pub allow_private: bool,
+}
+
+/// The webhook client: no redirects, no proxy, names resolved by the guarded resolver (so the
+/// address checked is the address connected to).
+fn client(allow_private: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(super::webhook_guard::GuardedResolver { allow_private })
+        .build()
+        .unwrap_or_default()
 }
 
 /// How long a sender keeps a leased delivery before another may take it.
 pub const LEASE_SECONDS: i64 = 60;
 
 impl Notifier {
+    /// A sender that refuses private, loopback and link-local receivers (see
+    /// [`super::webhook_guard`]).
     pub fn new(store: Arc<dyn Storage>, clock: Arc<dyn Clock>) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        Self { store, clock, http }
+        Self {
+            http: client(false),
+            store,
+            clock,
+            allow_private: false,
+        }
+    }
+
+    /// The same sender, with private receivers allowed or not.
+    pub fn allow_private(self, allow: bool) -> Self {
+        Self {
+            http: client(allow),
+            allow_private: allow,
+            ..self
+        }
     }
 
     /// Tries every due delivery once (up to 100); returns how many were delivered.
@@ -237,9 +278,11 @@ impl Notifier {
             .map(|e| e.id.to_string())
             .unwrap_or_else(|_| item.id.to_string());
         let ts = now.timestamp();
-        let sent = match signature(&item.secret, &event_id, ts, &item.body) {
-            None => Err("the webhook's secret is malformed".to_string()),
-            Some(sig) => self
+        let target = super::webhook_guard::check_delivery(&item.url, self.allow_private);
+        let sent = match (target, signature(&item.secret, &event_id, ts, &item.body)) {
+            (Err(refused), _) => Err(refused),
+            (Ok(()), None) => Err("the webhook's secret is malformed".to_string()),
+            (Ok(()), Some(sig)) => self
                 .http
                 .post(&item.url)
                 .header("content-type", "application/json")
@@ -249,7 +292,7 @@ impl Notifier {
                 .body(item.body.clone())
                 .send()
                 .await
-                .map_err(|e| e.without_url().to_string()),
+                .map_err(|e| error_chain(&e.without_url())),
         };
         let attempt = item.attempts as usize + 1;
         let retry = || match BACKOFF.get(attempt - 1) {
@@ -318,12 +361,11 @@ impl CreateWebhookRequest {
     pub fn validate(&self) -> std::result::Result<(String, Vec<String>), Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let url = self.url.trim();
-        match reqwest::Url::parse(url) {
-            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {}
-            _ => problems.push(FieldProblem {
+        if let Err(detail) = super::webhook_guard::check_url(url) {
+            problems.push(FieldProblem {
                 field: "url".into(),
-                detail: "must be an http:// or https:// URL with a host".into(),
-            }),
+                detail,
+            });
         }
         if url.len() > 2000 {
             problems.push(FieldProblem {
@@ -348,9 +390,29 @@ impl CreateWebhookRequest {
             Err(problems)
         }
     }
+
+    /// [`Self::validate`], then the addresses the URL points to (not private, loopback,
+    /// link-local…, unless `allow_private`; see [`super::webhook_guard`]).
+    pub async fn check(
+        &self,
+        allow_private: bool,
+    ) -> std::result::Result<(String, Vec<String>), Vec<FieldProblem>> {
+        let (url, events) = self.validate()?;
+        super::webhook_guard::check_target(&url, allow_private)
+            .await
+            .map_err(|detail| {
+                vec![FieldProblem {
+                    field: "url".into(),
+                    detail,
+                }]
+            })?;
+        Ok((url, events))
+    }
 }
 
-/// Adds a webhook. Its events are POSTed as [`WebhookEvent`] JSON, signed (Standard Webhooks:
+/// Adds a webhook. The URL must be http(s) and must not point to a private, loopback,
+/// link-local, multicast or unspecified address (checked now and again at each delivery after
+/// DNS resolution; 422 names the reason). Its events are POSTed as [`WebhookEvent`] JSON, signed (Standard Webhooks:
 /// `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,base64(HMAC-SHA256(secret,
 /// "{id}.{timestamp}.{body}"))`), retried with backoff (30 s, 2 min, 10 min, 30 min, 2 h, 6 h,
 /// 12 h, 24 h) until the receiver answers 2xx.
@@ -361,7 +423,10 @@ pub async fn create_webhook(
     ApiPartner(p): ApiPartner,
     ApiJson(req): ApiJson<CreateWebhookRequest>,
 ) -> std::result::Result<(StatusCode, Json<CreatedWebhook>), ApiError> {
-    let (url, evs) = req.validate().map_err(ApiError::Validation)?;
+    let (url, evs) = req
+        .check(st.config.webhook_allow_private)
+        .await
+        .map_err(ApiError::Validation)?;
     let secret = generate_secret();
     let webhook = st.store.create_webhook(p, &url, &secret, &evs).await?;
     Ok((

@@ -75,6 +75,16 @@ pub struct Policy {
     pub persist_minutes: u32,
     /// A device not read (or an agent not heard from) for this many days is silent (default 3).
     pub silent_after_days: u32,
+    /// A supply is forecast once its current cartridge's levels span this many minutes (default
+    /// 1440: a day). Shorter for devices used far more than an office's (the demo's accelerated ones).
+    pub forecast_min_history_minutes: u32,
+}
+
+impl Policy {
+    /// [`Policy::forecast_min_history_minutes`] as a duration.
+    pub fn forecast_min_history(&self) -> chrono::Duration {
+        chrono::Duration::minutes(i64::from(self.forecast_min_history_minutes))
+    }
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -101,6 +111,7 @@ impl Default for Policy {
             persisting_error_states: strings(&["jammed", "doorOpen"]),
             persist_minutes: 30,
             silent_after_days: 3,
+            forecast_min_history_minutes: 1440,
         }
     }
 }
@@ -129,6 +140,8 @@ pub struct PolicyDocument {
     pub persist_minutes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silent_after_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast_min_history_minutes: Option<u32>,
 }
 
 const SEVERITIES: [&str; 4] = [
@@ -195,6 +208,14 @@ impl PolicyDocument {
         {
             push("silent_after_days", "must be 1 to 365 days".into());
         }
+        if let Some(m) = self.forecast_min_history_minutes
+            && !(1..=30 * 24 * 60).contains(&m)
+        {
+            push(
+                "forecast_min_history_minutes",
+                "must be 1 to 43200 minutes (30 days)".into(),
+            );
+        }
         let mut check_set = |field: &str, v: &Option<Vec<String>>, allowed: &[&str]| {
             for s in v.iter().flatten() {
                 if !allowed.contains(&s.as_str()) {
@@ -254,7 +275,8 @@ impl Policy {
             persisting_alert_codes,
             persisting_error_states,
             persist_minutes,
-            silent_after_days
+            silent_after_days,
+            forecast_min_history_minutes
         );
         self
     }

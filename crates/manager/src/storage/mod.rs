@@ -225,6 +225,7 @@ pub trait Storage:
     + crate::fleet::devices::SupplyHistoryStorage
     + LoginAttemptStorage
     + crate::fleet::rules_store::FleetRulesStorage
+    + crate::fleet::mail_store::MailNotifyStorage
     + Send
     + Sync
     + 'static

@@ -1001,8 +1001,9 @@ async fn the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the
         .await
         .unwrap();
     assert!(
-        html.contains("supply (automatic order)"),
-        "automatic incidents are marked"
+        html.contains(r#"<span class="badge automatic" title="Ordered by the fleet policies"#)
+            && html.contains(">automatic order</span>"),
+        "automatic incidents are marked: {html}"
     );
 
     // A webhook added in the console: its secret once, then listed with its delivery log.

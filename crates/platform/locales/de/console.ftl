@@ -62,8 +62,6 @@ console-previous = Zurück
 console-next = Weiter
 console-kind-service = Service
 console-kind-supply = Material
-console-kind-service-automatic = Service (automatisch)
-console-kind-supply-automatic = Material (automatische Bestellung)
 
 ## Ein Vorgang
 console-contact-removed = entfernt (Aufbewahrungsfrist)
@@ -182,3 +180,32 @@ console-title-forbidden = Nicht erlaubt
 console-title-not-found = Nicht gefunden
 console-title-error = Fehler
 console-back-to-incidents = Zurück zu den Vorgängen
+
+## Geräteseite: Vorgänge, Prognosen, Warnungsverlauf (Flottenagenten)
+console-badge-automatic-order = automatische Bestellung
+console-badge-automatic-order-title = Von den Flottenrichtlinien anhand der vom Agenten gelesenen Füllstände bestellt
+console-badge-automatic = automatisch
+console-badge-automatic-title = Von den Flottenrichtlinien aufgrund einer vom Agenten gelesenen Druckerwarnung ausgelöst
+console-badge-walk-up = vor Ort
+console-badge-walk-up-title = Von einer Person gemeldet (am Bedienfeld des Geräts oder über die API)
+console-incidents-newest = Die neuesten { $shown } von { $total }
+console-all-in-list = alle in der Vorgangsliste
+console-forecasts = Materialprognosen
+console-no-forecast-supplies = Der letzte Messwert meldet keine Materialien.
+console-days-left = Verbleibende Tage
+console-predicted-date = Voraussichtliches Datum
+console-runs-out-on-empty = leer am { $date }
+console-runs-out-on-full = voll am { $date }
+console-alert-history = Warnungsverlauf
+console-no-alert-history = Bisher keine Warnung, Materialbestellung oder Funkstille.
+console-condition = Zustand
+console-detail = Einzelheiten
+console-since-utc = Seit (UTC)
+console-raised-utc = Ausgelöst (UTC)
+console-cleared-utc = Behoben (UTC)
+console-waiting = wartet
+console-open = offen
+console-condition-supply-low = Material knapp
+console-condition-alert = Druckerwarnung
+console-condition-silent = stumm
+console-condition-other = anderes

@@ -80,3 +80,8 @@ supply-status-full = Voll
 supply-status-some_remaining = Rest vorhanden
 supply-status-unrestricted = Unbegrenzt
 supply-status-unknown = Unbekannt
+
+## The vendor's settings: the navigation override (tabs switched off by the service partner).
+panel-tab-off-service = Ihr Servicepartner hat den Tab „Service“ auf diesem Gerät ausgeschaltet.
+panel-tab-off-supplies = Ihr Servicepartner hat den Tab „Verbrauchsmaterial“ auf diesem Gerät ausgeschaltet.
+panel-tab-off-meters = Ihr Servicepartner hat den Tab „Zähler“ auf diesem Gerät ausgeschaltet.

@@ -62,8 +62,6 @@ console-previous = Previous
 console-next = Next
 console-kind-service = service
 console-kind-supply = supply
-console-kind-service-automatic = service (automatic)
-console-kind-supply-automatic = supply (automatic order)
 
 ## One incident
 console-contact-removed = removed (retention)
@@ -182,3 +180,32 @@ console-title-forbidden = Forbidden
 console-title-not-found = Not found
 console-title-error = Error
 console-back-to-incidents = Back to incidents
+
+## Device page: incidents, forecasts, alert history (fleet agents)
+console-badge-automatic-order = automatic order
+console-badge-automatic-order-title = Ordered by the fleet policies from the supply levels the agent read
+console-badge-automatic = automatic
+console-badge-automatic-title = Raised by the fleet policies from a printer alert the agent read
+console-badge-walk-up = walk-up
+console-badge-walk-up-title = Reported by a person (at the device's panel or through the API)
+console-incidents-newest = The newest { $shown } of { $total }
+console-all-in-list = all in the incident list
+console-forecasts = Supply forecasts
+console-no-forecast-supplies = The last reading reports no supplies.
+console-days-left = Days left
+console-predicted-date = Predicted date
+console-runs-out-on-empty = empty on { $date }
+console-runs-out-on-full = full on { $date }
+console-alert-history = Alert history
+console-no-alert-history = No alert, supply order or silence so far.
+console-condition = Condition
+console-detail = Detail
+console-since-utc = Since (UTC)
+console-raised-utc = Raised (UTC)
+console-cleared-utc = Cleared (UTC)
+console-waiting = waiting
+console-open = open
+console-condition-supply-low = supply low
+console-condition-alert = printer alert
+console-condition-silent = silent
+console-condition-other = other

@@ -83,3 +83,8 @@ supply-status-full = Full
 supply-status-some_remaining = Some remaining
 supply-status-unrestricted = No limit
 supply-status-unknown = Unknown
+
+## The vendor's settings: the navigation override (tabs switched off by the service partner).
+panel-tab-off-service = Your service partner has switched off the Services tab on this device.
+panel-tab-off-supplies = Your service partner has switched off the Supplies tab on this device.
+panel-tab-off-meters = Your service partner has switched off the Meters tab on this device.

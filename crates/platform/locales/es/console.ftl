@@ -62,8 +62,6 @@ console-previous = Anterior
 console-next = Siguiente
 console-kind-service = servicio
 console-kind-supply = consumibles
-console-kind-service-automatic = servicio (automática)
-console-kind-supply-automatic = consumibles (pedido automático)
 
 ## Una incidencia
 console-contact-removed = eliminado (plazo de conservación)
@@ -182,3 +180,32 @@ console-title-forbidden = No permitido
 console-title-not-found = No encontrado
 console-title-error = Error
 console-back-to-incidents = Volver a las incidencias
+
+## Página del equipo: incidencias, previsiones, historial de alertas (agentes de la flota)
+console-badge-automatic-order = pedido automático
+console-badge-automatic-order-title = Pedido por las reglas de la flota según los niveles de consumibles que leyó el agente
+console-badge-automatic = automática
+console-badge-automatic-title = Generada por las reglas de la flota a partir de una alerta de impresora que leyó el agente
+console-badge-walk-up = presencial
+console-badge-walk-up-title = Notificada por una persona (en el panel del equipo o mediante la API)
+console-incidents-newest = Las { $shown } más recientes de { $total }
+console-all-in-list = todas en la lista de incidencias
+console-forecasts = Previsiones de consumibles
+console-no-forecast-supplies = La última lectura no indica consumibles.
+console-days-left = Días restantes
+console-predicted-date = Fecha prevista
+console-runs-out-on-empty = vacío el { $date }
+console-runs-out-on-full = lleno el { $date }
+console-alert-history = Historial de alertas
+console-no-alert-history = Hasta ahora ninguna alerta, pedido de consumibles ni silencio.
+console-condition = Condición
+console-detail = Detalle
+console-since-utc = Desde (UTC)
+console-raised-utc = Generada (UTC)
+console-cleared-utc = Resuelta (UTC)
+console-waiting = en espera
+console-open = abierta
+console-condition-supply-low = consumible bajo
+console-condition-alert = alerta de impresora
+console-condition-silent = sin señal
+console-condition-other = otra

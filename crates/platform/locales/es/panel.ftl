@@ -80,3 +80,8 @@ supply-status-full = Lleno
 supply-status-some_remaining = Queda algo
 supply-status-unrestricted = Sin límite
 supply-status-unknown = Desconocido
+
+## The vendor's settings: the navigation override (tabs switched off by the service partner).
+panel-tab-off-service = Su socio de servicio ha desactivado la pestaña Servicio en este equipo.
+panel-tab-off-supplies = Su socio de servicio ha desactivado la pestaña Consumibles en este equipo.
+panel-tab-off-meters = Su socio de servicio ha desactivado la pestaña Contadores en este equipo.

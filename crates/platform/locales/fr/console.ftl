@@ -62,8 +62,6 @@ console-previous = Précédent
 console-next = Suivant
 console-kind-service = service
 console-kind-supply = consommables
-console-kind-service-automatic = service (automatique)
-console-kind-supply-automatic = consommables (commande automatique)
 
 ## Un incident
 console-contact-removed = supprimé (durée de conservation)
@@ -182,3 +180,32 @@ console-title-forbidden = Interdit
 console-title-not-found = Introuvable
 console-title-error = Erreur
 console-back-to-incidents = Retour aux incidents
+
+## Page d’un appareil : incidents, prévisions, historique des alertes (agents du parc)
+console-badge-automatic-order = commande automatique
+console-badge-automatic-order-title = Commandé par les règles du parc d’après les niveaux de consommables lus par l’agent
+console-badge-automatic = automatique
+console-badge-automatic-title = Déclenché par les règles du parc d’après une alerte d’imprimante lue par l’agent
+console-badge-walk-up = sur place
+console-badge-walk-up-title = Signalé par une personne (sur le panneau de l’appareil ou par l’API)
+console-incidents-newest = Les { $shown } plus récents sur { $total }
+console-all-in-list = tous dans la liste des incidents
+console-forecasts = Prévisions des consommables
+console-no-forecast-supplies = Le dernier relevé ne signale aucun consommable.
+console-days-left = Jours restants
+console-predicted-date = Date prévue
+console-runs-out-on-empty = vide le { $date }
+console-runs-out-on-full = plein le { $date }
+console-alert-history = Historique des alertes
+console-no-alert-history = Aucune alerte, commande de consommables ni silence jusqu’ici.
+console-condition = Condition
+console-detail = Détail
+console-since-utc = Depuis (UTC)
+console-raised-utc = Déclenché (UTC)
+console-cleared-utc = Levé (UTC)
+console-waiting = en attente
+console-open = ouvert
+console-condition-supply-low = consommable bas
+console-condition-alert = alerte d’imprimante
+console-condition-silent = muet
+console-condition-other = autre

@@ -80,3 +80,8 @@ supply-status-full = Plein
 supply-status-some_remaining = Reste disponible
 supply-status-unrestricted = Illimité
 supply-status-unknown = Inconnu
+
+## The vendor's settings: the navigation override (tabs switched off by the service partner).
+panel-tab-off-service = Votre partenaire de service a désactivé l’onglet Services sur cet appareil.
+panel-tab-off-supplies = Votre partenaire de service a désactivé l’onglet Consommables sur cet appareil.
+panel-tab-off-meters = Votre partenaire de service a désactivé l’onglet Compteurs sur cet appareil.

@@ -62,8 +62,6 @@ console-previous = Precedente
 console-next = Successiva
 console-kind-service = assistenza
 console-kind-supply = materiali
-console-kind-service-automatic = assistenza (automatico)
-console-kind-supply-automatic = materiali (ordine automatico)
 
 ## Un intervento
 console-contact-removed = rimosso (periodo di conservazione)
@@ -182,3 +180,32 @@ console-title-forbidden = Non consentito
 console-title-not-found = Non trovato
 console-title-error = Errore
 console-back-to-incidents = Torna agli interventi
+
+## Pagina del dispositivo: interventi, previsioni, cronologia avvisi (agenti del parco)
+console-badge-automatic-order = ordine automatico
+console-badge-automatic-order-title = Ordinato dalle regole del parco in base ai livelli dei materiali letti dall’agente
+console-badge-automatic = automatico
+console-badge-automatic-title = Generato dalle regole del parco da un avviso della stampante letto dall’agente
+console-badge-walk-up = di persona
+console-badge-walk-up-title = Segnalato da una persona (dal pannello del dispositivo o tramite l’API)
+console-incidents-newest = I { $shown } più recenti di { $total }
+console-all-in-list = tutti nell’elenco degli interventi
+console-forecasts = Previsioni dei materiali
+console-no-forecast-supplies = L’ultima lettura non riporta materiali.
+console-days-left = Giorni rimanenti
+console-predicted-date = Data prevista
+console-runs-out-on-empty = vuoto il { $date }
+console-runs-out-on-full = pieno il { $date }
+console-alert-history = Cronologia avvisi
+console-no-alert-history = Finora nessun avviso, ordine di materiali o silenzio.
+console-condition = Condizione
+console-detail = Dettaglio
+console-since-utc = Dal (UTC)
+console-raised-utc = Generato (UTC)
+console-cleared-utc = Risolto (UTC)
+console-waiting = in attesa
+console-open = aperto
+console-condition-supply-low = materiale in esaurimento
+console-condition-alert = avviso della stampante
+console-condition-silent = silenzioso
+console-condition-other = altro

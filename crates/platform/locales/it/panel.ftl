@@ -80,3 +80,8 @@ supply-status-full = Pieno
 supply-status-some_remaining = Quantità residua
 supply-status-unrestricted = Illimitato
 supply-status-unknown = Sconosciuto
+
+## The vendor's settings: the navigation override (tabs switched off by the service partner).
+panel-tab-off-service = Il partner di assistenza ha disattivato la scheda Assistenza su questo dispositivo.
+panel-tab-off-supplies = Il partner di assistenza ha disattivato la scheda Materiali di consumo su questo dispositivo.
+panel-tab-off-meters = Il partner di assistenza ha disattivato la scheda Contatori su questo dispositivo.

@@ -18,7 +18,7 @@ fn bad<T>(msg: impl Into<String>) -> Result<T, MailSettingsError> {
     Err(MailSettingsError(msg.into()))
 }
 
-/// Where confirmation e-mails go.
+/// Where e-mails go.
 #[derive(Debug, Clone)]
 pub enum MailSettings {
     /// `folder:PATH`: `.eml` files in a directory (the demo default).

@@ -221,13 +221,13 @@ impl MailTransport for SendGridTransport {
                     "sendgrid: request failed: {}",
                     scrub(message, &e.to_string())
                 ));
-                tracing::warn!(%reference, transport = "sendgrid", error = %error, "confirmation e-mail not sent");
+                tracing::warn!(%reference, transport = "sendgrid", error = %error, "e-mail not sent");
                 return Err(error);
             }
         };
         let status = response.status();
         if status.is_success() {
-            tracing::info!(%reference, transport = "sendgrid", status = status.as_u16(), "confirmation e-mail sent");
+            tracing::info!(%reference, transport = "sendgrid", status = status.as_u16(), "e-mail sent");
             return Ok(());
         }
         let text = response.text().await.unwrap_or_default();
@@ -237,7 +237,7 @@ impl MailTransport for SendGridTransport {
         } else {
             MailError::Permanent(format!("sendgrid answered {status}: {detail}"))
         };
-        tracing::warn!(%reference, transport = "sendgrid", status = status.as_u16(), transient = error.is_transient(), error = %error, "confirmation e-mail not sent");
+        tracing::warn!(%reference, transport = "sendgrid", status = status.as_u16(), transient = error.is_transient(), error = %error, "e-mail not sent");
         Err(error)
     }
 

@@ -1,5 +1,5 @@
 //! Headers the renderer adds so transports can name and log a message without reading
-//! personal data: the assistant's reference, the creation time and the incident number.
+//! personal data: the message's reference, the creation time and the incident number.
 
 use lettre::Message;
 use lettre::message::header::HeaderName;
@@ -8,7 +8,7 @@ pub const REFERENCE: HeaderName = HeaderName::new_from_ascii_str("X-Support-Refe
 pub const CREATED_AT: HeaderName = HeaderName::new_from_ascii_str("X-Support-Created-At");
 pub const INCIDENT_NUMBER: HeaderName = HeaderName::new_from_ascii_str("X-Support-Incident");
 
-/// The submission's reference (never personal data), or `"-"` for a message without one.
+/// The message's reference (never personal data), or `"-"` for a message without one.
 pub fn reference(message: &Message) -> String {
     message
         .headers()

@@ -84,17 +84,17 @@ impl MailTransport for SmtpTransport {
                 "smtp: no answer within {} s",
                 self.deadline.as_secs()
             ));
-            tracing::warn!(%reference, transport = "smtp", transient = true, error = %error, "confirmation e-mail not sent");
+            tracing::warn!(%reference, transport = "smtp", transient = true, error = %error, "e-mail not sent");
             return Err(error);
         };
         match sent {
             Ok(response) => {
-                tracing::info!(%reference, transport = "smtp", code = %response.code(), "confirmation e-mail sent");
+                tracing::info!(%reference, transport = "smtp", code = %response.code(), "e-mail sent");
                 Ok(())
             }
             Err(e) => {
                 let error = classify(message, &e);
-                tracing::warn!(%reference, transport = "smtp", transient = error.is_transient(), error = %error, "confirmation e-mail not sent");
+                tracing::warn!(%reference, transport = "smtp", transient = error.is_transient(), error = %error, "e-mail not sent");
                 Err(error)
             }
         }

@@ -94,7 +94,7 @@ impl MailTransport for FolderTransport {
             .map_err(|e| MailError::Transient(format!("folder: writer task failed: {e}")))?;
         match written {
             Ok(path) => {
-                tracing::info!(%reference, transport = "folder", path = %path.display(), "confirmation e-mail written");
+                tracing::info!(%reference, transport = "folder", path = %path.display(), "e-mail written");
                 Ok(())
             }
             Err(e) => {
@@ -102,7 +102,7 @@ impl MailTransport for FolderTransport {
                     "folder: cannot write into {}: {e}",
                     self.dir.display()
                 ));
-                tracing::warn!(%reference, transport = "folder", error = %error, "confirmation e-mail not written");
+                tracing::warn!(%reference, transport = "folder", error = %error, "e-mail not written");
                 Err(error)
             }
         }

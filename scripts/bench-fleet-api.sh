@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Benchmark of issue 13 (fleet API): requests per second of GET /api/v1/fleet/devices for a page of
+# 100 devices, on a partner with 10 000 agent-reported devices and 30 days of supply levels (one
+# reading a day, two supplies each: the window the forecasts read). Prints numbers, asserts nothing.
+# oha on loopback against `support-assistant serve manager` (release build); SQLite and PostgreSQL
+# (DATABASE_URL_PG, default postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is
+# dropped afterwards).
+#
+# Seeding: the devices' last readings go in through the real ingestion API (10 batches of 1000
+# readings, with the agent credential `agent enroll` wrote), the 29 earlier days by SQL in bulk (as
+# scripts/bench-fleet-policies.sh does), so the page's forecasts have a month of history.
+# Usage: bash scripts/bench-fleet-api.sh [SECONDS_PER_RUN] [CONNECTIONS] [DEVICES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-10}
+CONN=${2:-16}
+DEVICES=${3:-10000}
+PG=${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/test}
+command -v oha >/dev/null || { echo "oha is missing: scripts/install-test-deps.sh" >&2; exit 1; }
+cargo build -q --release -p support-assistant --bin support-assistant
+BIN=$PWD/target/release/support-assistant
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# oha's JSON summary -> "rps p50_ms p99_ms ok_share"
+summarise() {
+  python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]; p = d["latencyPercentiles"]
+codes = d.get("statusCodeDistribution", {})
+ok = sum(v for k, v in codes.items() if k.startswith("2")); total = sum(codes.values()) or 1
+print("%.1f %.1f %.1f %.1f%%" % (s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000, 100.0 * ok / total))
+' "$1"
+}
+
+run_oha() { # $1 = name, rest = oha arguments
+  local name=$1; shift
+  oha --no-tui --output-format json -z "${SECS}s" -c "$CONN" "$@" >"$tmp/$name.json"
+  summarise "$tmp/$name.json"
+}
+
+# POSTs the devices' last readings as the agent does: batches of 1000.
+ingest() { # $1 = manager URL, $2 = agent credential
+  python3 - "$1" "$2" "$DEVICES" <<'PY'
+import json, sys, uuid, urllib.request, datetime
+url, cred, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+def supply(index, desc, pct):
+    return {"index": index, "description": desc, "part_number": None, "type": "toner",
+            "class": "consumed", "colorant": None, "max_capacity": 100, "level": pct,
+            "percent": pct, "status": "ok"}
+stored = 0
+for start in range(0, n, 1000):
+    readings = []
+    for i in range(start, min(n, start + 1000)):
+        readings.append({
+            "reading_id": str(uuid.uuid4()),
+            "read_at": now.isoformat().replace("+00:00", "Z"),
+            "address": "127.0.10.1:161",
+            "identity": {"serial": "BENCH-%05d" % i, "model": "MFD 5000", "mac": None,
+                         "sys_descr": None, "sys_object_id": None},
+            "status": {},
+            "supplies": [supply("1.1", "Black Toner", 40 + (i * 7) % 60),
+                         supply("1.2", "Cyan Toner", 40 + (i * 13) % 60)],
+            "meters": [], "alerts": []})
+    body = json.dumps({"batch_id": str(uuid.uuid4()), "agent_version": "bench",
+                       "readings": readings}).encode()
+    req = urllib.request.Request(url + "/api/v1/agents/readings", data=body, method="POST",
+                                 headers={"Authorization": "Bearer " + cred,
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=300) as r:
+        stored += json.load(r)["stored"]
+print(stored)
+PY
+}
+
+# 29 earlier days of history per device: a reading a day, levels 1 % a day higher back in time.
+HISTORY_SQL="
+WITH RECURSIVE days(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM days WHERE n < 29)
+INSERT INTO fleet_readings (id, partner_id, device_id, agent_id, batch_id, read_at, received_at,
+  address, device_status, printer_status, errors, body)
+SELECT f.device_id || '-' || CAST(days.n AS TEXT), f.partner_id, f.device_id, f.agent_id, 'bench',
+  f.last_read_at - CAST(days.n AS BIGINT) * 86400000, f.last_read_at - CAST(days.n AS BIGINT) * 86400000,
+  '', NULL, NULL, '', '{}'
+FROM fleet_devices f CROSS JOIN days;
+INSERT INTO fleet_supply_levels (reading_id, device_id, supply_index, description, kind, class,
+  colorant, level, max_capacity, percent, status, read_at)
+SELECT r.id, r.device_id, l.supply_index, l.description, l.kind, l.class, l.colorant,
+  l.level + (f.last_read_at - r.read_at) / 86400000, l.max_capacity,
+  l.percent + (f.last_read_at - r.read_at) / 86400000, l.status, r.read_at
+FROM fleet_readings r JOIN fleet_devices f ON f.device_id = r.device_id
+JOIN fleet_supply_levels l ON l.reading_id = f.last_reading_id WHERE r.batch_id = 'bench';
+ANALYZE;"
+
+bench_backend() { # $1 = label, $2 = sql command prefix, rest = data args
+  local label=$1 sql=$2; shift 2
+  local data=("$@")
+  export SA_MANAGER_DATA_KEYS_FILE=$tmp/keys
+  export RUST_LOG=warn
+  local partner customer key token
+  partner=$($BIN manager tenant add --name "Bench $label" "${data[@]}")
+  customer=$($BIN manager customer add --partner "$partner" --name "Bench customer" "${data[@]}")
+  key=$($BIN manager api-key add --partner "$partner" "${data[@]}")
+  token=$($BIN manager agent add --partner "$partner" --customer "$customer" --name bench "${data[@]}" | grep -o 'sae_[A-Za-z0-9_-]*' | head -1)
+  $BIN serve manager --listen 127.0.0.1:0 --insecure-http "${data[@]}" >"$tmp/serve-$label.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 300); do grep -q 'listening on' "$tmp/serve-$label.log" 2>/dev/null && break; sleep 0.1; done
+  local addr port
+  addr=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/serve-$label.log" | head -1)
+  port=${addr##*:}
+  $BIN agent enroll --manager "$addr" --token "$token" --data-dir "$tmp/agent-$label" >/dev/null
+  local cred stored started seeded
+  cred=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["credential"])' "$tmp/agent-$label/agent.json")
+  started=$(date +%s.%N)
+  stored=$(ingest "$addr" "$cred")
+  $sql "$HISTORY_SQL" >/dev/null
+  seeded=$(echo "$(date +%s.%N) - $started" | bc -l)
+  local first pages bare
+  first=$(run_oha "first-$label" -H "Authorization: Bearer $key" "$addr/api/v1/fleet/devices?limit=100")
+  pages=$(run_oha "pages-$label" -H "Authorization: Bearer $key" \
+    --rand-regex-url "http://127[.]0[.]0[.]1:$port/api/v1/fleet/devices[?]limit=100&offset=[0-9]{2}00")
+  bare=$(run_oha "bare-$label" "$addr/healthz")
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  read -r f_rps f50 f99 fok <<<"$first"
+  read -r p_rps p50 p99 pok <<<"$pages"
+  read -r b_rps b50 b99 bok <<<"$bare"
+  printf "%-10s %-30s %9s %9s %9s %6s\n" "$label" "fleet page 100 (first)" "$f_rps" "$f50" "$f99" "$fok"
+  printf "%-10s %-30s %9s %9s %9s %6s\n" "$label" "fleet page 100 (any offset)" "$p_rps" "$p50" "$p99" "$pok"
+  printf "%-10s %-30s %9s %9s %9s %6s\n" "$label" "bare /healthz" "$b_rps" "$b50" "$b99" "$bok"
+  printf "%-10s seeded %s devices (readings stored over HTTP: %s) + 29 days of history in %.1f s\n" \
+    "$label" "$DEVICES" "$stored" "$seeded"
+}
+
+echo "== fleet API, oha ${SECS}s per run, $CONN connections, loopback, $(nproc) cores, $DEVICES devices x 30 days"
+printf "%-10s %-30s %9s %9s %9s %6s\n" backend route "req/s" "p50 ms" "p99 ms" "2xx"
+bench_backend sqlite "sqlite3 $tmp/bench.db" --database "sqlite://$tmp/bench.db"
+schema="bench_fleet_api_$$"
+pg_sql() { PGOPTIONS="-c search_path=$schema" psql "$PG" -q -v ON_ERROR_STOP=1 -c "$1"; }
+bench_backend postgres pg_sql --database "$PG" --pg-schema "$schema"
+psql "$PG" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
