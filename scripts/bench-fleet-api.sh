@@ -2,23 +2,27 @@
 # Benchmark of issue 13 (fleet API): requests per second of GET /api/v1/fleet/devices for a page of
 # 100 devices, on a partner with 10 000 agent-reported devices and 30 days of supply levels (one
 # reading a day, two supplies each: the window the forecasts read). Prints numbers, asserts nothing.
-# oha on loopback against `support-assistant serve manager` (release build); SQLite and PostgreSQL
+# A small load client (Python, keep-alive connections) on loopback against `support-assistant serve manager` (release build); SQLite and PostgreSQL
 # (DATABASE_URL_PG, default postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is
 # dropped afterwards).
 #
 # Seeding: the devices' last readings go in through the real ingestion API (10 batches of 1000
 # readings, with the agent credential `agent enroll` wrote), the 29 earlier days by SQL in bulk (as
 # scripts/bench-fleet-policies.sh does), so the page's forecasts have a month of history.
-# Usage: bash scripts/bench-fleet-api.sh [SECONDS_PER_RUN] [CONNECTIONS] [DEVICES]
+# Usage: bash scripts/bench-fleet-api.sh [SECONDS_PER_RUN] [CONNECTIONS] [DEVICES]  (defaults 10 16 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 CONN=${2:-16}
 DEVICES=${3:-10000}
 PG=${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/test}
-command -v oha >/dev/null || { echo "oha is missing: scripts/install-test-deps.sh" >&2; exit 1; }
-cargo build -q --release -p support-assistant --bin support-assistant
-BIN=$PWD/target/release/support-assistant
+# SA_BIN: another build of the binary (e.g. a debug one to try the script); numbers are for release.
+if [ -n "${SA_BIN:-}" ]; then
+  BIN=$SA_BIN
+else
+  cargo build -q --release -p support-assistant --bin support-assistant
+  BIN=$PWD/target/release/support-assistant
+fi
 tmp=$(mktemp -d)
 pid=
 cleanup() {
@@ -27,22 +31,43 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# oha's JSON summary -> "rps p50_ms p99_ms ok_share"
-summarise() {
-  python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-s = d["summary"]; p = d["latencyPercentiles"]
-codes = d.get("statusCodeDistribution", {})
-ok = sum(v for k, v in codes.items() if k.startswith("2")); total = sum(codes.values()) or 1
-print("%.1f %.1f %.1f %.1f%%" % (s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000, 100.0 * ok / total))
-' "$1"
-}
-
-run_oha() { # $1 = name, rest = oha arguments
-  local name=$1; shift
-  oha --no-tui --output-format json -z "${SECS}s" -c "$CONN" "$@" >"$tmp/$name.json"
-  summarise "$tmp/$name.json"
+# A small load client (oha is not part of the test dependencies): CONN keep-alive connections, one
+# thread each, for SECS seconds; the URL's "{offset}" is replaced by a random multiple of 100 below
+# the device count. Prints "rps p50_ms p99_ms ok_share". Its own ceiling shows in the /healthz line.
+load() { # $1 = URL, $2 = API key (or empty)
+  python3 - "$1" "$2" "$SECS" "$CONN" "$DEVICES" <<'PY'
+import http.client, random, sys, threading, time, urllib.parse
+url, key, secs, conn, devices = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+u = urllib.parse.urlsplit(url.replace("{offset}", "0"))
+headers = {"Authorization": "Bearer " + key} if key else {}
+lat, ok, total, lock = [], [0], [0], threading.Lock()
+end = time.monotonic() + secs
+def worker(seed):
+    rnd = random.Random(seed)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    mine, good, n = [], 0, 0
+    while time.monotonic() < end:
+        path = urllib.parse.urlsplit(url.replace("{offset}", str(rnd.randrange(max(1, devices // 100)) * 100)))
+        target = path.path + ("?" + path.query if path.query else "")
+        t = time.monotonic()
+        try:
+            c.request("GET", target, headers=headers)
+            r = c.getresponse(); r.read()
+            good += 200 <= r.status < 300
+        except Exception:
+            c.close(); c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        mine.append(time.monotonic() - t); n += 1
+    with lock:
+        lat.extend(mine); ok[0] += good; total[0] += n
+start = time.monotonic()
+threads = [threading.Thread(target=worker, args=(i,)) for i in range(conn)]
+for t in threads: t.start()
+for t in threads: t.join()
+took = time.monotonic() - start
+lat.sort()
+pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0.0
+print("%.1f %.1f %.1f %.1f%%" % (total[0] / took, pct(0.50), pct(0.99), 100.0 * ok[0] / max(1, total[0])))
+PY
 }
 
 # POSTs the devices' last readings as the agent does: batches of 1000.
@@ -111,9 +136,8 @@ bench_backend() { # $1 = label, $2 = sql command prefix, rest = data args
   $BIN serve manager --listen 127.0.0.1:0 --insecure-http "${data[@]}" >"$tmp/serve-$label.log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do grep -q 'listening on' "$tmp/serve-$label.log" 2>/dev/null && break; sleep 0.1; done
-  local addr port
+  local addr
   addr=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/serve-$label.log" | head -1)
-  port=${addr##*:}
   $BIN agent enroll --manager "$addr" --token "$token" --data-dir "$tmp/agent-$label" >/dev/null
   local cred stored started seeded
   cred=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["credential"])' "$tmp/agent-$label/agent.json")
@@ -122,10 +146,9 @@ bench_backend() { # $1 = label, $2 = sql command prefix, rest = data args
   $sql "$HISTORY_SQL" >/dev/null
   seeded=$(echo "$(date +%s.%N) - $started" | bc -l)
   local first pages bare
-  first=$(run_oha "first-$label" -H "Authorization: Bearer $key" "$addr/api/v1/fleet/devices?limit=100")
-  pages=$(run_oha "pages-$label" -H "Authorization: Bearer $key" \
-    --rand-regex-url "http://127[.]0[.]0[.]1:$port/api/v1/fleet/devices[?]limit=100&offset=[0-9]{2}00")
-  bare=$(run_oha "bare-$label" "$addr/healthz")
+  first=$(load "$addr/api/v1/fleet/devices?limit=100" "$key")
+  pages=$(load "$addr/api/v1/fleet/devices?limit=100&offset={offset}" "$key")
+  bare=$(load "$addr/healthz" "")
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
   read -r f_rps f50 f99 fok <<<"$first"
   read -r p_rps p50 p99 pok <<<"$pages"
@@ -137,7 +160,7 @@ bench_backend() { # $1 = label, $2 = sql command prefix, rest = data args
     "$label" "$DEVICES" "$stored" "$seeded"
 }
 
-echo "== fleet API, oha ${SECS}s per run, $CONN connections, loopback, $(nproc) cores, $DEVICES devices x 30 days"
+echo "== fleet API, ${SECS}s per run, $CONN connections, loopback, $(nproc) cores, $DEVICES devices x 30 days"
 printf "%-10s %-30s %9s %9s %9s %6s\n" backend route "req/s" "p50 ms" "p99 ms" "2xx"
 bench_backend sqlite "sqlite3 $tmp/bench.db" --database "sqlite://$tmp/bench.db"
 schema="bench_fleet_api_$$"

@@ -1,27 +1,74 @@
 #!/usr/bin/env bash
-# schemathesis (PyPI) against the manager's and the gallery's /openapi.json, authenticated as their
-# real clients (the partner's manager API key, the gallery API key), on a demo started on loopback.
+# schemathesis (PyPI) against each service's /openapi.json, authenticated as its real clients are,
+# on a demo started on loopback:
+#   manager    the partner's manager API key (as the assistant and partners' systems call it)
+#   gallery    the gallery API key
+#   assistant  a device credential (Bearer) with its sealed configuration (X-App-Config), as the
+#              weblet calls it; both come from the gallery's install endpoint, as a device's do.
+#              The assistant runs as `serve assistant` next to the demo (same manager, gallery and
+#              keys) with a per-device rate limit a fuzzer does not trip over.
+# Every check (`--checks all`), deterministic generation (the same cases every run, so a CI failure
+# repeats), scripts/schemathesis/SERVICE.toml for what a service's OpenAPI document cannot say,
+# and optionally a time budget per service (SA_SCHEMATHESIS_MAX_TIME seconds; fuzzing then repeats
+# until it is spent).
 # Prints schemathesis' summary per service; exits non-zero when it found failures.
-# Usage: scripts/schemathesis.sh [MAX_EXAMPLES]   (SA_BIN = the binary, default target/debug)
+# Usage: scripts/schemathesis.sh [MAX_EXAMPLES] [SERVICE…]   (SA_BIN = the binary, default target/debug)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SA_BIN:-$PWD/target/debug/support-assistant}
 MAX=${1:-20}
-command -v st >/dev/null 2>&1 || pip install -q schemathesis
+shift || true
+ONLY=" ${*:-manager gallery assistant} "
+[ "$(st --version 2>/dev/null)" = "st, version 4.32.5" ] || pip install -q "schemathesis==4.32.5"
 tmp=$(mktemp -d)
 base=$((31000 + RANDOM % 2000))
-SA_WEBLET_DIR=$tmp/no-weblet RUST_LOG=warn "$BIN" demo --data-dir "$tmp/data" --base-port "$base" \
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+RUST_LOG=warn "$BIN" demo --data-dir "$tmp/data" --base-port "$base" \
   --snmp-base-port $((base + 50)) >"$tmp/demo.out" 2>"$tmp/demo.err" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+pids+=($!)
 for _ in $(seq 600); do grep -q 'Press Ctrl-C' "$tmp/demo.out" 2>/dev/null && break; sleep 0.1; done
 grep -q 'Press Ctrl-C' "$tmp/demo.out" || { cat "$tmp/demo.err"; exit 1; }
 key() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$tmp/data/demo.json" "$1"; }
+manager="http://127.0.0.1:$base" gallery="http://127.0.0.1:$((base + 1))"
+assistant_port=$((base + 3))
+
+# The assistant, and a device's credential and sealed configuration from the gallery.
+if [[ $ONLY == *" assistant "* ]]; then
+  SA_MANAGER_API_KEYS="acme=$(key manager_api_key)" SA_CONFIG_KEYS="$(key gallery_sealing)" \
+  SA_CONTACT_KEYS="$(key contact_keys)" RUST_LOG=warn "$BIN" serve assistant \
+    --listen "127.0.0.1:$assistant_port" --insecure-http --database "sqlite://$tmp/assistant.db" \
+    --manager-url "$manager" --gallery-url "$gallery" --mail "folder:$tmp/mail" \
+    --rate-limit-per-second 10000 --rate-limit-burst 10000 >"$tmp/assistant.out" 2>"$tmp/assistant.err" &
+  pids+=($!)
+  curl -sf -X POST -H "Authorization: Bearer $(key gallery_api_key)" -H 'Content-Type: application/json' \
+    -d '{}' "$gallery/api/devices/XRX9C934E4A7B21/install" >"$tmp/install.json" \
+    || { echo "install at the gallery failed"; exit 1; }
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$assistant_port/healthz" >/dev/null && break; sleep 0.1; done
+fi
+bundle() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$tmp/install.json" "$1"; }
+
 status=0
-for svc in "manager $base manager_api_key" "gallery $((base + 1)) gallery_api_key"; do
-  set -- $svc
-  echo "== schemathesis: $1 (http://127.0.0.1:$2/openapi.json)"
-  st run "http://127.0.0.1:$2/openapi.json" -H "Authorization: Bearer $(key "$3")" \
-    --checks all --max-examples "$MAX" --no-color || status=1
-done
+run() { # NAME PORT HEADER…
+  local name=$1 port=$2
+  shift 2
+  [[ $ONLY == *" $name "* ]] || return 0
+  local budget=() config=()
+  [ -n "${SA_SCHEMATHESIS_MAX_TIME:-}" ] && budget=(--max-time "$SA_SCHEMATHESIS_MAX_TIME")
+  [ -f "scripts/schemathesis/$name.toml" ] && config=(--config-file "scripts/schemathesis/$name.toml")
+  echo "== schemathesis: $name (http://127.0.0.1:$port/openapi.json)"
+  st "${config[@]}" run "http://127.0.0.1:$port/openapi.json" "$@" --checks all --max-examples "$MAX" \
+    --generation-deterministic "${budget[@]}" --no-color || status=1
+}
+run manager "$base" -H "Authorization: Bearer $(key manager_api_key)"
+run gallery $((base + 1)) -H "Authorization: Bearer $(key gallery_api_key)"
+if [[ $ONLY == *" assistant "* ]]; then
+  run assistant "$assistant_port" -H "Authorization: Bearer $(bundle credential)" \
+    -H "X-App-Config: $(bundle sealed_config)"
+fi
 exit $status

@@ -9,3 +9,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # Tests that start the binary use the one this build makes (no cargo inside a test).
 export SA_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/support-assistant"
 cargo nextest run --workspace --locked --no-fail-fast
+# The OpenAPI documents say what the services do: schemathesis, every check, a fixed seed and few
+# examples (about a minute on 2 cores), against the binary above.
+bash scripts/schemathesis.sh 5 manager assistant

@@ -22,6 +22,7 @@ use crate::rules::startup::{
 };
 use crate::rules::{Accepted, MeterSubmissionInput, ServiceRequest, SupplyRequestInput};
 use crate::service::DeviceContext;
+use proto::Problem;
 
 pub const APP_CONFIG_HEADER: &str = "x-app-config";
 pub const DEMO_HEADER: &str = "x-demo-mode";
@@ -110,7 +111,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[utoipa::path(post, path = "/api/v1/startup", security(("device_credential" = [])), params(("X-App-Config" = String, Header, description = "the sealed app configuration")),
-    responses((status = 200, body = Startup), (status = 400, description = "the sealed configuration is missing or changed"), (status = 401, description = "no valid device credential")))]
+    responses((status = 200, body = Startup), (status = 400, body = Problem, description = "the sealed configuration is missing or cannot be opened"),
+        (status = 403, body = Problem, description = "the sealed configuration is another device's"),
+        (status = 409, body = Problem, description = "the sealed configuration is older than the gallery's: re-install the app"),
+        (status = 502, body = Problem, description = "the gallery or the Services Manager did not answer")))]
 async fn startup(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -129,7 +133,10 @@ pub struct DeviceReportRequest {
 }
 
 #[utoipa::path(post, path = "/api/v1/device-report", security(("device_credential" = [])), request_body = DeviceReportRequest,
-    responses((status = 200, description = "identity, supplies and meters (shared/printers/CONTRACT.md)", body = Object), (status = 422, description = "a value names its field")))]
+    responses((status = 200, description = "identity, supplies and meters (shared/printers/CONTRACT.md)", body = Object),
+        (status = 403, body = Problem, description = "the sealed configuration is another device's"),
+        (status = 409, body = Problem, description = "the sealed configuration is older than the gallery's"),
+        (status = 422, body = Problem, description = "a value names its field")))]
 async fn device_report(
     // Only a verified device may ask (the extractor checks its credential).
     _device: DeviceContext,
@@ -144,8 +151,11 @@ struct IncidentsQuery {
     kind: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents", security(("device_credential" = [])), params(("kind" = Option<String>, Query, description = "service or supply")),
-    responses((status = 200, description = "the device's incidents of the last 30 days, without contact details", body = Vec<proto::manager::IncidentView>)))]
+#[utoipa::path(get, path = "/api/v1/incidents", security(("device_credential" = [])), params(("kind" = Option<proto::IncidentKind>, Query, description = "service or supply")),
+    responses((status = 200, description = "the device's incidents of the last 30 days, without contact details", body = Vec<proto::manager::IncidentView>),
+        (status = 403, body = Problem, description = "the sealed configuration is another device's"),
+        (status = 409, body = Problem, description = "the sealed configuration is older than the gallery's"),
+        (status = 502, body = Problem, description = "the Services Manager did not answer")))]
 async fn incidents(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -185,8 +195,10 @@ struct LanguageQuery {
     lang: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/service-issues", security(("device_credential" = [])), params(("lang" = Option<String>, Query)),
-    responses((status = 200, body = Vec<crate::issues::CommonIssue>)))]
+#[utoipa::path(get, path = "/api/v1/service-issues", security(("device_credential" = [])), params(("lang" = Option<String>, Query, description = "a language tag; English when it is not one of the five")),
+    responses((status = 200, body = Vec<crate::issues::CommonIssue>),
+        (status = 403, body = Problem, description = "the sealed configuration is another device's"),
+        (status = 409, body = Problem, description = "the sealed configuration is older than the gallery's")))]
 async fn service_issues(
     _device: DeviceContext,
     Query(q): Query<LanguageQuery>,
@@ -206,9 +218,12 @@ fn accepted_response(a: Accepted) -> Response {
 }
 
 #[utoipa::path(post, path = "/api/v1/service-incidents", security(("device_credential" = [])), request_body = ServiceRequest,
-    params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
+    params(("Idempotency-Key" = inline(proto::schema::IdempotencyKey), Header), ("X-App-Config" = String, Header)),
     responses((status = 201, body = Accepted, description = "in the Services Manager"), (status = 202, body = Accepted, description = "safely queued; the number follows by e-mail"),
-        (status = 403, description = "not allowed for this device, or the device is not registered with the service partner (type device-not-registered), with the reason"), (status = 409, description = "the key was used for another request"), (status = 422, description = "fields named")))]
+        (status = 400, body = Problem, description = "the Idempotency-Key or the sealed configuration is missing or malformed"),
+        (status = 403, body = Problem, description = "not allowed for this device, or the device is not registered with the service partner (type device-not-registered), with the reason"),
+        (status = 409, body = Problem, description = "the key was used for another request, or the sealed configuration is older than the gallery's"),
+        (status = 422, body = Problem, description = "fields named")))]
 async fn create_service_incident(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -228,8 +243,12 @@ async fn create_service_incident(
 }
 
 #[utoipa::path(post, path = "/api/v1/supply-incidents", security(("device_credential" = [])), request_body = SupplyRequestInput,
-    params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
-    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 403, description = "no supplies contract, switched off, or the device is not registered with the service partner"), (status = 422, description = "fields named")))]
+    params(("Idempotency-Key" = inline(proto::schema::IdempotencyKey), Header), ("X-App-Config" = String, Header)),
+    responses((status = 201, body = Accepted), (status = 202, body = Accepted),
+        (status = 400, body = Problem, description = "the Idempotency-Key or the sealed configuration is missing or malformed"),
+        (status = 403, body = Problem, description = "no supplies contract, switched off, or the device is not registered with the service partner"),
+        (status = 409, body = Problem, description = "the key was used for another request, or the sealed configuration is older than the gallery's"),
+        (status = 422, body = Problem, description = "fields named")))]
 async fn create_supply_incident(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -249,8 +268,12 @@ async fn create_supply_incident(
 }
 
 #[utoipa::path(post, path = "/api/v1/meter-reads", security(("device_credential" = [])), request_body = MeterSubmissionInput,
-    params(("Idempotency-Key" = String, Header), ("X-App-Config" = String, Header)),
-    responses((status = 201, body = Accepted), (status = 202, body = Accepted), (status = 403, description = "switched off, or the device is not registered with the service partner"), (status = 422, description = "fields named, a meter below its previous read among them")))]
+    params(("Idempotency-Key" = inline(proto::schema::IdempotencyKey), Header), ("X-App-Config" = String, Header)),
+    responses((status = 201, body = Accepted), (status = 202, body = Accepted),
+        (status = 400, body = Problem, description = "the Idempotency-Key or the sealed configuration is missing or malformed"),
+        (status = 403, body = Problem, description = "switched off, or the device is not registered with the service partner"),
+        (status = 409, body = Problem, description = "the key was used for another request, a meter is below its previous read (fields named), or the sealed configuration is older than the gallery's"),
+        (status = 422, body = Problem, description = "fields named")))]
 async fn submit_meter_reads(
     State(state): State<AppState>,
     device: DeviceContext,
@@ -290,7 +313,7 @@ impl utoipa::Modify for CredentialScheme {
     paths(startup, device_report, incidents, service_issues, create_service_incident, create_supply_incident, submit_meter_reads),
     components(schemas(Startup, StartupDevice, EffectiveSettings, EntitlementView, CollectedVarbind, DeviceReportRequest,
         ServiceRequest, SupplyRequestInput, MeterSubmissionInput, Accepted, crate::rules::ContactInput, crate::rules::SupplyPick,
-        crate::rules::MeterInput, crate::issues::CommonIssue)),
+        crate::rules::MeterInput, crate::issues::CommonIssue, Problem, proto::FieldProblem)),
     modifiers(&CredentialScheme)
 )]
 pub struct ApiDoc;

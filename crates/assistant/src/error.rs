@@ -16,6 +16,10 @@ pub enum RuleError {
     BadRequest(String),
     #[error("some fields are not valid")]
     Invalid(Vec<FieldError>),
+    /// Well-formed fields that conflict with what the Services Manager holds (a meter below its
+    /// previous read): 409 with the fields named, as the manager answers it.
+    #[error("some fields conflict with what is stored")]
+    Conflicting(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -56,7 +60,7 @@ impl RuleError {
     /// The text in the App API's problem+json `detail` (English for the fixed texts).
     pub fn detail(&self) -> String {
         match self {
-            RuleError::Invalid(errors) => errors
+            RuleError::Invalid(errors) | RuleError::Conflicting(errors) => errors
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.detail))
                 .collect::<Vec<_>>()

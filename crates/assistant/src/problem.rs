@@ -14,7 +14,7 @@ impl RuleError {
             RuleError::Forbidden(_) => StatusCode::FORBIDDEN,
             RuleError::BadRequest(_) => StatusCode::BAD_REQUEST,
             RuleError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            RuleError::Conflict(_) => StatusCode::CONFLICT,
+            RuleError::Conflict(_) | RuleError::Conflicting(_) => StatusCode::CONFLICT,
             RuleError::NotFound(_) => StatusCode::NOT_FOUND,
             RuleError::UnknownDevice(_) => StatusCode::FORBIDDEN,
             RuleError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -42,6 +42,7 @@ impl IntoResponse for RuleError {
             RuleError::BadRequest(_) => ("bad-request", "The request is not valid"),
             RuleError::Invalid(_) => ("invalid-fields", "Some fields are not valid"),
             RuleError::Conflict(_) => ("conflict", "Conflict"),
+            RuleError::Conflicting(_) => ("conflict", "Some fields conflict with earlier ones"),
             RuleError::NotFound(_) => ("not-found", "Not found"),
             RuleError::UnknownDevice(_) => (
                 "device-not-registered",
@@ -53,7 +54,7 @@ impl IntoResponse for RuleError {
             RuleError::TooMany(_) => ("rate-limited", "Too many requests"),
         };
         let mut body = Problem::new(status.as_u16(), slug, title, self.detail());
-        if let RuleError::Invalid(errors) = &self {
+        if let RuleError::Invalid(errors) | RuleError::Conflicting(errors) = &self {
             body.field = errors.first().map(|e| e.field.clone());
             body.errors = errors.clone();
         }

@@ -33,6 +33,9 @@ pub struct AssistantConfig {
     pub mail: Option<Arc<dyn MailTransport>>,
     pub mail_from: Mailbox,
     pub ack_deadline: Duration,
+    /// How long a confirmation under the help-desk override waits for the partner's ticket
+    /// number before it goes out with the incident number.
+    pub help_desk_wait: Duration,
     pub clock: Arc<dyn Clock>,
     /// Run the outbox worker in this instance.
     pub worker: bool,
@@ -59,6 +62,7 @@ impl AssistantConfig {
             mail: None,
             mail_from: "Support Assistant <support-assistant@localhost>".parse()?,
             ack_deadline: Duration::from_secs(3),
+            help_desk_wait: crate::worker::HELP_DESK_WAIT,
             clock: Arc::new(SystemClock),
             worker: true,
             rate_limit: Some(crate::ops::RateLimitSettings::default()),
@@ -116,6 +120,7 @@ pub async fn build(config: AssistantConfig) -> anyhow::Result<(AppState, Backgro
         wake: tokio::sync::Notify::new(),
         lease: Duration::from_secs(30),
         max_backoff: Duration::from_secs(300),
+        help_desk_wait: config.help_desk_wait,
     });
     let services = Services {
         store,

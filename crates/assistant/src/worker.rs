@@ -69,7 +69,14 @@ pub struct Delivery {
     pub lease: Duration,
     /// The longest wait between two attempts.
     pub max_backoff: Duration,
+    /// How long a confirmation under the help-desk override waits (from the acknowledgement) for
+    /// the partner's ticket number; after that it goes out with the incident number.
+    pub help_desk_wait: Duration,
 }
+
+/// The default of [`Delivery::help_desk_wait`]: a help desk that answers its webhook at all
+/// does so within minutes, and the person should not wait longer for their confirmation.
+pub const HELP_DESK_WAIT: Duration = Duration::from_secs(10 * 60);
 
 impl Delivery {
     /// Starts delivering a submission the caller has just written (and holds the claim of). The
@@ -387,8 +394,11 @@ impl Delivery {
         let payload: Payload = serde_json::from_value(s.payload.clone())
             .map_err(|e| MailError::Permanent(e.to_string()))?;
         let device = self.registered_device(s).await?;
-        let confirmation = crate::confirmation::build(s, &payload, &contact, device.as_ref())
+        let mut confirmation = crate::confirmation::build(s, &payload, &contact, device.as_ref())
             .map_err(MailError::Permanent)?;
+        if let Some(ticket) = self.help_desk_ticket(s, &payload).await? {
+            confirmation.number = Some(crate::mail::Number::Ticket(ticket));
+        }
         let message = mail::render(&confirmation, &self.mail_from)
             .map_err(|e| MailError::Permanent(e.to_string()))?;
         transport.send(&message).await
@@ -404,6 +414,46 @@ impl Delivery {
         let message = crate::notice::build(s, &payload, reason, &self.mail_from)
             .map_err(MailError::Permanent)?;
         transport.send(&message).await
+    }
+
+    /// The help-desk override: the partner's own ticket number for the incident, asked of the
+    /// Services Manager (where the partner's help desk sets it). Until it is there, and for at
+    /// most `help_desk_wait` after the acknowledgement, the confirmation waits (retried like a
+    /// mail server that does not answer); then it goes out with the incident number.
+    async fn help_desk_ticket(
+        &self,
+        s: &Submission,
+        payload: &Payload,
+    ) -> Result<Option<String>, MailError> {
+        let Some(number) = s.incident_number.as_deref() else {
+            return Ok(None);
+        };
+        if !payload.help_desk_override || s.kind == SubmissionKind::MeterRead {
+            return Ok(None);
+        }
+        let client = self
+            .managers
+            .for_tenant(&s.tenant)
+            .map_err(|e| MailError::Transient(e.to_string()))?;
+        let waited_enough = self.clock.now()
+            >= s.created_at + chrono::Duration::from_std(self.help_desk_wait).unwrap_or_default();
+        match client.ticket_reference(number).await {
+            Ok(Some(ticket)) => Ok(Some(ticket)),
+            Ok(None) if waited_enough => {
+                tracing::warn!(reference = %s.reference, "the partner's help desk gave no ticket number in time; the confirmation shows the incident number");
+                Ok(None)
+            }
+            Ok(None) => Err(MailError::Transient(
+                "waiting for the partner's help desk to give its ticket number".into(),
+            )),
+            Err(e) if waited_enough => {
+                tracing::warn!(reference = %s.reference, error = %e, "the partner's ticket number cannot be asked for; the confirmation shows the incident number");
+                Ok(None)
+            }
+            Err(e) => Err(MailError::Transient(format!(
+                "the Services Manager did not give the partner's ticket number: {e}"
+            ))),
+        }
     }
 
     /// The device as the partner registered it in the Services Manager (model and location for

@@ -335,11 +335,13 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         })
         .await
         .with_context(|| d.name.to_string())?;
-        let life = device::fleet::FleetDevice::over(d.serial, device.mib.clone(), device.stats.clone());
+        let life =
+            device::fleet::FleetDevice::over(d.serial, device.mib.clone(), device.stats.clone());
         tasks.push(device::fleet::spawn_life(
             life,
             step,
-            device::fleet::Life::new(0x5eed + u64::from(offset), step).with_script(d.script.to_vec()),
+            device::fleet::Life::new(0x5eed + u64::from(offset), step)
+                .with_script(d.script.to_vec()),
         ));
         devices.push((
             d.name.to_string(),
@@ -404,7 +406,8 @@ async fn fleet_setup(mstore: &dyn manager::storage::Storage, speed: f64) -> anyh
         if contracts.contains_key(d.serial) {
             continue;
         }
-        let serial = manager::domain::DeviceSerial::parse(d.serial).map_err(|e| anyhow::anyhow!(e.0))?;
+        let serial =
+            manager::domain::DeviceSerial::parse(d.serial).map_err(|e| anyhow::anyhow!(e.0))?;
         let contract = proto::Contract::new(
             today - chrono::Duration::days(30),
             today + chrono::Duration::days(365),

@@ -9,7 +9,6 @@ use crate::domain::{DeviceSerial, Scope};
 use crate::http::ApiError;
 use crate::logo::{Logo, LogoInput as _, MAX_LOGO_BYTES};
 use crate::service::{AppState, ServiceError, configuration_of, device_for, save_configuration};
-use crate::storage::Store;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -74,12 +73,12 @@ struct DevicePage {
     submit_meters: bool,
     email_service_incident: bool,
     email_supply_incident: bool,
-    email_meter_submission: bool,
     tab_service: bool,
     tab_supplies: bool,
     tab_meters: bool,
     tab_help: bool,
     help_desk_text: String,
+    help_desk_override: bool,
 }
 
 impl DevicePage {
@@ -106,12 +105,12 @@ impl DevicePage {
             submit_meters: c.permissions.submit_meters,
             email_service_incident: c.confirmation_email.service_incident,
             email_supply_incident: c.confirmation_email.supply_incident,
-            email_meter_submission: c.confirmation_email.meter_submission,
             tab_service: c.tabs.service,
             tab_supplies: c.tabs.supplies,
             tab_meters: c.tabs.meters,
             tab_help: c.tabs.help,
             help_desk_text: c.help_desk_text.clone(),
+            help_desk_override: c.help_desk_override,
         }
     }
 }
@@ -167,12 +166,12 @@ pub struct DeviceForm {
     submit_meters: Option<String>,
     email_service_incident: Option<String>,
     email_supply_incident: Option<String>,
-    email_meter_submission: Option<String>,
     tab_service: Option<String>,
     tab_supplies: Option<String>,
     tab_meters: Option<String>,
     tab_help: Option<String>,
     help_desk_text: String,
+    help_desk_override: Option<String>,
 }
 
 fn same_origin(headers: &HeaderMap) -> bool {
@@ -215,12 +214,14 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
     config.permissions.submit_meters = on(&form.submit_meters);
     config.confirmation_email.service_incident = on(&form.email_service_incident);
     config.confirmation_email.supply_incident = on(&form.email_supply_incident);
-    config.confirmation_email.meter_submission = on(&form.email_meter_submission);
+    // No switch for meter submissions: the panel's Meters tab asks for no e-mail address, so
+    // only App API clients that send a contact with meter reads use `meter_submission`.
     config.tabs.service = on(&form.tab_service);
     config.tabs.supplies = on(&form.tab_supplies);
     config.tabs.meters = on(&form.tab_meters);
     config.tabs.help = on(&form.tab_help);
     config.help_desk_text = form.help_desk_text.replace("\r\n", "\n");
+    config.help_desk_override = on(&form.help_desk_override);
     crate::config::validate(&config).map_err(|e| e.to_string())?;
     Ok(config)
 }
@@ -243,7 +244,7 @@ async fn save(
     let saved = match apply(&form, current.clone()) {
         Ok(config) => match save_configuration(&state, &serial, config).await {
             Ok((config, _)) => Ok(config),
-            Err(ServiceError::Invalid(message)) => Err(message),
+            Err(ServiceError::Invalid(message) | ServiceError::Unprocessable(message)) => Err(message),
             Err(other) => return Err(other.into()),
         },
         Err(message) => Err(message),
@@ -304,11 +305,11 @@ async fn read_form(mut multipart: Multipart) -> Result<DeviceForm, ApiError> {
             "submit_meters" => form.submit_meters = on,
             "email_service_incident" => form.email_service_incident = on,
             "email_supply_incident" => form.email_supply_incident = on,
-            "email_meter_submission" => form.email_meter_submission = on,
             "tab_service" => form.tab_service = on,
             "tab_supplies" => form.tab_supplies = on,
             "tab_meters" => form.tab_meters = on,
             "tab_help" => form.tab_help = on,
+            "help_desk_override" => form.help_desk_override = on,
             _ => {}
         }
     }

@@ -7,7 +7,6 @@ use crate::domain::{Scope, Tenant};
 use crate::http::{AppState, InstallRequest, hash_api_key, publish_package};
 use crate::package::Package;
 use crate::seal::SealingKeyring;
-use crate::storage::{AnyStore, Store};
 use anyhow::Context;
 use secrecy::SecretString;
 use std::net::SocketAddr;
@@ -124,7 +123,7 @@ pub async fn state(
     sealing: SealingKeyring,
     signing: SigningKeyring,
 ) -> anyhow::Result<AppState> {
-    let store = AnyStore::connect(database)
+    let store = crate::storage::connect(database)
         .await
         .with_context(|| format!("opening the gallery database {database}"))?;
     let state = AppState {
@@ -240,7 +239,7 @@ async fn run_api_key(args: ApiKeyArgs) -> anyhow::Result<()> {
             "choose the key's scope: --partner PARTNER (that partner's devices) or --admin (all)"
         ),
     };
-    let store = AnyStore::connect(&args.database)
+    let store = crate::storage::connect(&args.database)
         .await
         .with_context(|| format!("opening the gallery database {}", args.database))?;
     let key = crate::service::generate_api_key();
@@ -273,10 +272,10 @@ async fn run_publish(args: PublishArgs) -> anyhow::Result<()> {
         println!("built {summary}");
         return Ok(());
     }
-    let store = AnyStore::connect(&args.database)
+    let store = crate::storage::connect(&args.database)
         .await
         .with_context(|| format!("opening the gallery database {}", args.database))?;
-    publish_package(&store, chrono::Utc::now(), package).await?;
+    publish_package(store.as_ref(), chrono::Utc::now(), package).await?;
     println!("published {summary}");
     Ok(())
 }

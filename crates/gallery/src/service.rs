@@ -10,9 +10,7 @@ use crate::domain::{AppId, DeviceSerial, Scope};
 use crate::install::InstallBundle;
 use crate::package::{self, Package, UpdateAction};
 use crate::seal::SealingKeyring;
-use crate::storage::{
-    AnyStore, CredentialRecord, Device, Installation, Store, StoreError, StoredVersion,
-};
+use crate::storage::{CredentialRecord, Device, Installation, Store, StoreError, StoredVersion};
 use chrono::{DateTime, Duration, Utc};
 use platform::sealed_config;
 use proto::config::ConfigBinding;
@@ -28,7 +26,7 @@ pub const DEFAULT_APP_ID: &str = "support-assistant";
 /// Everything a request needs: the store, the keys, time and ids.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: AnyStore,
+    pub store: Arc<dyn Store>,
     pub sealing: Arc<SealingKeyring>,
     pub signing: Arc<SigningKeyring>,
     pub clock: Arc<dyn Clock>,
@@ -40,8 +38,14 @@ pub struct AppState {
 /// Why a gallery operation did not happen (mapped once to HTTP in `http::error`).
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
+    /// The request is malformed (it does not match the documented schema).
     #[error("{0}")]
     Invalid(String),
+    /// The request is well formed but breaks a rule the schema cannot state (a contract that
+    /// ends before it starts, no tab switched on, an SVG logo with a script, a package whose
+    /// manifest is wrong).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -86,7 +90,7 @@ pub struct PublishedVersion {
 
 /// Adds the version a `.weblet` declares in its manifest.
 pub async fn publish_package(
-    store: &impl Store,
+    store: &dyn Store,
     now: DateTime<Utc>,
     package: Package,
 ) -> Result<PublishedVersion, StoreError> {
@@ -213,13 +217,13 @@ pub async fn save_configuration(
     serial: &DeviceSerial,
     config: AppConfiguration,
 ) -> ServiceResult<(AppConfiguration, String)> {
-    crate::config::validate(&config).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    crate::config::validate(&config).map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     require_device(state, serial).await?;
     let config = state
         .logos
         .resolve(config)
         .await
-        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        .map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     let sealed = store_configuration(state, serial, &config).await?;
     Ok((config, sealed))
 }
@@ -229,7 +233,7 @@ pub async fn store_configuration(
     serial: &DeviceSerial,
     config: &AppConfiguration,
 ) -> ServiceResult<String> {
-    crate::config::validate(config).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    crate::config::validate(config).map_err(|e| ServiceError::Unprocessable(e.to_string()))?;
     let device = require_device(state, serial).await?;
     for _ in 0..STORE_ATTEMPTS {
         let current = state.store.configuration(serial).await?;
@@ -293,6 +297,7 @@ pub async fn bind_stored_configurations(state: &AppState) -> ServiceResult<usize
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InstallRequest {
     /// Defaults to `support-assistant`.
     #[serde(default)]
@@ -301,8 +306,26 @@ pub struct InstallRequest {
     #[serde(default)]
     pub version: Option<String>,
     /// Credential lifetime in days (default 365).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub valid_days: Option<i64>,
+}
+
+/// A JSON number without a fraction, as JSON Schema's `integer` is: `447.0` is `447`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error as _;
+    let Some(number) = Option::<serde_json::Number>::deserialize(input)? else {
+        return Ok(None);
+    };
+    number
+        .as_i64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                .map(|f| f as i64)
+        })
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("{number} is not a whole number of days")))
 }
 
 /// Issues a credential for a device and assembles what the device needs to run the app.

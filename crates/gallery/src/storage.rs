@@ -1,14 +1,15 @@
 //! Storage: one trait, a SQLite implementation (default, WAL) and a PostgreSQL one.
-//! Both run the same runtime-checked SQL (written once, in `impl_store!`), against their own
-//! migrations; the URL scheme picks the backend.
+//! Both are [`SqlStore`]: one generic implementation over the sqlx database, running the same
+//! runtime-checked SQL (`$N` placeholders read by both) against their own migrations.
+//! [`connect`] picks the backend by the URL scheme and hands back `Arc<dyn Store>`.
 
 use crate::domain::{AppId, DeviceSerial, Scope, Tenant};
 use crate::entitlement::{Contract, Entitlements};
 use chrono::{DateTime, NaiveDate, Utc};
 use semver::Version;
 use sqlx::Row;
-use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -74,111 +75,80 @@ pub struct Installation {
 }
 
 /// Everything the gallery keeps.
+#[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    fn add_api_key_hash(
+    async fn add_api_key_hash(
         &self,
         key_hash: &str,
         label: &str,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn api_key_hash_exists(&self, key_hash: &str)
-    -> impl Future<Output = StoreResult<bool>> + Send;
+    ) -> StoreResult<()>;
+    async fn api_key_hash_exists(&self, key_hash: &str) -> StoreResult<bool>;
     /// Stores a key (hashed) with its scope; the same hash twice keeps the first.
-    fn add_api_key(
+    async fn add_api_key(
         &self,
         key_hash: &str,
         label: &str,
         scope: &Scope,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+    ) -> StoreResult<()>;
     /// The scope of a stored key, `None` for an unknown key.
-    fn api_key_scope(
-        &self,
-        key_hash: &str,
-    ) -> impl Future<Output = StoreResult<Option<Scope>>> + Send;
+    async fn api_key_scope(&self, key_hash: &str) -> StoreResult<Option<Scope>>;
     /// Devices a key of `scope` sees, by serial.
-    fn devices(&self, scope: &Scope) -> impl Future<Output = StoreResult<Vec<Device>>> + Send;
+    async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>>;
 
-    fn put_device(
-        &self,
-        device: &Device,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn device(
-        &self,
-        serial: &DeviceSerial,
-    ) -> impl Future<Output = StoreResult<Option<Device>>> + Send;
+    async fn put_device(&self, device: &Device, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn device(&self, serial: &DeviceSerial) -> StoreResult<Option<Device>>;
 
     /// Stores the sealed app configuration blob of a device (the device must exist).
-    fn put_configuration(
+    async fn put_configuration(
         &self,
         serial: &DeviceSerial,
         sealed: &str,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn configuration(
-        &self,
-        serial: &DeviceSerial,
-    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    ) -> StoreResult<()>;
+    async fn configuration(&self, serial: &DeviceSerial) -> StoreResult<Option<String>>;
     /// Replaces the blob only if it is still `expected` (`None`: there is none yet); false if
     /// another writer came first.
-    fn replace_configuration(
+    async fn replace_configuration(
         &self,
         serial: &DeviceSerial,
         expected: Option<&str>,
         sealed: &str,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    ) -> StoreResult<bool>;
     /// Every stored configuration blob, by serial.
-    fn configurations(
-        &self,
-    ) -> impl Future<Output = StoreResult<Vec<(DeviceSerial, String)>>> + Send;
+    async fn configurations(&self) -> StoreResult<Vec<(DeviceSerial, String)>>;
 
-    fn put_entitlements(
+    async fn put_entitlements(
         &self,
         serial: &DeviceSerial,
         entitlements: &Entitlements,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn entitlements(
-        &self,
-        serial: &DeviceSerial,
-    ) -> impl Future<Output = StoreResult<Option<Entitlements>>> + Send;
+    ) -> StoreResult<()>;
+    async fn entitlements(&self, serial: &DeviceSerial) -> StoreResult<Option<Entitlements>>;
 
     /// Adds a version; publishing the same app id and version twice is a conflict.
-    fn add_version(&self, version: &StoredVersion) -> impl Future<Output = StoreResult<()>> + Send;
-    fn versions(&self, app_id: &AppId) -> impl Future<Output = StoreResult<Vec<Version>>> + Send;
-    fn version(
+    async fn add_version(&self, version: &StoredVersion) -> StoreResult<()>;
+    async fn versions(&self, app_id: &AppId) -> StoreResult<Vec<Version>>;
+    async fn version(
         &self,
         app_id: &AppId,
         version: &Version,
-    ) -> impl Future<Output = StoreResult<Option<StoredVersion>>> + Send;
+    ) -> StoreResult<Option<StoredVersion>>;
 
     /// Records an issued credential and the installation it belongs to, in one transaction.
-    fn record_installation(
+    async fn record_installation(
         &self,
         credential: &CredentialRecord,
         installation: &Installation,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn installations(
-        &self,
-        serial: &DeviceSerial,
-    ) -> impl Future<Output = StoreResult<Vec<Installation>>> + Send;
-    fn credential(
-        &self,
-        id: Uuid,
-    ) -> impl Future<Output = StoreResult<Option<CredentialRecord>>> + Send;
+    ) -> StoreResult<()>;
+    async fn installations(&self, serial: &DeviceSerial) -> StoreResult<Vec<Installation>>;
+    async fn credential(&self, id: Uuid) -> StoreResult<Option<CredentialRecord>>;
     /// Marks a credential revoked; false if there is no such credential.
-    fn revoke_credential(
-        &self,
-        id: Uuid,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Ids of revoked credentials that have not yet expired at `now`.
-    fn revoked_credentials(
-        &self,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
+    async fn revoked_credentials(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
 }
 
 fn parse<T: FromStr>(what: &str, text: &str) -> StoreResult<T> {
@@ -207,428 +177,486 @@ fn contract(starts: Option<NaiveDate>, ends: Option<NaiveDate>) -> Option<Contra
     }
 }
 
-macro_rules! impl_store {
-    ($store:ty) => {
-        impl Store for $store {
-            async fn add_api_key_hash(
-                &self,
-                key_hash: &str,
-                label: &str,
-                at: DateTime<Utc>,
-            ) -> StoreResult<()> {
+// The SQL below is written once for both backends: SQLite reads `$N` placeholders as well as
+// PostgreSQL does, and every type bound here holds for both (the where clause is what the
+// queries need; it is repeated on the inherent impl, as Rust does not carry it over).
+#[async_trait::async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> NaiveDate: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<NaiveDate>: sqlx::Encode<'q, DB>,
+    DB::QueryResult: RowsAffected,
+{
+    async fn add_api_key_hash(
+        &self,
+        key_hash: &str,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (key_hash, label, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key_hash) DO NOTHING",
+        )
+        .bind(key_hash)
+        .bind(label)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn api_key_hash_exists(&self, key_hash: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM api_keys WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn add_api_key(
+        &self,
+        key_hash: &str,
+        label: &str,
+        scope: &Scope,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (key_hash, label, created_at, partner) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (key_hash) DO NOTHING",
+        )
+        .bind(key_hash)
+        .bind(label)
+        .bind(at)
+        .bind(scope.partner().map(Tenant::as_str))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn api_key_scope(&self, key_hash: &str) -> StoreResult<Option<Scope>> {
+        let row = sqlx::query("SELECT partner FROM api_keys WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(match row.try_get::<Option<String>, _>("partner")? {
+                None => Scope::Admin,
+                Some(partner) => Scope::Partner(parse("partner", &partner)?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
+        let rows = sqlx::query(
+            "SELECT serial, tenant, auto_update FROM devices
+             WHERE $1 IS NULL OR tenant = $1 ORDER BY serial",
+        )
+        .bind(scope.partner().map(Tenant::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_row).collect()
+    }
+
+    async fn put_device(&self, device: &Device, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO devices (serial, tenant, auto_update, updated_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (serial) DO UPDATE SET tenant = excluded.tenant,
+                auto_update = excluded.auto_update, updated_at = excluded.updated_at",
+        )
+        .bind(device.serial.as_str())
+        .bind(device.tenant.as_str())
+        .bind(device.auto_update)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn device(&self, serial: &DeviceSerial) -> StoreResult<Option<Device>> {
+        let row = sqlx::query("SELECT serial, tenant, auto_update FROM devices WHERE serial = $1")
+            .bind(serial.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(device_row).transpose()
+    }
+
+    async fn put_configuration(
+        &self,
+        serial: &DeviceSerial,
+        sealed: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.require_device(serial).await?;
+        sqlx::query(
+            "INSERT INTO app_configurations (serial, sealed, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (serial) DO UPDATE SET sealed = excluded.sealed,
+                updated_at = excluded.updated_at",
+        )
+        .bind(serial.as_str())
+        .bind(sealed)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn configuration(&self, serial: &DeviceSerial) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT sealed FROM app_configurations WHERE serial = $1")
+            .bind(serial.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("sealed")).transpose()?)
+    }
+
+    async fn replace_configuration(
+        &self,
+        serial: &DeviceSerial,
+        expected: Option<&str>,
+        sealed: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.require_device(serial).await?;
+        let result = match expected {
+            None => sqlx::query(
+                "INSERT INTO app_configurations (serial, sealed, updated_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (serial) DO NOTHING",
+            )
+            .bind(serial.as_str())
+            .bind(sealed)
+            .bind(at)
+            .execute(&self.pool)
+            .await,
+            Some(expected) => {
                 sqlx::query(
-                    "INSERT INTO api_keys (key_hash, label, created_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (key_hash) DO NOTHING",
-                )
-                .bind(key_hash)
-                .bind(label)
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn api_key_hash_exists(&self, key_hash: &str) -> StoreResult<bool> {
-                let row = sqlx::query("SELECT 1 AS one FROM api_keys WHERE key_hash = $1")
-                    .bind(key_hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row.is_some())
-            }
-
-            async fn add_api_key(
-                &self,
-                key_hash: &str,
-                label: &str,
-                scope: &Scope,
-                at: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO api_keys (key_hash, label, created_at, partner) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (key_hash) DO NOTHING",
-                )
-                .bind(key_hash)
-                .bind(label)
-                .bind(at)
-                .bind(scope.partner().map(Tenant::as_str))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn api_key_scope(&self, key_hash: &str) -> StoreResult<Option<Scope>> {
-                let row = sqlx::query("SELECT partner FROM api_keys WHERE key_hash = $1")
-                    .bind(key_hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(|row| {
-                    Ok(match row.try_get::<Option<String>, _>("partner")? {
-                        None => Scope::Admin,
-                        Some(partner) => Scope::Partner(parse("partner", &partner)?),
-                    })
-                })
-                .transpose()
-            }
-
-            async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
-                let rows = sqlx::query(
-                    "SELECT serial, tenant, auto_update FROM devices
-                     WHERE $1 IS NULL OR tenant = $1 ORDER BY serial",
-                )
-                .bind(scope.partner().map(Tenant::as_str))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(device_row).collect()
-            }
-
-            async fn put_device(&self, device: &Device, at: DateTime<Utc>) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO devices (serial, tenant, auto_update, updated_at)
-                     VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (serial) DO UPDATE SET tenant = excluded.tenant,
-                        auto_update = excluded.auto_update, updated_at = excluded.updated_at",
-                )
-                .bind(device.serial.as_str())
-                .bind(device.tenant.as_str())
-                .bind(device.auto_update)
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn device(&self, serial: &DeviceSerial) -> StoreResult<Option<Device>> {
-                let row =
-                    sqlx::query("SELECT serial, tenant, auto_update FROM devices WHERE serial = $1")
-                        .bind(serial.as_str())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                row.as_ref().map(device_row).transpose()
-            }
-
-            async fn put_configuration(
-                &self,
-                serial: &DeviceSerial,
-                sealed: &str,
-                at: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                self.require_device(serial).await?;
-                sqlx::query(
-                    "INSERT INTO app_configurations (serial, sealed, updated_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (serial) DO UPDATE SET sealed = excluded.sealed,
-                        updated_at = excluded.updated_at",
+                    "UPDATE app_configurations SET sealed = $2, updated_at = $3
+                     WHERE serial = $1 AND sealed = $4",
                 )
                 .bind(serial.as_str())
                 .bind(sealed)
                 .bind(at)
+                .bind(expected)
                 .execute(&self.pool)
-                .await?;
-                Ok(())
+                .await
             }
+        };
+        Ok(result?.rows_affected() == 1)
+    }
 
-            async fn configuration(&self, serial: &DeviceSerial) -> StoreResult<Option<String>> {
-                let row = sqlx::query("SELECT sealed FROM app_configurations WHERE serial = $1")
-                    .bind(serial.as_str())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row.map(|r| r.try_get("sealed")).transpose()?)
-            }
+    async fn configurations(&self) -> StoreResult<Vec<(DeviceSerial, String)>> {
+        let rows = sqlx::query("SELECT serial, sealed FROM app_configurations ORDER BY serial")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse("serial", &r.try_get::<String, _>("serial")?)?,
+                    r.try_get("sealed")?,
+                ))
+            })
+            .collect()
+    }
 
-            async fn replace_configuration(
-                &self,
-                serial: &DeviceSerial,
-                expected: Option<&str>,
-                sealed: &str,
-                at: DateTime<Utc>,
-            ) -> StoreResult<bool> {
-                self.require_device(serial).await?;
-                let result = match expected {
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO app_configurations (serial, sealed, updated_at) VALUES ($1, $2, $3)
-                             ON CONFLICT (serial) DO NOTHING",
-                        )
-                        .bind(serial.as_str())
-                        .bind(sealed)
-                        .bind(at)
-                        .execute(&self.pool)
-                        .await
-                    }
-                    Some(expected) => {
-                        sqlx::query(
-                            "UPDATE app_configurations SET sealed = $2, updated_at = $3
-                             WHERE serial = $1 AND sealed = $4",
-                        )
-                        .bind(serial.as_str())
-                        .bind(sealed)
-                        .bind(at)
-                        .bind(expected)
-                        .execute(&self.pool)
-                        .await
-                    }
-                };
-                Ok(result?.rows_affected() == 1)
-            }
+    async fn put_entitlements(
+        &self,
+        serial: &DeviceSerial,
+        entitlements: &Entitlements,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.require_device(serial).await?;
+        sqlx::query(
+            "INSERT INTO entitlements (serial, service_starts_on, service_ends_on,
+                supplies_starts_on, supplies_ends_on, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (serial) DO UPDATE SET
+                service_starts_on = excluded.service_starts_on,
+                service_ends_on = excluded.service_ends_on,
+                supplies_starts_on = excluded.supplies_starts_on,
+                supplies_ends_on = excluded.supplies_ends_on,
+                updated_at = excluded.updated_at",
+        )
+        .bind(serial.as_str())
+        .bind(entitlements.service.map(|c| c.starts_on))
+        .bind(entitlements.service.map(|c| c.ends_on))
+        .bind(entitlements.supplies.map(|c| c.starts_on))
+        .bind(entitlements.supplies.map(|c| c.ends_on))
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 
-            async fn configurations(&self) -> StoreResult<Vec<(DeviceSerial, String)>> {
-                let rows = sqlx::query("SELECT serial, sealed FROM app_configurations ORDER BY serial")
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok((
-                            parse("serial", &r.try_get::<String, _>("serial")?)?,
-                            r.try_get("sealed")?,
-                        ))
-                    })
-                    .collect()
-            }
+    async fn entitlements(&self, serial: &DeviceSerial) -> StoreResult<Option<Entitlements>> {
+        let row = sqlx::query(
+            "SELECT service_starts_on, service_ends_on, supplies_starts_on, supplies_ends_on
+             FROM entitlements WHERE serial = $1",
+        )
+        .bind(serial.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Entitlements {
+                service: contract(
+                    row.try_get("service_starts_on")?,
+                    row.try_get("service_ends_on")?,
+                ),
+                supplies: contract(
+                    row.try_get("supplies_starts_on")?,
+                    row.try_get("supplies_ends_on")?,
+                ),
+            })
+        })
+        .transpose()
+    }
 
-            async fn put_entitlements(
-                &self,
-                serial: &DeviceSerial,
-                entitlements: &Entitlements,
-                at: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                self.require_device(serial).await?;
-                sqlx::query(
-                    "INSERT INTO entitlements (serial, service_starts_on, service_ends_on,
-                        supplies_starts_on, supplies_ends_on, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (serial) DO UPDATE SET
-                        service_starts_on = excluded.service_starts_on,
-                        service_ends_on = excluded.service_ends_on,
-                        supplies_starts_on = excluded.supplies_starts_on,
-                        supplies_ends_on = excluded.supplies_ends_on,
-                        updated_at = excluded.updated_at",
-                )
-                .bind(serial.as_str())
-                .bind(entitlements.service.map(|c| c.starts_on))
-                .bind(entitlements.service.map(|c| c.ends_on))
-                .bind(entitlements.supplies.map(|c| c.starts_on))
-                .bind(entitlements.supplies.map(|c| c.ends_on))
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn entitlements(
-                &self,
-                serial: &DeviceSerial,
-            ) -> StoreResult<Option<Entitlements>> {
-                let row = sqlx::query(
-                    "SELECT service_starts_on, service_ends_on, supplies_starts_on, supplies_ends_on
-                     FROM entitlements WHERE serial = $1",
-                )
-                .bind(serial.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| {
-                    Ok(Entitlements {
-                        service: contract(
-                            row.try_get("service_starts_on")?,
-                            row.try_get("service_ends_on")?,
-                        ),
-                        supplies: contract(
-                            row.try_get("supplies_starts_on")?,
-                            row.try_get("supplies_ends_on")?,
-                        ),
-                    })
-                })
-                .transpose()
-            }
-
-            async fn add_version(&self, v: &StoredVersion) -> StoreResult<()> {
-                let result = sqlx::query(
-                    "INSERT INTO app_versions (app_id, version, manifest, package, sha256, published_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, version) DO NOTHING",
-                )
-                .bind(v.app_id.as_str())
-                .bind(v.version.to_string())
-                .bind(&v.manifest_json)
-                .bind(&v.package)
-                .bind(&v.sha256)
-                .bind(v.published_at)
-                .execute(&self.pool)
-                .await?;
-                if result.rows_affected() == 0 {
-                    return Err(StoreError::Conflict(format!(
-                        "{} version {} is already published; publish a new version number",
-                        v.app_id, v.version
-                    )));
-                }
-                Ok(())
-            }
-
-            async fn versions(&self, app_id: &AppId) -> StoreResult<Vec<Version>> {
-                let rows = sqlx::query("SELECT version FROM app_versions WHERE app_id = $1")
-                    .bind(app_id.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut versions = rows
-                    .iter()
-                    .map(|r| parse::<Version>("version", &r.try_get::<String, _>("version")?))
-                    .collect::<StoreResult<Vec<_>>>()?;
-                versions.sort();
-                Ok(versions)
-            }
-
-            async fn version(
-                &self,
-                app_id: &AppId,
-                version: &Version,
-            ) -> StoreResult<Option<StoredVersion>> {
-                let row = sqlx::query(
-                    "SELECT manifest, package, sha256, published_at FROM app_versions
-                     WHERE app_id = $1 AND version = $2",
-                )
-                .bind(app_id.as_str())
-                .bind(version.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| {
-                    Ok(StoredVersion {
-                        app_id: app_id.clone(),
-                        version: version.clone(),
-                        manifest_json: row.try_get("manifest")?,
-                        package: row.try_get("package")?,
-                        sha256: row.try_get("sha256")?,
-                        published_at: row.try_get("published_at")?,
-                    })
-                })
-                .transpose()
-            }
-
-            async fn record_installation(
-                &self,
-                c: &CredentialRecord,
-                i: &Installation,
-            ) -> StoreResult<()> {
-                self.require_device(&c.serial).await?;
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO credentials (id, serial, tenant, app_id, key_id, issued_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(c.id.to_string())
-                .bind(c.serial.as_str())
-                .bind(c.tenant.as_str())
-                .bind(c.app_id.as_str())
-                .bind(&c.key_id)
-                .bind(c.issued_at)
-                .bind(c.expires_at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO installations (serial, app_id, version, credential_id, installed_at)
-                     VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (serial, app_id) DO UPDATE SET version = excluded.version,
-                        credential_id = excluded.credential_id, installed_at = excluded.installed_at",
-                )
-                .bind(i.serial.as_str())
-                .bind(i.app_id.as_str())
-                .bind(i.version.to_string())
-                .bind(i.credential_id.to_string())
-                .bind(i.installed_at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn installations(&self, serial: &DeviceSerial) -> StoreResult<Vec<Installation>> {
-                let rows = sqlx::query(
-                    "SELECT app_id, version, credential_id, installed_at FROM installations
-                     WHERE serial = $1 ORDER BY app_id",
-                )
-                .bind(serial.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(Installation {
-                            serial: serial.clone(),
-                            app_id: parse("app id", &row.try_get::<String, _>("app_id")?)?,
-                            version: parse("version", &row.try_get::<String, _>("version")?)?,
-                            credential_id: parse(
-                                "credential id",
-                                &row.try_get::<String, _>("credential_id")?,
-                            )?,
-                            installed_at: row.try_get("installed_at")?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn credential(&self, id: Uuid) -> StoreResult<Option<CredentialRecord>> {
-                let row = sqlx::query(
-                    "SELECT serial, tenant, app_id, key_id, issued_at, expires_at, revoked_at
-                     FROM credentials WHERE id = $1",
-                )
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| {
-                    Ok(CredentialRecord {
-                        id,
-                        serial: parse("serial", &row.try_get::<String, _>("serial")?)?,
-                        tenant: parse("tenant", &row.try_get::<String, _>("tenant")?)?,
-                        app_id: parse("app id", &row.try_get::<String, _>("app_id")?)?,
-                        key_id: row.try_get("key_id")?,
-                        issued_at: row.try_get("issued_at")?,
-                        expires_at: row.try_get("expires_at")?,
-                        revoked_at: row.try_get("revoked_at")?,
-                    })
-                })
-                .transpose()
-            }
-
-            async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-                let result = sqlx::query(
-                    "UPDATE credentials SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
-                )
-                .bind(id.to_string())
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-                Ok(result.rows_affected() > 0)
-            }
-
-            async fn revoked_credentials(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
-                let rows = sqlx::query(
-                    "SELECT id FROM credentials WHERE revoked_at IS NOT NULL AND expires_at > $1
-                     ORDER BY id",
-                )
-                .bind(now)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| parse("credential id", &r.try_get::<String, _>("id")?))
-                    .collect()
-            }
+    async fn add_version(&self, v: &StoredVersion) -> StoreResult<()> {
+        let result = sqlx::query(
+            "INSERT INTO app_versions (app_id, version, manifest, package, sha256, published_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, version) DO NOTHING",
+        )
+        .bind(v.app_id.as_str())
+        .bind(v.version.to_string())
+        .bind(&v.manifest_json)
+        .bind(&v.package)
+        .bind(&v.sha256)
+        .bind(v.published_at)
+        .execute(&self.pool)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "{} version {} is already published; publish a new version number",
+                v.app_id, v.version
+            )));
         }
+        Ok(())
+    }
 
-        impl $store {
-            async fn require_device(&self, serial: &DeviceSerial) -> StoreResult<()> {
-                let row = sqlx::query("SELECT 1 AS one FROM devices WHERE serial = $1")
-                    .bind(serial.as_str())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match row {
-                    Some(_) => Ok(()),
-                    None => Err(StoreError::NotFound(format!("device {serial}"))),
-                }
-            }
+    async fn versions(&self, app_id: &AppId) -> StoreResult<Vec<Version>> {
+        let rows = sqlx::query("SELECT version FROM app_versions WHERE app_id = $1")
+            .bind(app_id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut versions = rows
+            .iter()
+            .map(|r| parse::<Version>("version", &r.try_get::<String, _>("version")?))
+            .collect::<StoreResult<Vec<_>>>()?;
+        versions.sort();
+        Ok(versions)
+    }
+
+    async fn version(
+        &self,
+        app_id: &AppId,
+        version: &Version,
+    ) -> StoreResult<Option<StoredVersion>> {
+        let row = sqlx::query(
+            "SELECT manifest, package, sha256, published_at FROM app_versions
+             WHERE app_id = $1 AND version = $2",
+        )
+        .bind(app_id.as_str())
+        .bind(version.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(StoredVersion {
+                app_id: app_id.clone(),
+                version: version.clone(),
+                manifest_json: row.try_get("manifest")?,
+                package: row.try_get("package")?,
+                sha256: row.try_get("sha256")?,
+                published_at: row.try_get("published_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record_installation(&self, c: &CredentialRecord, i: &Installation) -> StoreResult<()> {
+        self.require_device(&c.serial).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO credentials (id, serial, tenant, app_id, key_id, issued_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(c.id.to_string())
+        .bind(c.serial.as_str())
+        .bind(c.tenant.as_str())
+        .bind(c.app_id.as_str())
+        .bind(&c.key_id)
+        .bind(c.issued_at)
+        .bind(c.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO installations (serial, app_id, version, credential_id, installed_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (serial, app_id) DO UPDATE SET version = excluded.version,
+                credential_id = excluded.credential_id, installed_at = excluded.installed_at",
+        )
+        .bind(i.serial.as_str())
+        .bind(i.app_id.as_str())
+        .bind(i.version.to_string())
+        .bind(i.credential_id.to_string())
+        .bind(i.installed_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn installations(&self, serial: &DeviceSerial) -> StoreResult<Vec<Installation>> {
+        let rows = sqlx::query(
+            "SELECT app_id, version, credential_id, installed_at FROM installations
+             WHERE serial = $1 ORDER BY app_id",
+        )
+        .bind(serial.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Installation {
+                    serial: serial.clone(),
+                    app_id: parse("app id", &row.try_get::<String, _>("app_id")?)?,
+                    version: parse("version", &row.try_get::<String, _>("version")?)?,
+                    credential_id: parse(
+                        "credential id",
+                        &row.try_get::<String, _>("credential_id")?,
+                    )?,
+                    installed_at: row.try_get("installed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn credential(&self, id: Uuid) -> StoreResult<Option<CredentialRecord>> {
+        let row = sqlx::query(
+            "SELECT serial, tenant, app_id, key_id, issued_at, expires_at, revoked_at
+             FROM credentials WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(CredentialRecord {
+                id,
+                serial: parse("serial", &row.try_get::<String, _>("serial")?)?,
+                tenant: parse("tenant", &row.try_get::<String, _>("tenant")?)?,
+                app_id: parse("app id", &row.try_get::<String, _>("app_id")?)?,
+                key_id: row.try_get("key_id")?,
+                issued_at: row.try_get("issued_at")?,
+                expires_at: row.try_get("expires_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE credentials SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn revoked_credentials(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
+        let rows = sqlx::query(
+            "SELECT id FROM credentials WHERE revoked_at IS NOT NULL AND expires_at > $1
+             ORDER BY id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| parse("credential id", &r.try_get::<String, _>("id")?))
+            .collect()
+    }
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> NaiveDate: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<NaiveDate>: sqlx::Encode<'q, DB>,
+    DB::QueryResult: RowsAffected,
+{
+    async fn require_device(&self, serial: &DeviceSerial) -> StoreResult<()> {
+        let row = sqlx::query("SELECT 1 AS one FROM devices WHERE serial = $1")
+            .bind(serial.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NotFound(format!("device {serial}"))),
         }
-    };
+    }
+}
+
+/// The one thing the generic store needs of a statement's result that sqlx gives each backend
+/// as an inherent method only.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
+
+/// The gallery's store on one sqlx database: `SqliteStore` or `PgStore`.
+pub struct SqlStore<DB: sqlx::Database> {
+    pool: sqlx::Pool<DB>,
+}
+
+impl<DB: sqlx::Database> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+        }
+    }
+}
+
+impl<DB: sqlx::Database> std::fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &DB::NAME)
+            .finish()
+    }
 }
 
 /// SQLite, in WAL mode with a busy timeout.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
-}
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+/// PostgreSQL, in a schema of its own.
+pub type PgStore = SqlStore<sqlx::Postgres>;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite:path` or `sqlite::memory:`)
@@ -652,12 +680,6 @@ impl SqliteStore {
 
 /// The PostgreSQL schema the gallery uses when started from a URL.
 pub const PG_SCHEMA: &str = "gallery";
-
-/// PostgreSQL.
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    pool: sqlx::PgPool,
-}
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -701,125 +723,15 @@ impl PgStore {
     }
 }
 
-impl_store!(SqliteStore);
-impl_store!(PgStore);
-
-/// The backend picked by the database URL.
-#[derive(Debug, Clone)]
-pub enum AnyStore {
-    Sqlite(SqliteStore),
-    Postgres(PgStore),
-}
-
-impl AnyStore {
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        if url.starts_with("sqlite:") {
-            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            // A schema of its own, so services sharing one database keep their tables and
-            // migration histories apart.
-            Ok(Self::Postgres(
-                PgStore::connect_in_schema(url, PG_SCHEMA).await?,
-            ))
-        } else {
-            Err(StoreError::UnsupportedUrl(url.chars().take(40).collect()))
-        }
-    }
-}
-
-macro_rules! delegate {
-    ($self:ident, $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            AnyStore::Sqlite(s) => s.$method($($arg),*).await,
-            AnyStore::Postgres(s) => s.$method($($arg),*).await,
-        }
-    };
-}
-
-impl Store for AnyStore {
-    async fn add_api_key_hash(&self, h: &str, l: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        delegate!(self, add_api_key_hash(h, l, at))
-    }
-    async fn api_key_hash_exists(&self, h: &str) -> StoreResult<bool> {
-        delegate!(self, api_key_hash_exists(h))
-    }
-    async fn add_api_key(
-        &self,
-        h: &str,
-        l: &str,
-        scope: &Scope,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        delegate!(self, add_api_key(h, l, scope, at))
-    }
-    async fn api_key_scope(&self, h: &str) -> StoreResult<Option<Scope>> {
-        delegate!(self, api_key_scope(h))
-    }
-    async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
-        delegate!(self, devices(scope))
-    }
-    async fn put_device(&self, d: &Device, at: DateTime<Utc>) -> StoreResult<()> {
-        delegate!(self, put_device(d, at))
-    }
-    async fn device(&self, s: &DeviceSerial) -> StoreResult<Option<Device>> {
-        delegate!(self, device(s))
-    }
-    async fn put_configuration(
-        &self,
-        s: &DeviceSerial,
-        sealed: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        delegate!(self, put_configuration(s, sealed, at))
-    }
-    async fn configuration(&self, s: &DeviceSerial) -> StoreResult<Option<String>> {
-        delegate!(self, configuration(s))
-    }
-    async fn replace_configuration(
-        &self,
-        s: &DeviceSerial,
-        expected: Option<&str>,
-        sealed: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        delegate!(self, replace_configuration(s, expected, sealed, at))
-    }
-    async fn configurations(&self) -> StoreResult<Vec<(DeviceSerial, String)>> {
-        delegate!(self, configurations())
-    }
-    async fn put_entitlements(
-        &self,
-        s: &DeviceSerial,
-        e: &Entitlements,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        delegate!(self, put_entitlements(s, e, at))
-    }
-    async fn entitlements(&self, s: &DeviceSerial) -> StoreResult<Option<Entitlements>> {
-        delegate!(self, entitlements(s))
-    }
-    async fn add_version(&self, v: &StoredVersion) -> StoreResult<()> {
-        delegate!(self, add_version(v))
-    }
-    async fn versions(&self, a: &AppId) -> StoreResult<Vec<Version>> {
-        delegate!(self, versions(a))
-    }
-    async fn version(&self, a: &AppId, v: &Version) -> StoreResult<Option<StoredVersion>> {
-        delegate!(self, version(a, v))
-    }
-    async fn record_installation(&self, c: &CredentialRecord, i: &Installation) -> StoreResult<()> {
-        delegate!(self, record_installation(c, i))
-    }
-    async fn installations(&self, s: &DeviceSerial) -> StoreResult<Vec<Installation>> {
-        delegate!(self, installations(s))
-    }
-    async fn credential(&self, id: Uuid) -> StoreResult<Option<CredentialRecord>> {
-        delegate!(self, credential(id))
-    }
-    async fn revoke_credential(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-        delegate!(self, revoke_credential(id, at))
-    }
-    async fn revoked_credentials(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
-        delegate!(self, revoked_credentials(now))
+/// Connects to the store the URL names, migrations applied: `sqlite:PATH` (created if
+/// missing; WAL) or `postgres://…` (in schema [`PG_SCHEMA`], so services sharing one database
+/// keep their tables and migration histories apart).
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::connect_in_schema(url, PG_SCHEMA).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.chars().take(40).collect()))
     }
 }

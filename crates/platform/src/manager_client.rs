@@ -130,6 +130,20 @@ impl ManagerClient {
             .await
     }
 
+    /// The partner's own ticket number of an incident (help-desk override); `None` until its help
+    /// desk set one.
+    pub async fn ticket_reference(&self, number: &str) -> Result<Option<String>, ClientError> {
+        let path = format!(
+            "/api/v1/incidents/{}/ticket-reference",
+            path_segment(number)
+        );
+        match self.get::<proto::manager::TicketReference>(&path).await {
+            Ok(t) => Ok(Some(t.reference)),
+            Err(ClientError::Problem { status, .. }) if status == StatusCode::NOT_FOUND => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Records a meter read; idempotent like `create_incident`.
     pub async fn record_meter_read(
         &self,

@@ -360,6 +360,10 @@ pub struct AppConfiguration {
     pub confirmation_email: ConfirmationEmail,
     pub tabs: Tabs,
     pub help_desk_text: String,
+    /// The help-desk override: the confirmation of a service or supply request shows the
+    /// partner's own ticket number (set by its help desk through the Services Manager's
+    /// `PUT /api/v1/incidents/{number}/ticket-reference`) instead of the incident number.
+    pub help_desk_override: bool,
     /// The language of the panel and the e-mails (`en`, `de`, `fr`, `it`, `es`; a region such as
     /// `de-CH` counts as its language). Not set: the device's own language, else English.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -22,6 +22,7 @@ pub mod issues;
 pub mod manager;
 pub mod pii;
 pub mod problem;
+pub mod schema;
 pub mod text;
 
 pub use config::{AppConfiguration, ConfirmationEmail, ImageType, Logo, Permissions, Tab, Tabs};

@@ -18,6 +18,8 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// The limits of a submission, in one place.
 pub mod limits {
+    /// Characters of a partner's ticket reference (`TicketReference`).
+    pub const TICKET_REFERENCE: usize = 64;
     /// Supplies in one supply incident.
     pub const MAX_SUPPLIES: usize = 20;
     /// Characters of a supply's description.
@@ -30,6 +32,9 @@ pub mod limits {
     pub const MAX_LEVEL_PERCENT: u8 = 100;
     /// Meters in one meter read.
     pub const MAX_METERS: usize = 200;
+    /// Highest meter value: 2^53 − 1, the largest integer every JSON reader keeps exactly
+    /// (RFC 8259 §6), so a value is the same number in every client.
+    pub const MAX_METER_VALUE: i64 = 9_007_199_254_740_991;
     /// Characters of a meter's id.
     pub const METER_ID: usize = 64;
     /// Characters of a meter's name.
@@ -42,16 +47,112 @@ pub mod limits {
     pub const LOCATION: usize = 200;
     /// Characters of a customer name.
     pub const CUSTOMER_NAME: usize = 200;
+    /// Characters of an `Idempotency-Key`.
+    pub const IDEMPOTENCY_KEY: usize = 255;
+    /// Most items one list answer holds (`?limit=`), and the default.
+    pub const MAX_LIST: u32 = 5000;
+    pub const DEFAULT_LIST: u32 = 1000;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ContactBody {
     /// 1–100 characters.
+    #[schema(schema_with = schemas::contact_name)]
     pub name: String,
+    #[schema(schema_with = schemas::email)]
     pub email: String,
     /// E.164 or national with `+ ( ) -` and spaces, 6–20 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = schemas::phone)]
     pub phone: Option<String>,
+}
+
+/// The schemas of the request fields, from [`crate::schema`] and the [`limits`] the checks use.
+pub mod schemas {
+    use super::limits;
+    use crate::schema as s;
+    use utoipa::openapi::schema::{Object, Schema};
+
+    pub fn contact_name() -> Object {
+        s::label(crate::ContactName::MAX)
+    }
+    pub fn email() -> Object {
+        s::email()
+    }
+    pub fn phone() -> Schema {
+        s::nullable(s::phone())
+    }
+    pub fn device_serial() -> Object {
+        s::device_serial()
+    }
+    pub fn kind() -> Object {
+        s::one_of(&["service", "supply"])
+    }
+    pub fn issue_code() -> Schema {
+        s::nullable(s::issue_code())
+    }
+    pub fn description() -> Object {
+        s::free_text(crate::FreeText::MAX)
+    }
+    pub fn supply_description() -> Object {
+        s::label(limits::SUPPLY_DESCRIPTION)
+    }
+    pub fn part_number() -> Schema {
+        s::nullable(s::label(limits::PART_NUMBER))
+    }
+    pub fn colorant() -> Schema {
+        s::nullable(s::label(limits::COLORANT))
+    }
+    pub fn level_percent() -> Schema {
+        s::nullable(s::integer(0, i64::from(limits::MAX_LEVEL_PERCENT)))
+    }
+    pub fn supplies() -> Schema {
+        s::array(
+            crate::schema::reference("SupplyItem"),
+            0,
+            limits::MAX_SUPPLIES,
+        )
+    }
+    pub fn status() -> Object {
+        s::one_of(&crate::IncidentStatus::ALL.map(|st| st.as_str()))
+    }
+    pub fn actor() -> Object {
+        s::label(limits::ACTOR)
+    }
+    pub fn comment() -> Object {
+        s::free_text(crate::FreeText::MAX)
+    }
+    pub fn meter_id() -> Object {
+        s::label(limits::METER_ID)
+    }
+    pub fn meter_name() -> Object {
+        s::label(limits::METER_NAME)
+    }
+    pub fn meter_value() -> Object {
+        s::integer(0, limits::MAX_METER_VALUE)
+    }
+    pub fn meters() -> Schema {
+        s::array(
+            crate::schema::reference("MeterValueBody"),
+            1,
+            limits::MAX_METERS,
+        )
+    }
+    pub fn source() -> Object {
+        s::one_of(&["walk_up", "automatic"])
+    }
+    pub fn read_at() -> Object {
+        s::date_time()
+    }
+    pub fn customer_name() -> Object {
+        s::label(limits::CUSTOMER_NAME)
+    }
+    pub fn model() -> Object {
+        s::label(limits::MODEL)
+    }
+    pub fn location() -> Object {
+        s::label(limits::LOCATION)
+    }
 }
 
 impl From<&Contact> for ContactBody {
@@ -93,16 +194,19 @@ impl ContactBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SupplyItem {
     /// As the device reports it, e.g. "Black Toner Cartridge" (1–200 characters).
+    #[schema(schema_with = schemas::supply_description)]
     pub description: String,
     /// At most 64 characters.
     #[serde(default)]
+    #[schema(schema_with = schemas::part_number)]
     pub part_number: Option<String>,
     /// At most 64 characters.
     #[serde(default)]
+    #[schema(schema_with = schemas::colorant)]
     pub colorant: Option<String>,
     /// Level in percent (0–100) when the supply was requested, if the device reports one.
-    #[serde(default)]
-    #[schema(maximum = 100)]
+    #[serde(default, deserialize_with = "crate::text::whole::optional")]
+    #[schema(schema_with = schemas::level_percent)]
     pub level_percent: Option<u8>,
 }
 
@@ -159,7 +263,9 @@ pub fn check_supplies(supplies: &[SupplyItem], f: &mut Fields) -> Vec<SupplyItem
     out
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// Its schema is written out below (not derived): a service incident needs an issue code or a
+/// description, a supply incident at least one supply, which a derived object cannot say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateIncidentRequest {
     pub device_serial: String,
     /// `service` or `supply`.
@@ -175,6 +281,60 @@ pub struct CreateIncidentRequest {
     pub supplies: Vec<SupplyItem>,
     pub contact: ContactBody,
 }
+
+impl utoipa::PartialSchema for CreateIncidentRequest {
+    /// Any of: a service incident with an issue code, a service incident with a description
+    /// that is not blank, a supply incident with 1–20 supplies.
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::schema as s;
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let branch = |kind: &str,
+                      required: &[&str],
+                      issue: Schema,
+                      description: Schema,
+                      supplies: Schema| {
+            let mut b = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("device_serial", schemas::device_serial())
+                .property("kind", s::one_of(&[kind]))
+                .property("issue_code", issue)
+                .property("description", description)
+                .property("supplies", supplies)
+                .property("contact", s::reference("ContactBody"));
+            for r in ["device_serial", "kind", "contact"].iter().chain(required) {
+                b = b.required(*r);
+            }
+            Schema::Object(b.build()).into()
+        };
+        let some_supplies = s::array(s::reference("SupplyItem"), 1, limits::MAX_SUPPLIES);
+        s::any_of(vec![
+            branch(
+                "service",
+                &["issue_code"],
+                Schema::Object(s::issue_code()),
+                Schema::Object(schemas::description()),
+                schemas::supplies(),
+            ),
+            branch(
+                "service",
+                &["description"],
+                schemas::issue_code(),
+                Schema::Object(s::non_blank_text(crate::FreeText::MAX)),
+                schemas::supplies(),
+            ),
+            branch(
+                "supply",
+                &["supplies"],
+                schemas::issue_code(),
+                Schema::Object(schemas::description()),
+                some_supplies,
+            ),
+        ])
+        .into()
+    }
+}
+
+impl ToSchema for CreateIncidentRequest {}
 
 /// A checked incident, ready to be stored.
 #[derive(Debug, Clone)]
@@ -266,10 +426,13 @@ pub struct IncidentView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangeStatusRequest {
     /// open, acknowledged, dispatched, resolved, closed or cancelled.
+    #[schema(schema_with = schemas::status)]
     pub status: String,
     /// Who made the change (a name or e-mail of the technician, or a system).
+    #[schema(schema_with = schemas::actor)]
     pub actor: String,
     #[serde(default)]
+    #[schema(schema_with = schemas::comment)]
     pub comment: String,
 }
 
@@ -284,12 +447,37 @@ impl ChangeStatusRequest {
     }
 }
 
+/// The partner's own ticket number for an incident (the app configuration's help-desk override):
+/// the partner's help desk sets it, e.g. its webhook receiver after `incident.created`, and the
+/// confirmation e-mail then shows it instead of the incident number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketReference {
+    /// 1–64 characters without control characters, e.g. `HD-4711`.
+    #[schema(example = "HD-4711")]
+    pub reference: String,
+}
+
+impl TicketReference {
+    pub fn validate(&self) -> Result<Label, Vec<FieldProblem>> {
+        let mut f = Fields::default();
+        let r = f.check(
+            "reference",
+            Label::parse(&self.reference, limits::TICKET_REFERENCE),
+        );
+        f.finish(r)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MeterValueBody {
     /// The meter's id on the device, e.g. `101` or `total`.
+    #[schema(schema_with = schemas::meter_id)]
     pub id: String,
+    #[schema(schema_with = schemas::meter_name)]
     pub name: String,
     /// Not negative, and not below the previous read of the same meter.
+    #[schema(schema_with = schemas::meter_value)]
+    #[serde(deserialize_with = "crate::text::whole::number")]
     pub value: i64,
 }
 
@@ -349,6 +537,11 @@ pub fn check_meters(meters: &[MeterValueBody], f: &mut Fields) -> Vec<MeterValue
         );
         if m.value < 0 {
             f.push(&format!("meters[{i}].value"), "must not be negative");
+        } else if m.value > limits::MAX_METER_VALUE {
+            f.push(
+                &format!("meters[{i}].value"),
+                format!("must be at most {}", limits::MAX_METER_VALUE),
+            );
         }
         if let (Some(id), Some(name)) = (id, name) {
             if !seen.insert(id.as_str().to_string()) {
@@ -368,11 +561,13 @@ pub fn check_meters(meters: &[MeterValueBody], f: &mut Fields) -> Vec<MeterValue
 pub struct RecordMeterReadRequest {
     pub read_at: DateTime<Utc>,
     /// `walk_up` or `automatic`.
+    #[schema(schema_with = schemas::source)]
     pub source: String,
     /// True when a meter was replaced, so values may be lower than before.
     #[serde(default)]
     pub meter_replacement: bool,
     /// 1–200 meters, each id once.
+    #[schema(schema_with = schemas::meters)]
     pub meters: Vec<MeterValueBody>,
 }
 
@@ -417,6 +612,7 @@ pub struct MeterReadView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateCustomerRequest {
+    #[schema(schema_with = schemas::customer_name)]
     pub name: String,
 }
 
@@ -429,8 +625,11 @@ pub struct CustomerView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateDeviceRequest {
     pub customer_id: Uuid,
+    #[schema(schema_with = schemas::device_serial)]
     pub serial: String,
+    #[schema(schema_with = schemas::model)]
     pub model: String,
+    #[schema(schema_with = schemas::location)]
     pub location: String,
 }
 
@@ -470,12 +669,14 @@ pub struct DeviceView {
     pub location: String,
 }
 
-/// `?since=` for lists: RFC 3339 time; default 30 days ago.
+/// `?since=` for lists: RFC 3339 time; default 30 days ago. `?limit=`: 1–5000, default 1000.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
 pub struct SinceQuery {
     #[serde(default)]
+    #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
     #[serde(default)]
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
 }
 

@@ -25,12 +25,16 @@ pub struct EmailAddress(String);
 redacted!(EmailAddress);
 
 impl EmailAddress {
+    /// Characters of the whole address (RFC 5321 path limit, less the angle brackets).
+    pub const MAX: usize = 254;
+    /// Characters before the `@` (RFC 5321 §4.5.3.1.1).
+    pub const MAX_LOCAL: usize = 64;
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
         if s.is_empty() {
             return err("must not be empty");
         }
-        if s.chars().count() > 254 {
+        if s.chars().count() > Self::MAX {
             return err("must be at most 254 characters");
         }
         if has_control(s, false) || s.chars().any(char::is_whitespace) {
@@ -39,7 +43,7 @@ impl EmailAddress {
         let Some((local, domain)) = s.rsplit_once('@') else {
             return err("must contain '@'");
         };
-        if local.is_empty() || local.len() > 64 || local.contains('@') {
+        if local.is_empty() || local.chars().count() > Self::MAX_LOCAL || local.contains('@') {
             return err("has an invalid part before '@'");
         }
         if local.chars().any(|c| {
@@ -57,7 +61,7 @@ impl EmailAddress {
                     || l.len() > 63
                     || l.starts_with('-')
                     || l.ends_with('-')
-                    || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
         {
             return err("has an invalid domain after '@'");
@@ -75,6 +79,8 @@ pub struct PhoneNumber(String);
 redacted!(PhoneNumber);
 
 impl PhoneNumber {
+    /// Fewest and most digits.
+    pub const DIGITS: (usize, usize) = (6, 20);
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
         if s.is_empty() {
@@ -89,7 +95,7 @@ impl PhoneNumber {
             }
         }
         let digits = s.chars().filter(char::is_ascii_digit).count();
-        if !(6..=20).contains(&digits) {
+        if !(Self::DIGITS.0..=Self::DIGITS.1).contains(&digits) {
             return err("must have 6 to 20 digits");
         }
         Ok(Self(s.to_string()))
@@ -105,13 +111,14 @@ pub struct ContactName(String);
 redacted!(ContactName);
 
 impl ContactName {
+    pub const MAX: usize = 100;
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
         let n = s.chars().count();
         if n == 0 {
             return err("must not be empty");
         }
-        if n > 100 {
+        if n > Self::MAX {
             return err("must be at most 100 characters");
         }
         if has_control(s, false) {
@@ -152,6 +159,7 @@ mod tests {
             "a@x..com",
             "a\u{7}@x.com",
             "<script>@x.com",
+            "a@bücher.de",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }

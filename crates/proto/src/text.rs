@@ -69,9 +69,10 @@ crate::string_conversions!(IssueCode);
 crate::display_as_str!(IssueCode);
 
 impl IssueCode {
+    pub const MAX: usize = 64;
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
-        if s.is_empty() || s.len() > 64 {
+        if s.is_empty() || s.len() > Self::MAX {
             return err("must be 1 to 64 characters");
         }
         if !s
@@ -116,9 +117,91 @@ impl Label {
     }
 }
 
+/// Serde for integer fields of requests that also takes a number written with a zero fraction
+/// (`5.0`): JSON (RFC 8259 §6) has one number type and JSON Schema counts `5.0` as an integer,
+/// so a client (or schemathesis) may send it. Out of range or with a fraction: refused.
+/// `#[serde(deserialize_with = "proto::text::whole::number")]` or `…::whole::optional`.
+pub mod whole {
+    use serde::Deserialize;
+    use serde::de::{Deserializer, Error, Unexpected, Visitor};
+    use std::fmt;
+
+    struct Whole(i128);
+
+    impl<'de> Deserialize<'de> for Whole {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Whole;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a whole number")
+                }
+                fn visit_i64<E: Error>(self, v: i64) -> Result<Whole, E> {
+                    Ok(Whole(i128::from(v)))
+                }
+                fn visit_u64<E: Error>(self, v: u64) -> Result<Whole, E> {
+                    Ok(Whole(i128::from(v)))
+                }
+                fn visit_f64<E: Error>(self, v: f64) -> Result<Whole, E> {
+                    // Below 2^64 in magnitude every f64 with no fraction is exactly an integer.
+                    if v.is_finite() && v.fract() == 0.0 && v.abs() < 18_446_744_073_709_551_616.0 {
+                        #[allow(clippy::cast_possible_truncation)]
+                        Ok(Whole(v as i128))
+                    } else {
+                        Err(E::invalid_value(Unexpected::Float(v), &self))
+                    }
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    fn convert<T: TryFrom<i128>, E: Error>(n: i128) -> Result<T, E> {
+        T::try_from(n).map_err(|_| {
+            E::invalid_value(
+                Unexpected::Other("a number out of range"),
+                &"a number in range",
+            )
+        })
+    }
+
+    /// A whole number of type `T`.
+    pub fn number<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<T, D::Error> {
+        convert(Whole::deserialize(d)?.0)
+    }
+
+    /// An optional whole number (missing or `null`: `None`); use with `#[serde(default)]`.
+    pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<i128>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<Whole>::deserialize(d)?
+            .map(|w| convert(w.0))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        #[derive(serde::Deserialize)]
+        struct T {
+            #[serde(deserialize_with = "whole::number")]
+            n: i64,
+            #[serde(default, deserialize_with = "whole::optional")]
+            p: Option<u8>,
+        }
+        let t: T = serde_json::from_str(r#"{"n": 5.0, "p": 100.0}"#).unwrap();
+        assert_eq!((t.n, t.p), (5, Some(100)));
+        let t: T = serde_json::from_str(r#"{"n": -7, "p": null}"#).unwrap();
+        assert_eq!((t.n, t.p), (-7, None));
+        assert!(serde_json::from_str::<T>(r#"{"n": 5.5}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"n": 1, "p": 256}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"n": 1, "p": -1.0}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"n": "1"}"#).is_err());
+    }
 
     #[test]
     fn free_text_allows_line_breaks_but_not_other_controls_and_at_most_2000_chars() {

@@ -246,11 +246,14 @@ impl LogoMime {
 /// The language of the e-mail: one of the catalogue's (`platform::i18n`).
 pub use platform::i18n::Locale as Language;
 
-/// The number the e-mail confirms: an incident's (`SR-…`) or a meter read's (`MR-…`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The number the e-mail confirms: an incident's (`SR-…`), a meter read's (`MR-…`), or, under
+/// the app configuration's help-desk override, the partner's own ticket number for the incident.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Number {
     Incident(IncidentNumber),
     MeterRead(MeterReadNumber),
+    /// The partner's help desk's ticket number (`proto::manager::TicketReference`, checked there).
+    Ticket(String),
 }
 
 impl Number {
@@ -268,6 +271,7 @@ impl fmt::Display for Number {
         match self {
             Number::Incident(n) => n.fmt(f),
             Number::MeterRead(n) => n.fmt(f),
+            Number::Ticket(t) => f.write_str(t),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Turns a [`Confirmation`] into a MIME message: text/plain and text/html alternatives, the HTML
 //! from an askama template (auto-escaped), an inline logo as a CID attachment when configured.
 
-use super::confirmation::{Confirmation, Language, Logo, RequestDetails};
+use super::confirmation::{Confirmation, Language, Logo, Number, RequestDetails};
 use askama::Template;
 use platform::i18n::{Args, t, t_args};
 use platform::mail::{Address, BuildError, InlineImage, Mailbox, Message, Parts, one_line};
@@ -51,14 +51,14 @@ pub(crate) struct Labels {
     pub not_given: String,
 }
 
-fn labels(l: Language, meters: bool) -> Labels {
+fn labels(l: Language, meters: bool, ticket: bool) -> Labels {
     Labels {
         number: t(
             l,
-            if meters {
-                "mail-number-meters"
-            } else {
-                "mail-number"
+            match (meters, ticket) {
+                (true, _) => "mail-number-meters",
+                (false, true) => "mail-ticket-number",
+                (false, false) => "mail-number",
             },
         ),
         reference: t(l, "mail-reference"),
@@ -131,7 +131,7 @@ struct TextMail<'a> {
 fn view(c: &Confirmation) -> View<'_> {
     let lang = c.language;
     let is_meters = matches!(c.request, RequestDetails::Meters { .. });
-    let l = labels(lang, is_meters);
+    let l = labels(lang, is_meters, matches!(c.number, Some(Number::Ticket(_))));
     let given = |value: Option<&str>| match value.map(str::trim) {
         Some(v) if !v.is_empty() => v.to_string(),
         _ => l.not_given.clone(),
@@ -203,7 +203,7 @@ fn view(c: &Confirmation) -> View<'_> {
         }),
         heading,
         intro,
-        number: c.number.map(|n| n.to_string()),
+        number: c.number.as_ref().map(ToString::to_string),
         reference: &c.reference,
         created: lang.date_time_utc(c.created_at),
         serial: c.device.serial.as_str(),
@@ -282,7 +282,10 @@ pub fn render(c: &Confirmation, from: &Mailbox) -> Result<Message, RenderError> 
         html: render_html(c)?,
         reference: c.reference.clone(),
         created_at: c.created_at,
-        number: c.number.map(|n| n.to_string()),
+        number: match &c.number {
+            Some(n @ (Number::Incident(_) | Number::MeterRead(_))) => Some(n.to_string()),
+            _ => None,
+        },
         inline_image,
     })?)
 }

@@ -8,9 +8,12 @@ use super::FieldError;
 /// A contact as the person typed it.
 #[derive(Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct ContactInput {
+    #[schema(schema_with = proto::manager::schemas::contact_name)]
     pub name: String,
+    #[schema(schema_with = proto::manager::schemas::email)]
     pub email: String,
     #[serde(default)]
+    #[schema(schema_with = proto::manager::schemas::phone)]
     pub phone: Option<String>,
 }
 

@@ -13,10 +13,21 @@ use crate::store::{Submission, SubmissionKind};
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ServiceRequest {
+    /// One of the common issues (`GET /api/v1/service-issues`).
+    #[schema(schema_with = issue_codes)]
     pub issue_code: String,
     #[serde(default)]
+    #[schema(schema_with = proto::manager::schemas::description)]
     pub description: String,
     pub contact: ContactInput,
+}
+
+/// `issue_code`: exactly one of the common issues' codes.
+fn issue_codes() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(proto::issues::CODES.iter().copied()))
+        .build()
 }
 
 impl Services {

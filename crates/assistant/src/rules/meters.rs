@@ -12,17 +12,31 @@ use crate::store::{Submission, SubmissionKind};
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct MeterInput {
+    #[schema(schema_with = proto::manager::schemas::meter_id)]
     pub id: String,
+    #[schema(schema_with = proto::manager::schemas::meter_name)]
     pub name: String,
+    #[schema(schema_with = proto::manager::schemas::meter_value)]
+    #[serde(deserialize_with = "proto::text::whole::number")]
     pub value: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct MeterSubmissionInput {
+    /// 1–200 meters, each id once.
+    #[schema(schema_with = meters)]
     pub meters: Vec<MeterInput>,
     /// For the confirmation e-mail, when the person wants one.
     #[serde(default)]
     pub contact: Option<ContactInput>,
+}
+
+fn meters() -> utoipa::openapi::schema::Schema {
+    proto::schema::array(
+        proto::schema::reference("MeterInput"),
+        1,
+        proto::manager::limits::MAX_METERS,
+    )
 }
 
 impl Services {

@@ -46,6 +46,10 @@ pub struct Payload {
     /// Services Manager refuses this submission after it was acknowledged.
     #[serde(default)]
     pub support_email: Option<String>,
+    /// The help-desk override of the app configuration: the confirmation e-mail shows the
+    /// partner's own ticket number instead of the incident number.
+    #[serde(default)]
+    pub help_desk_override: bool,
 }
 
 /// The payload fields every submission takes from the app configuration.
@@ -64,6 +68,7 @@ pub fn payload_base(
         meters: Vec::new(),
         logo: super::startup::effective_settings(config, language).logo_url,
         support_email: config.support_email.clone(),
+        help_desk_override: config.help_desk_override,
     }
 }
 
@@ -89,6 +94,14 @@ impl Services {
                         .into(),
                 )
             })?;
+        // The same rule as the Services Manager's (`proto::schema::idempotency_key`).
+        if key.len() > proto::manager::limits::IDEMPOTENCY_KEY
+            || !key.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(RuleError::BadRequest(
+                "the Idempotency-Key must be 1 to 255 printable ASCII characters".into(),
+            ));
+        }
         if key.len() > 128 || key.chars().any(|c| c.is_control()) {
             return Err(RuleError::BadRequest(
                 "the Idempotency-Key header must be at most 128 printable characters".into(),
@@ -179,6 +192,10 @@ fn refused(device: &DeviceContext, refusal: &Refusal) -> RuleError {
     match refusal.problem.as_deref() {
         Some(p) if proto::manager::names_unknown_device(p) => {
             RuleError::UnknownDevice(device.serial.clone())
+        }
+        // 409: the values conflict with what the manager holds (a meter below its previous read).
+        Some(p) if p.status == 409 && !p.errors.is_empty() => {
+            RuleError::Conflicting(p.errors.clone())
         }
         Some(p) if !p.errors.is_empty() => RuleError::Invalid(p.errors.clone()),
         Some(p) => RuleError::Refused(p.detail.clone()),

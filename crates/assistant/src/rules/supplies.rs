@@ -13,19 +13,33 @@ use crate::store::SubmissionKind;
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SupplyPick {
     pub index: String,
+    #[schema(schema_with = proto::manager::schemas::supply_description)]
     pub description: String,
     #[serde(default)]
+    #[schema(schema_with = proto::manager::schemas::part_number)]
     pub part_number: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = proto::manager::schemas::colorant)]
     pub colorant: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "proto::text::whole::optional")]
+    #[schema(schema_with = proto::manager::schemas::level_percent)]
     pub percent: Option<u8>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct SupplyRequestInput {
+    /// 1–20 supplies.
+    #[schema(schema_with = supplies)]
     pub supplies: Vec<SupplyPick>,
     pub contact: ContactInput,
+}
+
+fn supplies() -> utoipa::openapi::schema::Schema {
+    proto::schema::array(
+        proto::schema::reference("SupplyPick"),
+        1,
+        proto::manager::limits::MAX_SUPPLIES,
+    )
 }
 
 impl Services {

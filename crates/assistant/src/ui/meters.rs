@@ -122,7 +122,7 @@ pub async fn send_meters(
         )
         .await
     {
-        Ok(a) => done(p, "panel-meters-sent", &a, false),
+        Ok(a) => done(p, "panel-meters-sent", &a, false, false),
         Err(e) => html(
             e.status(),
             &MetersTab {

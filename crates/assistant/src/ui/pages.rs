@@ -45,6 +45,11 @@ pub struct IncidentRow {
     pub date: String,
     pub status: String,
     pub what: String,
+    /// Raised by the partner's fleet policies (an automatic supply order, an incident from a
+    /// printer alert) rather than reported by a person: the row says so (`source`).
+    pub automatic: bool,
+    /// "Ordered automatically" / "Reported by the printer"; empty for walk-up incidents.
+    pub source: String,
 }
 
 impl IncidentRow {
@@ -71,6 +76,14 @@ impl IncidentRow {
             date: lang.date(i.created_at.date_naive()),
             status: lang.t(&format!("panel-status-{}", i.status.as_str())),
             what: what.chars().take(120).collect(),
+            automatic: i.source == proto::IncidentSource::Automatic,
+            source: match (i.source, i.kind) {
+                (proto::IncidentSource::Automatic, proto::IncidentKind::Supply) => {
+                    lang.t("panel-source-automatic-order")
+                }
+                (proto::IncidentSource::Automatic, _) => lang.t("panel-source-automatic-alert"),
+                (proto::IncidentSource::WalkUp, _) => String::new(),
+            },
         }
     }
 }

@@ -202,6 +202,7 @@ pub async fn service_step(
                 "panel-problem-reported",
                 &a,
                 config.confirmation_email.service_incident,
+                config.help_desk_override,
             ),
             Err(e) => service_invalid(p, &req, &e),
         },

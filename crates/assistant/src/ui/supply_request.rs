@@ -224,6 +224,7 @@ pub async fn supply_step(
                 "panel-supplies-requested",
                 &a,
                 config.confirmation_email.supply_incident,
+                config.help_desk_override,
             ),
             Err(e) => supply_invalid(p, &form, &e),
         },

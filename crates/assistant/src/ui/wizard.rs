@@ -52,6 +52,9 @@ pub struct Done {
     pub reference: String,
     pub created: String,
     pub mail: bool,
+    /// The help-desk override: the partner's help desk gives its own ticket number (by e-mail),
+    /// so the incident number is not shown.
+    pub help_desk: bool,
 }
 
 #[derive(Template)]
@@ -95,12 +98,20 @@ pub(super) fn contact_rows(p: Panel, c: &ContactInput) -> Vec<(&'static str, Str
 
 pub(super) fn invalid_fields(p: Panel, e: &ApiError) -> Option<Errors> {
     match e {
-        ApiError::Invalid(fields) => Some(Errors::from_fields(fields, p.lang)),
+        ApiError::Invalid(fields) | ApiError::Conflicting(fields) => {
+            Some(Errors::from_fields(fields, p.lang))
+        }
         _ => None,
     }
 }
 
-pub(super) fn done(p: Panel, title: &'static str, a: &Accepted, mail: bool) -> Response {
+pub(super) fn done(
+    p: Panel,
+    title: &'static str,
+    a: &Accepted,
+    mail: bool,
+    help_desk: bool,
+) -> Response {
     html(
         if a.incident_number.is_some() {
             StatusCode::CREATED
@@ -114,6 +125,7 @@ pub(super) fn done(p: Panel, title: &'static str, a: &Accepted, mail: bool) -> R
             reference: a.reference.clone(),
             created: p.lang.date_time_utc(a.created_at),
             mail: mail && !p.demo,
+            help_desk,
         },
     )
 }

@@ -141,11 +141,9 @@ pub struct Gallery {
 pub async fn start_gallery() -> Gallery {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite:{}", dir.path().join("gallery.db").display());
-    let store = gallery::storage::AnyStore::Sqlite(
-        gallery::storage::SqliteStore::connect(&url)
-            .await
-            .expect("gallery store"),
-    );
+    let store = gallery::storage::connect(&url)
+        .await
+        .expect("gallery store");
     let state = gallery::http::AppState {
         store,
         sealing: Arc::new(config_keys()),

@@ -9,4 +9,5 @@ mod rules;
 mod smtp_sink;
 pub mod store;
 mod ui;
+mod vendor;
 mod workflows;

@@ -54,6 +54,7 @@ fn worker(
         wake: tokio::sync::Notify::new(),
         lease,
         max_backoff: Duration::from_secs(2),
+        help_desk_wait: Duration::ZERO,
     })
     .spawn_worker()
 }

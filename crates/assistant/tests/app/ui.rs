@@ -218,7 +218,7 @@ async fn service_wizard_refuses_a_wrong_email_next_to_the_field_then_sends() {
     assert!(html.contains("id=\"review-form\""), "{html}");
     assert!(html.contains("Print quality"), "{html}");
     assert!(
-        unescape(&html).contains("<td>Streaks <b>everywhere</b></td>"),
+        unescape(&html).contains("<td class=\"text\">Streaks <b>everywhere</b></td>"),
         "{html}"
     );
     assert!(!html.contains("<b>everywhere"), "{html}");
@@ -443,7 +443,7 @@ async fn demo_mode_follows_the_device_and_marks_its_numbers_demo() {
     // The sample incidents and every number Demo Mode gives.
     let (_, html) = get_page(&panel, "/ui/v1/services").await;
     let numbers: Vec<&str> = html
-        .split("<td class=\"number\">")
+        .split("<td class=\"number nowrap\">")
         .skip(1)
         .filter_map(|s| s.split('<').next())
         .collect();
@@ -906,4 +906,119 @@ async fn without_a_configured_language_the_panel_speaks_the_devices() {
         )),
         "{html}"
     );
+}
+
+/// Issue 13 item 3: the Services tab (and the Supplies tab, which shares the list) marks an incident
+/// the partner's fleet policies raised — here from a printer alert an agent reported to the real
+/// manager — in the configured language, and leaves the walk-up one unmarked.
+#[tokio::test]
+async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_language() {
+    let sys = start_system().await;
+    let panel = sys.panel(SERIAL_A);
+    let (status, body) = panel
+        .post(
+            "/api/v1/service-incidents",
+            Some("ui-source-walk-up"),
+            serde_json::json!({"issue_code": "paper_jam", "description": "Tray 2", "contact": contact()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let walk_up = body["incident_number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+
+    // An agent of the device's customer reports a fuser failure (critical, field service): the
+    // manager's default policy raises an automatic service incident.
+    let http = reqwest::Client::new();
+    let m = &sys.manager;
+    let device: serde_json::Value = http
+        .get(format!("{}/api/v1/devices/{SERIAL_A}", m.base))
+        .bearer_auth(&m.api_key)
+        .send()
+        .await
+        .expect("device")
+        .json()
+        .await
+        .expect("json");
+    let created: serde_json::Value = http
+        .post(format!("{}/api/v1/agents", m.base))
+        .bearer_auth(&m.api_key)
+        .json(&serde_json::json!({"customer_id": device["customer_id"], "name": "site"}))
+        .send()
+        .await
+        .expect("agent")
+        .json()
+        .await
+        .expect("json");
+    let enrolled: serde_json::Value = http
+        .post(format!("{}/api/v1/agents/enroll", m.base))
+        .json(&serde_json::json!({"token": created["enrol_token"], "version": "0.1.0"}))
+        .send()
+        .await
+        .expect("enroll")
+        .json()
+        .await
+        .expect("json");
+    let credential = enrolled["credential"].as_str().expect("credential");
+    let reading = serde_json::json!({
+        "reading_id": uuid::Uuid::new_v4(),
+        "read_at": chrono::Utc::now(),
+        "address": "127.0.10.1:161",
+        "identity": {"serial": SERIAL_A, "model": "AltaLink C8055"},
+        "status": {"device": "down", "printer": "other", "errors": []},
+        "supplies": [], "meters": [],
+        "alerts": [{"index": "1", "severity": "critical", "training_level": "field_service",
+            "group": "general_printer", "group_index": 1, "location": 0, "code": 30,
+            "code_name": "subunitUnrecoverableFailure", "description": "Fuser failure", "time": null}]
+    });
+    let res = http
+        .post(format!("{}/api/v1/agents/readings", m.base))
+        .bearer_auth(credential)
+        .json(&serde_json::json!({"batch_id": uuid::Uuid::new_v4(), "agent_version": "0.1.0", "readings": [reading]}))
+        .send()
+        .await
+        .expect("readings");
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+
+    for (lang, mark) in [
+        ("en", "Reported by the printer"),
+        ("de", "Vom Drucker gemeldet"),
+        ("fr", "Signalé par l&#39;imprimante"),
+        ("it", "Segnalato dalla stampante"),
+        ("es", "Notificado por la impresora"),
+    ] {
+        let config = gallery::config::AppConfiguration {
+            language: Some(gallery::config::Language::parse(lang).expect("language")),
+            ..Default::default()
+        };
+        let (status, html) = get_page(&sys.panel_with(SERIAL_A, &config), "/ui/v1/services").await;
+        assert_eq!(status, 200, "{html}");
+        let rows: Vec<&str> = html.split("<tr class=\"incident").skip(1).collect();
+        assert_eq!(
+            rows.len(),
+            2,
+            "{lang}: the walk-up and the automatic incident: {html}"
+        );
+        let (auto, walk): (Vec<&str>, Vec<&str>) =
+            rows.iter().partition(|r| r.starts_with(" automatic\""));
+        assert_eq!(auto.len(), 1, "{lang}: one marked: {html}");
+        let mark = if html.contains(mark) {
+            mark.to_string()
+        } else {
+            mark.replace("&#39;", "&apos;")
+        };
+        assert!(
+            auto[0].contains(&format!("<span class=\"source\">{mark}</span>")),
+            "{lang}: {}",
+            auto[0]
+        );
+        assert!(walk[0].contains(&walk_up), "{lang}: {}", walk[0]);
+        assert!(!walk[0].contains("class=\"source\""), "{lang}: {}", walk[0]);
+    }
 }

@@ -245,6 +245,9 @@ pub struct DeviceOptions {
     pub admin_email: Option<String>,
     /// The recording the device answers from (a file in `fixtures/`).
     pub recording: &'static str,
+    /// The sealed configuration to install (e.g. bound to the device as the gallery seals);
+    /// `None`: the configuration given, sealed unbound.
+    pub sealed_config: Option<String>,
 }
 
 impl Default for DeviceOptions {
@@ -253,6 +256,7 @@ impl Default for DeviceOptions {
             panel: (1024, 600),
             admin_email: None,
             recording: COLOUR_RECORDING,
+            sealed_config: None,
         }
     }
 }
@@ -298,7 +302,10 @@ pub async fn device_with(
             "app_id": manifest.app_id.to_string(),
             "version": manifest.version.to_string(),
             "package_b64": base64::engine::general_purpose::STANDARD.encode(&package.bytes),
-            "sealed_config": sys.gallery.sealed(config),
+            "sealed_config": options
+                .sealed_config
+                .clone()
+                .unwrap_or_else(|| sys.gallery.sealed(config)),
             "credential": sys.gallery.credential(serial),
         }))
         .send()

@@ -13,4 +13,5 @@ mod languages;
 mod mail;
 mod package;
 mod panel;
+mod vendor;
 mod workflows;

@@ -73,7 +73,10 @@ fn the_accelerated_demo_shows_forecasts_an_automatic_order_and_an_alert_incident
             printed.push('\n');
         }
     }
-    assert!(printed.contains("Press Ctrl-C"), "the demo started:\n{printed}");
+    assert!(
+        printed.contains("Press Ctrl-C"),
+        "the demo started:\n{printed}"
+    );
     let manager = format!("http://127.0.0.1:{base}");
     // The partner's API key, as the demo keeps it (the assistant's key to the manager).
     let secrets: serde_json::Value =
@@ -102,9 +105,10 @@ fn the_accelerated_demo_shows_forecasts_an_automatic_order_and_an_alert_incident
                 .find(|s| s["forecast"] == "predicted");
         }
         for serial in ["XRX9C934E4A7B21", "XRXB405LOW0007", "XRXB415MONO0012"] {
-            let Some(list) =
-                get_json(&format!("{manager}/api/v1/devices/{serial}/incidents"), &key)
-            else {
+            let Some(list) = get_json(
+                &format!("{manager}/api/v1/devices/{serial}/incidents"),
+                &key,
+            ) else {
                 continue;
             };
             for i in list.as_array().into_iter().flatten() {

@@ -23,7 +23,7 @@ pub(crate) fn free_base_port() -> u16 {
 }
 
 /// `curl` with HTTP Basic: (status, body).
-fn get(url: &str, basic: Option<&str>) -> (u16, String) {
+pub(crate) fn get(url: &str, basic: Option<&str>) -> (u16, String) {
     let mut cmd = Command::new("curl");
     cmd.args(["-sS", "--max-time", "10", "-w", "\n%{http_code}"]);
     if let Some(credentials) = basic {
@@ -38,23 +38,24 @@ fn get(url: &str, basic: Option<&str>) -> (u16, String) {
     (status.trim().parse().unwrap_or(0), body.to_string())
 }
 
-#[test]
-fn the_demos_printed_gallery_url_answers_200_with_the_device_list() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// Starts `support-assistant demo` in `dir` (with the weblet when `weblet`) and returns it with
+/// what it printed up to "Press Ctrl-C" (bounded by 90 s).
+pub(crate) fn start_demo(dir: &std::path::Path, weblet: bool) -> (Running, String) {
     let base = free_base_port();
-    let mut child = bin()
-        .args(["demo", "--base-port", &base.to_string()])
+    let mut cmd = bin();
+    cmd.args(["demo", "--base-port", &base.to_string()])
         .args(["--snmp-base-port", &(base + 50).to_string()])
         .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env("SA_WEBLET_DIR", dir.path().join("no-weblet"))
+        .arg(dir.join("data"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the demo starts");
+        .stderr(Stdio::null());
+    if !weblet {
+        cmd.env("SA_WEBLET_DIR", dir.join("no-weblet"));
+    }
+    let mut child = cmd.spawn().expect("the demo starts");
     let stdout = child.stdout.take().expect("stdout");
-    let _running = Running(child);
+    let running = Running(child);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -71,6 +72,13 @@ fn the_demos_printed_gallery_url_answers_200_with_the_device_list() {
             printed.push('\n');
         }
     }
+    (running, printed)
+}
+
+#[test]
+fn the_demos_printed_gallery_url_answers_200_with_the_device_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_running, printed) = start_demo(dir.path(), false);
     let line = printed
         .lines()
         .find(|l| l.contains("App Gallery"))

@@ -5,7 +5,6 @@ use super::error::{ApiError, ApiResult};
 use crate::credential::{self, RevocationList};
 use crate::domain::{DeviceSerial, Scope};
 use crate::service::{self, AppState, hash_api_key};
-use crate::storage::Store;
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, header, request::Parts};
 

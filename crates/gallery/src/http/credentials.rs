@@ -4,7 +4,6 @@ use super::auth::ApiKey;
 use super::error::{ApiError, ApiResult};
 use crate::credential::{PublicKeySet, RevocationList};
 use crate::service::{self, AppState};
-use crate::storage::Store;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -46,7 +45,7 @@ pub async fn revocations(State(state): State<AppState>) -> ApiResult<Response> {
 }
 
 #[utoipa::path(post, path = "/api/credentials/{id}/revoke", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 204, description = "Revoked"), (status = 400, body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn revoke(
     ApiKey(scope): ApiKey,
     State(state): State<AppState>,

@@ -3,15 +3,16 @@
 
 use super::auth::{ApiKey, caller_for};
 use super::error::{ApiError, ApiResult};
-use super::{etag_matches, parse_strict, serial};
+use super::{etag_matches, parse_strict, parse_strict_value, serial};
 use crate::config::AppConfiguration;
 use crate::domain::Tenant;
 use crate::entitlement::{DeviceEntitlements, Entitlements};
 use crate::install::InstallBundle;
+use crate::logo::{Logo, LogoWire};
 use crate::service::{
     self, AppState, AppUpdate, ENTITLEMENTS_MAX_AGE, InstallRequest, device_for, require_device,
 };
-use crate::storage::{Device, Store};
+use crate::storage::Device;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DeviceRequest {
     /// Partner (and customer) the device belongs to.
     pub tenant: String,
@@ -36,8 +38,9 @@ pub async fn put_device(
     ApiKey(scope): ApiKey,
     State(state): State<AppState>,
     Path(serial_text): Path<String>,
-    Json(body): Json<DeviceRequest>,
+    body: Bytes,
 ) -> ApiResult<StatusCode> {
+    let body: DeviceRequest = parse_strict("device", &body)?;
     let device = Device {
         serial: serial(&serial_text)?,
         tenant: Tenant::parse(&body.tenant)?,
@@ -48,7 +51,7 @@ pub async fn put_device(
 }
 
 #[utoipa::path(get, path = "/api/devices/{serial}/configuration", params(("serial" = String, Path)),
-    responses((status = 200, body = AppConfiguration), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = AppConfiguration), (status = 400, body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn get_configuration(
     ApiKey(scope): ApiKey,
     State(state): State<AppState>,
@@ -57,6 +60,25 @@ pub async fn get_configuration(
     let serial = serial(&serial_text)?;
     device_for(&state, &scope, &serial).await?;
     Ok(Json(service::configuration_of(&state, &serial).await?))
+}
+
+/// An app configuration from a request body: unknown fields and a malformed logo (not `{url}`
+/// or `{media_type, data}`) are 400; logo content that is not what it claims is 422, like the
+/// other rules checked after parsing.
+fn app_configuration(body: &[u8]) -> ApiResult<AppConfiguration> {
+    let mut input: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("app configuration: {e}")))?;
+    let logo = input
+        .as_object_mut()
+        .and_then(|fields| fields.remove("logo"))
+        .filter(|logo| !logo.is_null());
+    let mut config: AppConfiguration = parse_strict_value("app configuration", input)?;
+    if let Some(logo) = logo {
+        let wire: LogoWire = parse_strict_value("app configuration: logo", logo)?;
+        config.logo =
+            Some(Logo::try_from(wire).map_err(|e| ApiError::Unprocessable(e.to_string()))?);
+    }
+    Ok(config)
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -68,7 +90,9 @@ pub struct SealedConfiguration {
 
 #[utoipa::path(put, path = "/api/devices/{serial}/configuration", params(("serial" = String, Path)),
     request_body = AppConfiguration,
-    responses((status = 200, body = SealedConfiguration), (status = 400, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = SealedConfiguration), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Another writer kept storing configurations; try again"),
+        (status = 422, body = Problem, description = "No tab on, logo bytes not the image they claim, an unsafe SVG, help-desk text or support address not accepted")),
     security(("api_key" = [])))]
 pub async fn put_configuration(
     ApiKey(scope): ApiKey,
@@ -78,7 +102,7 @@ pub async fn put_configuration(
 ) -> ApiResult<Json<SealedConfiguration>> {
     let serial = serial(&serial_text)?;
     device_for(&state, &scope, &serial).await?;
-    let config: AppConfiguration = parse_strict("app configuration", &body)?;
+    let config = app_configuration(&body)?;
     let (_, sealed) = service::save_configuration(&state, &serial, config).await?;
     Ok(Json(SealedConfiguration {
         key_id: platform::sealed_config::key_id_of(&sealed).unwrap_or_default(),
@@ -88,7 +112,8 @@ pub async fn put_configuration(
 
 #[utoipa::path(get, path = "/api/devices/{serial}/configuration/sealed", params(("serial" = String, Path)),
     responses((status = 200, body = SealedConfiguration, description = "The blob the device keeps; ETag"),
-        (status = 304, description = "Not modified"), (status = 401, body = Problem), (status = 404, body = Problem)),
+        (status = 304, description = "Not modified"), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem)),
     security(("device_credential" = []), ("api_key" = [])))]
 pub async fn get_sealed_configuration(
     State(state): State<AppState>,
@@ -119,7 +144,8 @@ pub async fn get_sealed_configuration(
 
 #[utoipa::path(put, path = "/api/devices/{serial}/entitlements", params(("serial" = String, Path)),
     request_body = Entitlements,
-    responses((status = 204, description = "Stored"), (status = 400, body = Problem), (status = 404, body = Problem)),
+    responses((status = 204, description = "Stored"), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem, description = "A contract ends before it starts")),
     security(("api_key" = [])))]
 pub async fn put_entitlements(
     ApiKey(scope): ApiKey,
@@ -132,7 +158,7 @@ pub async fn put_entitlements(
     let entitlements: Entitlements = parse_strict("entitlements", &body)?;
     entitlements
         .validate()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     state
         .store
         .put_entitlements(&serial, &entitlements, state.clock.now())
@@ -143,7 +169,7 @@ pub async fn put_entitlements(
 #[utoipa::path(get, path = "/api/devices/{serial}/entitlements", params(("serial" = String, Path)),
     responses(
         (status = 200, body = DeviceEntitlements, description = "Cacheable: ETag and Cache-Control max-age"),
-        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 304, description = "Not modified (If-None-Match)"), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("api_key" = []), ("device_credential" = [])))]
 pub async fn get_entitlements(
@@ -183,8 +209,10 @@ pub async fn get_entitlements(
 }
 
 #[utoipa::path(post, path = "/api/devices/{serial}/install", params(("serial" = String, Path)),
-    request_body = InstallRequest,
-    responses((status = 201, body = InstallBundle), (status = 404, body = Problem)), security(("api_key" = [])))]
+    request_body(content = InstallRequest, description = "May be empty: the latest version of `support-assistant`"),
+    responses((status = 201, body = InstallBundle), (status = 400, body = Problem),
+        (status = 404, body = Problem, description = "Unknown device, app version, or no configuration stored")),
+    security(("api_key" = [])))]
 pub async fn install(
     ApiKey(scope): ApiKey,
     State(state): State<AppState>,
@@ -196,8 +224,7 @@ pub async fn install(
     let request: InstallRequest = if body.is_empty() {
         InstallRequest::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("install request: {e}")))?
+        parse_strict("install request", &body)?
     };
     Ok((
         StatusCode::CREATED,
@@ -206,7 +233,8 @@ pub async fn install(
 }
 
 #[utoipa::path(get, path = "/api/devices/{serial}/updates", params(("serial" = String, Path)),
-    responses((status = 200, body = Vec<AppUpdate>), (status = 401, body = Problem)),
+    responses((status = 200, body = Vec<AppUpdate>), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem)),
     security(("device_credential" = []), ("api_key" = [])))]
 pub async fn updates(
     State(state): State<AppState>,

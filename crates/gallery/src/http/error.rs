@@ -23,6 +23,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// Well-formed, but against a rule the OpenAPI schema cannot state (RFC 9110 §15.5.21).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -39,6 +42,7 @@ impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         match err {
             ServiceError::Invalid(msg) => Self::BadRequest(msg),
+            ServiceError::Unprocessable(msg) => Self::Unprocessable(msg),
             ServiceError::NotFound(msg) => Self::NotFound(msg),
             ServiceError::Conflict(msg) => Self::Conflict(msg),
             ServiceError::NotAllowed(msg) => Self::Forbidden(msg),
@@ -63,6 +67,7 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable-content"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -7,41 +7,46 @@ pub mod auth;
 pub mod credentials;
 pub mod devices;
 pub mod error;
+pub mod openapi;
 
 use crate::domain::{AppId, DeviceSerial};
-use crate::storage::Store;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::Serialize;
 use std::sync::Arc;
-use utoipa::OpenApi;
 
 pub use crate::service::{
     AppState, AppUpdate, DEFAULT_APP_ID, DEFAULT_CREDENTIAL_DAYS, ENTITLEMENTS_MAX_AGE,
     InstallRequest, PublishedVersion, generate_api_key, hash_api_key, prepare_install,
     publish_package,
 };
-pub use apps::SerialQuery;
 pub use devices::{DeviceRequest, SealedConfiguration};
 pub use error::{ApiError, ApiResult};
 pub use proto::Problem;
 
-use crate::config::AppConfiguration;
-use crate::credential::{PublicKeySet, RevocationList};
-use crate::entitlement::{DeviceEntitlements, Entitlements};
-use crate::install::InstallBundle;
-use crate::package::UpdateAction;
-
-/// A device serial from a path or query, with a message naming what was wrong.
+/// A device serial from a path or query, with a message naming what was wrong. Stricter than
+/// `DeviceSerial::parse` in two ways that only matter in a URL: no surrounding spaces (they
+/// would be a caller's bug), and at least one letter or digit (a segment of dots is a
+/// relative path to an HTTP client, never a serial). See [`openapi::SERIAL_PATTERN`].
 pub fn serial(text: &str) -> ApiResult<DeviceSerial> {
-    DeviceSerial::parse(text).map_err(|e| {
-        let shown: String = text.chars().take(80).collect();
-        ApiError::BadRequest(format!("device serial {shown:?} is invalid: {e}"))
-    })
+    let shown = || text.chars().take(80).collect::<String>();
+    if text.trim() != text {
+        return Err(ApiError::BadRequest(format!(
+            "device serial {:?} is invalid: surrounding spaces",
+            shown()
+        )));
+    }
+    if !text.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::BadRequest(format!(
+            "device serial {:?} is invalid: needs a letter or digit",
+            shown()
+        )));
+    }
+    DeviceSerial::parse(text)
+        .map_err(|e| ApiError::BadRequest(format!("device serial {:?} is invalid: {e}", shown())))
 }
 
 pub fn app_id(text: &str) -> ApiResult<AppId> {
@@ -57,9 +62,23 @@ pub fn parse_strict<T: serde::de::DeserializeOwned + Serialize>(
 ) -> ApiResult<T> {
     let input: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))?;
+    parse_strict_value(what, input)
+}
+
+/// [`parse_strict`] of JSON already read.
+pub fn parse_strict_value<T: serde::de::DeserializeOwned + Serialize>(
+    what: &str,
+    input: serde_json::Value,
+) -> ApiResult<T> {
     let value: T = serde_json::from_value(input.clone())
         .map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))?;
     let known = serde_json::to_value(&value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    // serde also reads a struct from a JSON array of its fields in order; a body is an object.
+    if known.is_object() && !input.is_object() {
+        return Err(ApiError::BadRequest(format!(
+            "{what}: expected a JSON object"
+        )));
+    }
     let mut unknown = Vec::new();
     unknown_fields(&input, &known, "", &mut unknown);
     if unknown.is_empty() {
@@ -104,67 +123,6 @@ pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|v| v == etag || v == "*")
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "App Gallery",
-        description = "App versions, sealed per-device app configuration, entitlements and device credentials."
-    ),
-    paths(
-        healthz,
-        credentials::public_keys,
-        credentials::revocations,
-        apps::publish_version,
-        apps::list_versions,
-        devices::put_device,
-        devices::get_configuration,
-        devices::put_configuration,
-        devices::get_sealed_configuration,
-        devices::put_entitlements,
-        devices::get_entitlements,
-        devices::install,
-        credentials::revoke,
-        devices::updates,
-        apps::download_package
-    ),
-    components(schemas(
-        Problem,
-        PublicKeySet,
-        RevocationList,
-        PublishedVersion,
-        DeviceRequest,
-        SealedConfiguration,
-        AppConfiguration,
-        Entitlements,
-        DeviceEntitlements,
-        InstallRequest,
-        InstallBundle,
-        AppUpdate,
-        UpdateAction,
-        crate::entitlement::Contract
-    )),
-    modifiers(&SecuritySchemes)
-)]
-pub struct ApiDoc;
-
-/// `api_key`: a partner-admin API key; `device_credential`: the device's signed token.
-struct SecuritySchemes;
-
-impl utoipa::Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-        components.add_security_scheme(
-            "device_credential",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-    }
-}
-
 /// The admin page's policy: inline styles, logos from HTTPS sources.
 pub const CONTENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; base-uri 'none'";
 
@@ -199,7 +157,7 @@ pub fn router_with(state: AppState, settings: &platform::ops::OpsSettings) -> Ro
     });
     let app = Router::new()
         .route("/healthz", get(healthz))
-        .route("/openapi.json", get(openapi))
+        .route("/openapi.json", get(openapi::document))
         .route("/api/keys", get(credentials::public_keys))
         .route("/api/credentials/revoked", get(credentials::revocations))
         .route("/api/credentials/{id}/revoke", post(credentials::revoke))
@@ -232,17 +190,8 @@ pub fn router_with(state: AppState, settings: &platform::ops::OpsSettings) -> Ro
     platform::ops::layers(app, settings)
 }
 
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Service and database are up")))]
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Service and database are up", body = Object)))]
 async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
     state.store.api_key_hash_exists("healthz").await?;
     Ok(Json(serde_json::json!({ "status": "ok" })))
-}
-
-async fn openapi() -> Response {
-    let mut doc = ApiDoc::openapi();
-    platform::ops::document_problems(&mut doc, &platform::ops::COMMON_PROBLEMS);
-    match doc.to_json() {
-        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
-        Err(err) => ApiError::Internal(err.to_string()).into_response(),
-    }
 }

@@ -24,7 +24,7 @@ async fn post(app: &TestApp, form: Form, site: &str) -> reqwest::Response {
 
 async fn stored(app: &TestApp) -> AppConfiguration {
     let blob = gallery::storage::Store::configuration(
-        &app.state.store,
+        app.state.store.as_ref(),
         &gallery::domain::DeviceSerial::parse("D1").expect("serial"),
     )
     .await
@@ -82,6 +82,7 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
         ("email_service_incident", "on"),
         ("tab_service", "on"),
         ("tab_help", "on"),
+        ("help_desk_override", "on"),
         ("help_desk_text", "<b>Call us</b>"),
     ]);
     let saved = post(&app, fields, "same-origin").await;
@@ -99,9 +100,9 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
     assert_eq!(config.logo, None);
     assert!(config.permissions.create_service_incidents);
     assert!(!config.permissions.create_supply_incidents);
-    assert!(
-        config.confirmation_email.service_incident && !config.confirmation_email.meter_submission
-    );
+    assert!(config.confirmation_email.service_incident);
+    assert!(!config.confirmation_email.supply_incident);
+    assert!(config.help_desk_override);
     assert!(config.tabs.service && config.tabs.help);
     assert!(!config.tabs.supplies && !config.tabs.meters);
     assert_eq!(config.help_desk_text, "<b>Call us</b>");

@@ -5,7 +5,7 @@ use gallery::clock::{FixedClock, SequentialIds};
 use gallery::credential::SigningKeyring;
 use gallery::http::{AppState, hash_api_key};
 use gallery::seal::SealingKeyring;
-use gallery::storage::{AnyStore, PgStore, SqliteStore, Store};
+use gallery::storage::{PgStore, SqliteStore, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ pub fn fixture_weblet() -> PathBuf {
 
 /// A database of its own for one test; the SQLite file or PostgreSQL schema goes away on drop.
 pub struct TestDb {
-    pub store: AnyStore,
+    pub store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
     schema: Option<String>,
 }
@@ -45,7 +45,7 @@ impl TestDb {
                 let url = format!("sqlite:{}", dir.path().join("gallery.db").display());
                 let store = SqliteStore::connect(&url).await.expect("sqlite");
                 Self {
-                    store: AnyStore::Sqlite(store),
+                    store: Arc::new(store),
                     _dir: Some(dir),
                     schema: None,
                 }
@@ -56,7 +56,7 @@ impl TestDb {
                     .await
                     .expect("postgres (set DATABASE_URL_PG)");
                 Self {
-                    store: AnyStore::Postgres(store),
+                    store: Arc::new(store),
                     _dir: None,
                     schema: Some(schema),
                 }

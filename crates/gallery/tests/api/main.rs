@@ -5,6 +5,7 @@ mod api;
 mod device_install;
 mod helpers;
 mod logo_fetch;
+mod openapi;
 mod package;
 mod scopes;
 mod serve_command;

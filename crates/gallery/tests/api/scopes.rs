@@ -2,7 +2,6 @@
 //! its partner's devices; another partner's device answers 404 exactly like a missing one.
 
 use crate::helpers::{Backend, TestApp, spawn_app_on};
-use gallery::storage::Store as _;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -39,7 +39,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("day")
 }
 
-async fn devices_are_stored_and_updated(store: impl Store) {
+async fn devices_are_stored_and_updated(store: std::sync::Arc<dyn Store>) {
     assert_eq!(store.device(&serial("D1")).await.expect("read"), None);
     store.put_device(&device("D1"), t0()).await.expect("put");
     let mut changed = device("D1");
@@ -51,7 +51,7 @@ async fn devices_are_stored_and_updated(store: impl Store) {
     );
 }
 
-async fn api_keys_are_found_by_hash(store: impl Store) {
+async fn api_keys_are_found_by_hash(store: std::sync::Arc<dyn Store>) {
     assert!(!store.api_key_hash_exists("h1").await.expect("read"));
     store.add_api_key_hash("h1", "ci", t0()).await.expect("add");
     store
@@ -61,7 +61,7 @@ async fn api_keys_are_found_by_hash(store: impl Store) {
     assert!(store.api_key_hash_exists("h1").await.expect("read"));
 }
 
-async fn configuration_needs_a_device_and_keeps_the_latest_blob(store: impl Store) {
+async fn configuration_needs_a_device_and_keeps_the_latest_blob(store: std::sync::Arc<dyn Store>) {
     assert!(matches!(
         store.put_configuration(&serial("NOPE"), "blob", t0()).await,
         Err(StoreError::NotFound(_))
@@ -85,7 +85,7 @@ async fn configuration_needs_a_device_and_keeps_the_latest_blob(store: impl Stor
     );
 }
 
-async fn entitlement_dates_round_trip(store: impl Store) {
+async fn entitlement_dates_round_trip(store: std::sync::Arc<dyn Store>) {
     store.put_device(&device("D1"), t0()).await.expect("put");
     let entitlements = Entitlements {
         service: Some(Contract::new(day(2026, 1, 1), day(2026, 12, 31)).expect("c")),
@@ -113,7 +113,7 @@ async fn entitlement_dates_round_trip(store: impl Store) {
     );
 }
 
-async fn versions_are_unique_sorted_and_keep_their_bytes(store: impl Store) {
+async fn versions_are_unique_sorted_and_keep_their_bytes(store: std::sync::Arc<dyn Store>) {
     for v in ["1.10.0", "1.2.0", "1.9.1"] {
         store.add_version(&stored_version(v)).await.expect("add");
     }
@@ -137,7 +137,7 @@ async fn versions_are_unique_sorted_and_keep_their_bytes(store: impl Store) {
     assert_eq!(read, stored_version("1.9.1"));
 }
 
-async fn installations_and_revocations(store: impl Store) {
+async fn installations_and_revocations(store: std::sync::Arc<dyn Store>) {
     store.put_device(&device("D1"), t0()).await.expect("put");
     let id = Uuid::from_u128(42);
     let credential = CredentialRecord {

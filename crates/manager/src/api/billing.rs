@@ -26,10 +26,13 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct BillingQuery {
     /// The customer's id (as `GET /api/v1/customers` lists it).
+    #[param(required = true, value_type = String, format = Uuid)]
     pub customer: Option<String>,
     /// First day of the period, `YYYY-MM-DD` (UTC), included.
+    #[param(required = true, value_type = String, format = Date)]
     pub from: Option<String>,
-    /// Last day of the period, `YYYY-MM-DD` (UTC), included.
+    /// Last day of the period, `YYYY-MM-DD` (UTC), included; not before `from`, at most 1098 days after it.
+    #[param(required = true, value_type = String, format = Date)]
     pub to: Option<String>,
 }
 

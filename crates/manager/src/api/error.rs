@@ -9,6 +9,9 @@ use axum::response::{IntoResponse, Response};
 pub enum ApiError {
     #[error("the request has invalid fields")]
     Validation(Vec<FieldProblem>),
+    /// Well-formed values that conflict with what is stored (a meter below its previous read).
+    #[error("the request conflicts with what is stored")]
+    StateConflict(Vec<FieldProblem>),
     #[error("{detail}")]
     BadRequest {
         field: Option<String>,
@@ -18,6 +21,10 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The device a request names is not in the partner's fleet: 404 with the field named
+    /// (`proto::manager::unknown_device`), the same for incidents and meter reads.
+    #[error("no such device in this partner's fleet")]
+    UnknownDevice,
     #[error("{0}")]
     Conflict(String),
     #[error("the Idempotency-Key was already used with a different request body")]
@@ -38,14 +45,16 @@ impl From<StoreError> for ApiError {
                 from: from.to_string(),
                 to: to.to_string(),
             },
+            // A meter below the read before it (or above the one after it) conflicts with the
+            // reads already stored, not with the request's form: 409, the meter named.
             StoreError::MeterRollback {
                 meter_id,
                 previous,
                 value,
-            } => ApiError::Validation(vec![proto::manager::meter_below_previous(
+            } => ApiError::StateConflict(vec![proto::manager::meter_below_previous(
                 &meter_id, previous, value,
             )]),
-            e @ StoreError::MeterAboveLater { .. } => ApiError::Validation(vec![FieldProblem {
+            e @ StoreError::MeterAboveLater { .. } => ApiError::StateConflict(vec![FieldProblem {
                 field: "meters".into(),
                 detail: e.to_string(),
             }]),
@@ -60,8 +69,9 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::UnknownDevice => StatusCode::NOT_FOUND,
             ApiError::Conflict(_)
+            | ApiError::StateConflict(_)
             | ApiError::IdempotencyMismatch
             | ApiError::InvalidTransition { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -76,6 +86,15 @@ impl ApiError {
                 errs.first().map(|e| e.field.clone()),
                 errs.clone(),
             ),
+            ApiError::StateConflict(errs) => (
+                "conflict",
+                errs.first().map(|e| e.field.clone()),
+                errs.clone(),
+            ),
+            ApiError::UnknownDevice => {
+                let e = proto::manager::unknown_device();
+                ("unknown-device", Some(e.field.clone()), vec![e])
+            }
             ApiError::BadRequest { field, .. } => ("bad-request", field.clone(), vec![]),
             ApiError::Unauthorized => ("unauthorized", None, vec![]),
             ApiError::NotFound(_) => ("not-found", None, vec![]),
@@ -91,7 +110,7 @@ impl ApiError {
             ApiError::Internal(_) => ("internal", None, vec![]),
         };
         let detail = match self {
-            ApiError::Validation(errs) => errs
+            ApiError::Validation(errs) | ApiError::StateConflict(errs) => errs
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.detail))
                 .collect::<Vec<_>>()

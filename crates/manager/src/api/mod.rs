@@ -48,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents", post(create_incident))
         .route("/api/v1/incidents/{number}", get(get_incident))
         .route("/api/v1/incidents/{number}/status", post(change_status))
+        .route(
+            "/api/v1/incidents/{number}/ticket-reference",
+            get(get_ticket_reference).put(put_ticket_reference),
+        )
         .merge(billing::routes())
         .merge(crate::fleet::devices::routes())
 }
@@ -87,17 +91,44 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => {
-                let detail = rej.body_text();
-                Err(ApiError::BadRequest {
-                    field: Some(json_error_field(&detail)),
-                    detail,
-                })
-            }
+        let bad = |detail: String| ApiError::BadRequest {
+            field: Some(json_error_field(&detail)),
+            detail,
+        };
+        if !is_json(req.headers()) {
+            return Err(bad(
+                "Expected request with `Content-Type: application/json`".into(),
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rej| bad(rej.body_text()))?;
+        // Every body of this API is a JSON object; serde would also build a struct from an
+        // array (`[]` is an empty policy), which the documents do not allow.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::BadRequest {
+                field: Some("body".into()),
+                detail: "the body must be a JSON object".into(),
+            });
+        }
+        Json::<T>::from_bytes(&bytes)
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|rej| bad(rej.body_text()))
     }
+}
+
+/// `application/json` or a `+json` media type, as axum's `Json` takes it.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(essence) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The field a JSON body error is about: axum reports `PATH: serde message`; a missing field is
@@ -122,33 +153,24 @@ fn json_error_field(detail: &str) -> String {
     }
 }
 
-/// `?idempotency_key=` for callers that cannot set headers; the header wins when both are sent.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-pub struct IdempotencyQuery {
-    #[serde(default)]
-    pub idempotency_key: Option<String>,
-}
-
-fn idempotency(
-    headers: &HeaderMap,
-    query: &IdempotencyQuery,
-    body: &impl Serialize,
-) -> Result<Idempotency, ApiError> {
+/// The `Idempotency-Key` header (required; its schema is `proto::schema::idempotency_key`). There
+/// is no query form any more: OpenAPI cannot say "this header or that parameter", and every
+/// client (the assistant's `ManagerClient`) sends the header.
+fn idempotency(headers: &HeaderMap, body: &impl Serialize) -> Result<Idempotency, ApiError> {
     let bad = |detail: &str| ApiError::BadRequest {
         field: Some(IDEMPOTENCY_KEY.into()),
         detail: detail.into(),
     };
-    let key = match headers.get(IDEMPOTENCY_KEY) {
-        Some(v) => v
-            .to_str()
-            .map_err(|_| bad("Idempotency-Key must be printable ASCII"))?,
-        None => query
-            .idempotency_key
-            .as_deref()
-            .ok_or_else(|| bad("the Idempotency-Key header is required"))?,
-    }
-    .trim();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| bad("the Idempotency-Key header is required"))?
+        .to_str()
+        .map_err(|_| bad("Idempotency-Key must be printable ASCII"))?
+        .trim();
+    if key.is_empty()
+        || key.len() > proto::manager::limits::IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
         return Err(bad(
             "Idempotency-Key must be 1 to 255 printable ASCII characters",
         ));
@@ -176,7 +198,7 @@ fn parse_number(s: &str) -> Result<IncidentNumber, ApiError> {
 
 fn parse_since(q: &SinceQuery, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
     match q.since.as_deref() {
-        None | Some("") => Ok(now - chrono::Duration::days(30)),
+        None => Ok(now - chrono::Duration::days(30)),
         Some(s) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| ApiError::BadRequest {
@@ -194,6 +216,19 @@ fn created<T: Serialize>(c: Created<T>) -> Response {
             .insert("Idempotent-Replayed", HeaderValue::from_static("true"));
     }
     res
+}
+
+/// `?limit=`: 1–5000 as documented (a number outside is refused, not quietly clamped).
+fn parse_limit(q: &SinceQuery) -> Result<u32, ApiError> {
+    use proto::manager::limits::{DEFAULT_LIST, MAX_LIST};
+    match q.limit {
+        None => Ok(DEFAULT_LIST),
+        Some(n) if (1..=MAX_LIST).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::BadRequest {
+            field: Some("limit".into()),
+            detail: format!("limit: must be 1 to {MAX_LIST}"),
+        }),
+    }
 }
 
 /// Liveness: answers without touching the database (also the bare route for benchmarks).
@@ -244,7 +279,7 @@ pub async fn create_customer(
     ApiPartner(p): ApiPartner,
     ApiJson(req): ApiJson<CreateCustomerRequest>,
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
-    let name = Label::parse(&req.name, 200).map_err(|e| {
+    let name = Label::parse(&req.name, proto::manager::limits::CUSTOMER_NAME).map_err(|e| {
         ApiError::Validation(vec![FieldProblem {
             field: "name".into(),
             detail: e.to_string(),
@@ -283,7 +318,7 @@ pub async fn create_device(
 }
 
 #[utoipa::path(get, path = "/api/v1/devices/{serial}", security(("api_key" = [])),
-    params(("serial" = String, Path)), responses((status = 200, body = DeviceView), (status = 404, body = Problem)))]
+    params(("serial" = DeviceSerial, Path)), responses((status = 200, body = DeviceView), (status = 404, body = Problem)))]
 pub async fn get_device(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
@@ -301,26 +336,24 @@ pub async fn get_device(
 /// Creates a service or supply incident. Safe to retry with the same `Idempotency-Key`:
 /// the same key and body give the same incident; the same key with another body gives 409.
 #[utoipa::path(post, path = "/api/v1/incidents", security(("api_key" = [])), request_body = CreateIncidentRequest,
-    params(("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters, unique per request"), IdempotencyQuery),
-    responses((status = 201, body = IncidentView), (status = 400, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("Idempotency-Key" = inline(proto::schema::IdempotencyKey), Header)),
+    responses((status = 201, body = IncidentView), (status = 400, body = Problem),
+        (status = 404, body = Problem, description = "the device is not in the partner's fleet (`errors[0].field` = `device_serial`)"),
+        (status = 409, body = Problem, description = "the key was used with another body"), (status = 422, body = Problem)))]
 pub async fn create_incident(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
     headers: HeaderMap,
-    Query(iq): Query<IdempotencyQuery>,
     ApiJson(req): ApiJson<CreateIncidentRequest>,
 ) -> Result<Response, ApiError> {
-    let idem = idempotency(&headers, &iq, &req)?;
+    let idem = idempotency(&headers, &req)?;
     let new = req.validate().map_err(ApiError::Validation)?;
     let c = st
         .store
         .create_incident(p, &idem, &new)
         .await
         .map_err(|e| match e {
-            crate::storage::StoreError::NotFound("device") => {
-                ApiError::Validation(vec![proto::manager::unknown_device()])
-            }
+            crate::storage::StoreError::NotFound("device") => ApiError::UnknownDevice,
             other => other.into(),
         })?;
     if let Created::New(i) = &c {
@@ -340,7 +373,7 @@ pub async fn create_incident(
 
 /// A device's incidents created since a time (default: the last 30 days), newest first.
 #[utoipa::path(get, path = "/api/v1/devices/{serial}/incidents", security(("api_key" = [])),
-    params(("serial" = String, Path), SinceQuery),
+    params(("serial" = DeviceSerial, Path), SinceQuery),
     responses((status = 200, body = Vec<IncidentView>), (status = 400, body = Problem)))]
 pub async fn list_device_incidents(
     State(st): State<AppState>,
@@ -350,13 +383,19 @@ pub async fn list_device_incidents(
 ) -> Result<Json<Vec<IncidentView>>, ApiError> {
     let serial = parse_serial(&serial)?;
     let since = parse_since(&q, st.clock.now())?;
+    let limit = parse_limit(&q)? as usize;
     let list = st.store.list_device_incidents(p, &serial, since).await?;
-    Ok(Json(list.iter().map(types::incident_summary).collect()))
+    Ok(Json(
+        list.iter()
+            .take(limit)
+            .map(types::incident_summary)
+            .collect(),
+    ))
 }
 
 /// One incident, with its contact details (until retention removes them) and its history.
 #[utoipa::path(get, path = "/api/v1/incidents/{number}", security(("api_key" = [])),
-    params(("number" = String, Path, example = "SR-2026-000123")),
+    params(("number" = IncidentNumber, Path, example = "SR-2026-000123")),
     responses((status = 200, body = IncidentView), (status = 404, body = Problem)))]
 pub async fn get_incident(
     State(st): State<AppState>,
@@ -373,8 +412,52 @@ pub async fn get_incident(
     Ok(Json(types::incident_full(&i, &h)))
 }
 
+/// The partner's own ticket number of an incident (the help-desk override), once its help desk set it.
+#[utoipa::path(get, path = "/api/v1/incidents/{number}/ticket-reference", security(("api_key" = [])),
+    params(("number" = String, Path, example = "SR-2026-000123")),
+    responses((status = 200, body = TicketReference), (status = 404, body = Problem, description = "no such incident, or no ticket reference set yet")))]
+pub async fn get_ticket_reference(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(number): Path<String>,
+) -> Result<Json<TicketReference>, ApiError> {
+    let number = parse_number(&number)?;
+    let reference = st
+        .store
+        .ticket_reference(p, &number)
+        .await?
+        .ok_or(ApiError::NotFound("ticket reference"))?;
+    Ok(Json(TicketReference { reference }))
+}
+
+/// Sets the partner's own ticket number of an incident (e.g. from the webhook receiver of its
+/// help desk after `incident.created`); the confirmation e-mail of a device whose app
+/// configuration has the help-desk override shows it instead of the incident number.
+#[utoipa::path(put, path = "/api/v1/incidents/{number}/ticket-reference", security(("api_key" = [])),
+    params(("number" = String, Path, example = "SR-2026-000123")), request_body = TicketReference,
+    responses((status = 200, body = TicketReference), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_ticket_reference(
+    State(st): State<AppState>,
+    ApiPartner(p): ApiPartner,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<TicketReference>,
+) -> Result<Json<TicketReference>, ApiError> {
+    let number = parse_number(&number)?;
+    let reference = req.validate().map_err(ApiError::Validation)?;
+    if !st
+        .store
+        .set_ticket_reference(p, &number, reference.as_str(), st.clock.now())
+        .await?
+    {
+        return Err(ApiError::NotFound("incident"));
+    }
+    Ok(Json(TicketReference {
+        reference: reference.as_str().to_string(),
+    }))
+}
+
 #[utoipa::path(post, path = "/api/v1/incidents/{number}/status", security(("api_key" = [])),
-    params(("number" = String, Path)), request_body = ChangeStatusRequest,
+    params(("number" = IncidentNumber, Path)), request_body = ChangeStatusRequest,
     responses((status = 200, body = IncidentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_status(
     State(st): State<AppState>,
@@ -402,18 +485,20 @@ pub async fn change_status(
 /// Records a meter read. Idempotent with `Idempotency-Key`. Values may not go below the previous
 /// read of the same meter unless `meter_replacement` is true.
 #[utoipa::path(post, path = "/api/v1/devices/{serial}/meter-reads", security(("api_key" = [])),
-    params(("serial" = String, Path), ("Idempotency-Key" = String, Header), IdempotencyQuery), request_body = RecordMeterReadRequest,
-    responses((status = 201, body = MeterReadView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("serial" = DeviceSerial, Path), ("Idempotency-Key" = inline(proto::schema::IdempotencyKey), Header)), request_body = RecordMeterReadRequest,
+    responses((status = 201, body = MeterReadView), (status = 400, body = Problem),
+        (status = 404, body = Problem, description = "the device is not in the partner's fleet (`errors[0].field` = `device_serial`)"),
+        (status = 409, body = Problem, description = "the key was used with another body, or a meter is below its previous read (`field` = `meters`)"),
+        (status = 422, body = Problem)))]
 pub async fn record_meter_read(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
     Path(serial): Path<String>,
     headers: HeaderMap,
-    Query(iq): Query<IdempotencyQuery>,
     ApiJson(req): ApiJson<RecordMeterReadRequest>,
 ) -> Result<Response, ApiError> {
     let serial = parse_serial(&serial)?;
-    let idem = idempotency(&headers, &iq, &(serial.as_str(), &req))?;
+    let idem = idempotency(&headers, &(serial.as_str(), &req))?;
     let new = req.validate(serial).map_err(ApiError::Validation)?;
     let c = st
         .store
@@ -421,9 +506,7 @@ pub async fn record_meter_read(
         .await
         .map_err(|e| match e {
             // The same answer as for an incident, so a client needs one rule to tell it.
-            crate::storage::StoreError::NotFound("device") => {
-                ApiError::Validation(vec![proto::manager::unknown_device()])
-            }
+            crate::storage::StoreError::NotFound("device") => ApiError::UnknownDevice,
             other => other.into(),
         })?;
     Ok(created(match c {
@@ -434,7 +517,7 @@ pub async fn record_meter_read(
 
 /// A device's meter reads since a time (default: the last 30 days), oldest first.
 #[utoipa::path(get, path = "/api/v1/devices/{serial}/meter-reads", security(("api_key" = [])),
-    params(("serial" = String, Path), SinceQuery), responses((status = 200, body = Vec<MeterReadView>)))]
+    params(("serial" = DeviceSerial, Path), SinceQuery), responses((status = 200, body = Vec<MeterReadView>), (status = 400, body = Problem)))]
 pub async fn list_meter_reads(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
@@ -443,7 +526,7 @@ pub async fn list_meter_reads(
 ) -> Result<Json<Vec<MeterReadView>>, ApiError> {
     let serial = parse_serial(&serial)?;
     let since = parse_since(&q, st.clock.now())?;
-    let limit = q.limit.unwrap_or(1000).clamp(1, 5000);
+    let limit = parse_limit(&q)?;
     let reads = st.store.list_meter_reads(p, &serial, since, limit).await?;
     Ok(Json(reads.iter().map(MeterReadView::from).collect()))
 }
@@ -466,10 +549,11 @@ impl utoipa::Modify for ApiKeyScheme {
 #[openapi(
     info(title = "Support Assistant Services Manager", description = "Incidents and meter reads of a service partner's fleet."),
     paths(healthz, readyz, list_customers, create_customer, list_devices, create_device, get_device,
-        create_incident, list_device_incidents, get_incident, change_status, record_meter_read, list_meter_reads),
-    components(schemas(Problem, FieldProblem, CreateIncidentRequest, ContactBody, IncidentView, StatusChangeView,
+        create_incident, list_device_incidents, get_incident, change_status, get_ticket_reference,
+        put_ticket_reference, record_meter_read, list_meter_reads),
+    components(schemas(Problem, FieldProblem, CreateIncidentRequest, ContactBody, IncidentView, StatusChangeView, TicketReference,
         ChangeStatusRequest, RecordMeterReadRequest, MeterValueBody, MeterReadView, CreateCustomerRequest,
-        CustomerView, CreateDeviceRequest, DeviceView, proto::manager::SupplyItem)),
+        CustomerView, CreateDeviceRequest, DeviceView, proto::manager::SupplyItem, DeviceSerial, IncidentNumber)),
     modifiers(&ApiKeyScheme)
 )]
 pub struct ApiDoc;

@@ -6,9 +6,9 @@ use super::{
     ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, kind_label, lang, status_label, svg,
 };
 use platform::i18n::{Args, Locale, t_args};
-use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind};
+use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
 use crate::storage::{IncidentFilter, Role};
 use askama::Template;
 use axum::Router;

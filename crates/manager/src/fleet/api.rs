@@ -277,12 +277,13 @@ pub async fn revoke_agent(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ReadingsQuery {
     /// At most this many (default 100, at most 1000), newest first.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
 /// A device's readings from agents, newest first.
 #[utoipa::path(get, path = "/api/v1/devices/{serial}/readings", security(("api_key" = [])),
-    params(("serial" = String, Path), ReadingsQuery), responses((status = 200, body = Vec<StoredReading>)))]
+    params(("serial" = proto::DeviceSerial, Path), ReadingsQuery), responses((status = 200, body = Vec<StoredReading>), (status = 400, body = Problem)))]
 pub async fn list_readings(
     State(st): State<AppState>,
     ApiPartner(p): ApiPartner,
@@ -293,7 +294,17 @@ pub async fn list_readings(
         field: Some("serial".into()),
         detail: format!("serial: {e}"),
     })?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    // 1–1000 as documented: outside is refused, not quietly clamped.
+    let limit = match q.limit {
+        None => 100,
+        Some(n @ 1..=1000) => n,
+        Some(_) => {
+            return Err(ApiError::BadRequest {
+                field: Some("limit".into()),
+                detail: "limit: must be 1 to 1000".into(),
+            });
+        }
+    };
     Ok(Json(
         st.store.list_readings(p, serial.as_str(), limit).await?,
     ))

@@ -415,8 +415,14 @@ pub async fn device_fleet(
     l: Locale,
 ) -> crate::storage::Result<Option<DeviceFleet>> {
     use super::devices::{HISTORY_DAYS, supply_forecasts};
-    let last = store.list_readings(partner, serial, 1).await?.into_iter().next();
-    let conditions = store.device_conditions(partner, serial, HISTORY_ROWS).await?;
+    let last = store
+        .list_readings(partner, serial, 1)
+        .await?
+        .into_iter()
+        .next();
+    let conditions = store
+        .device_conditions(partner, serial, HISTORY_ROWS)
+        .await?;
     if last.is_none() && conditions.is_empty() {
         return Ok(None);
     }
@@ -499,7 +505,12 @@ pub async fn device_fleet(
             .map(|r| {
                 r.alerts
                     .iter()
-                    .map(|a| format!("{} {} ({}): {}", a.severity, a.code_name, a.code, a.description))
+                    .map(|a| {
+                        format!(
+                            "{} {} ({}): {}",
+                            a.severity, a.code_name, a.code, a.description
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default(),

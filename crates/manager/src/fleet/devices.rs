@@ -25,6 +25,8 @@ use crate::storage::{Result, Storage};
 pub const HISTORY_DAYS: i64 = 30;
 /// At most this many supply-level rows (all supplies) per device, the newest.
 pub const HISTORY_ROWS: u32 = 3000;
+/// Devices per supply-history query (bound values stay far below SQLite's and PostgreSQL's limits).
+pub const HISTORY_CHUNK: usize = 200;
 
 /// A device's supply-level history (`fleet_supply_levels`), on both backends.
 #[async_trait::async_trait]
@@ -38,6 +40,15 @@ pub trait SupplyHistoryStorage: Send + Sync + 'static {
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<(String, LevelPoint)>>;
+    /// The same for several devices in one query (a page of the fleet API): each device's newest
+    /// `limit` rows read at or after `since`, as (serial, supply index, point).
+    async fn supply_histories(
+        &self,
+        partner_id: Uuid,
+        serials: &[String],
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, String, LevelPoint)>>;
 }
 
 macro_rules! supply_history_store {
@@ -73,6 +84,51 @@ macro_rules! supply_history_store {
                     rows.iter()
                         .map(|r| {
                             Ok((
+                                r.try_get::<String, _>("supply_index")?,
+                                LevelPoint {
+                                    at: from_ms(r.try_get("read_at")?)?,
+                                    level: r.try_get("level")?,
+                                    max_capacity: r.try_get("max_capacity")?,
+                                },
+                            ))
+                        })
+                        .collect()
+                }
+
+                async fn supply_histories(
+                    &self,
+                    partner_id: Uuid,
+                    serials: &[String],
+                    since: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<Vec<(String, String, LevelPoint)>> {
+                    if serials.is_empty() {
+                        return Ok(vec![]);
+                    }
+                    let list = (0..serials.len())
+                        .map(|i| format!("${}", i + 4))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "SELECT serial, supply_index, level, max_capacity, read_at FROM ( \
+                         SELECT d.serial, l.supply_index, l.level, l.max_capacity, l.read_at, \
+                         ROW_NUMBER() OVER (PARTITION BY l.device_id ORDER BY l.read_at DESC) AS rn \
+                         FROM fleet_supply_levels l JOIN devices d ON d.id = l.device_id \
+                         WHERE d.partner_id = $1 AND l.read_at >= $2 AND d.serial IN ({list})) h \
+                         WHERE rn <= $3"
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(partner_id.to_string())
+                        .bind(ms(since))
+                        .bind(i64::from(limit));
+                    for s in serials {
+                        q = q.bind(s.as_str());
+                    }
+                    let rows = q.fetch_all(&self.pool).await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                r.try_get::<String, _>("serial")?,
                                 r.try_get::<String, _>("supply_index")?,
                                 LevelPoint {
                                     at: from_ms(r.try_get("read_at")?)?,
@@ -146,10 +202,10 @@ pub struct FleetDevicePage {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// Devices to skip (default 0).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub offset: Option<String>,
-    /// Page size (default 50, at most 200).
-    #[param(value_type = Option<u32>)]
+    /// Page size (default 50, 1 to 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -206,7 +262,8 @@ pub fn supply_forecasts(
         .collect()
 }
 
-/// One page of the partner's agent-reported devices (ordered by customer, then serial).
+/// One page of the partner's agent-reported devices (ordered by customer, then serial): one query
+/// for the page, one for the supply history of all its devices, one for the policies.
 pub async fn fleet_device_page(
     store: &dyn Storage,
     partner_id: Uuid,
@@ -214,34 +271,35 @@ pub async fn fleet_device_page(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<FleetDevicePage> {
-    let all = store.fleet_devices(partner_id).await?;
+    let (page, total) = store.fleet_devices_page(partner_id, offset, limit).await?;
     let policies = super::policy::load(store, partner_id).await?;
-    let registered: HashMap<String, (String, Uuid)> = store
-        .list_devices(partner_id)
-        .await?
-        .into_iter()
-        .map(|d| (d.serial.as_str().to_string(), (d.location, d.customer_id)))
+    let with_readings: Vec<String> = page
+        .iter()
+        .filter(|d| d.last.is_some())
+        .map(|d| d.serial.clone())
         .collect();
-    let total = u32::try_from(all.len()).unwrap_or(u32::MAX);
+    let mut histories: HashMap<String, Vec<(String, LevelPoint)>> = HashMap::new();
+    for chunk in with_readings.chunks(HISTORY_CHUNK) {
+        let since = now - chrono::Duration::days(HISTORY_DAYS);
+        for (serial, index, point) in store
+            .supply_histories(partner_id, chunk, since, HISTORY_ROWS)
+            .await?
+        {
+            histories.entry(serial).or_default().push((index, point));
+        }
+    }
     let mut devices = Vec::new();
-    for d in all.into_iter().skip(offset as usize).take(limit as usize) {
+    for d in page {
         let supplies = match &d.last {
             Some(last) => {
-                let since = now - chrono::Duration::days(HISTORY_DAYS);
-                let history = store
-                    .supply_history(partner_id, &d.serial, since, HISTORY_ROWS)
-                    .await?;
-                let customer = registered.get(&d.serial).map(|(_, c)| *c);
-                let policy = policies.effective(customer, Some(&d.serial));
+                let history = histories.remove(&d.serial).unwrap_or_default();
+                let policy = policies.effective(Some(d.customer_id), Some(&d.serial));
                 supply_forecasts(last, &history, now, policy.forecast_min_history())
             }
             None => vec![],
         };
         devices.push(FleetDeviceView {
-            location: registered
-                .get(&d.serial)
-                .map(|(l, _)| l.clone())
-                .unwrap_or_default(),
+            location: d.location,
             last_seen: d.last.as_ref().map(|r| r.read_at),
             status: d
                 .last
@@ -266,7 +324,7 @@ pub async fn fleet_device_page(
         });
     }
     Ok(FleetDevicePage {
-        total,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
         offset,
         limit,
         devices,
@@ -282,7 +340,14 @@ pub async fn list_fleet_devices(
     ApiPartner(p): ApiPartner,
     Query(q): Query<PageQuery>,
 ) -> std::result::Result<Json<FleetDevicePage>, ApiError> {
-    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+    // 1–200 as documented: outside is refused, not quietly clamped.
+    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT)?;
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            field: Some("limit".into()),
+            detail: format!("limit: must be 1 to {MAX_LIMIT}"),
+        });
+    }
     let offset = number(q.offset.as_deref(), "offset", 0)?;
     Ok(Json(
         fleet_device_page(&*st.store, p, offset, limit, st.clock.now()).await?,

@@ -58,6 +58,9 @@ struct Want {
     data: EventData,
 }
 
+/// hrPrinterDetectedErrorState bit of a device that calls for service (RFC 2790).
+const SERVICE_REQUESTED: &str = "serviceRequested";
+
 /// hrPrinterDetectedErrorState bits that name the same condition as an alert code: when the alert
 /// table reports it, the bit adds no second incident.
 const SAME_AS_ALERT: [(&str, &[&str]); 2] = [
@@ -184,12 +187,18 @@ fn alert_wants(
     };
     let has = |v: &[String], s: &str| v.iter().any(|x| x == s);
     let mut seen = HashSet::new();
+    // An alert row that raises a field-service incident is the service request itself: the bit
+    // serviceRequested of the same reading adds no second incident.
+    let mut service_alert = false;
     for a in &last.alerts {
         let raises = (has(&policy.alert_severities, &a.severity)
             && a.training_level
                 .as_deref()
                 .is_some_and(|t| has(&policy.alert_training_levels, t)))
             || has(&policy.alert_codes, &a.code_name);
+        service_alert |= raises
+            && (a.training_level.as_deref() == Some("field_service")
+                || has(&policy.alert_codes, &a.code_name));
         let persisting = has(&policy.persisting_alert_codes, &a.code_name);
         let key = format!(
             "alert/{serial}/{}/{}/{}",
@@ -226,7 +235,7 @@ fn alert_wants(
                     .iter()
                     .any(|a| codes.contains(&a.code_name.as_str()))
         });
-        if covered {
+        if covered || (bit == SERVICE_REQUESTED && service_alert) {
             continue;
         }
         let raises = has(&policy.error_states, bit);

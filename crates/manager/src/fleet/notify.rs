@@ -450,7 +450,7 @@ fn webhook_id(s: &str) -> std::result::Result<Uuid, ApiError> {
 }
 
 /// Removes a webhook; what it had not received yet is not sent.
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", security(("api_key" = [])), params(("id" = uuid::Uuid, Path, description = "the webhook's id")),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_webhook(
     State(st): State<AppState>,
@@ -462,7 +462,7 @@ pub async fn delete_webhook(
 }
 
 /// A webhook's delivery log (newest first, the last 200 attempts).
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", security(("api_key" = [])), params(("id" = uuid::Uuid, Path, description = "the webhook's id")),
     responses((status = 200, body = Vec<DeliveryView>), (status = 404, body = Problem)))]
 pub async fn list_deliveries(
     State(st): State<AppState>,

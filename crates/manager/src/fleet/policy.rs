@@ -120,28 +120,82 @@ impl Default for Policy {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDocument {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 0, maximum = 365)]
     pub order_within_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 0, maximum = 100)]
     pub order_below_percent: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = severities)]
     pub alert_severities: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = training_levels)]
     pub alert_training_levels: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = alert_codes)]
     pub alert_codes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = error_states)]
     pub error_states: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = alert_codes)]
     pub persisting_alert_codes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = error_states)]
     pub persisting_error_states: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 0, maximum = 10080)]
     pub persist_minutes: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 1, maximum = 365)]
     pub silent_after_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_min_history_minutes: Option<u32>,
+}
+
+/// The schemas of the lists: each item one of the names `validate` allows, or `null` (unset).
+fn names(allowed: &[&str]) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(allowed.iter().copied()))
+        .build();
+    proto::schema::nullable(proto::schema::array(item, 0, usize::MAX))
+}
+fn severities() -> utoipa::openapi::schema::Schema {
+    names(&SEVERITIES)
+}
+fn training_levels() -> utoipa::openapi::schema::Schema {
+    names(&TRAINING_LEVELS)
+}
+fn error_states() -> utoipa::openapi::schema::Schema {
+    names(&ERROR_STATES)
+}
+fn alert_codes() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9-]{1,64}$"))
+        .description(Some("an alert code name such as jam or code-1234"))
+        .build();
+    proto::schema::nullable(proto::schema::array(item, 0, usize::MAX))
 }
 
 const SEVERITIES: [&str; 4] = [
@@ -357,7 +411,7 @@ pub fn routes() -> Router<AppState> {
 
 /// A device's conditions, newest first (the last 200): automatic orders, alerts (with the
 /// incidents they raised, when they were raised and cleared), silent periods: its alert history.
-#[utoipa::path(get, path = "/api/v1/fleet/devices/{serial}/conditions", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/fleet/devices/{serial}/conditions", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 200, body = Vec<Condition>), (status = 404, body = Problem)))]
 pub async fn device_conditions(
     State(st): State<AppState>,
@@ -439,7 +493,7 @@ pub async fn put_partner_policy(
 }
 
 /// Sets a customer's policy document (overrides the partner's).
-#[utoipa::path(put, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])),
+#[utoipa::path(put, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])), params(("id" = uuid::Uuid, Path, description = "the customer's id")),
     request_body = PolicyDocument,
     responses((status = 200, body = PolicyDocument), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_customer_policy(
@@ -460,7 +514,7 @@ pub async fn put_customer_policy(
 }
 
 /// Removes a customer's policy document.
-#[utoipa::path(delete, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/fleet/policies/customers/{id}", security(("api_key" = [])), params(("id" = uuid::Uuid, Path, description = "the customer's id")),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_customer_policy(
     State(st): State<AppState>,
@@ -479,7 +533,7 @@ pub async fn delete_customer_policy(
 }
 
 /// Sets a device's policy document (overrides its customer's and the partner's).
-#[utoipa::path(put, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])),
+#[utoipa::path(put, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     request_body = PolicyDocument,
     responses((status = 200, body = PolicyDocument), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_device_policy(
@@ -500,7 +554,7 @@ pub async fn put_device_policy(
 }
 
 /// Removes a device's policy document.
-#[utoipa::path(delete, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/fleet/policies/devices/{serial}", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_device_policy(
     State(st): State<AppState>,
@@ -519,7 +573,7 @@ pub async fn delete_device_policy(
 }
 
 /// The policy that applies to a device (defaults, partner, customer, device).
-#[utoipa::path(get, path = "/api/v1/fleet/policies/devices/{serial}/effective", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/fleet/policies/devices/{serial}/effective", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 200, body = Policy), (status = 404, body = Problem)))]
 pub async fn effective_device_policy(
     State(st): State<AppState>,
@@ -539,7 +593,7 @@ pub async fn effective_device_policy(
 }
 
 /// Sets a device's supplies contract: while it runs, supplies are ordered automatically.
-#[utoipa::path(put, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])),
+#[utoipa::path(put, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     request_body = Contract,
     responses((status = 200, body = Contract), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_supplies_contract(
@@ -560,7 +614,7 @@ pub async fn put_supplies_contract(
 }
 
 /// Ends a device's supplies contract (no more automatic orders).
-#[utoipa::path(delete, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/fleet/devices/{serial}/supplies-contract", security(("api_key" = [])), params(("serial" = proto::DeviceSerial, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_supplies_contract(
     State(st): State<AppState>,
@@ -637,6 +691,18 @@ mod tests {
             (2, 1, 30)
         );
         assert_eq!(Policy::default().silent_after_days, 3);
+        assert_eq!(
+            Policy::default().forecast_min_history(),
+            chrono::Duration::days(1)
+        );
+        assert!(
+            PolicyDocument {
+                forecast_min_history_minutes: Some(43_200),
+                ..Default::default()
+            }
+            .validate()
+            .is_ok()
+        );
     }
 
     #[test]
@@ -644,6 +710,7 @@ mod tests {
         let doc = PolicyDocument {
             order_below_percent: Some(101),
             silent_after_days: Some(0),
+            forecast_min_history_minutes: Some(0),
             alert_severities: Some(vec!["loud".into()]),
             error_states: Some(vec!["jammed".into(), "melted".into()]),
             ..Default::default()
@@ -659,6 +726,7 @@ mod tests {
             [
                 "order_below_percent",
                 "silent_after_days",
+                "forecast_min_history_minutes",
                 "alert_severities",
                 "error_states"
             ]

@@ -72,7 +72,10 @@ pub(crate) fn meters_not_recorded(e: &StoreError) -> String {
 pub struct FleetDeviceSummary {
     pub serial: String,
     pub model: String,
+    pub customer_id: Uuid,
     pub customer_name: String,
+    /// Where the partner registered it (empty for a device an agent found).
+    pub location: String,
     pub is_new: bool,
     pub last: Option<StoredReading>,
 }
@@ -140,16 +143,30 @@ pub trait FleetStorage: Send + Sync + 'static {
         serial: &str,
         limit: u32,
     ) -> Result<Vec<StoredReading>>;
-    /// Every device an agent reported, with its last reading.
+    /// Every device an agent reported, with its last reading (by customer name, then serial).
     async fn fleet_devices(&self, partner_id: Uuid) -> Result<Vec<FleetDeviceSummary>>;
+    /// `limit` of them from `offset` in the same order, and how many there are in all.
+    async fn fleet_devices_page(
+        &self,
+        partner_id: Uuid,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<FleetDeviceSummary>, u64)>;
 }
+
+/// The select of [`FleetStorage::fleet_devices`] (and its pages), up to its ORDER BY.
+pub(crate) const FLEET_DEVICES_SQL: &str = "SELECT d.serial, d.model, d.customer_id, c.name AS customer_name, \
+     d.location, f.is_new, r.agent_id, r.received_at, r.body \
+     FROM fleet_devices f JOIN devices d ON d.id = f.device_id JOIN customers c ON c.id = d.customer_id \
+     LEFT JOIN fleet_readings r ON r.id = f.last_reading_id \
+     WHERE f.partner_id = $1 ORDER BY c.name, d.serial";
 
 macro_rules! fleet_store {
     ($store:ident, $db:ty) => {
         const _: () = {
             use $crate::domain::MeterSource;
             use $crate::fleet::store::{
-                AgentIdentity, BatchIngested, FleetDeviceSummary, FleetStorage, Ingested, MAX_PARAMS,
+                AgentIdentity, BatchIngested, FLEET_DEVICES_SQL, FleetDeviceSummary, FleetStorage, Ingested, MAX_PARAMS,
                 is_transient, meter_read_key, meters_not_recorded, rows_per_statement,
             };
             use $crate::storage::{Result, StoreError, from_ms, ms, uuid};
@@ -161,6 +178,23 @@ macro_rules! fleet_store {
             use uuid::Uuid;
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            /// A row of [`FLEET_DEVICES_SQL`].
+            fn summary(r: &DbRow) -> Result<FleetDeviceSummary> {
+                let body: Option<String> = r.try_get("body")?;
+                Ok(FleetDeviceSummary {
+                    serial: r.try_get("serial")?,
+                    model: r.try_get("model")?,
+                    customer_id: uuid(&r.try_get::<String, _>("customer_id")?)?,
+                    customer_name: r.try_get("customer_name")?,
+                    location: r.try_get("location")?,
+                    is_new: r.try_get::<i64, _>("is_new")? != 0,
+                    last: match body {
+                        Some(_) => Some(stored(r)?),
+                        None => None,
+                    },
+                })
+            }
 
             fn json_err(e: serde_json::Error) -> StoreError {
                 StoreError::Corrupt(format!("reading: {e}"))
@@ -967,30 +1001,35 @@ macro_rules! fleet_store {
                 }
 
                 async fn fleet_devices(&self, partner_id: Uuid) -> Result<Vec<FleetDeviceSummary>> {
-                    let rows = sqlx::query(
-                        "SELECT d.serial, d.model, c.name AS customer_name, f.is_new, r.agent_id, r.received_at, r.body \
-                         FROM fleet_devices f JOIN devices d ON d.id = f.device_id JOIN customers c ON c.id = d.customer_id \
-                         LEFT JOIN fleet_readings r ON r.id = f.last_reading_id \
-                         WHERE f.partner_id = $1 ORDER BY c.name, d.serial",
+                    let rows = sqlx::query(FLEET_DEVICES_SQL)
+                        .bind(partner_id.to_string())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(summary).collect()
+                }
+
+                async fn fleet_devices_page(
+                    &self,
+                    partner_id: Uuid,
+                    offset: u32,
+                    limit: u32,
+                ) -> Result<(Vec<FleetDeviceSummary>, u64)> {
+                    let total: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM fleet_devices WHERE partner_id = $1",
                     )
                     .bind(partner_id.to_string())
+                    .fetch_one(&self.pool)
+                    .await?;
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{FLEET_DEVICES_SQL} LIMIT $2 OFFSET $3"
+                    )))
+                    .bind(partner_id.to_string())
+                    .bind(i64::from(limit))
+                    .bind(i64::from(offset))
                     .fetch_all(&self.pool)
                     .await?;
-                    rows.iter()
-                        .map(|r| {
-                            let body: Option<String> = r.try_get("body")?;
-                            Ok(FleetDeviceSummary {
-                                serial: r.try_get("serial")?,
-                                model: r.try_get("model")?,
-                                customer_name: r.try_get("customer_name")?,
-                                is_new: r.try_get::<i64, _>("is_new")? != 0,
-                                last: match body {
-                                    Some(_) => Some(stored(r)?),
-                                    None => None,
-                                },
-                            })
-                        })
-                        .collect()
+                    let page = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
+                    Ok((page, u64::try_from(total).unwrap_or(0)))
                 }
             }
         };

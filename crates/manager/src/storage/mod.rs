@@ -299,6 +299,20 @@ pub trait Storage:
         actor: &str,
         comment: &str,
     ) -> Result<Incident>;
+    /// The partner's own ticket number of an incident (help-desk override), if set.
+    async fn ticket_reference(
+        &self,
+        partner_id: Uuid,
+        number: &IncidentNumber,
+    ) -> Result<Option<String>>;
+    /// Sets (or replaces) it; `false` when the partner has no such incident.
+    async fn set_ticket_reference(
+        &self,
+        partner_id: Uuid,
+        number: &IncidentNumber,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
     async fn incident_history(
         &self,
         partner_id: Uuid,

@@ -742,6 +742,45 @@ macro_rules! sql_store {
                 Ok((list, u64::try_from(total).unwrap_or_default()))
             }
 
+            async fn ticket_reference(
+                &self,
+                partner_id: Uuid,
+                number: &IncidentNumber,
+            ) -> Result<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "SELECT r.reference FROM incident_ticket_references r \
+                     JOIN incidents i ON i.id = r.incident_id \
+                     WHERE i.partner_id = $1 AND i.number = $2",
+                )
+                .bind(partner_id.to_string())
+                .bind(number.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(r,)| r))
+            }
+
+            async fn set_ticket_reference(
+                &self,
+                partner_id: Uuid,
+                number: &IncidentNumber,
+                reference: &str,
+                now: DateTime<Utc>,
+            ) -> Result<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO incident_ticket_references (incident_id, reference, set_at) \
+                     SELECT id, $3, $4 FROM incidents WHERE partner_id = $1 AND number = $2 \
+                     ON CONFLICT (incident_id) DO UPDATE \
+                     SET reference = excluded.reference, set_at = excluded.set_at",
+                )
+                .bind(partner_id.to_string())
+                .bind(number.to_string())
+                .bind(reference)
+                .bind(super::ms(now))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn change_status(
                 &self,
                 partner_id: Uuid,

@@ -1,7 +1,7 @@
 //! Fleet intelligence (issue 13) on both backends, through the running server: policies,
 //! automatic supply orders, incidents from printer alerts, silent devices, signed webhooks.
 
-use crate::helpers::{Backend, TestApp, both_backends, spawn_app, t0};
+use crate::helpers::{Backend, TestApp, both_backends, spawn_app, spawn_app_with, t0};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use manager::auth::token_hash;
@@ -635,7 +635,7 @@ async fn add_webhook(app: &TestApp, key: &str, url: &str, events: Value) -> (Str
 }
 
 async fn a_silent_device_alerts_once(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = spawn_app_with(b, |c| c.webhook_allow_private = true).await;
     let store = app.store.store.clone();
     let clock = app.store.clock.clone();
     let credential = agent(&*store, app.a.partner_id).await;
@@ -651,7 +651,7 @@ async fn a_silent_device_alerts_once(b: Backend) {
     )
     .await;
     let evaluator = Evaluator::new(store.clone(), clock.clone());
-    let notifier = Notifier::new(store.clone(), clock.clone());
+    let notifier = Notifier::new(store.clone(), clock.clone()).allow_private(true);
     let every = std::time::Duration::from_secs(300);
     // Two days: not silent yet.
     clock.advance(Duration::days(2));
@@ -703,7 +703,7 @@ async fn a_silent_device_alerts_once(b: Backend) {
 }
 
 async fn webhooks_are_signed_and_retried_after_the_receiver_was_down(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = spawn_app_with(b, |c| c.webhook_allow_private = true).await;
     let store = app.store.store.clone();
     let clock = app.store.clock.clone();
     let credential = agent(&*store, app.a.partner_id).await;
@@ -739,7 +739,7 @@ async fn webhooks_are_signed_and_retried_after_the_receiver_was_down(b: Backend)
         vec![reading(t0(), vec![toner(80)], vec![failure])],
     )
     .await;
-    let notifier = Notifier::new(store.clone(), clock.clone());
+    let notifier = Notifier::new(store.clone(), clock.clone()).allow_private(true);
     assert_eq!(notifier.run_once().await.unwrap(), 0);
     let log: Value = app
         .http
@@ -880,7 +880,8 @@ async fn webhooks_are_signed_and_retried_after_the_receiver_was_down(b: Backend)
 }
 
 both_backends!(
-    the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the_partners_own
+    the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the_partners_own,
+    the_console_device_page_lists_every_incident_marked_its_forecasts_and_alert_history,
 );
 
 /// A logged-in console session: (cookie, csrf).
@@ -948,7 +949,7 @@ async fn console_get(app: &TestApp, session: &str, path: &str) -> reqwest::Respo
 async fn the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the_partners_own(
     b: Backend,
 ) {
-    let app = spawn_app(b).await;
+    let app = spawn_app_with(b, |c| c.webhook_allow_private = true).await;
     let store = app.store.store.clone();
     let credential = agent(&*store, app.a.partner_id).await;
     assert_eq!(set_contract(&app, &app.a.api_key).await, 200);
@@ -1101,4 +1102,174 @@ async fn the_fleet_console_shows_supplies_raised_conditions_filters_and_only_the
 
 async fn console_get_b(app: &TestApp) -> (String, String) {
     console_login(app, &app.b.admin_email).await
+}
+
+/// Issue 13 item 7: the device page shows all the device's incidents (service and supply, walk-up
+/// and automatic, each marked), its supply forecasts (percent, days left, date) and its alert
+/// history, server-rendered (no script); another partner sees none of it, and a device only the
+/// first partner has is 404 for the other.
+async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_alert_history(
+    b: Backend,
+) {
+    let app = spawn_app(b).await;
+    let store = app.store.store.clone();
+    let credential = agent(&*store, app.a.partner_id).await;
+    assert_eq!(set_contract(&app, &app.a.api_key).await, 200);
+    let t = t0();
+    let failure = alert(
+        30,
+        "subunitUnrecoverableFailure",
+        "critical",
+        "field_service",
+    );
+    let mut other = reading(t - Duration::hours(1), vec![toner(80)], vec![]);
+    other.identity.serial = "SN-200".into();
+    let mut failing = reading(t, vec![toner(20)], vec![failure]);
+    failing.status.errors = vec!["serviceRequested".into()];
+    // The toner falls 20 points in 26 hours: about a day left, so it is ordered; the last reading
+    // reports a fuser failure (alert row and the bit serviceRequested, as a real device does), which
+    // raises one service incident.
+    send(
+        &app,
+        &credential,
+        vec![
+            other,
+            reading(t - Duration::hours(26), vec![toner(40)], vec![]),
+            reading(t - Duration::hours(13), vec![toner(30)], vec![]),
+        ],
+    )
+    .await;
+    send(&app, &credential, vec![failing]).await;
+    let res = app
+        .http
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&app.a.api_key)
+        .header("Idempotency-Key", "device-page-walk-up")
+        .json(&json!({
+            "device_serial": SERIAL, "kind": "service", "issue_code": "paper_jam",
+            "description": "paper jam in tray 2", "supplies": [],
+            "contact": {"name": "Ana Lopez", "email": "ana@example.com"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let walk_up = res.json::<Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let list = incidents(&app, &app.a.api_key).await;
+    let automatic: Vec<(String, String)> = list
+        .iter()
+        .filter(|i| i["source"] == "automatic")
+        .map(|i| {
+            (
+                i["number"].as_str().unwrap().to_string(),
+                i["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        automatic.len(),
+        2,
+        "an order and an alert incident: {list:?}"
+    );
+
+    let (session, _) = console_login(&app, &app.a.admin_email).await;
+    let res = console_get(&app, &session, &format!("/console/devices/{SERIAL}")).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script"), "a page without JavaScript");
+    let section = |id: &str| -> String {
+        let start = html
+            .find(&format!("<h2 id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("section {id}: {html}"));
+        let rest = &html[start..];
+        let end = rest[4..].find("<h2").map_or(rest.len(), |e| e + 4);
+        rest[..end].to_string()
+    };
+    let list = section("incidents");
+    let row = |number: &str| -> String {
+        let at = list
+            .find(&format!(">{number}</a>"))
+            .unwrap_or_else(|| panic!("{number} listed: {list}"));
+        list[at..].split("</tr>").next().unwrap().to_string()
+    };
+    let walk_up_row = row(&walk_up);
+    assert!(
+        walk_up_row.contains("service") && walk_up_row.contains("class=\"badge walk-up\""),
+        "{walk_up_row}"
+    );
+    for (number, kind) in &automatic {
+        let r = row(number);
+        assert!(
+            r.contains(kind.as_str()) && r.contains("class=\"badge automatic\""),
+            "{r}"
+        );
+    }
+    assert!(
+        list.contains(">automatic order</span>"),
+        "the order says what it is: {list}"
+    );
+
+    let forecasts = section("forecasts");
+    assert!(forecasts.contains("Black Toner"), "{forecasts}");
+    assert!(
+        forecasts.contains("value=\"20\""),
+        "the level bar: {forecasts}"
+    );
+    let page = app
+        .http
+        .get(app.url("/api/v1/fleet/devices"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let supply = page["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["serial"] == SERIAL)
+        .map(|d| d["supplies"][0].clone())
+        .unwrap();
+    let days = supply["days_left"].as_f64().expect("a prediction");
+    let date = &supply["predicted_date"].as_str().unwrap()[..10];
+    assert!(
+        forecasts.contains(&format!(">{days:.1}<"))
+            && forecasts.contains(&format!("empty on {date}")),
+        "days left {days:.1} and the date {date} as the API says: {forecasts}"
+    );
+    assert!(
+        forecasts.contains("<td class=\"nowrap\">empty on"),
+        "the date does not wrap: {forecasts}"
+    );
+
+    let history = section("alerts");
+    assert!(history.contains("printer alert"), "{history}");
+    assert!(history.contains("supply low"), "{history}");
+    assert!(history.contains("subunitUnrecoverableFailure"), "{history}");
+    for (number, _) in &automatic {
+        assert!(
+            history.contains(&format!(">{number}</a>")),
+            "{number}: {history}"
+        );
+    }
+
+    // Partner b: its own SN-100 shows none of a's incidents, forecasts or alerts; a's SN-200 is 404.
+    let (session_b, _) = console_get_b(&app).await;
+    let res = console_get(&app, &session_b, &format!("/console/devices/{SERIAL}")).await;
+    assert_eq!(res.status(), 200);
+    let html_b = res.text().await.unwrap();
+    assert!(!html_b.contains(&walk_up), "{html_b}");
+    for (number, _) in &automatic {
+        assert!(!html_b.contains(number.as_str()), "{html_b}");
+    }
+    assert!(!html_b.contains("Black Toner") && !html_b.contains("id=\"alerts\""));
+    let res = console_get(&app, &session_b, "/console/devices/SN-200").await;
+    assert_eq!(res.status(), 404);
+    let res = console_get(&app, &session, "/console/devices/SN-200").await;
+    assert_eq!(res.status(), 200, "a's agent-found device has its page");
 }

@@ -10,5 +10,6 @@ mod fleet_devices;
 mod fleet_rules;
 mod helpers;
 mod login_attempts;
+mod notify_mail;
 mod rest;
 mod storage;

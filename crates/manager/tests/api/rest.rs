@@ -60,7 +60,72 @@ both_backends!(
     status_changes_keep_history_and_refuse_invalid_transitions,
     meter_reads_are_idempotent_and_refuse_rollback,
     tenants_are_isolated_on_every_api_endpoint,
+    a_partners_ticket_reference_is_set_read_and_kept_to_its_partner,
 );
+
+/// The help-desk override: the partner's help desk gives its own ticket number for an incident.
+async fn a_partners_ticket_reference_is_set_read_and_kept_to_its_partner(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = client(&app, &app.a.api_key);
+    let created = c
+        .create_incident("idem-t", &service_request("jam"))
+        .await
+        .unwrap();
+    assert_eq!(c.ticket_reference(&created.number).await.unwrap(), None);
+    let path = format!("/api/v1/incidents/{}/ticket-reference", created.number);
+    let put = |key: String, body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.http
+                .put(app.url(&path))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = put(app.a.api_key.clone(), json!({"reference": " HD-4711 "})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["reference"], "HD-4711");
+    assert_eq!(
+        c.ticket_reference(&created.number)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("HD-4711")
+    );
+    // Set again: replaced.
+    assert_eq!(
+        put(app.a.api_key.clone(), json!({"reference": "HD-4712"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.ticket_reference(&created.number)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("HD-4712")
+    );
+    // Bad input names the field; another partner sees no such incident.
+    let bad = put(app.a.api_key.clone(), json!({"reference": "x".repeat(65)})).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("reference"));
+    let other = put(app.b.api_key.clone(), json!({"reference": "EVIL-1"})).await;
+    assert_eq!(other.status(), 404);
+    let other = client(&app, &app.b.api_key);
+    assert_eq!(other.ticket_reference(&created.number).await.unwrap(), None);
+    assert_eq!(
+        c.ticket_reference(&created.number)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("HD-4712")
+    );
+}
 
 #[tokio::test]
 async fn healthz_answers_and_openapi_document_is_3_1_with_all_paths() {
@@ -216,20 +281,25 @@ async fn same_idempotency_key_same_body_replays_other_body_is_409(b: Backend) {
     assert_eq!(missing.status(), 400);
     let p: Problem = missing.json().await.unwrap();
     assert_eq!(p.field.as_deref(), Some("Idempotency-Key"));
-    // The key may also come as a query parameter, for callers that cannot set headers.
+    // The key is the header the OpenAPI document names, and only that: the earlier
+    // `?idempotency_key=` form (which OpenAPI cannot state as "this or the header") is refused,
+    // so a caller relying on it learns so instead of creating incidents twice.
     let path = "/api/v1/incidents?idempotency_key=q-1";
-    let q1: IncidentView = post_json(&app, &app.a.api_key, path, None, &body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let q2: IncidentView = post_json(&app, &app.a.api_key, path, None, &body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(q1.number, q2.number);
-    assert_ne!(q1.number, first.number);
+    let q1 = post_json(&app, &app.a.api_key, path, None, &body).await;
+    assert_eq!(q1.status(), 400);
+    let p: Problem = q1.json().await.unwrap();
+    assert_eq!(p.field.as_deref(), Some("Idempotency-Key"));
+    let again = post_json(
+        &app,
+        &app.a.api_key,
+        "/api/v1/incidents",
+        Some("q-1"),
+        &body,
+    )
+    .await;
+    assert_eq!(again.status(), 201, "the refused query created nothing");
+    let q2: IncidentView = again.json().await.unwrap();
+    assert_ne!(q2.number, first.number);
 }
 
 async fn two_identical_concurrent_creates_make_one_incident(b: Backend) {
@@ -275,7 +345,8 @@ async fn bad_input_gets_problem_json_naming_the_field(b: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!((p.status, p.field.as_deref()), (422, Some("device_serial")));
+    assert_eq!((p.status, p.field.as_deref()), (404, Some("device_serial")));
+    assert!(proto::manager::names_unknown_device(&p));
     let res = app
         .http
         .post(app.url("/api/v1/incidents"))
@@ -422,7 +493,7 @@ async fn meter_reads_are_idempotent_and_refuse_rollback(b: Backend) {
         .unwrap_err();
     match err {
         ClientError::Problem { status, problem } => {
-            assert_eq!(status, 422);
+            assert_eq!(status, 409);
             assert_eq!(problem.field.as_deref(), Some("meters"));
             assert!(
                 problem.detail.contains("below the previous read"),

@@ -69,3 +69,5 @@ notify-agent = Flotten-Agent
 notify-condition = Zustand
 notify-details = Gemeldet
 notify-footer = Sie erhalten diese E-Mail, weil diese Adresse im Services Manager für Benachrichtigungen eingetragen ist. Dort können Sie sie ändern oder entfernen.
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Ticketnummer

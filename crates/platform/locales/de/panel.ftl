@@ -1,4 +1,4 @@
-panel-demo = Beispieldaten; es wird nichts gesendet
+panel-demo = es wird nichts gesendet; die gezeigten Vorgänge und Nummern sind Beispiele
 panel-back-to-services = Zurück zu Service
 panel-cancelled-title = Abgebrochen
 panel-cancelled = Es wurde nichts gesendet.
@@ -65,6 +65,8 @@ panel-status-dispatched = Techniker unterwegs
 panel-status-resolved = Behoben
 panel-status-closed = Abgeschlossen
 panel-status-cancelled = Storniert
+panel-source-automatic-order = Automatisch bestellt
+panel-source-automatic-alert = Vom Drucker gemeldet
 issue-paper_jam = Papierstau
 issue-print_quality = Druckqualität (Streifen, blass, verschmiert)
 issue-error_code = Fehlercode am Bedienfeld
@@ -85,3 +87,6 @@ supply-status-unknown = Unbekannt
 panel-tab-off-service = Ihr Servicepartner hat den Tab „Service“ auf diesem Gerät ausgeschaltet.
 panel-tab-off-supplies = Ihr Servicepartner hat den Tab „Verbrauchsmaterial“ auf diesem Gerät ausgeschaltet.
 panel-tab-off-meters = Ihr Servicepartner hat den Tab „Zähler“ auf diesem Gerät ausgeschaltet.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben. Die Ticketnummer folgt per E-Mail.
+panel-help-desk-no-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben, der Ihnen seine Ticketnummer mitteilt.

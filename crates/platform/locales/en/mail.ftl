@@ -70,3 +70,5 @@ notify-agent = Fleet agent
 notify-condition = Condition
 notify-details = Reported
 notify-footer = You receive this e-mail because this address is set up for notifications in the Services Manager. Change or remove it there.
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Ticket number

@@ -1,5 +1,5 @@
 # The panel pages (crates/assistant/src/ui, templates/ui).
-panel-demo = sample data; nothing is sent
+panel-demo = nothing is sent; the incidents and numbers shown are samples
 panel-back-to-services = Back to Services
 panel-cancelled-title = Cancelled
 panel-cancelled = Nothing was sent.
@@ -66,6 +66,9 @@ panel-status-dispatched = Dispatched
 panel-status-resolved = Resolved
 panel-status-closed = Closed
 panel-status-cancelled = Cancelled
+# An incident the partner's fleet policies raised (not reported by a person): a supply order, a printer alert.
+panel-source-automatic-order = Ordered automatically
+panel-source-automatic-alert = Reported by the printer
 # The common issues a person can pick (codes of crates/assistant/src/issues.rs).
 issue-paper_jam = Paper jam
 issue-print_quality = Print quality (streaks, faded, smudged)
@@ -88,3 +91,6 @@ supply-status-unknown = Unknown
 panel-tab-off-service = Your service partner has switched off the Services tab on this device.
 panel-tab-off-supplies = Your service partner has switched off the Supplies tab on this device.
 panel-tab-off-meters = Your service partner has switched off the Meters tab on this device.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Your request was passed to your service partner's help desk. Its ticket number follows by e-mail.
+panel-help-desk-no-mail = Your request was passed to your service partner's help desk, which will give you its ticket number.

@@ -69,3 +69,5 @@ notify-agent = Agente de flota
 notify-condition = Condición
 notify-details = Informado
 notify-footer = Recibe este correo porque esta dirección está registrada para notificaciones en el Services Manager. Puede cambiarla o eliminarla allí.
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Número de ticket

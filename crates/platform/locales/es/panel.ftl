@@ -1,4 +1,4 @@
-panel-demo = datos de ejemplo; no se envía nada
+panel-demo = no se envía nada; las solicitudes y los números mostrados son de ejemplo
 panel-back-to-services = Volver a Servicio
 panel-cancelled-title = Cancelado
 panel-cancelled = No se ha enviado nada.
@@ -65,6 +65,8 @@ panel-status-dispatched = Técnico en camino
 panel-status-resolved = Resuelta
 panel-status-closed = Cerrada
 panel-status-cancelled = Cancelada
+panel-source-automatic-order = Pedido automáticamente
+panel-source-automatic-alert = Notificado por la impresora
 issue-paper_jam = Atasco de papel
 issue-print_quality = Calidad de impresión (rayas, desvaída, manchada)
 issue-error_code = Código de error en el panel
@@ -85,3 +87,6 @@ supply-status-unknown = Desconocido
 panel-tab-off-service = Su socio de servicio ha desactivado la pestaña Servicio en este equipo.
 panel-tab-off-supplies = Su socio de servicio ha desactivado la pestaña Consumibles en este equipo.
 panel-tab-off-meters = Su socio de servicio ha desactivado la pestaña Contadores en este equipo.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio. Su número de ticket llegará por correo electrónico.
+panel-help-desk-no-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio, que le dará su número de ticket.

@@ -69,3 +69,5 @@ notify-agent = Agent de flotte
 notify-condition = État
 notify-details = Signalé
 notify-footer = Vous recevez cet e-mail parce que cette adresse est enregistrée pour les notifications dans le Services Manager. Vous pouvez la modifier ou la supprimer là-bas.
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Numéro de ticket

@@ -1,4 +1,4 @@
-panel-demo = données d’exemple ; rien n’est envoyé
+panel-demo = rien n’est envoyé ; les demandes et numéros affichés sont des exemples
 panel-back-to-services = Retour à Service
 panel-cancelled-title = Annulé
 panel-cancelled = Rien n’a été envoyé.
@@ -65,6 +65,8 @@ panel-status-dispatched = Technicien envoyé
 panel-status-resolved = Résolu
 panel-status-closed = Clos
 panel-status-cancelled = Annulé
+panel-source-automatic-order = Commandé automatiquement
+panel-source-automatic-alert = Signalé par l'imprimante
 issue-paper_jam = Bourrage papier
 issue-print_quality = Qualité d’impression (traînées, pâle, taches)
 issue-error_code = Code d’erreur sur le panneau
@@ -85,3 +87,6 @@ supply-status-unknown = Inconnu
 panel-tab-off-service = Votre partenaire de service a désactivé l’onglet Services sur cet appareil.
 panel-tab-off-supplies = Votre partenaire de service a désactivé l’onglet Consommables sur cet appareil.
 panel-tab-off-meters = Votre partenaire de service a désactivé l’onglet Compteurs sur cet appareil.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = Votre demande a été transmise au support de votre partenaire de service. Son numéro de ticket suit par e-mail.
+panel-help-desk-no-mail = Votre demande a été transmise au support de votre partenaire de service, qui vous communiquera son numéro de ticket.

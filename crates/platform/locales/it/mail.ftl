@@ -69,3 +69,5 @@ notify-agent = Agente della flotta
 notify-condition = Condizione
 notify-details = Segnalato
 notify-footer = Ricevi questa e-mail perché questo indirizzo è registrato per le notifiche nel Services Manager. Lì puoi modificarlo o rimuoverlo.
+## The vendor's settings: the help-desk override (the partner's own ticket number).
+mail-ticket-number = Numero di ticket

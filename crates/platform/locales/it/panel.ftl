@@ -1,4 +1,4 @@
-panel-demo = dati di esempio; non viene inviato nulla
+panel-demo = non viene inviato nulla; le richieste e i numeri mostrati sono esempi
 panel-back-to-services = Torna a Assistenza
 panel-cancelled-title = Annullato
 panel-cancelled = Non è stato inviato nulla.
@@ -65,6 +65,8 @@ panel-status-dispatched = Tecnico inviato
 panel-status-resolved = Risolto
 panel-status-closed = Chiuso
 panel-status-cancelled = Annullato
+panel-source-automatic-order = Ordinato automaticamente
+panel-source-automatic-alert = Segnalato dalla stampante
 issue-paper_jam = Inceppamento carta
 issue-print_quality = Qualità di stampa (strisce, sbiadita, macchiata)
 issue-error_code = Codice di errore sul pannello
@@ -85,3 +87,6 @@ supply-status-unknown = Sconosciuto
 panel-tab-off-service = Il partner di assistenza ha disattivato la scheda Assistenza su questo dispositivo.
 panel-tab-off-supplies = Il partner di assistenza ha disattivato la scheda Materiali di consumo su questo dispositivo.
 panel-tab-off-meters = Il partner di assistenza ha disattivato la scheda Contatori su questo dispositivo.
+## The help-desk override: the partner's help desk gives its own ticket number.
+panel-help-desk-mail = La richiesta è stata inoltrata all’help desk del partner di assistenza. Il numero di ticket seguirà per e-mail.
+panel-help-desk-no-mail = La richiesta è stata inoltrata all’help desk del partner di assistenza, che le comunicherà il numero di ticket.

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// The files of each language's catalogue, in `crates/platform/locales/<lang>/`: `errors` (the
-/// problem texts a person reads), `mail` (the confirmation e-mail), `panel` (the panel pages),
-/// `console` (the partner console), `weblet` (what the weblet itself shows; copied into
-/// `weblet/strings.js` by `weblet_strings_js`, a test keeps the copy equal).
+/// problem texts a person reads), `mail` (the confirmation e-mail and the manager's notifications),
+/// `panel` (the panel pages), `console` (the partner console), `weblet` (what the weblet itself
+/// shows; copied into `weblet/strings.js` by `weblet_strings_js`, a test keeps the copy equal).
 pub const FILES: &[&str] = &[
     "errors.ftl",
     "mail.ftl",
