@@ -187,6 +187,7 @@ async fn an_empty_language_leaves_it_to_the_device() {
     let fields = form(&[
         ("snmp_community", "public"),
         ("language", ""),
+        ("tab_service", "on"),
         ("tab_help", "on"),
     ]);
     assert_eq!(post(&app, fields, "same-origin").await.status(), 200);
@@ -194,6 +195,7 @@ async fn an_empty_language_leaves_it_to_the_device() {
     let fields = form(&[
         ("snmp_community", "public"),
         ("language", "de-CH"),
+        ("tab_service", "on"),
         ("tab_help", "on"),
     ]);
     assert_eq!(post(&app, fields, "same-origin").await.status(), 200);

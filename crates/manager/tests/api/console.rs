@@ -1050,7 +1050,7 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             (
                 "/console/incidents",
                 true,
-                &["console-incidents-title", "console-download-csv", "issue-paper_jam", "panel-status-open"],
+                &["console-incidents-title", "console-download-csv", "issue-paper_jam", "panel-status-open", "console-badge-walk-up"],
             ),
             (&incident, true, &["console-history", "console-change-status", "issue-paper_jam"]),
             ("/console/devices", true, &["console-devices-title", "console-open-incidents"]),
