@@ -12,7 +12,6 @@ use chrono::Utc;
 use gallery::config::AppConfiguration;
 use gallery::credential::SigningKeyring;
 use gallery::seal::SealingKeyring;
-use gallery::storage::Store as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -265,9 +264,7 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     let mclock: Arc<dyn manager::clock::Clock> = Arc::new(manager::clock::SystemClock);
     let webhooks =
         manager::fleet::notify::Notifier::new(mstore.clone(), mclock.clone()).allow_private(true);
-    tasks.push(tokio::spawn(
-        webhooks.run_forever(Duration::from_secs(10)),
-    ));
+    tasks.push(tokio::spawn(webhooks.run_forever(Duration::from_secs(10))));
     let mailer = manager::fleet::mail::MailNotifier::new(
         mstore.clone(),
         mclock,

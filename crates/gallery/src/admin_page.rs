@@ -244,7 +244,9 @@ async fn save(
     let saved = match apply(&form, current.clone()) {
         Ok(config) => match save_configuration(&state, &serial, config).await {
             Ok((config, _)) => Ok(config),
-            Err(ServiceError::Invalid(message) | ServiceError::Unprocessable(message)) => Err(message),
+            Err(ServiceError::Invalid(message) | ServiceError::Unprocessable(message)) => {
+                Err(message)
+            }
             Err(other) => return Err(other.into()),
         },
         Err(message) => Err(message),

@@ -61,18 +61,14 @@ impl Services {
         super::startup::check_tab(device, config, proto::Tab::Service)?;
         if !config.permissions.create_service_incidents {
             return Err(RuleError::Forbidden(
-                device
-                    .locale(Some(config))
-                    .t("rule-service-switched-off"),
+                device.locale(Some(config)).t("rule-service-switched-off"),
             ));
         }
         // Demo Mode too: a demo shows what this device may do (rules::demo).
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.service_on(self.today()) {
             return Err(RuleError::Forbidden(
-                device
-                    .locale(Some(config))
-                    .t("rule-no-service-contract"),
+                device.locale(Some(config)).t("rule-no-service-contract"),
             ));
         }
         Ok(())

@@ -48,9 +48,7 @@ impl Services {
         super::startup::check_tab(device, config, proto::Tab::Meters)?;
         if !config.permissions.submit_meters {
             return Err(RuleError::Forbidden(
-                device
-                    .locale(Some(config))
-                    .t("rule-meters-switched-off"),
+                device.locale(Some(config)).t("rule-meters-switched-off"),
             ));
         }
         Ok(())

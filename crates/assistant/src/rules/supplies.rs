@@ -51,18 +51,14 @@ impl Services {
         super::startup::check_tab(device, config, proto::Tab::Supplies)?;
         if !config.permissions.create_supply_incidents {
             return Err(RuleError::Forbidden(
-                device
-                    .locale(Some(config))
-                    .t("rule-supplies-switched-off"),
+                device.locale(Some(config)).t("rule-supplies-switched-off"),
             ));
         }
         // Demo Mode too: a demo shows what this device may do (rules::demo).
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.supplies_on(self.today()) {
             return Err(RuleError::Forbidden(
-                device
-                    .locale(Some(config))
-                    .t("rule-no-supplies-contract"),
+                device.locale(Some(config)).t("rule-no-supplies-contract"),
             ));
         }
         Ok(())

@@ -857,11 +857,31 @@ async fn without_a_configured_language_the_panel_speaks_the_devices() {
         ..Default::default()
     };
     for (config, accept, lang, heading) in [
-        (&unset, Some("de-DE,de;q=0.9,en;q=0.5"), "de", "Servicevorgänge der letzten 30 Tage"),
-        (&unset, Some("fr-CH, fr;q=0.9"), "fr", "Incidents de service des 30 derniers jours"),
-        (&unset, Some("ja-JP, pt;q=0.5"), "en", "Service incidents of the last 30 days"),
+        (
+            &unset,
+            Some("de-DE,de;q=0.9,en;q=0.5"),
+            "de",
+            "Servicevorgänge der letzten 30 Tage",
+        ),
+        (
+            &unset,
+            Some("fr-CH, fr;q=0.9"),
+            "fr",
+            "Incidents de service des 30 derniers jours",
+        ),
+        (
+            &unset,
+            Some("ja-JP, pt;q=0.5"),
+            "en",
+            "Service incidents of the last 30 days",
+        ),
         (&unset, None, "en", "Service incidents of the last 30 days"),
-        (&italian, Some("de-DE"), "it", "Interventi di assistenza degli ultimi 30 giorni"),
+        (
+            &italian,
+            Some("de-DE"),
+            "it",
+            "Interventi di assistenza degli ultimi 30 giorni",
+        ),
     ] {
         let panel = sys.panel_with(SERIAL_A, config);
         let with_accept = |r: reqwest::RequestBuilder| match accept {
@@ -875,7 +895,10 @@ async fn without_a_configured_language_the_panel_speaks_the_devices() {
         assert_eq!(res.status(), 200);
         let html = res.text().await.expect("body");
         assert!(html.contains(heading), "{accept:?}: {html}");
-        assert!(html.contains(&format!("lang=\"{lang}\"")), "{accept:?}: {html}");
+        assert!(
+            html.contains(&format!("lang=\"{lang}\"")),
+            "{accept:?}: {html}"
+        );
         let startup: serde_json::Value =
             with_accept(panel.request(reqwest::Method::POST, "/api/v1/startup"))
                 .header("content-type", "application/json")
@@ -886,7 +909,10 @@ async fn without_a_configured_language_the_panel_speaks_the_devices() {
                 .json()
                 .await
                 .expect("startup json");
-        assert_eq!(startup["settings"]["language"], lang, "{accept:?}: {startup}");
+        assert_eq!(
+            startup["settings"]["language"], lang,
+            "{accept:?}: {startup}"
+        );
     }
     // A rule's reason in the device's language too.
     let panel = sys.panel_with(SERIAL_A, &no_faults);

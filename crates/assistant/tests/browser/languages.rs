@@ -25,11 +25,41 @@ async fn the_weblet_speaks_the_configured_language_else_the_devices() {
     let b = browser_in(Some("fr-FR")).await;
     let c = &b.client;
     for (lang, services, supplies, meters, heading) in [
-        ("en", "Services", "Supplies", "Meters", "Service incidents of the last 30 days"),
-        ("de", "Service", "Material", "Zähler", "Servicevorgänge der letzten 30 Tage"),
-        ("it", "Assistenza", "Materiali", "Contatori", "Interventi di assistenza degli ultimi 30 giorni"),
-        ("es", "Servicio", "Consumibles", "Contadores", "Incidencias de servicio de los últimos 30 días"),
-        ("fr", "Services", "Consommables", "Compteurs", "Incidents de service des 30 derniers jours"),
+        (
+            "en",
+            "Services",
+            "Supplies",
+            "Meters",
+            "Service incidents of the last 30 days",
+        ),
+        (
+            "de",
+            "Service",
+            "Material",
+            "Zähler",
+            "Servicevorgänge der letzten 30 Tage",
+        ),
+        (
+            "it",
+            "Assistenza",
+            "Materiali",
+            "Contatori",
+            "Interventi di assistenza degli ultimi 30 giorni",
+        ),
+        (
+            "es",
+            "Servicio",
+            "Consumibles",
+            "Contadores",
+            "Incidencias de servicio de los últimos 30 días",
+        ),
+        (
+            "fr",
+            "Services",
+            "Consommables",
+            "Compteurs",
+            "Incidents de service des 30 derniers jours",
+        ),
     ] {
         let config = AppConfiguration {
             language: Some(Language::parse(lang).expect("language")),

@@ -3,7 +3,6 @@
 //! location; each row links to the device page.
 
 use super::{ConsoleError, ConsoleUser, fmt_time, lang};
-use platform::i18n::Locale;
 use crate::app::AppState;
 use crate::domain::IncidentStatus;
 use crate::storage::IncidentFilter;
@@ -12,6 +11,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
+use platform::i18n::Locale;
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;

@@ -5,7 +5,6 @@
 use super::{
     ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, kind_label, lang, status_label, svg,
 };
-use platform::i18n::{Args, Locale, t_args};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind};
 use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
@@ -17,6 +16,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use platform::i18n::{Args, Locale, t_args};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()

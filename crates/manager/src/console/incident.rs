@@ -1,7 +1,6 @@
 //! One incident: its details, its history and the status change form.
 
 use super::{ConsoleError, ConsoleUser, fmt_time, issue_label, lang, status_label};
-use platform::i18n::{Args, Locale, t_args};
 use crate::app::AppState;
 use crate::domain::{FreeText, IncidentNumber, IncidentStatus};
 use crate::storage::StoreError;
@@ -12,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use platform::i18n::{Args, Locale, t_args};
 use serde::Deserialize;
 
 pub(super) fn routes() -> Router<AppState> {

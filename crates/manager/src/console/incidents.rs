@@ -5,7 +5,6 @@ use super::{
     ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, issue_label, kind_label, lang,
     status_label,
 };
-use platform::i18n::{Args, Locale, t_args};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind, IncidentStatus};
 use crate::storage::IncidentFilter;
@@ -16,6 +15,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
+use platform::i18n::{Args, Locale, t_args};
 use serde::Deserialize;
 use uuid::Uuid;
 

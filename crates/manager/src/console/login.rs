@@ -7,7 +7,6 @@
 use super::{
     ConsoleError, ConsoleUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, lang, set_cookie,
 };
-use platform::i18n::Locale;
 use crate::app::AppState;
 use crate::auth::{constant_time_eq, random_token, token_hash, verify_password};
 use crate::storage::LoginReservation;
@@ -18,6 +17,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use platform::i18n::Locale;
 use serde::Deserialize;
 use std::net::SocketAddr;
 

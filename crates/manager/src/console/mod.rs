@@ -50,10 +50,7 @@ pub fn localized(router: Router<AppState>) -> Router<AppState> {
     router.layer(axum::middleware::from_fn(with_language))
 }
 
-async fn with_language(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn with_language(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let locale = req
         .headers()
         .get_all(axum::http::header::ACCEPT_LANGUAGE)
@@ -80,16 +77,16 @@ pub const LOGIN_CSRF_COOKIE: &str = "sa_login_csrf";
 pub fn routes() -> Router<AppState> {
     localized(
         Router::new()
-        .route(
-            "/console",
-            get(|| async { Redirect::to("/console/incidents") }),
-        )
-        .merge(login::routes())
-        .merge(incidents::routes())
-        .merge(incident::routes())
-        .merge(device_list::routes())
-        .merge(devices::routes())
-        .merge(users::routes()),
+            .route(
+                "/console",
+                get(|| async { Redirect::to("/console/incidents") }),
+            )
+            .merge(login::routes())
+            .merge(incidents::routes())
+            .merge(incident::routes())
+            .merge(device_list::routes())
+            .merge(devices::routes())
+            .merge(users::routes()),
     )
 }
 

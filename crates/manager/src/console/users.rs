@@ -1,7 +1,6 @@
 //! The users of a partner (partner admins only): list and add.
 
 use super::{ConsoleError, ConsoleUser, lang};
-use platform::i18n::Locale;
 use crate::app::AppState;
 use crate::storage::{Role, StoreError};
 use askama::Template;
@@ -11,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use platform::i18n::Locale;
 use serde::Deserialize;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -110,15 +110,13 @@ async fn add_user(
             &st,
             &user,
             None,
-            Some(
-                platform::i18n::t_args(
-                    l,
-                    "console-user-added",
-                    &platform::i18n::Args::new()
-                        .text("email", u.email.clone())
-                        .text("role", role_label(role, l)),
-                ),
-            ),
+            Some(platform::i18n::t_args(
+                l,
+                "console-user-added",
+                &platform::i18n::Args::new()
+                    .text("email", u.email.clone())
+                    .text("role", role_label(role, l)),
+            )),
         )
         .await?
         .into_response()),

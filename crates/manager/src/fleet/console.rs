@@ -17,8 +17,8 @@ use super::rules_store::kinds;
 use crate::app::AppState;
 use crate::auth::constant_time_eq;
 use crate::console::{ConsoleError, ConsoleUser, fmt_time, lang};
-use platform::i18n::{Args, Locale, t_args};
 use crate::storage::Role;
+use platform::i18n::{Args, Locale, t_args};
 
 pub fn routes() -> Router<AppState> {
     crate::console::localized(routes_in_any_language())

@@ -606,9 +606,7 @@ async fn a_partner_never_sees_another_partners_data_in_the_console(be: Backend) 
             .await
             .unwrap();
         assert!(
-            list.contains("0 incidents")
-                && !list.contains(&inc.number)
-                && !list.contains("A-only")
+            list.contains("0 incidents") && !list.contains(&inc.number) && !list.contains("A-only")
         );
         let filtered = get(
             &app,
@@ -957,7 +955,12 @@ async fn incidents_csv_applies_the_filters_and_guards_formulas(be: Backend) {
     assert!(dated.contains(&later.number) && !dated.contains(&jam.number));
     let bad = get(&app, &b, "/console/incidents.csv?status=lost").await;
     assert_eq!(bad.status(), 400);
-    assert!(bad.text().await.unwrap().contains("Status: choose one from the list."));
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("Status: choose one from the list.")
+    );
     // B's export holds none of A's incidents, even with A's customer as the filter.
     let bolt = login(&app, &app.b.admin_email).await;
     for path in [
@@ -998,7 +1001,10 @@ async fn console_shows_the_panels_issue_labels_not_codes(be: Backend) {
 
 /// A console page as a browser whose `Accept-Language` is `accept` gets it.
 async fn get_in(app: &TestApp, b: Option<&Browser>, path: &str, accept: &str) -> reqwest::Response {
-    let mut req = app.http.get(app.url(path)).header("accept-language", accept);
+    let mut req = app
+        .http
+        .get(app.url(path))
+        .header("accept-language", accept);
     if let Some(b) = b {
         req = req.header("cookie", format!("sa_session={}", b.cookie));
     }
@@ -1036,7 +1042,9 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             value: 1234,
         }],
     };
-    c.record_meter_read("SN-100", "i18n-m", &read).await.unwrap();
+    c.record_meter_read("SN-100", "i18n-m", &read)
+        .await
+        .unwrap();
     let admin = login(&app, &app.a.admin_email).await;
     let incident = format!("/console/incidents/{}", jam.number);
     for l in Locale::ALL {
@@ -1046,21 +1054,55 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
         };
         // (path, logged in, messages the page must show)
         let pages: [(&str, bool, &[&str]); 7] = [
-            ("/console/login", false, &["console-login-title", "console-password"]),
+            (
+                "/console/login",
+                false,
+                &["console-login-title", "console-password"],
+            ),
             (
                 "/console/incidents",
                 true,
-                &["console-incidents-title", "console-download-csv", "issue-paper_jam", "panel-status-open", "console-badge-walk-up"],
+                &[
+                    "console-incidents-title",
+                    "console-download-csv",
+                    "issue-paper_jam",
+                    "panel-status-open",
+                    "console-badge-walk-up",
+                ],
             ),
-            (&incident, true, &["console-history", "console-change-status", "issue-paper_jam"]),
-            ("/console/devices", true, &["console-devices-title", "console-open-incidents"]),
+            (
+                &incident,
+                true,
+                &[
+                    "console-history",
+                    "console-change-status",
+                    "issue-paper_jam",
+                ],
+            ),
+            (
+                "/console/devices",
+                true,
+                &["console-devices-title", "console-open-incidents"],
+            ),
             (
                 "/console/devices/SN-100",
                 true,
-                &["console-requested-supplies", "console-meter-history", "console-export-meter-reads"],
+                &[
+                    "console-requested-supplies",
+                    "console-meter-history",
+                    "console-export-meter-reads",
+                ],
             ),
-            ("/console/users", true, &["console-users-title", "console-add-user"]),
-            ("/console/fleet", true, &["console-fleet-title", "console-agents", "console-webhooks"]),
+            (
+                "/console/users",
+                true,
+                &["console-users-title", "console-add-user"],
+            ),
+            (
+                "/console/fleet",
+                true,
+                &["console-fleet-title", "console-agents", "console-webhooks"],
+            ),
         ];
         for (path, logged_in, ids) in pages {
             let res = get_in(&app, logged_in.then_some(&admin), path, &accept).await;
@@ -1075,7 +1117,10 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             assert!(!html.contains("[missing"), "{l} {path}: {html}");
             for id in ids {
                 let text = t(l, id);
-                let escaped = text.replace('&', "&amp;").replace('\'', "&#39;").replace('"', "&#34;");
+                let escaped = text
+                    .replace('&', "&amp;")
+                    .replace('\'', "&#39;")
+                    .replace('"', "&#34;");
                 assert!(
                     html.contains(&text) || html.contains(&escaped),
                     "{l} {path}: {id} = {text:?} missing in {html}"
@@ -1098,7 +1143,11 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             }
         }
         // Dates and numbers the language's way.
-        let one = get_in(&app, Some(&admin), &incident, &accept).await.text().await.unwrap();
+        let one = get_in(&app, Some(&admin), &incident, &accept)
+            .await
+            .text()
+            .await
+            .unwrap();
         let created = l.date_time_utc(jam.created_at);
         assert!(one.contains(&created), "{l}: {created} in {one}");
         let device = get_in(&app, Some(&admin), "/console/devices/SN-100", &accept)
@@ -1106,13 +1155,29 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             .text()
             .await
             .unwrap();
-        assert!(device.contains(&l.percent(45)), "{l}: {} in {device}", l.percent(45));
+        assert!(
+            device.contains(&l.percent(45)),
+            "{l}: {} in {device}",
+            l.percent(45)
+        );
         // The error page too.
-        let missing = get_in(&app, Some(&admin), "/console/incidents/SR-2099-999999", &accept).await;
+        let missing = get_in(
+            &app,
+            Some(&admin),
+            "/console/incidents/SR-2099-999999",
+            &accept,
+        )
+        .await;
         assert_eq!(missing.status(), 404);
         let missing = missing.text().await.unwrap();
-        assert!(missing.contains(&t(l, "console-title-not-found")), "{l}: {missing}");
-        assert!(missing.contains(&t(l, "console-back-to-incidents")), "{l}: {missing}");
+        assert!(
+            missing.contains(&t(l, "console-title-not-found")),
+            "{l}: {missing}"
+        );
+        assert!(
+            missing.contains(&t(l, "console-back-to-incidents")),
+            "{l}: {missing}"
+        );
     }
     // The German heading for a German browser; q-values decide; no language of ours: English.
     for (accept, heading) in [
@@ -1126,10 +1191,17 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             .text()
             .await
             .unwrap();
-        assert!(html.contains(&format!("<h1>{heading}</h1>")), "{accept}: {html}");
+        assert!(
+            html.contains(&format!("<h1>{heading}</h1>")),
+            "{accept}: {html}"
+        );
     }
     // The CSV stays English whatever the browser's language.
-    let csv = get_in(&app, Some(&admin), "/console/incidents.csv", "de").await.text().await.unwrap();
+    let csv = get_in(&app, Some(&admin), "/console/incidents.csv", "de")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(csv.starts_with("number,created_at,kind,status"), "{csv}");
     assert!(csv.contains("Paper jam"), "{csv}");
 }

@@ -1241,9 +1241,8 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
         forecasts.contains(&format!(">{days:.1}<"))
             && forecasts.contains(&format!(
                 "empty on {}",
-                platform::i18n::Locale::En.date(
-                    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap()
-                )
+                platform::i18n::Locale::En
+                    .date(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap())
             )),
         "days left {days:.1} and the date {date} as the API says: {forecasts}"
     );

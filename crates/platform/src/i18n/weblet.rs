@@ -57,7 +57,11 @@ pub fn weblet_strings_js() -> Result<String, String> {
                     }
                 }
             }
-            entries.push(format!("    {}: {}", js_string(m.id.name), js_string(&text)));
+            entries.push(format!(
+                "    {}: {}",
+                js_string(m.id.name),
+                js_string(&text)
+            ));
         }
         out.push_str(&entries.join(",\n"));
         out.push_str(if i + 1 < Locale::ALL.len() {
