@@ -96,7 +96,7 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
 
     let config = stored(&app).await;
     assert_eq!(config.snmp_community.expose(), "ro-community");
-    assert_eq!(config.language.as_ref().unwrap().as_str(), "fr");
+    assert_eq!(config.language.as_ref().expect("a language").as_str(), "fr");
     assert_eq!(config.logo, None);
     assert!(config.permissions.create_service_incidents);
     assert!(!config.permissions.create_supply_incidents);
