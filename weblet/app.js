@@ -26,6 +26,35 @@
 
   function $(id) { return document.getElementById(id); }
 
+  /* ---- texts: weblet/strings.js (generated from the assistant's weblet.ftl catalogues) ---- */
+
+  var STRINGS = window.SA_STRINGS || {};
+
+  /* One of our languages for a tag such as "de-CH" (its primary subtag), or null. */
+  function ourLanguage(tag) {
+    var primary = String(tag || '').toLowerCase().split(/[-_]/)[0];
+    return STRINGS.hasOwnProperty(primary) ? primary : null;
+  }
+
+  /* Until the assistant says which language the app configuration chose: the device's (the
+   * panel browser's language), else English. */
+  var LANG = ourLanguage(navigator.language || navigator.userLanguage) || 'en';
+
+  /* The text id in the current language (English when missing), {$name} filled from args. */
+  function tr(id, args) {
+    var text = (STRINGS[LANG] && STRINGS[LANG][id]) || (STRINGS.en && STRINGS.en[id]) || id;
+    for (var k in args) {
+      if (args.hasOwnProperty(k)) { text = text.split('{$' + k + '}').join(String(args[k])); }
+    }
+    return text;
+  }
+
+  /* The texts of index.html itself. */
+  function drawChrome() {
+    document.documentElement.setAttribute('lang', LANG);
+    $('gear').title = tr('weblet-settings');
+  }
+
   function esc(s) {
     return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
       .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -46,7 +75,7 @@
 
   function message(text, cls, retryTab) {
     show('<p class="' + (cls || 'error') + '" role="alert" id="app-message">' + esc(text) + '</p>' +
-      (retryTab ? '<p><a class="button" href="" data-tab="' + esc(retryTab) + '">Try again</a></p>' : ''));
+      (retryTab ? '<p><a class="button" href="" data-tab="' + esc(retryTab) + '">' + esc(tr('weblet-try-again')) + '</a></p>' : ''));
   }
 
   function busy(text) { show('<p class="busy">' + esc(text) + '</p>'); }
@@ -104,7 +133,8 @@
       cb({
         status: status,
         code: (doc && first('ErrorCode')) || '',
-        text: (doc && (first('faultstring') || first('Text'))) || (status ? 'the device answered ' + status : 'the device did not answer')
+        text: (doc && (first('faultstring') || first('Text'))) ||
+          (status ? tr('weblet-reason-device-answered', { status: status }) : tr('weblet-reason-device-silent'))
       }, null);
     });
   }
@@ -160,11 +190,11 @@
     var type = (x && x.getResponseHeader('Content-Type')) || '';
     if (status && type.indexOf('text/html') === 0) { show(text); return; }
     if (status === 0) {
-      message('The support service cannot be reached. Check the network connection of the device and try again.', 'error', retryTab);
+      message(tr('weblet-unreachable'), 'error', retryTab);
       return;
     }
     var p = parseJson(text);
-    message((p && p.detail) ? p.detail : 'The support service answered ' + status + '.', 'error', retryTab);
+    message((p && p.detail) ? p.detail : tr('weblet-answered', { status: status }), 'error', retryTab);
   }
 
   function whenReport(cb) {
@@ -188,11 +218,9 @@
       if (err) {
         S.collecting = false;
         if (err.code === 'AuthenticationFailure') {
-          S.reportError = 'Supplies and meters cannot be read: the SNMP community string in this app\'s configuration ' +
-            'does not match the device\'s SNMP read community. Ask your administrator to set the same community ' +
-            'string in the app configuration as on the device.';
+          S.reportError = tr('weblet-community-mismatch');
         } else {
-          S.reportError = 'Supplies and meters cannot be read from the device: ' + err.text + '.';
+          S.reportError = tr('weblet-device-unreadable', { reason: err.text });
         }
         reportReady();
         return;
@@ -204,8 +232,10 @@
           var r = status === 200 ? parseJson(text) : null;
           if (r) { S.report = r; } else {
             var p = parseJson(text);
-            S.reportError = 'The device\'s supplies and meters could not be read: ' +
-              ((p && p.detail) || (status ? 'the support service answered ' + status : 'the support service cannot be reached')) + '.';
+            S.reportError = tr('weblet-report-failed', {
+              reason: (p && p.detail) || (status ? tr('weblet-reason-service-answered', { status: status })
+                : tr('weblet-reason-service-unreachable'))
+            });
           }
           reportReady();
         });
@@ -217,10 +247,10 @@
   function tabList() {
     var t = S.startup.settings.tabs;
     var list = [];
-    if (t.service) { list.push(['services', 'Services']); }
-    if (t.supplies) { list.push(['supplies', 'Supplies']); }
-    if (t.meters) { list.push(['meters', 'Meters']); }
-    if (t.help && S.startup.settings.help_desk_text) { list.push(['help', 'Help']); }
+    if (t.service) { list.push(['services', tr('weblet-tab-services')]); }
+    if (t.supplies) { list.push(['supplies', tr('weblet-tab-supplies')]); }
+    if (t.meters) { list.push(['meters', tr('weblet-tab-meters')]); }
+    if (t.help && S.startup.settings.help_desk_text) { list.push(['help', tr('weblet-tab-help')]); }
     return list;
   }
 
@@ -229,7 +259,7 @@
     var list = tabList();
     for (var i = 0; i < list.length; i++) {
       html += '<button type="button" id="tab-' + list[i][0] + '" data-tab="' + list[i][0] + '"' +
-        (list[i][0] === S.tab ? ' class="on"' : '') + '>' + list[i][1] + '</button>';
+        (list[i][0] === S.tab ? ' class="on"' : '') + '>' + esc(list[i][1]) + '</button>';
     }
     $('tabs').innerHTML = html;
   }
@@ -241,17 +271,17 @@
     drawTabs();
     var gen = S.generation;
     if (name === 'services') {
-      busy('Loading incidents\u2026');
+      busy(tr('weblet-loading-incidents'));
       api('GET', '/ui/v1/services', undefined, {}, function (status, text, x) {
         if (gen === S.generation && S.tab === name) { showAnswer(status, text, x, 'services'); }
       });
     } else if (name === 'supplies' || name === 'meters') {
-      busy('Reading the device\u2026');
+      busy(tr('weblet-reading-device'));
       whenReport(function () {
         if (gen !== S.generation || S.tab !== name) { return; }
         if (S.reportError) {
           show('<p class="error" role="alert" id="app-message">' + esc(S.reportError) + '</p>' +
-            '<p><a class="button" href="" data-reread="1">Read the device again</a></p>');
+            '<p><a class="button" href="" data-reread="1">' + esc(tr('weblet-read-again')) + '</a></p>');
           return;
         }
         api('POST', '/ui/v1/' + name, JSON.stringify(S.report), { 'Content-Type': 'application/json' },
@@ -260,7 +290,7 @@
           });
       });
     } else if (name === 'help') {
-      show('<h2>Help</h2><p id="help-text"></p>');
+      show('<h2>' + esc(tr('weblet-tab-help')) + '</h2><p id="help-text"></p>');
       $('help-text').textContent = S.startup.settings.help_desk_text;
     }
   }
@@ -307,12 +337,10 @@
       if (gen !== S.generation) { return; }
       var html = status && ((x && x.getResponseHeader('Content-Type')) || '').indexOf('text/html') === 0;
       if (status === 0 || (status >= 500 && !html)) {
-        show('<p class="error" role="alert" id="send-retry">' + (key
-          ? 'The support service did not answer. Your request is kept on this screen: press Try again to send it (it will not be recorded twice).'
-          : 'The support service did not answer. Press Try again.') + '</p>' +
-          '<p><button type="button" class="primary" id="retry">Try again</button> ' +
-          '<a class="button" href="" data-tab="' + esc(S.tab) + '">Cancel</a></p>');
-        $('retry').onclick = function () { busy('Sending\u2026'); post(action, body, key); };
+        show('<p class="error" role="alert" id="send-retry">' + esc(tr(key ? 'weblet-no-answer-kept' : 'weblet-no-answer')) + '</p>' +
+          '<p><button type="button" class="primary" id="retry">' + esc(tr('weblet-try-again')) + '</button> ' +
+          '<a class="button" href="" data-tab="' + esc(S.tab) + '">' + esc(tr('weblet-cancel')) + '</a></p>');
+        $('retry').onclick = function () { busy(tr('weblet-sending')); post(action, body, key); };
         return;
       }
       showAnswer(status, text, x, S.tab);
@@ -351,7 +379,7 @@
       ev.preventDefault();
       var href = link.getAttribute('href');
       if (href.charAt(0) !== '/') { return; }
-      busy('Loading\u2026');
+      busy(tr('weblet-loading'));
       api('GET', href, undefined, {}, function (status, text, x) { showAnswer(status, text, x, S.tab); });
     }
   }
@@ -371,7 +399,7 @@
     var body = formBody(form, submitter);
     var send = submitter && submitter.name === 'op' && submitter.value === 'send';
     S.inRequest = !(submitter && submitter.name === 'op' && (submitter.value === 'send' || submitter.value === 'cancel'));
-    busy(send ? 'Sending\u2026' : 'One moment\u2026');
+    busy(tr(send ? 'weblet-sending' : 'weblet-one-moment'));
     post(action, body, send ? newKey() : null);
   }
 
@@ -379,10 +407,10 @@
 
   function drawSettings() {
     var box = $('settings');
-    box.innerHTML = '<strong>Demo Mode</strong> is <span id="demo-state">' + (S.demo ? 'ON' : 'OFF') + '</span>. ' +
-      'While it is on, nothing is sent; the screens show this device as it is, with sample incidents and numbers. ' +
-      '<button type="button" class="primary" id="demo-toggle">' + (S.demo ? 'Switch Demo Mode off' : 'Switch Demo Mode on') + '</button>' +
-      '<button type="button" id="settings-close">Close</button><span id="settings-error" class="error"></span>';
+    box.innerHTML = '<strong id="demo-state">' + esc(tr(S.demo ? 'weblet-demo-on' : 'weblet-demo-off')) + '</strong> ' +
+      esc(tr('weblet-demo-explained')) + ' ' +
+      '<button type="button" class="primary" id="demo-toggle">' + esc(tr(S.demo ? 'weblet-demo-switch-off' : 'weblet-demo-switch-on')) + '</button>' +
+      '<button type="button" id="settings-close">' + esc(tr('weblet-close')) + '</button><span id="settings-error" class="error"></span>';
     $('settings-close').onclick = function () { box.style.display = 'none'; };
     $('demo-toggle').onclick = function () {
       request('PUT', '/api/apps/' + APP_ID + '/settings', { 'Content-Type': 'application/json' },
@@ -393,7 +421,7 @@
             box.style.display = 'none';
             restart();
           } else {
-            $('settings-error').textContent = (r && r.detail) ? ' ' + r.detail : ' The device did not store the setting (' + status + ').';
+            $('settings-error').textContent = ' ' + ((r && r.detail) ? r.detail : tr('weblet-demo-not-stored', { status: status }));
           }
         });
     };
@@ -442,7 +470,7 @@
 
   window.onpopstate = function () {
     if (!S.guarded) { return; }
-    if (halfFilled() && !window.confirm('Leave Support Assistant? What you entered on this screen will be lost.')) {
+    if (halfFilled() && !window.confirm(tr('weblet-leave'))) {
       history.pushState({ sa: 1 }, '', location.href);
       return;
     }
@@ -460,7 +488,7 @@
     S.collecting = false;
     S.waiters = [];
     $('badge').style.display = S.demo ? '' : 'none';
-    busy('Starting\u2026');
+    busy(tr('weblet-starting'));
     startAssistant();
   }
 
@@ -473,12 +501,15 @@
       if (--pending > 0 || gen !== S.generation) { return; }
       if (startup[0] !== 200) {
         showAnswer(startup[0], startup[1], startup[2], null);
-        $('main').innerHTML += '<p><button type="button" class="primary" id="restart">Try again</button></p>';
+        $('main').innerHTML += '<p><button type="button" class="primary" id="restart">' + esc(tr('weblet-try-again')) + '</button></p>';
         $('restart').onclick = restart;
         return;
       }
       S.startup = parseJson(startup[1]);
-      if (!S.startup) { message('The support service sent an answer this app cannot read.'); return; }
+      if (!S.startup) { message(tr('weblet-unreadable-answer')); return; }
+      // The language the assistant chose: the app configuration's, else the device's, else English.
+      LANG = ourLanguage(S.startup.settings.language) || LANG;
+      drawChrome();
       S.demo = !!S.startup.demo;
       $('badge').style.display = S.demo ? '' : 'none';
       var logo = S.startup.settings.logo_url;
@@ -503,6 +534,8 @@
   }
 
   function start() {
+    drawChrome();
+    busy(tr('weblet-starting'));
     var meta = document.querySelector('meta[name="assistant-url"]');
     var fromMeta = (meta && meta.getAttribute('content')) || '';
     var pending = fromMeta ? 3 : 4;
@@ -513,7 +546,7 @@
       if (failure) { message(failure); return; }
       S.base = (fromMeta || (manifest && manifest.assistant_url) || '').replace(/\/+$/, '');
       if (!S.base) {
-        message('This app does not know the address of its support service (assistant_url in manifest.json). Please ask your administrator to reinstall it.');
+        message(tr('weblet-no-address'));
         return;
       }
       $('gear').style.display = S.admin ? '' : 'none';
@@ -549,8 +582,9 @@
         S.sealed = c.sealed_config;
       } else {
         var p = parseJson(text);
-        failure = 'This app is not set up on this device: ' + ((p && p.detail) || ('the device answered ' + status)) +
-          '. Please ask your administrator to install it from the App Gallery.';
+        failure = tr('weblet-not-set-up', {
+          reason: (p && p.detail) || tr('weblet-reason-device-answered', { status: status })
+        });
       }
       done();
     });

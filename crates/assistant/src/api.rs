@@ -73,8 +73,21 @@ impl FromRequestParts<AppState> for DeviceContext {
             app_id: claims.app_id.to_string(),
             credential: SecretString::from(token.to_string()),
             demo,
+            device_language: device_language(&parts.headers),
         })
     }
+}
+
+/// The language the device's panel browser asks for (every `Accept-Language` header), when it
+/// names one of ours.
+pub fn device_language(headers: &HeaderMap) -> Option<platform::i18n::Locale> {
+    let header = headers
+        .get_all(axum::http::header::ACCEPT_LANGUAGE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    platform::i18n::Locale::preferred(&header)
 }
 
 pub fn sealed_config(headers: &HeaderMap) -> Option<&str> {

@@ -44,7 +44,20 @@ pub enum RuleError {
 }
 
 impl RuleError {
-    /// The text shown to a person.
+    /// The text shown to a person at the panel, in `l`: the reasons the rules give are already
+    /// in the device's language (they come from the catalogues); the fixed ones of this type are
+    /// translated here (`errors.ftl`, `rule-*`); a service's own technical words stay out.
+    pub fn detail_in(&self, l: platform::i18n::Locale) -> String {
+        match self {
+            RuleError::UnknownDevice(serial) => l.t1("rule-unknown-device", "serial", serial),
+            RuleError::Refused(reason) => l.t1("rule-refused", "reason", reason),
+            RuleError::Unavailable(_) => l.t("rule-unavailable"),
+            RuleError::Internal(_) => l.t("rule-internal"),
+            other => other.detail(),
+        }
+    }
+
+    /// The text in the App API's problem+json `detail` (English for the fixed texts).
     pub fn detail(&self) -> String {
         match self {
             RuleError::Invalid(errors) | RuleError::Conflicting(errors) => errors

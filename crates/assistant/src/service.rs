@@ -32,6 +32,20 @@ pub struct DeviceContext {
     pub credential: SecretString,
     /// Demo Mode: fixed fake data, nothing leaves the assistant.
     pub demo: bool,
+    /// The device's own language: the one of ours its panel browser asks for (`Accept-Language`
+    /// of the weblet's requests); the EIP device information has no language element.
+    pub device_language: Option<platform::i18n::Locale>,
+}
+
+impl DeviceContext {
+    /// The language to speak to this device: its app configuration's, else the device's own,
+    /// else English (`platform::i18n::Locale::negotiate`).
+    pub fn locale(&self, config: Option<&proto::AppConfiguration>) -> platform::i18n::Locale {
+        platform::i18n::Locale::negotiate(
+            config.and_then(|c| c.language.as_ref()).map(|l| l.as_str()),
+            self.device_language.map(|l| l.code()),
+        )
+    }
 }
 
 /// How to reach each partner's Services Manager (the API key scopes every call to that partner).
@@ -226,6 +240,7 @@ mod tests {
             app_id: "support-assistant".into(),
             credential: SecretString::from("token".to_string()),
             demo: false,
+            device_language: None,
         }
     }
 

@@ -89,7 +89,11 @@ impl DevicePage {
             notice: None,
             error: None,
             snmp_community: c.snmp_community.expose().to_owned(),
-            language: c.language.as_str().to_owned(),
+            language: c
+                .language
+                .as_ref()
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_default(),
             logo_src: c.logo.as_ref().and_then(Logo::data_uri),
             logo_url: c
                 .logo
@@ -193,7 +197,11 @@ fn apply(form: &DeviceForm, mut config: AppConfiguration) -> Result<AppConfigura
     let on = |v: &Option<String>| v.is_some();
     config.snmp_community =
         SnmpCommunity::parse(form.snmp_community.trim()).map_err(|e| e.to_string())?;
-    config.language = Language::parse(form.language.trim()).map_err(|e| e.to_string())?;
+    // Empty: the device's own language (else English).
+    config.language = match form.language.trim() {
+        "" => None,
+        tag => Some(Language::parse(tag).map_err(|e| e.to_string())?),
+    };
     if on(&form.logo_remove) {
         config.logo = None;
     } else if let Some(bytes) = form.logo_file.as_deref().filter(|b| !b.is_empty()) {

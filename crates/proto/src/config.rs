@@ -364,8 +364,11 @@ pub struct AppConfiguration {
     /// partner's own ticket number (set by its help desk through the Services Manager's
     /// `PUT /api/v1/incidents/{number}/ticket-reference`) instead of the incident number.
     pub help_desk_override: bool,
-    #[schema(value_type = String, example = "en")]
-    pub language: Language,
+    /// The language of the panel and the e-mails (`en`, `de`, `fr`, `it`, `es`; a region such as
+    /// `de-CH` counts as its language). Not set: the device's own language, else English.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "de")]
+    pub language: Option<Language>,
     /// The partner's support address (a role address, not a person's): told by e-mail when a
     /// submission the assistant acknowledged is refused by the Services Manager afterwards.
     #[schema(example = "support@partner.example")]
@@ -400,10 +403,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_public_community_english_and_everything_on() {
+    fn defaults_are_public_community_the_devices_language_and_everything_on() {
         let config: AppConfiguration = serde_json::from_str("{}").expect("parse");
         assert_eq!(config.snmp_community.expose(), "public");
-        assert_eq!(config.language.as_str(), "en");
+        assert_eq!(config.language, None, "no language: the device's");
+        assert!(!serde_json::to_string(&config).unwrap().contains("language"));
         assert!(config.permissions.submit_meters && config.tabs.help);
         assert!(config.validate().is_ok());
     }

@@ -58,17 +58,17 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
-        super::startup::check_tab(config, proto::Tab::Service)?;
+        super::startup::check_tab(device, config, proto::Tab::Service)?;
         if !config.permissions.create_service_incidents {
             return Err(RuleError::Forbidden(
-                "Reporting faults from this device is switched off by your service partner.".into(),
+                device.locale(Some(config)).t("rule-service-switched-off"),
             ));
         }
         // Demo Mode too: a demo shows what this device may do (rules::demo).
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.service_on(self.today()) {
             return Err(RuleError::Forbidden(
-                "This device is not under a service contract today, so faults cannot be reported here. Please call your service partner.".into(),
+                device.locale(Some(config)).t("rule-no-service-contract"),
             ));
         }
         Ok(())
@@ -108,11 +108,12 @@ impl Services {
     ) -> Result<Accepted, RuleError> {
         let config = self.open_config(sealed_config)?;
         self.check_service_allowed(device, &config).await?;
-        let contact = self.validate_service(&body, config.language.as_str())?;
+        let language = device.locale(Some(&config));
+        let contact = self.validate_service(&body, language.code())?;
         let payload = Payload {
             issue_code: Some(body.issue_code.clone()),
             description: body.description.trim().to_string(),
-            ..payload_base(&config, None)
+            ..payload_base(&config, None, language)
         };
         let mail = config.confirmation_email.service_incident;
         self.submit(

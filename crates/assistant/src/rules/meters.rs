@@ -40,12 +40,15 @@ fn meters() -> utoipa::openapi::schema::Schema {
 }
 
 impl Services {
-    pub fn check_meters_allowed(&self, config: &AppConfiguration) -> Result<(), RuleError> {
-        super::startup::check_tab(config, proto::Tab::Meters)?;
+    pub fn check_meters_allowed(
+        &self,
+        device: &DeviceContext,
+        config: &AppConfiguration,
+    ) -> Result<(), RuleError> {
+        super::startup::check_tab(device, config, proto::Tab::Meters)?;
         if !config.permissions.submit_meters {
             return Err(RuleError::Forbidden(
-                "Submitting meter reads from this device is switched off by your service partner."
-                    .into(),
+                device.locale(Some(config)).t("rule-meters-switched-off"),
             ));
         }
         Ok(())
@@ -82,11 +85,11 @@ impl Services {
         body: MeterSubmissionInput,
     ) -> Result<Accepted, RuleError> {
         let config = self.open_config(sealed_config)?;
-        self.check_meters_allowed(&config)?;
+        self.check_meters_allowed(device, &config)?;
         let contact = self.validate_meters(&body)?;
         let payload = Payload {
             meters: body.meters.clone(),
-            ..payload_base(&config, None)
+            ..payload_base(&config, None, device.locale(Some(&config)))
         };
         let mail = config.confirmation_email.meter_submission;
         self.submit(

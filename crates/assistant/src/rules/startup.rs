@@ -45,20 +45,30 @@ pub struct EntitlementView {
 /// checked when the partner saved it, as a `data:` URI (at most 10 KB): the device's browser
 /// never fetches a partner-given URL (a `Url` logo sealed before the gallery fetched them is
 /// left out).
-pub fn effective_settings(config: &AppConfiguration) -> EffectiveSettings {
+///
+/// `language` is the one chosen for the device (`DeviceContext::locale`: the configuration's,
+/// else the device's, else English).
+pub fn effective_settings(
+    config: &AppConfiguration,
+    language: platform::i18n::Locale,
+) -> EffectiveSettings {
     EffectiveSettings {
         snmp_community: config.snmp_community.expose().to_string(),
         logo_url: config.logo.as_ref().and_then(proto::Logo::data_uri),
         permissions: config.permissions,
         tabs: config.tabs,
-        language: config.language.as_str().to_string(),
+        language: language.code().to_string(),
         help_desk_text: config.help_desk_text.clone(),
     }
 }
 
 /// The navigation override: a tab the partner switched off is hidden by the weblet, and its pages
 /// and App API endpoints are refused (403) with a sentence in the configured language.
-pub fn check_tab(config: &AppConfiguration, tab: proto::Tab) -> Result<(), RuleError> {
+pub fn check_tab(
+    device: &DeviceContext,
+    config: &AppConfiguration,
+    tab: proto::Tab,
+) -> Result<(), RuleError> {
     if config.tabs.shows(tab) {
         return Ok(());
     }
@@ -67,8 +77,7 @@ pub fn check_tab(config: &AppConfiguration, tab: proto::Tab) -> Result<(), RuleE
         proto::Tab::Supplies => "panel-tab-off-supplies",
         proto::Tab::Meters => "panel-tab-off-meters",
     };
-    let lang = platform::i18n::Locale::negotiate(Some(config.language.as_str()), None);
-    Err(RuleError::Forbidden(lang.t(key)))
+    Err(RuleError::Forbidden(device.locale(Some(config)).t(key)))
 }
 
 /// A value as the device's WS-SNMP service returned it.
@@ -103,7 +112,7 @@ impl Services {
                 serial: device.serial.clone(),
                 tenant: device.tenant.clone(),
             },
-            settings: effective_settings(&config),
+            settings: effective_settings(&config, device.locale(Some(&config))),
             entitlements,
             subtrees: printer::interpret::subtrees()
                 .iter()

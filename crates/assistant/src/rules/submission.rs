@@ -53,16 +53,20 @@ pub struct Payload {
 }
 
 /// The payload fields every submission takes from the app configuration.
-pub fn payload_base(config: &AppConfiguration, model: Option<String>) -> Payload {
+pub fn payload_base(
+    config: &AppConfiguration,
+    model: Option<String>,
+    language: platform::i18n::Locale,
+) -> Payload {
     Payload {
-        language: config.language.as_str().to_string(),
+        language: language.code().to_string(),
         title: "Support Assistant".into(),
         model,
         issue_code: None,
         description: String::new(),
         supplies: Vec::new(),
         meters: Vec::new(),
-        logo: super::startup::effective_settings(config).logo_url,
+        logo: super::startup::effective_settings(config, language).logo_url,
         support_email: config.support_email.clone(),
         help_desk_override: config.help_desk_override,
     }

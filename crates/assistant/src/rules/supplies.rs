@@ -48,18 +48,17 @@ impl Services {
         device: &DeviceContext,
         config: &AppConfiguration,
     ) -> Result<(), RuleError> {
-        super::startup::check_tab(config, proto::Tab::Supplies)?;
+        super::startup::check_tab(device, config, proto::Tab::Supplies)?;
         if !config.permissions.create_supply_incidents {
             return Err(RuleError::Forbidden(
-                "Requesting supplies from this device is switched off by your service partner."
-                    .into(),
+                device.locale(Some(config)).t("rule-supplies-switched-off"),
             ));
         }
         // Demo Mode too: a demo shows what this device may do (rules::demo).
         let e = self.gallery.entitlements(device, self.clock.now()).await?;
         if !e.supplies_on(self.today()) {
             return Err(RuleError::Forbidden(
-                "This device is not under a supplies contract, so supplies cannot be requested here. Please order them from your service partner.".into(),
+                device.locale(Some(config)).t("rule-no-supplies-contract"),
             ));
         }
         Ok(())
@@ -94,7 +93,7 @@ impl Services {
         let contact = self.validate_supplies(&body)?;
         let payload = Payload {
             supplies: body.supplies.clone(),
-            ..payload_base(&config, None)
+            ..payload_base(&config, None, device.locale(Some(&config)))
         };
         let mail = config.confirmation_email.supply_incident;
         self.submit(

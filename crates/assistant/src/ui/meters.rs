@@ -66,13 +66,13 @@ pub async fn meters(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
-    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Meters) {
+    let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Meters) {
         return error_page(p, &e);
     }
-    let allowed = state.services.check_meters_allowed(&config);
+    let allowed = state.services.check_meters_allowed(&device, &config);
     let meters = meter_inputs(&report);
     html(
         StatusCode::OK,
@@ -80,7 +80,7 @@ pub async fn meters(
             p,
             meters: meter_rows(p, &meters),
             can_send: allowed.is_ok() && !meters.is_empty(),
-            reason: allowed.err().map(|e| e.detail()),
+            reason: allowed.err().map(|e| e.detail_in(p.lang)),
             hidden: vec![(
                 "meters".into(),
                 serde_json::to_string(&meters).unwrap_or_default(),
@@ -102,10 +102,10 @@ pub async fn send_meters(
 ) -> Response {
     let config = match open(&state, &headers) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
-    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Meters) {
+    let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Meters) {
         return error_page(p, &e);
     }
     let ask_contact = config.confirmation_email.meter_submission;

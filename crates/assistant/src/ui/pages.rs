@@ -11,7 +11,8 @@ use proto::manager::IncidentView;
 use crate::error::{FieldError, RuleError as ApiError};
 
 /// What every page knows about whom it speaks to: Demo Mode, and the language (the app
-/// configuration's, else English; `platform::i18n`). Templates say `{{ p.t("panel-send") }}`.
+/// configuration's, else the device's, else English; `platform::i18n`). Templates say
+/// `{{ p.t("panel-send") }}`.
 #[derive(Clone, Copy, Debug)]
 pub struct Panel {
     pub demo: bool,
@@ -19,12 +20,12 @@ pub struct Panel {
 }
 
 impl Panel {
-    /// The panel of a device in the language of its app configuration (English while the
-    /// configuration cannot be opened).
-    pub fn new(demo: bool, config: Option<&AppConfiguration>) -> Self {
+    /// The panel of a device in the language of its app configuration, else the device's own
+    /// (also while the configuration cannot be opened), else English.
+    pub fn new(device: &crate::service::DeviceContext, config: Option<&AppConfiguration>) -> Self {
         Self {
-            demo,
-            lang: Locale::negotiate(config.map(|c| c.language.as_str()), None),
+            demo: device.demo,
+            lang: device.locale(config),
         }
     }
     pub fn t(&self, id: &str) -> String {
@@ -251,8 +252,8 @@ pub fn error_page(p: Panel, e: &ApiError) -> Response {
         _ => None,
     };
     let message = match hint {
-        Some(h) => format!("{} {}", e.detail(), p.t(h)),
-        None => e.detail(),
+        Some(h) => format!("{} {}", e.detail_in(p.lang), p.t(h)),
+        None => e.detail_in(p.lang),
     };
     html(
         e.status(),

@@ -112,10 +112,10 @@ pub async fn service_start(
 ) -> Response {
     let config = match open(&state, &headers) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
-    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Service) {
+    let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Service) {
         return error_page(p, &e);
     }
     if let Err(e) = state.services.check_service_allowed(&device, &config).await {
@@ -137,7 +137,7 @@ pub async fn service_step(
 ) -> Response {
     let f = FormFields::parse(&body);
     let config = open(&state, &headers);
-    let p = Panel::new(device.demo, config.as_ref().ok());
+    let p = Panel::new(&device, config.as_ref().ok());
     if f.get("op") == "cancel" {
         return cancelled(p);
     }
@@ -145,10 +145,10 @@ pub async fn service_step(
         Ok(c) => c,
         Err(e) => return error_page(p, &e),
     };
-    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Service) {
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Service) {
         return error_page(p, &e);
     }
-    let language = config.language.as_str();
+    let language = device.locale(Some(&config)).code();
     let req = ServiceRequest {
         issue_code: f.get("issue_code").to_string(),
         description: f.get("description").to_string(),

@@ -37,7 +37,7 @@ pub(super) async fn incidents_of(
                 .collect(),
             None,
         ),
-        Err(e) => (Vec::new(), Some(e.detail())),
+        Err(e) => (Vec::new(), Some(e.detail_in(p.lang))),
     }
 }
 
@@ -48,10 +48,10 @@ pub async fn services(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
-    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Service) {
+    let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Service) {
         return error_page(p, &e);
     }
     let ((incidents, incidents_error), allowed) = tokio::join!(
@@ -65,7 +65,7 @@ pub async fn services(
             incidents,
             incidents_error,
             can_report: allowed.is_ok(),
-            reason: allowed.err().map(|e| e.detail()),
+            reason: allowed.err().map(|e| e.detail_in(p.lang)),
         },
     )
 }

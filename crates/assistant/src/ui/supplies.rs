@@ -90,10 +90,10 @@ pub async fn supplies(
 ) -> Response {
     let config = match state.services.open_config(sealed_config(&headers)) {
         Ok(c) => c,
-        Err(e) => return error_page(Panel::new(device.demo, None), &e),
+        Err(e) => return error_page(Panel::new(&device, None), &e),
     };
-    let p = Panel::new(device.demo, Some(&config));
-    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Supplies) {
+    let p = Panel::new(&device, Some(&config));
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Supplies) {
         return error_page(p, &e);
     }
     let ((incidents, incidents_error), allowed) = tokio::join!(
@@ -110,7 +110,7 @@ pub async fn supplies(
             incidents_error,
             supplies: offered.iter().map(|s| supply_row(p, s, false)).collect(),
             can_request: allowed.is_ok() && !offered.is_empty(),
-            reason: allowed.err().map(|e| e.detail()),
+            reason: allowed.err().map(|e| e.detail_in(p.lang)),
             hidden: vec![(
                 "offered".into(),
                 serde_json::to_string(&offered).unwrap_or_default(),

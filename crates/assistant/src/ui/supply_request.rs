@@ -149,7 +149,7 @@ pub async fn supply_step(
 ) -> Response {
     let f = FormFields::parse(&body);
     let config = open(&state, &headers);
-    let p = Panel::new(device.demo, config.as_ref().ok());
+    let p = Panel::new(&device, config.as_ref().ok());
     if f.get("op") == "cancel" {
         return cancelled(p);
     }
@@ -157,7 +157,7 @@ pub async fn supply_step(
         Ok(c) => c,
         Err(e) => return error_page(p, &e),
     };
-    if let Err(e) = crate::rules::check_tab(&config, proto::Tab::Supplies) {
+    if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Supplies) {
         return error_page(p, &e);
     }
     let form = match SupplyForm::parse(&f) {

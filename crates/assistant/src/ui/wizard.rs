@@ -171,9 +171,9 @@ pub(super) fn not_sent(p: Panel, e: &ApiError) -> String {
         ApiError::Unavailable(_) | ApiError::Internal(_) | ApiError::TooMany(_)
     );
     let reason = if retry {
-        format!("{} {}", e.detail(), p.t("panel-press-send-again"))
+        format!("{} {}", e.detail_in(p.lang), p.t("panel-press-send-again"))
     } else {
-        e.detail()
+        e.detail_in(p.lang)
     };
     p.t1("panel-not-sent", "reason", &reason)
 }

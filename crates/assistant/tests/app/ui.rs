@@ -764,7 +764,7 @@ async fn every_panel_page_speaks_the_configured_language() {
     ];
     for (lang, services_title, report, meters_title, next) in expect {
         let config = gallery::config::AppConfiguration {
-            language: gallery::config::Language::parse(lang).expect("language"),
+            language: Some(gallery::config::Language::parse(lang).expect("language")),
             ..Default::default()
         };
         let panel = sys.panel_with(SERIAL_A, &config);
@@ -834,6 +834,104 @@ async fn every_panel_page_speaks_the_configured_language() {
             }
         }
     }
+}
+
+/// "The language comes from the app configuration (default: the device's, else English)": a
+/// configuration without a language speaks the device's own (what its panel browser asks for in
+/// `Accept-Language`), on the panel pages, in the startup answer the weblet takes its own texts
+/// from, and in the reasons the rules give; a configured language wins over the device's; a
+/// device language we have no catalogue for gives English.
+#[tokio::test]
+async fn without_a_configured_language_the_panel_speaks_the_devices() {
+    let sys = start_system().await;
+    let unset = gallery::config::AppConfiguration::default();
+    let italian = gallery::config::AppConfiguration {
+        language: Some(gallery::config::Language::parse("it").expect("language")),
+        ..Default::default()
+    };
+    let no_faults = gallery::config::AppConfiguration {
+        permissions: gallery::config::Permissions {
+            create_service_incidents: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    for (config, accept, lang, heading) in [
+        (
+            &unset,
+            Some("de-DE,de;q=0.9,en;q=0.5"),
+            "de",
+            "Servicevorgänge der letzten 30 Tage",
+        ),
+        (
+            &unset,
+            Some("fr-CH, fr;q=0.9"),
+            "fr",
+            "Incidents de service des 30 derniers jours",
+        ),
+        (
+            &unset,
+            Some("ja-JP, pt;q=0.5"),
+            "en",
+            "Service incidents of the last 30 days",
+        ),
+        (&unset, None, "en", "Service incidents of the last 30 days"),
+        (
+            &italian,
+            Some("de-DE"),
+            "it",
+            "Interventi di assistenza degli ultimi 30 giorni",
+        ),
+    ] {
+        let panel = sys.panel_with(SERIAL_A, config);
+        let with_accept = |r: reqwest::RequestBuilder| match accept {
+            Some(a) => r.header("accept-language", a),
+            None => r,
+        };
+        let res = with_accept(panel.request(reqwest::Method::GET, "/ui/v1/services"))
+            .send()
+            .await
+            .expect("services page");
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.expect("body");
+        assert!(html.contains(heading), "{accept:?}: {html}");
+        assert!(
+            html.contains(&format!("lang=\"{lang}\"")),
+            "{accept:?}: {html}"
+        );
+        let startup: serde_json::Value =
+            with_accept(panel.request(reqwest::Method::POST, "/api/v1/startup"))
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .expect("startup")
+                .json()
+                .await
+                .expect("startup json");
+        assert_eq!(
+            startup["settings"]["language"], lang,
+            "{accept:?}: {startup}"
+        );
+    }
+    // A rule's reason in the device's language too.
+    let panel = sys.panel_with(SERIAL_A, &no_faults);
+    let html = panel
+        .request(reqwest::Method::GET, "/ui/v1/services")
+        .header("accept-language", "es-ES")
+        .send()
+        .await
+        .expect("services page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains(&platform::i18n::t(
+            platform::i18n::Locale::Es,
+            "rule-service-switched-off"
+        )),
+        "{html}"
+    );
 }
 
 /// Issue 13 item 3: the Services tab (and the Supplies tab, which shares the list) marks an incident
@@ -922,7 +1020,7 @@ async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_languag
         ("es", "Notificado por la impresora"),
     ] {
         let config = gallery::config::AppConfiguration {
-            language: gallery::config::Language::parse(lang).expect("language"),
+            language: Some(gallery::config::Language::parse(lang).expect("language")),
             ..Default::default()
         };
         let (status, html) = get_page(&sys.panel_with(SERIAL_A, &config), "/ui/v1/services").await;

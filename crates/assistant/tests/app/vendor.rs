@@ -88,7 +88,7 @@ async fn a_tab_switched_off_is_hidden_and_its_pages_and_endpoints_are_refused() 
             meters: true,
             help: false,
         },
-        language: "de".parse().expect("language"),
+        language: Some("de".parse().expect("language")),
         ..Default::default()
     };
     let panel = panel_bound(&sys, &config);

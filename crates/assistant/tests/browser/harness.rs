@@ -84,6 +84,12 @@ impl Browser {
 }
 
 pub async fn browser() -> Browser {
+    browser_in(None).await
+}
+
+/// A browser whose user interface language is `lang` (its `navigator.language` and
+/// `Accept-Language`), as a device set to that language.
+pub async fn browser_in(lang: Option<&str>) -> Browser {
     let port = free_port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -131,6 +137,20 @@ pub async fn browser() -> Browser {
             ]
         }),
     );
+    if let Some(lang) = lang
+        && let Some(options) = caps
+            .get_mut("goog:chromeOptions")
+            .and_then(|o| o.as_object_mut())
+    {
+        if let Some(args) = options.get_mut("args").and_then(|a| a.as_array_mut()) {
+            args.push(format!("--lang={lang}").into());
+            args.push(format!("--accept-lang={lang}").into());
+        }
+        options.insert(
+            "prefs".into(),
+            serde_json::json!({ "intl.accept_languages": lang }),
+        );
+    }
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver.url)

@@ -9,6 +9,7 @@ mod helpers;
 
 mod eip;
 mod harness;
+mod languages;
 mod mail;
 mod package;
 mod panel;

@@ -96,7 +96,7 @@ async fn the_admin_page_shows_and_saves_a_device_configuration() {
 
     let config = stored(&app).await;
     assert_eq!(config.snmp_community.expose(), "ro-community");
-    assert_eq!(config.language.as_str(), "fr");
+    assert_eq!(config.language.as_ref().expect("a language").as_str(), "fr");
     assert_eq!(config.logo, None);
     assert!(config.permissions.create_service_incidents);
     assert!(!config.permissions.create_supply_incidents);
@@ -178,4 +178,30 @@ async fn the_admin_page_refuses_cross_site_posts_and_shows_bad_input() {
     let bad = post(&app, bad, "same-origin").await;
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.expect("html").contains("https://"));
+}
+
+/// An empty language is "the device's own" (the configuration then names none), not an error.
+#[tokio::test]
+async fn an_empty_language_leaves_it_to_the_device() {
+    let app = spawn_app().await;
+    app.register("D1", "partner-a", false).await;
+    let fields = form(&[
+        ("snmp_community", "public"),
+        ("language", ""),
+        ("tab_service", "on"),
+        ("tab_help", "on"),
+    ]);
+    assert_eq!(post(&app, fields, "same-origin").await.status(), 200);
+    assert_eq!(stored(&app).await.language, None);
+    let fields = form(&[
+        ("snmp_community", "public"),
+        ("language", "de-CH"),
+        ("tab_service", "on"),
+        ("tab_help", "on"),
+    ]);
+    assert_eq!(post(&app, fields, "same-origin").await.status(), 200);
+    assert_eq!(
+        stored(&app).await.language.map(|l| l.as_str().to_string()),
+        Some("de-CH".to_string())
+    );
 }

@@ -152,7 +152,10 @@ async fn configuration_is_validated_sealed_and_read_back() {
     );
     assert!(!opened.permissions.submit_meters);
     assert!(opened.permissions.create_service_incidents);
-    assert_eq!(opened.language.as_str(), "de-CH");
+    assert_eq!(
+        opened.language.as_ref().expect("a language").as_str(),
+        "de-CH"
+    );
     let read: AppConfiguration = get_with(&app, "/api/devices/D1/configuration", &app.api_key)
         .await
         .json()

@@ -2,7 +2,7 @@
 //! and last meter read, filtered by customer and by a search over serial, model, customer and
 //! location; each row links to the device page.
 
-use super::{ConsoleError, ConsoleUser, fmt_time};
+use super::{ConsoleError, ConsoleUser, fmt_time, lang};
 use crate::app::AppState;
 use crate::domain::IncidentStatus;
 use crate::storage::IncidentFilter;
@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
+use platform::i18n::Locale;
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -24,13 +25,14 @@ struct DeviceRow {
     model: String,
     customer: String,
     location: String,
-    open_incidents: u64,
+    open_incidents: String,
     last_read: String,
 }
 
 #[derive(Template)]
 #[template(path = "console_devices.html")]
 struct DevicesPage {
+    l: Locale,
     user_email: Option<String>,
     csrf: String,
     customers: Vec<(String, String)>,
@@ -38,7 +40,7 @@ struct DevicesPage {
     filter_q: String,
     error: Option<String>,
     rows: Vec<DeviceRow>,
-    total: usize,
+    count_text: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -95,12 +97,13 @@ async fn devices_page(
     Query(q): Query<DevicesQuery>,
 ) -> Result<Html<String>, ConsoleError> {
     let partner = user.user.partner_id;
+    let l = lang();
     let (customer, error) = if q.customer.is_empty() {
         (None, None)
     } else {
         match Uuid::parse_str(&q.customer) {
             Ok(id) => (Some(id), None),
-            Err(_) => (None, Some("customer: unknown customer".to_string())),
+            Err(_) => (None, Some(l.t("console-error-customer"))),
         }
     };
     let devices = if error.is_some() {
@@ -130,7 +133,7 @@ async fn devices_page(
             model: d.model.clone(),
             customer: d.customer_name.clone(),
             location: d.location.clone(),
-            open_incidents: open.get(d.serial.as_str()).copied().unwrap_or(0),
+            open_incidents: l.integer(open.get(d.serial.as_str()).copied().unwrap_or(0) as i64),
             last_read: reads
                 .last()
                 .map(|r| fmt_time(r.read_at))
@@ -139,6 +142,7 @@ async fn devices_page(
     }
     let customers = st.store.list_customers(partner).await?;
     let html = DevicesPage {
+        l,
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         customers: customers
@@ -148,7 +152,7 @@ async fn devices_page(
         filter_customer: q.customer.clone(),
         filter_q: q.q.clone(),
         error,
-        total: rows.len(),
+        count_text: l.tn("console-devices-count", "count", rows.len() as i64),
         rows,
     }
     .render()?;

@@ -2,7 +2,9 @@
 //! forecasts and alert history from the fleet agents, the requested supplies, an SVG meter chart,
 //! and the meter reads as CSV (admins).
 
-use super::{ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, svg};
+use super::{
+    ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, kind_label, lang, status_label, svg,
+};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind};
 use crate::fleet::console::{DeviceFleet, SourceBadge, device_fleet, source_badge};
@@ -14,6 +16,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use platform::i18n::{Args, Locale, t_args};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -28,9 +31,9 @@ pub(super) fn routes() -> Router<AppState> {
 struct IncidentRow {
     number: String,
     created: String,
-    kind: &'static str,
+    kind: String,
     source: SourceBadge,
-    status: &'static str,
+    status: String,
     summary: String,
 }
 
@@ -40,9 +43,11 @@ const INCIDENT_ROWS: u32 = 200;
 #[derive(Template)]
 #[template(path = "console_device.html")]
 struct DevicePage {
+    l: Locale,
+    title: String,
+    /// "The newest 200 of 340" when the list is cut.
+    incidents_cut: Option<String>,
     incidents: Vec<IncidentRow>,
-    /// Incidents in all (the list shows the newest [`INCIDENT_ROWS`]).
-    incidents_total: u64,
     fleet: Option<DeviceFleet>,
     user_email: Option<String>,
     csrf: String,
@@ -50,10 +55,10 @@ struct DevicePage {
     model: String,
     location: String,
     customer: String,
-    supplies: Vec<(String, String, &'static str, String, String, String)>,
+    supplies: Vec<(String, String, String, String, String, String)>,
     chart: String,
     reads: usize,
-    since: String,
+    reads_since: String,
     is_admin: bool,
 }
 
@@ -74,6 +79,7 @@ async fn device_page(
         .await?
         .ok_or(ConsoleError::NotFound("device"))?;
     let now = st.clock.now();
+    let l = lang();
     let since = now - chrono::Duration::days(365);
     let all = IncidentFilter {
         device: Some(serial.clone()),
@@ -83,15 +89,15 @@ async fn device_page(
         .store
         .search_incidents(partner, &all, 0, INCIDENT_ROWS)
         .await?;
-    let incidents = list
+    let incidents: Vec<IncidentRow> = list
         .iter()
         .map(|i| IncidentRow {
             number: i.number.to_string(),
             created: fmt_time(i.created_at),
-            kind: i.kind.as_str(),
-            source: source_badge(i),
-            status: i.status.as_str(),
-            summary: incident_summary(i),
+            kind: kind_label(i.kind, l),
+            source: source_badge(i, l),
+            status: status_label(i.status, l),
+            summary: incident_summary(i, l),
         })
         .collect();
     let fleet = device_fleet(
@@ -100,6 +106,7 @@ async fn device_page(
         device.serial.as_str(),
         device.customer_id,
         now,
+        l,
     )
     .await?;
     let filter = IncidentFilter {
@@ -114,10 +121,12 @@ async fn device_page(
             supplies.push((
                 i.number.to_string(),
                 fmt_time(i.created_at),
-                i.status.as_str(),
+                status_label(i.status, l),
                 s.description.clone(),
                 s.part_number.clone().unwrap_or_default(),
-                s.level_percent.map(|l| format!("{l}%")).unwrap_or_default(),
+                s.level_percent
+                    .map(|p| l.percent(u32::from(p)))
+                    .unwrap_or_default(),
             ));
         }
     }
@@ -126,8 +135,18 @@ async fn device_page(
         .list_meter_reads(partner, &serial, since, 2000)
         .await?;
     let html = DevicePage {
+        l,
+        title: l.t1("console-device-title", "serial", device.serial.as_str()),
+        incidents_cut: (incidents_total > incidents.len() as u64).then(|| {
+            t_args(
+                l,
+                "console-incidents-newest",
+                &Args::new()
+                    .number("shown", incidents.len() as i64)
+                    .number("total", incidents_total as i64),
+            )
+        }),
         incidents,
-        incidents_total,
         fleet,
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
@@ -138,7 +157,13 @@ async fn device_page(
         supplies,
         chart: svg::meter_chart(&reads),
         reads: reads.len(),
-        since: since.format("%Y-%m-%d").to_string(),
+        reads_since: t_args(
+            l,
+            "console-reads-since",
+            &Args::new()
+                .number("count", reads.len() as i64)
+                .text("date", l.date(since.date_naive())),
+        ),
         is_admin: user.user.role == Role::PartnerAdmin,
     }
     .render()?;

@@ -1,6 +1,6 @@
 //! One incident: its details, its history and the status change form.
 
-use super::{ConsoleError, ConsoleUser, fmt_time, issue_label};
+use super::{ConsoleError, ConsoleUser, fmt_time, issue_label, lang, status_label};
 use crate::app::AppState;
 use crate::domain::{FreeText, IncidentNumber, IncidentStatus};
 use crate::storage::StoreError;
@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use platform::i18n::{Args, Locale, t_args};
 use serde::Deserialize;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -22,13 +23,14 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "console_incident.html")]
 struct IncidentPage {
+    l: Locale,
     user_email: Option<String>,
     csrf: String,
     error: Option<String>,
     number: String,
-    kind: &'static str,
+    kind: String,
     source: crate::fleet::console::SourceBadge,
-    status: &'static str,
+    status: String,
     serial: String,
     customer: String,
     created: String,
@@ -37,7 +39,8 @@ struct IncidentPage {
     contact: Option<(String, String, Option<String>)>,
     supplies: Vec<(String, String, String, String)>,
     history: Vec<(String, String, String, String)>,
-    next: Vec<&'static str>,
+    /// (value, label) of each status it may change to.
+    next: Vec<(&'static str, String)>,
 }
 
 fn parse_number(s: &str) -> Result<IncidentNumber, ConsoleError> {
@@ -57,18 +60,20 @@ async fn render_incident(
         .await?
         .ok_or(ConsoleError::NotFound("incident"))?;
     let history = st.store.incident_history(partner, number).await?;
+    let l = lang();
     let html = IncidentPage {
+        l,
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         error,
         number: i.number.to_string(),
-        kind: i.kind.as_str(),
-        source: crate::fleet::console::source_badge(&i),
-        status: i.status.as_str(),
+        kind: super::kind_label(i.kind, l),
+        source: crate::fleet::console::source_badge(&i, l),
+        status: status_label(i.status, l),
         serial: i.device_serial.to_string(),
         customer: i.customer_name.clone(),
         created: fmt_time(i.created_at),
-        issue_code: i.issue_code.as_deref().map(issue_label),
+        issue_code: i.issue_code.as_deref().map(|c| issue_label(c, l)),
         description: i.description.clone(),
         contact: i.contact.as_ref().map(|c| {
             (
@@ -85,7 +90,9 @@ async fn render_incident(
                     s.description.clone(),
                     s.part_number.clone().unwrap_or_default(),
                     s.colorant.clone().unwrap_or_default(),
-                    s.level_percent.map(|l| format!("{l}%")).unwrap_or_default(),
+                    s.level_percent
+                        .map(|p| l.percent(u32::from(p)))
+                        .unwrap_or_default(),
                 )
             })
             .collect(),
@@ -93,13 +100,18 @@ async fn render_incident(
             .iter()
             .map(|h| {
                 let change = match h.from {
-                    Some(f) => format!("{f} → {}", h.to),
-                    None => format!("created ({})", h.to),
+                    Some(f) => format!("{} → {}", status_label(f, l), status_label(h.to, l)),
+                    None => l.t1("console-history-created", "status", &status_label(h.to, l)),
                 };
                 (fmt_time(h.at), h.actor.clone(), change, h.comment.clone())
             })
             .collect(),
-        next: i.status.next().iter().map(IncidentStatus::as_str).collect(),
+        next: i
+            .status
+            .next()
+            .iter()
+            .map(|s| (s.as_str(), status_label(*s, l)))
+            .collect(),
     }
     .render()?;
     Ok(Html(html))
@@ -131,10 +143,12 @@ async fn change_status(
 ) -> Result<Response, ConsoleError> {
     user.check_csrf(&form.csrf)?;
     let number = parse_number(&number)?;
+    let l = lang();
     let status = IncidentStatus::parse(&form.status)
-        .map_err(|e| ConsoleError::BadRequest(format!("status: {e}")));
-    let comment = FreeText::parse(&form.comment)
-        .map_err(|e| ConsoleError::BadRequest(format!("comment: {e}")));
+        .map_err(|_| ConsoleError::BadRequest(l.t("console-error-status-value")));
+    let comment = FreeText::parse(&form.comment).map_err(|e| {
+        ConsoleError::BadRequest(l.t1("console-error-comment", "reason", &e.to_string()))
+    });
     let (status, comment) = match (status, comment) {
         (Ok(s), Ok(c)) => (s, c),
         (Err(ConsoleError::BadRequest(e)), _) | (_, Err(ConsoleError::BadRequest(e))) => {
@@ -165,7 +179,17 @@ async fn change_status(
             Ok(Redirect::to(&format!("/console/incidents/{number}")).into_response())
         }
         Err(e @ (StoreError::InvalidTransition { .. } | StoreError::Conflict(_))) => {
-            let page = render_incident(&st, &user, &number, Some(e.to_string())).await?;
+            let message = match e {
+                StoreError::InvalidTransition { from, to } => t_args(
+                    l,
+                    "console-error-transition",
+                    &Args::new()
+                        .text("from", status_label(from, l))
+                        .text("to", status_label(to, l)),
+                ),
+                _ => l.t("console-error-changed-meanwhile"),
+            };
+            let page = render_incident(&st, &user, &number, Some(message)).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),

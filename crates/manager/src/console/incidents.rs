@@ -1,7 +1,10 @@
 //! The incident list: filters (status, kind, device, customer, dates) and pages, and the same
 //! list (every page, filters applied) as a CSV download.
 
-use super::{ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, issue_label};
+use super::{
+    ConsoleError, ConsoleUser, csv, fmt_time, incident_summary, issue_label, kind_label, lang,
+    status_label,
+};
 use crate::app::AppState;
 use crate::domain::{DeviceSerial, IncidentKind, IncidentStatus};
 use crate::storage::IncidentFilter;
@@ -12,6 +15,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
+use platform::i18n::{Args, Locale, t_args};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -26,9 +30,9 @@ const PAGE_SIZE: u32 = 25;
 struct IncidentRow {
     number: String,
     created: String,
-    kind: &'static str,
+    kind: String,
     source: crate::fleet::console::SourceBadge,
-    status: &'static str,
+    status: String,
     serial: String,
     customer: String,
     summary: String,
@@ -37,10 +41,12 @@ struct IncidentRow {
 #[derive(Template)]
 #[template(path = "console_incidents.html")]
 struct IncidentsPage {
+    l: Locale,
     user_email: Option<String>,
     csrf: String,
-    statuses: Vec<&'static str>,
-    kinds: Vec<&'static str>,
+    /// (value, label) of each option.
+    statuses: Vec<(&'static str, String)>,
+    kinds: Vec<(&'static str, String)>,
     customers: Vec<(String, String)>,
     filter_status: String,
     filter_kind: String,
@@ -50,9 +56,8 @@ struct IncidentsPage {
     filter_to: String,
     error: Option<String>,
     rows: Vec<IncidentRow>,
-    total: u64,
-    page: u32,
-    pages: u64,
+    count_text: String,
+    page_of: String,
     prev_href: Option<String>,
     next_href: Option<String>,
     csv_href: String,
@@ -116,8 +121,9 @@ impl IncidentsQuery {
         }
     }
 
-    fn filter(&self) -> Result<IncidentFilter, String> {
-        let date = |s: &str, name: &str| -> Result<Option<DateTime<Utc>>, String> {
+    /// The storage filter, or what is wrong with the query in `l`.
+    fn filter(&self, l: Locale) -> Result<IncidentFilter, String> {
+        let date = |s: &str, label: &str| -> Result<Option<DateTime<Utc>>, String> {
             if s.is_empty() {
                 return Ok(None);
             }
@@ -125,28 +131,28 @@ impl IncidentsQuery {
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|d| Some(d.and_utc()))
-                .ok_or_else(|| format!("{name}: must be a date such as 2026-01-31"))
+                .ok_or_else(|| l.t1("console-error-date", "field", &l.t(label)))
         };
         Ok(IncidentFilter {
             status: (!self.status.is_empty())
                 .then(|| IncidentStatus::parse(&self.status))
                 .transpose()
-                .map_err(|e| format!("status: {e}"))?,
+                .map_err(|_| l.t("console-error-status-value"))?,
             kind: (!self.kind.is_empty())
                 .then(|| IncidentKind::parse(&self.kind))
                 .transpose()
-                .map_err(|e| format!("kind: {e}"))?,
+                .map_err(|_| l.t("console-error-kind-value"))?,
             device: (!self.device.trim().is_empty())
                 .then(|| DeviceSerial::parse(&self.device))
                 .transpose()
-                .map_err(|e| format!("device: {e}"))?,
+                .map_err(|_| l.t("console-error-serial"))?,
             customer_id: (!self.customer.is_empty())
                 .then(|| Uuid::parse_str(&self.customer))
                 .transpose()
-                .map_err(|_| "customer: unknown customer".to_string())?,
-            from: date(&self.from, "from")?,
+                .map_err(|_| l.t("console-error-customer"))?,
+            from: date(&self.from, "console-from")?,
             // "to" is inclusive: up to the end of that day.
-            to: date(&self.to, "to")?.map(|d| d + chrono::Duration::days(1)),
+            to: date(&self.to, "console-to")?.map(|d| d + chrono::Duration::days(1)),
         })
     }
 }
@@ -157,8 +163,9 @@ async fn incidents_page(
     Query(q): Query<IncidentsQuery>,
 ) -> Result<Html<String>, ConsoleError> {
     let partner = user.user.partner_id;
+    let l = lang();
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
-    let (filter, error) = match q.filter() {
+    let (filter, error) = match q.filter(l) {
         Ok(f) => (Some(f), None),
         Err(e) => (None, Some(e)),
     };
@@ -173,13 +180,17 @@ async fn incidents_page(
     let customers = st.store.list_customers(partner).await?;
     let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
     let html = IncidentsPage {
+        l,
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         statuses: IncidentStatus::ALL
             .iter()
-            .map(IncidentStatus::as_str)
+            .map(|s| (s.as_str(), status_label(*s, l)))
             .collect(),
-        kinds: vec!["service", "supply"],
+        kinds: vec![
+            ("service", l.t("console-kind-service")),
+            ("supply", l.t("console-kind-supply")),
+        ],
         customers: customers
             .iter()
             .map(|c| (c.id.to_string(), c.name.clone()))
@@ -196,17 +207,22 @@ async fn incidents_page(
             .map(|i| IncidentRow {
                 number: i.number.to_string(),
                 created: fmt_time(i.created_at),
-                kind: i.kind.as_str(),
-                source: crate::fleet::console::source_badge(i),
-                status: i.status.as_str(),
+                kind: kind_label(i.kind, l),
+                source: crate::fleet::console::source_badge(i, l),
+                status: status_label(i.status, l),
                 serial: i.device_serial.to_string(),
                 customer: i.customer_name.clone(),
-                summary: incident_summary(i),
+                summary: incident_summary(i, l),
             })
             .collect(),
-        total,
-        page,
-        pages,
+        count_text: l.tn("console-incidents-count", "count", total as i64),
+        page_of: t_args(
+            l,
+            "console-page-of",
+            &Args::new()
+                .number("page", i64::from(page))
+                .number("pages", pages as i64),
+        ),
         prev_href: (page > 1).then(|| q.href(page - 1)),
         next_href: (u64::from(page) < pages).then(|| q.href(page + 1)),
         csv_href: q.href_to("/console/incidents.csv", None),
@@ -220,14 +236,16 @@ const CSV_CHUNK: u32 = 500;
 const CSV_MAX_ROWS: u32 = 100_000;
 
 /// The incidents matching the list page's filters, all pages, as CSV (RFC 4180). A bad filter is
-/// refused with the same message the page shows, before anything is written.
+/// refused with the same message the page shows, before anything is written. The file itself is
+/// English whatever the browser's language (column names, codes and issue labels are data that
+/// scripts and spreadsheets read; see `csv`).
 async fn incidents_csv(
     State(st): State<AppState>,
     user: ConsoleUser,
     Query(q): Query<IncidentsQuery>,
 ) -> Result<Response, ConsoleError> {
     let partner = user.user.partner_id;
-    let filter = q.filter().map_err(ConsoleError::BadRequest)?;
+    let filter = q.filter(lang()).map_err(ConsoleError::BadRequest)?;
     let mut body = String::from(csv::INCIDENTS_HEADER);
     let mut offset = 0;
     while offset < CSV_MAX_ROWS {
@@ -236,7 +254,11 @@ async fn incidents_csv(
             .search_incidents(partner, &filter, offset, CSV_CHUNK)
             .await?;
         for i in &list {
-            let issue = i.issue_code.as_deref().map(issue_label).unwrap_or_default();
+            let issue = i
+                .issue_code
+                .as_deref()
+                .map(|c| issue_label(c, Locale::En))
+                .unwrap_or_default();
             body.push_str(&csv::incident_row(i, &issue));
         }
         offset += CSV_CHUNK;

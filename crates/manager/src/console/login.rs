@@ -4,7 +4,9 @@
 //! (`storage::login_attempts`) before the password is checked, and at most
 //! `AppConfig::password_checks` checks run at once (argon2 costs ~19 MiB each).
 
-use super::{ConsoleError, ConsoleUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, set_cookie};
+use super::{
+    ConsoleError, ConsoleUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, lang, set_cookie,
+};
 use crate::app::AppState;
 use crate::auth::{constant_time_eq, random_token, token_hash, verify_password};
 use crate::storage::LoginReservation;
@@ -15,6 +17,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use platform::i18n::Locale;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -27,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "console_login.html")]
 struct LoginPage {
+    l: Locale,
     user_email: Option<String>,
     csrf: String,
     email: String,
@@ -41,6 +45,7 @@ fn login_response(
 ) -> Result<Response, ConsoleError> {
     let csrf = random_token();
     let html = LoginPage {
+        l: lang(),
         user_email: None,
         csrf: csrf.clone(),
         email,
@@ -134,7 +139,7 @@ async fn login(
         metrics::counter!(LOGINS_BUSY_TOTAL).increment(1);
         return too_many(
             email,
-            "The console is busy checking other logins. Try again in a moment.",
+            &lang().t("console-login-busy"),
             chrono::Duration::seconds(1),
             secure,
         );
@@ -153,7 +158,7 @@ async fn login(
         metrics::counter!(LOGINS_LOCKED_TOTAL).increment(1);
         return too_many(
             email,
-            "Too many failed attempts. Wait a few minutes and try again.",
+            &lang().t("console-login-locked"),
             retry_after,
             secure,
         );
@@ -180,7 +185,7 @@ async fn login(
         return login_response(
             StatusCode::UNAUTHORIZED,
             email,
-            Some("Wrong e-mail or password.".into()),
+            Some(lang().t("console-login-wrong")),
             secure,
         );
     };

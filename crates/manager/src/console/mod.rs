@@ -5,6 +5,12 @@
 //! One module per page (`login`, `incidents`, `incident`, `device_list`, `devices`, `users`); this module holds
 //! the router, the error type (mapped once to a response), the session extractor and the
 //! cookie helpers the pages share. Page modules use only this module, never each other.
+//!
+//! Language: every console route runs inside [`localized`], which picks the browser's language
+//! from `Accept-Language` (`platform::i18n::Locale::from_accept_language`: q-values honoured,
+//! English when none of ours is named) and holds it for the request ([`lang`]); pages take their
+//! texts from `console.ftl`, dates and numbers from the locale. Error pages, which axum renders
+//! from a bare `ConsoleError`, read it the same way. CSV downloads stay English (see `csv`).
 
 pub mod csv;
 mod device_list;
@@ -26,25 +32,66 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use platform::i18n::Locale;
+
+tokio::task_local! {
+    /// The language of the console request being answered (set by [`localized`]).
+    static LANG: Locale;
+}
+
+/// The language of the current console request; English outside one (tests, background jobs).
+pub fn lang() -> Locale {
+    LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// Runs every route of `router` in the language the browser asks for, and says which one the
+/// answer is in (`Content-Language`, `Vary: Accept-Language`, RFC 9110 §8.5 and §12.5.5).
+pub fn localized(router: Router<AppState>) -> Router<AppState> {
+    router.layer(axum::middleware::from_fn(with_language))
+}
+
+async fn with_language(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let locale = req
+        .headers()
+        .get_all(axum::http::header::ACCEPT_LANGUAGE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let locale = Locale::from_accept_language(&locale);
+    let mut res = LANG.scope(locale, next.run(req)).await;
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(locale.code()),
+    );
+    res.headers_mut().append(
+        axum::http::header::VARY,
+        HeaderValue::from_static("accept-language"),
+    );
+    res
+}
 
 pub const SESSION_COOKIE: &str = "sa_session";
 pub const LOGIN_CSRF_COOKIE: &str = "sa_login_csrf";
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/console",
-            get(|| async { Redirect::to("/console/incidents") }),
-        )
-        .merge(login::routes())
-        .merge(incidents::routes())
-        .merge(incident::routes())
-        .merge(device_list::routes())
-        .merge(devices::routes())
-        .merge(users::routes())
+    localized(
+        Router::new()
+            .route(
+                "/console",
+                get(|| async { Redirect::to("/console/incidents") }),
+            )
+            .merge(login::routes())
+            .merge(incidents::routes())
+            .merge(incident::routes())
+            .merge(device_list::routes())
+            .merge(devices::routes())
+            .merge(users::routes()),
+    )
 }
 
-/// Errors of the console, each mapped once to a status and an HTML page.
+/// Errors of the console, each mapped once to a status and an HTML page (its text from
+/// `console.ftl` in the request's language; `BadRequest` carries text already translated).
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
     #[error("please log in")]
@@ -79,6 +126,7 @@ impl From<askama::Error> for ConsoleError {
 #[derive(Template)]
 #[template(path = "console_message.html")]
 struct MessagePage {
+    l: Locale,
     user_email: Option<String>,
     csrf: String,
     title: String,
@@ -97,15 +145,37 @@ impl IntoResponse for ConsoleError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
+        let l = lang();
+        let title = match status {
+            StatusCode::BAD_REQUEST => "console-title-bad-request",
+            StatusCode::FORBIDDEN => "console-title-forbidden",
+            StatusCode::NOT_FOUND => "console-title-not-found",
+            _ => "console-title-error",
+        };
         let page = MessagePage {
+            l,
             user_email: None,
             csrf: String::new(),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            message: self.to_string(),
+            title: l.t(title),
+            message: self.message(l),
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.to_string()).into_response(),
+        }
+    }
+}
+
+impl ConsoleError {
+    /// What the person reads, in `l`.
+    pub fn message(&self, l: Locale) -> String {
+        match self {
+            ConsoleError::LoginRequired => l.t("console-login-title"),
+            ConsoleError::Csrf => l.t("console-error-csrf"),
+            ConsoleError::Forbidden => l.t("console-error-forbidden"),
+            ConsoleError::NotFound(what) => l.t1("console-error-not-found", "what", what),
+            ConsoleError::BadRequest(text) => text.clone(),
+            ConsoleError::Internal(_) => l.t("console-error-internal"),
         }
     }
 }
@@ -168,18 +238,38 @@ impl FromRequestParts<AppState> for ConsoleUser {
     }
 }
 
-/// The human label of an issue code ("Paper jam" for `paper_jam`): the panel's catalogue label
-/// (the console is English until it is translated); a code outside the list is shown as sent.
-fn issue_label(code: &str) -> String {
+/// The human label of an issue code in `l` ("Paper jam" for `paper_jam`): the panel's catalogue
+/// label; a code outside the list is shown as sent.
+fn issue_label(code: &str, l: Locale) -> String {
     if proto::issues::is_common(code) {
-        platform::i18n::Locale::negotiate(Some("en"), None).t(&format!("issue-{code}"))
+        l.t(&format!("issue-{code}"))
     } else {
         code.to_string()
     }
 }
 
-/// An incident in a few words for a list: its supplies, or its issue and description (80 characters).
-fn incident_summary(i: &crate::storage::Incident) -> String {
+/// A time as the request's language writes it (`7 Mar 2026, 09:05 UTC`, `07.03.2026, 09:05 UTC`).
+/// Table cells holding one are `nowrap`.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    lang().date_time_utc(t)
+}
+
+/// An incident's kind in `l` (`service`, `supply`; whether it was automatic is its badge).
+pub fn kind_label(k: crate::domain::IncidentKind, l: Locale) -> String {
+    l.t(match k {
+        crate::domain::IncidentKind::Service => "console-kind-service",
+        crate::domain::IncidentKind::Supply => "console-kind-supply",
+    })
+}
+
+/// An incident status in `l` (the panel's words for it).
+pub fn status_label(s: crate::domain::IncidentStatus, l: Locale) -> String {
+    l.t(&format!("panel-status-{}", s.as_str()))
+}
+
+/// An incident in a few words for a list, in `l`: its supplies, or its issue and description
+/// (80 characters).
+fn incident_summary(i: &crate::storage::Incident, l: Locale) -> String {
     let text = if i.kind == crate::domain::IncidentKind::Supply {
         i.supplies
             .iter()
@@ -187,7 +277,7 @@ fn incident_summary(i: &crate::storage::Incident) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     } else {
-        let label = i.issue_code.as_deref().map(issue_label);
+        let label = i.issue_code.as_deref().map(|c| issue_label(c, l));
         match (label, i.description.is_empty()) {
             (Some(label), true) => label,
             (Some(label), false) => format!("{label}: {}", i.description),
@@ -199,10 +289,6 @@ fn incident_summary(i: &crate::storage::Incident) -> String {
         s.push('…');
     }
     s
-}
-
-fn fmt_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The users of a partner (partner admins only): list and add.
 
-use super::{ConsoleError, ConsoleUser};
+use super::{ConsoleError, ConsoleUser, lang};
 use crate::app::AppState;
 use crate::storage::{Role, StoreError};
 use askama::Template;
@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use platform::i18n::Locale;
 use serde::Deserialize;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -19,11 +20,12 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "console_users.html")]
 struct UsersPage {
+    l: Locale,
     user_email: Option<String>,
     csrf: String,
     error: Option<String>,
     notice: Option<String>,
-    users: Vec<(String, &'static str)>,
+    users: Vec<(String, String)>,
 }
 
 async fn render_users(
@@ -33,18 +35,24 @@ async fn render_users(
     notice: Option<String>,
 ) -> Result<Html<String>, ConsoleError> {
     let users = st.store.list_users(user.user.partner_id).await?;
+    let l = lang();
     let html = UsersPage {
+        l,
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         error,
         notice,
         users: users
             .iter()
-            .map(|u| (u.email.clone(), u.role.as_str()))
+            .map(|u| (u.email.clone(), role_label(u.role, l)))
             .collect(),
     }
     .render()?;
     Ok(Html(html))
+}
+
+fn role_label(role: Role, l: Locale) -> String {
+    l.t(&format!("console-role-{}", role.as_str()))
 }
 
 async fn users_page(
@@ -71,13 +79,14 @@ async fn add_user(
 ) -> Result<Response, ConsoleError> {
     user.check_csrf(&form.csrf)?;
     user.require_admin()?;
-    let email = crate::domain::EmailAddress::parse(&form.email).map_err(|e| format!("email: {e}"));
-    let role = Role::parse(&form.role)
-        .ok_or_else(|| "role: must be technician or partner_admin".to_string());
+    let l = lang();
+    let email = crate::domain::EmailAddress::parse(&form.email)
+        .map_err(|_| format!("{}: {}", l.t("console-email"), l.t("error-email-invalid")));
+    let role = Role::parse(&form.role).ok_or_else(|| l.t("console-error-role"));
     let password_ok = if form.password.chars().count() >= 12 {
         Ok(())
     } else {
-        Err("password: must be at least 12 characters".to_string())
+        Err(l.t("console-error-password-short"))
     };
     let (email, role) = match (email, role, password_ok) {
         (Ok(e), Ok(r), Ok(())) => (e, r),
@@ -101,12 +110,19 @@ async fn add_user(
             &st,
             &user,
             None,
-            Some(format!("Added {} ({}).", u.email, role.as_str())),
+            Some(platform::i18n::t_args(
+                l,
+                "console-user-added",
+                &platform::i18n::Args::new()
+                    .text("email", u.email.clone())
+                    .text("role", role_label(role, l)),
+            )),
         )
         .await?
         .into_response()),
-        Err(StoreError::Conflict(m)) => {
-            let page = render_users(&st, &user, Some(m), None).await?;
+        Err(StoreError::Conflict(_)) => {
+            let message = l.t("console-error-user-exists");
+            let page = render_users(&st, &user, Some(message), None).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),

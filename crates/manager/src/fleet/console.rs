@@ -16,10 +16,15 @@ use uuid::Uuid;
 use super::rules_store::kinds;
 use crate::app::AppState;
 use crate::auth::constant_time_eq;
-use crate::console::{ConsoleError, ConsoleUser};
+use crate::console::{ConsoleError, ConsoleUser, fmt_time, lang};
 use crate::storage::Role;
+use platform::i18n::{Args, Locale, t_args};
 
 pub fn routes() -> Router<AppState> {
+    crate::console::localized(routes_in_any_language())
+}
+
+fn routes_in_any_language() -> Router<AppState> {
     Router::new()
         .route("/console/fleet", get(fleet_page))
         .route("/console/fleet/agents", post(add_agent))
@@ -34,6 +39,7 @@ struct AgentRow {
     name: String,
     customer: String,
     state: String,
+    revoked: bool,
     version: String,
     host: String,
     last_contact: String,
@@ -44,6 +50,8 @@ struct SupplyCell {
     description: String,
     /// 0–100 for the bar; absent when the device reports no percentage.
     percent: Option<u8>,
+    /// The percentage as the language writes it (`45 %`).
+    percent_text: String,
     status: String,
     /// "12.5 days (2026-03-14)", "not enough data", …
     outlook: String,
@@ -81,6 +89,8 @@ struct DeliveryRow {
 #[derive(Template)]
 #[template(path = "console_fleet.html")]
 struct FleetPage {
+    l: Locale,
+    fleet_count: String,
     user_email: Option<String>,
     csrf: String,
     is_admin: bool,
@@ -92,8 +102,6 @@ struct FleetPage {
     filter_customer: String,
     attention_only: bool,
     devices: Vec<DeviceRow>,
-    /// Devices before the filter.
-    total_devices: usize,
     webhooks: Vec<WebhookRow>,
     event_types: Vec<&'static str>,
     today: String,
@@ -101,12 +109,22 @@ struct FleetPage {
 }
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    fmt_time(t)
 }
 
-/// For tables with several times in a row, whose headings say "(UTC)".
+/// A word of the device's or the forecast's vocabulary in `l`: its `console.ftl` or `panel.ftl`
+/// label (`prefix` + value) when there is one, else the value with spaces for underscores.
+fn label(l: Locale, prefix: &str, value: &str) -> String {
+    platform::i18n::lookup(l, &format!("{prefix}{value}"))
+        .unwrap_or_else(|| value.replace('_', " "))
+}
+
+/// For tables with several times in a row, whose headings say "(UTC)": the language's date and
+/// time without the zone.
 fn short_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    let l = lang();
+    let full = l.date_time_utc(t);
+    full.strip_suffix(" UTC").unwrap_or(&full).to_string()
 }
 
 /// The fleet page's filter: `?customer=<id>&attention=1`.
@@ -134,6 +152,7 @@ async fn render(
 ) -> Result<Html<String>, ConsoleError> {
     let p = user.user.partner_id;
     let now = st.clock.now();
+    let l = lang();
     let open = st.store.open_conditions(p).await?;
     let silent_agents: std::collections::HashSet<Uuid> = open
         .iter()
@@ -150,13 +169,14 @@ async fn render(
             id: a.id,
             name: a.name,
             customer: a.customer_name,
-            state: a.state.replace('_', " "),
+            revoked: a.state == "revoked",
+            state: label(l, "console-agent-state-", &a.state),
             version: a.version.unwrap_or_else(|| "-".into()),
             host: a.host.unwrap_or_else(|| "-".into()),
             last_contact: a
                 .last_contact_at
                 .map(time)
-                .unwrap_or_else(|| "never".into()),
+                .unwrap_or_else(|| l.t("console-never")),
         })
         .collect();
     let customers: Vec<(Uuid, String)> = st
@@ -190,13 +210,22 @@ async fn render(
         let raised: Vec<String> = mine
             .iter()
             .filter(|c| c.kind != kinds::DEVICE_SILENT)
-            .map(|c| match (&c.incident_number, c.kind.as_str()) {
-                (Some(n), kinds::SUPPLY_LOW) => format!("automatic order {n}: {}", c.detail),
-                (Some(n), _) => format!("automatic incident {n}: {}", c.detail),
-                (None, kinds::SUPPLY_LOW) => {
-                    format!("supply low (no supplies contract): {}", c.detail)
+            .map(|c| {
+                let args = |n: Option<&str>| {
+                    Args::new()
+                        .text("number", n.unwrap_or_default().to_string())
+                        .text("detail", c.detail.clone())
+                };
+                match (&c.incident_number, c.kind.as_str()) {
+                    (Some(n), kinds::SUPPLY_LOW) => {
+                        t_args(l, "console-raised-order", &args(Some(n.as_str())))
+                    }
+                    (Some(n), _) => t_args(l, "console-raised-incident", &args(Some(n.as_str()))),
+                    (None, kinds::SUPPLY_LOW) => {
+                        t_args(l, "console-raised-supply-low", &args(None))
+                    }
+                    (None, _) => c.detail.clone(),
                 }
-                (None, _) => c.detail.clone(),
             })
             .collect();
         let attention = silent || !raised.is_empty() || d.status == "down";
@@ -207,9 +236,13 @@ async fn render(
             last_seen: d.last_seen.map(time).unwrap_or_else(|| "-".into()),
             silent,
             status: if d.errors.is_empty() {
-                d.status.clone()
+                label(l, "console-device-status-", &d.status)
             } else {
-                format!("{} ({})", d.status, d.errors.join(", "))
+                format!(
+                    "{} ({})",
+                    label(l, "console-device-status-", &d.status),
+                    d.errors.join(", ")
+                )
             },
             supplies: d
                 .supplies
@@ -217,14 +250,20 @@ async fn render(
                 .map(|s| SupplyCell {
                     description: s.description.clone(),
                     percent: s.percent.map(|p| p.min(100)),
-                    status: s.status.replace('_', " "),
+                    percent_text: s
+                        .percent
+                        .map(|p| l.percent(u32::from(p.min(100))))
+                        .unwrap_or_default(),
+                    status: label(l, "supply-status-", &s.status),
                     outlook: match (s.days_left, s.predicted_date) {
-                        (Some(days), Some(date)) => format!(
-                            "{} in {days} days ({})",
-                            s.runs_out,
-                            date.format("%Y-%m-%d")
+                        (Some(days), Some(date)) => t_args(
+                            l,
+                            &format!("console-runs-out-{}", s.runs_out),
+                            &Args::new()
+                                .text("days", l.number(days, 1))
+                                .text("date", l.date(date.date_naive())),
                         ),
-                        _ => s.forecast.replace('_', " "),
+                        _ => label(l, "console-forecast-", &s.forecast),
                     },
                 })
                 .collect(),
@@ -263,7 +302,7 @@ async fn render(
             id: w.id,
             url: w.url,
             events: if w.events.is_empty() {
-                "all".into()
+                l.t("console-all-events")
             } else {
                 w.events.join(", ")
             },
@@ -272,6 +311,14 @@ async fn render(
     }
     let today = now.date_naive();
     let page = FleetPage {
+        l,
+        fleet_count: t_args(
+            l,
+            "console-fleet-count",
+            &Args::new()
+                .number("shown", devices.len() as i64)
+                .number("total", total_devices as i64),
+        ),
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         is_admin: user.user.role == Role::PartnerAdmin,
@@ -285,7 +332,6 @@ async fn render(
             .unwrap_or_default(),
         attention_only,
         devices,
-        total_devices,
         webhooks,
         event_types: super::notify::events::ALL.to_vec(),
         today: today.to_string(),
@@ -297,32 +343,26 @@ async fn render(
 /// The mark that sets walk-up and automatic incidents apart in the console's lists and incident
 /// page: a coloured badge (CSS class `badge automatic` / `badge walk-up`) with a word and a tooltip,
 /// so the difference does not rest on colour alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceBadge {
     pub class: &'static str,
-    pub label: &'static str,
-    pub title: &'static str,
+    pub label: String,
+    pub title: String,
 }
 
-pub fn source_badge(i: &crate::storage::Incident) -> SourceBadge {
+/// The badge of an incident, its words in `l`.
+pub fn source_badge(i: &crate::storage::Incident, l: Locale) -> SourceBadge {
     use crate::domain::IncidentKind;
     use proto::IncidentSource;
-    match (i.source, i.kind) {
-        (IncidentSource::Automatic, IncidentKind::Supply) => SourceBadge {
-            class: "automatic",
-            label: "automatic order",
-            title: "Ordered by the fleet policies from the supply levels the agent read",
-        },
-        (IncidentSource::Automatic, _) => SourceBadge {
-            class: "automatic",
-            label: "automatic",
-            title: "Raised by the fleet policies from a printer alert the agent read",
-        },
-        (IncidentSource::WalkUp, _) => SourceBadge {
-            class: "walk-up",
-            label: "walk-up",
-            title: "Reported by a person (at the device's panel or through the API)",
-        },
+    let (class, key) = match (i.source, i.kind) {
+        (IncidentSource::Automatic, IncidentKind::Supply) => ("automatic", "automatic-order"),
+        (IncidentSource::Automatic, _) => ("automatic", "automatic"),
+        (IncidentSource::WalkUp, _) => ("walk-up", "walk-up"),
+    };
+    SourceBadge {
+        class,
+        label: l.t(&format!("console-badge-{key}")),
+        title: l.t(&format!("console-badge-{key}-title")),
     }
 }
 
@@ -330,18 +370,19 @@ pub fn source_badge(i: &crate::storage::Incident) -> SourceBadge {
 pub struct ForecastRow {
     pub description: String,
     pub percent: Option<u8>,
+    /// The percentage as the language writes it.
+    pub percent_text: String,
     pub status: String,
-    /// "empty" or "full" (a waste receptacle).
-    pub runs_out: String,
-    /// "3.5" days, or why there is no forecast ("not enough data", "not decreasing").
+    /// "3.5" days (the language's decimal sign), or why there is no forecast ("not enough
+    /// data", "not decreasing").
     pub days_left: String,
-    /// YYYY-MM-DD, or empty.
+    /// "empty on 14 Mar 2026" (or "full on …" for a waste receptacle) in the language, or empty.
     pub date: String,
 }
 
 /// A condition of the device page's alert history (printer alerts, supply orders, silence).
 pub struct ConditionRow {
-    pub what: &'static str,
+    pub what: String,
     pub detail: String,
     pub first_seen: String,
     pub raised: String,
@@ -363,14 +404,15 @@ pub struct DeviceFleet {
 /// Conditions shown on a device page (newest first).
 pub const HISTORY_ROWS: u32 = 200;
 
-/// One device's last reading, supply forecasts (with its effective policy) and condition history;
-/// `None` when no agent reports it and it never had a condition.
+/// One device's last reading, supply forecasts (with its effective policy) and condition history,
+/// its words and numbers in `l`; `None` when no agent reports it and it never had a condition.
 pub async fn device_fleet(
     store: &dyn crate::storage::Storage,
     partner: Uuid,
     serial: &str,
     customer: Uuid,
     now: chrono::DateTime<chrono::Utc>,
+    l: Locale,
 ) -> crate::storage::Result<Option<DeviceFleet>> {
     use super::devices::{HISTORY_DAYS, supply_forecasts};
     let last = store
@@ -402,15 +444,24 @@ pub async fn device_fleet(
                 .map(|s| ForecastRow {
                     description: s.description,
                     percent: s.percent.map(|p| p.min(100)),
-                    status: s.status.replace('_', " "),
-                    runs_out: s.runs_out,
+                    percent_text: s
+                        .percent
+                        .map(|p| l.percent(u32::from(p.min(100))))
+                        .unwrap_or_default(),
+                    status: label(l, "supply-status-", &s.status),
                     days_left: match s.days_left {
-                        Some(d) => format!("{d:.1}"),
-                        None => s.forecast.replace('_', " "),
+                        Some(d) => l.number(d, 1),
+                        None => label(l, "console-forecast-", &s.forecast),
                     },
                     date: s
                         .predicted_date
-                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .map(|d| {
+                            l.t1(
+                                &format!("console-runs-out-on-{}", s.runs_out),
+                                "date",
+                                &l.date(d.date_naive()),
+                            )
+                        })
                         .unwrap_or_default(),
                 })
                 .collect()
@@ -420,12 +471,12 @@ pub async fn device_fleet(
     let history = conditions
         .into_iter()
         .map(|c| ConditionRow {
-            what: match c.kind.as_str() {
-                kinds::SUPPLY_LOW => "supply low",
-                kinds::ALERT => "printer alert",
-                kinds::DEVICE_SILENT => "silent",
-                _ => "other",
-            },
+            what: l.t(match c.kind.as_str() {
+                kinds::SUPPLY_LOW => "console-condition-supply-low",
+                kinds::ALERT => "console-condition-alert",
+                kinds::DEVICE_SILENT => "console-condition-silent",
+                _ => "console-condition-other",
+            }),
             detail: c.detail,
             first_seen: short_time(c.first_seen_at),
             raised: c.raised_at.map(short_time).unwrap_or_default(),
@@ -437,14 +488,18 @@ pub async fn device_fleet(
         last_seen: last.as_ref().map(|r| time(r.read_at)),
         status: match &last {
             Some(r) => {
-                let device = r.status.device.clone().unwrap_or_else(|| "unknown".into());
+                let device = label(
+                    l,
+                    "console-device-status-",
+                    r.status.device.as_deref().unwrap_or("unknown"),
+                );
                 if r.status.errors.is_empty() {
                     device
                 } else {
                     format!("{device} ({})", r.status.errors.join(", "))
                 }
             }
-            None => "unknown".into(),
+            None => l.t("console-device-status-unknown"),
         },
         open_alerts: last
             .map(|r| {
@@ -500,7 +555,7 @@ async fn add_agent(
     let customer = Uuid::parse_str(form.customer_id.trim());
     let (Ok(name), Ok(customer)) = (name, customer) else {
         let notice = Notice {
-            error: Some("name and customer are required".into()),
+            error: Some(lang().t("console-error-agent-form")),
             ..Default::default()
         };
         let page = render(&st, &user, &FleetQuery::default(), notice).await?;

@@ -16,13 +16,17 @@ use super::mail::{CreateRecipientRequest, MAX_RECIPIENTS};
 use super::notify::events;
 use crate::app::AppState;
 use crate::auth::constant_time_eq;
-use crate::console::{ConsoleError, ConsoleUser};
+use crate::console::{ConsoleError, ConsoleUser, lang};
 use crate::storage::Role;
 
+/// The page's frame (menu, headings of the base template) follows the browser's language; its own
+/// texts are English for now.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/console/notifications", get(page).post(add))
-        .route("/console/notifications/{id}/delete", post(remove))
+    crate::console::localized(
+        Router::new()
+            .route("/console/notifications", get(page).post(add))
+            .route("/console/notifications/{id}/delete", post(remove)),
+    )
 }
 
 struct RecipientRow {
@@ -43,6 +47,7 @@ struct MailRow {
 #[derive(Template)]
 #[template(path = "console_notifications.html")]
 struct NotificationsPage {
+    l: Locale,
     user_email: Option<String>,
     csrf: String,
     is_admin: bool,
@@ -89,6 +94,7 @@ async fn render(
         })
         .collect();
     let page = NotificationsPage {
+        l: lang(),
         user_email: Some(user.user.email.clone()),
         csrf: user.csrf.clone(),
         is_admin: user.user.role == Role::PartnerAdmin,

@@ -157,6 +157,7 @@ both_backends!(
     devices_list_shows_every_device_of_the_partner_and_filters,
     incidents_csv_applies_the_filters_and_guards_formulas,
     console_shows_the_panels_issue_labels_not_codes,
+    every_console_page_speaks_the_browsers_language,
 );
 
 async fn login_sets_a_strict_http_only_session_cookie_and_logout_ends_it(be: Backend) {
@@ -283,7 +284,7 @@ async fn incidents_page_filters_and_pages(be: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(page1.contains("31 incident(s); page 1 of 2"), "{page1}");
+    assert!(page1.contains("31 incidents; page 1 of 2"), "{page1}");
     assert!(page1.contains(&s.number) && page1.contains(&numbers[29]));
     assert!(
         !page1.contains(&format!(">{}<", numbers[0])),
@@ -301,7 +302,7 @@ async fn incidents_page_filters_and_pages(be: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(supplies.contains("1 incident(s)") && supplies.contains("Cyan Toner"));
+    assert!(supplies.contains("1 incident") && supplies.contains("Cyan Toner"));
     let day = get(
         &app,
         &b,
@@ -312,7 +313,7 @@ async fn incidents_page_filters_and_pages(be: Backend) {
     .await
     .unwrap();
     assert!(
-        day.contains("17 incident(s)"),
+        day.contains("17 incidents"),
         "hours 14..29 and the supply one fall on 2 March"
     );
     let customer = app.a.device.customer_id;
@@ -321,13 +322,13 @@ async fn incidents_page_filters_and_pages(be: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(by_customer.contains("31 incident(s)"));
+    assert!(by_customer.contains("31 incidents"));
     let bad = get(&app, &b, "/console/incidents?from=yesterday")
         .await
         .text()
         .await
         .unwrap();
-    assert!(bad.contains("from: must be a date"));
+    assert!(bad.contains("From: enter a date"));
 }
 
 async fn incident_page_shows_history_and_changes_status(be: Backend) {
@@ -359,7 +360,7 @@ async fn incident_page_shows_history_and_changes_status(be: Backend) {
     assert_eq!(res.status(), 303);
     let html = get(&app, &b, &path).await.text().await.unwrap();
     assert!(
-        html.contains("open → acknowledged")
+        html.contains("Open → Acknowledged")
             && html.contains("calling back")
             && html.contains(&app.a.tech_email)
     );
@@ -375,7 +376,7 @@ async fn incident_page_shows_history_and_changes_status(be: Backend) {
         res.text()
             .await
             .unwrap()
-            .contains("cannot change from acknowledged to closed")
+            .contains("cannot change from Acknowledged to Closed")
     );
 }
 
@@ -413,7 +414,7 @@ async fn device_page_shows_supplies_and_an_svg_meter_chart_and_admins_export_csv
         .await
         .unwrap();
     assert!(html.contains("Magenta Toner") && html.contains("TN-M") && html.contains("4%"));
-    assert!(html.contains("<svg") && html.contains("<polyline") && html.contains("3 read(s)"));
+    assert!(html.contains("<svg") && html.contains("<polyline") && html.contains("3 reads"));
     assert!(
         !html.contains("meter-reads.csv"),
         "technicians get no export link"
@@ -605,9 +606,7 @@ async fn a_partner_never_sees_another_partners_data_in_the_console(be: Backend) 
             .await
             .unwrap();
         assert!(
-            list.contains("0 incident(s)")
-                && !list.contains(&inc.number)
-                && !list.contains("A-only")
+            list.contains("0 incidents") && !list.contains(&inc.number) && !list.contains("A-only")
         );
         let filtered = get(
             &app,
@@ -618,7 +617,7 @@ async fn a_partner_never_sees_another_partners_data_in_the_console(be: Backend) 
         .text()
         .await
         .unwrap();
-        assert!(filtered.contains("0 incident(s)"));
+        assert!(filtered.contains("0 incidents"));
         assert!(
             !list.contains("Acme customer"),
             "A's customers are not offered as a filter"
@@ -815,7 +814,7 @@ async fn devices_list_shows_every_device_of_the_partner_and_filters(be: Backend)
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("href=\"/console/devices\""), "in the nav");
-    assert!(html.contains("2 device(s)"), "{html}");
+    assert!(html.contains("2 devices"), "{html}");
     for text in [
         "href=\"/console/devices/SN-100\"",
         "MFD 5000",
@@ -825,7 +824,7 @@ async fn devices_list_shows_every_device_of_the_partner_and_filters(be: Backend)
         "Colour 9000",
         "Zeta Labs",
         "Basement lab",
-        "2026-02-26 10:00 UTC",
+        "26 Feb 2026, 10:00 UTC",
     ] {
         assert!(html.contains(text), "{text} in {html}");
     }
@@ -842,26 +841,26 @@ async fn devices_list_shows_every_device_of_the_partner_and_filters(be: Backend)
         .text()
         .await
         .unwrap();
-    assert!(by_customer.contains("1 device(s)") && by_customer.contains("ZX-900"));
+    assert!(by_customer.contains("1 device") && by_customer.contains("ZX-900"));
     assert!(!by_customer.contains("/console/devices/SN-100\""));
     let search = get(&app, &b, "/console/devices?q=basement")
         .await
         .text()
         .await
         .unwrap();
-    assert!(search.contains("1 device(s)") && search.contains("ZX-900"));
+    assert!(search.contains("1 device") && search.contains("ZX-900"));
     let by_serial = get(&app, &b, "/console/devices?q=sn-1")
         .await
         .text()
         .await
         .unwrap();
-    assert!(by_serial.contains("1 device(s)") && by_serial.contains("/console/devices/SN-100\""));
+    assert!(by_serial.contains("1 device") && by_serial.contains("/console/devices/SN-100\""));
     let bad = get(&app, &b, "/console/devices?customer=nope")
         .await
         .text()
         .await
         .unwrap();
-    assert!(bad.contains("customer: unknown customer") && bad.contains("0 device(s)"));
+    assert!(bad.contains("Customer: unknown customer.") && bad.contains("0 devices"));
     // B sees its own devices only, and A's customer filter finds nothing for B.
     let bolt = login(&app, &app.b.admin_email).await;
     let theirs = get(&app, &bolt, "/console/devices")
@@ -869,7 +868,7 @@ async fn devices_list_shows_every_device_of_the_partner_and_filters(be: Backend)
         .text()
         .await
         .unwrap();
-    assert!(theirs.contains("2 device(s)") && theirs.contains("BOLT-777"));
+    assert!(theirs.contains("2 devices") && theirs.contains("BOLT-777"));
     assert!(!theirs.contains("ZX-900") && !theirs.contains("Zeta") && !theirs.contains("Acme"));
     assert!(!theirs.contains("2026-02-26"), "A's meter read is not B's");
     let foreign = get(&app, &bolt, &format!("/console/devices?customer={zeta}"))
@@ -877,7 +876,7 @@ async fn devices_list_shows_every_device_of_the_partner_and_filters(be: Backend)
         .text()
         .await
         .unwrap();
-    assert!(foreign.contains("0 device(s)"));
+    assert!(foreign.contains("0 devices"));
 }
 
 async fn incidents_csv_applies_the_filters_and_guards_formulas(be: Backend) {
@@ -956,7 +955,12 @@ async fn incidents_csv_applies_the_filters_and_guards_formulas(be: Backend) {
     assert!(dated.contains(&later.number) && !dated.contains(&jam.number));
     let bad = get(&app, &b, "/console/incidents.csv?status=lost").await;
     assert_eq!(bad.status(), 400);
-    assert!(bad.text().await.unwrap().contains("status:"));
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("Status: choose one from the list.")
+    );
     // B's export holds none of A's incidents, even with A's customer as the filter.
     let bolt = login(&app, &app.b.admin_email).await;
     for path in [
@@ -993,4 +997,211 @@ async fn console_shows_the_panels_issue_labels_not_codes(be: Backend) {
         .await
         .unwrap();
     assert!(one.contains("<td>Paper jam</td>") && !one.contains("paper_jam"));
+}
+
+/// A console page as a browser whose `Accept-Language` is `accept` gets it.
+async fn get_in(app: &TestApp, b: Option<&Browser>, path: &str, accept: &str) -> reqwest::Response {
+    let mut req = app
+        .http
+        .get(app.url(path))
+        .header("accept-language", accept);
+    if let Some(b) = b {
+        req = req.header("cookie", format!("sa_session={}", b.cookie));
+    }
+    req.send().await.unwrap()
+}
+
+/// Every console page (login, incidents, one incident, devices, one device, users, fleet, an
+/// error page) in each of the five languages the browser may ask for: the page's heading and
+/// labels from that language's `console.ftl`, `lang` and `Content-Language` naming it, no
+/// missing message, the dates and percentages written the language's way; q-values decide.
+async fn every_console_page_speaks_the_browsers_language(be: Backend) {
+    use platform::i18n::{Locale, t};
+    let app = spawn_app(be).await;
+    let c = client(&app, &app.a.api_key);
+    let mut jam = request("Tray 2", "Ana");
+    jam.issue_code = Some("paper_jam".into());
+    let jam = c.create_incident("i18n-1", &jam).await.unwrap();
+    let mut supply = request("", "Ana");
+    supply.kind = "supply".into();
+    supply.issue_code = None;
+    supply.supplies = vec![SupplyItem {
+        description: "Cyan Toner".into(),
+        part_number: Some("TN-C".into()),
+        colorant: Some("cyan".into()),
+        level_percent: Some(45),
+    }];
+    c.create_incident("i18n-2", &supply).await.unwrap();
+    let read = RecordMeterReadRequest {
+        read_at: t0() - chrono::Duration::days(3),
+        source: "automatic".into(),
+        meter_replacement: false,
+        meters: vec![MeterValueBody {
+            id: "101".into(),
+            name: "Total".into(),
+            value: 1234,
+        }],
+    };
+    c.record_meter_read("SN-100", "i18n-m", &read)
+        .await
+        .unwrap();
+    let admin = login(&app, &app.a.admin_email).await;
+    let incident = format!("/console/incidents/{}", jam.number);
+    for l in Locale::ALL {
+        let accept = match l {
+            Locale::En => "en-GB,en;q=0.9".to_string(),
+            other => format!("{}-XX, {};q=0.9, en;q=0.1", other.code(), other.code()),
+        };
+        // (path, logged in, messages the page must show)
+        let pages: [(&str, bool, &[&str]); 7] = [
+            (
+                "/console/login",
+                false,
+                &["console-login-title", "console-password"],
+            ),
+            (
+                "/console/incidents",
+                true,
+                &[
+                    "console-incidents-title",
+                    "console-download-csv",
+                    "issue-paper_jam",
+                    "panel-status-open",
+                    "console-badge-walk-up",
+                ],
+            ),
+            (
+                &incident,
+                true,
+                &[
+                    "console-history",
+                    "console-change-status",
+                    "issue-paper_jam",
+                ],
+            ),
+            (
+                "/console/devices",
+                true,
+                &["console-devices-title", "console-open-incidents"],
+            ),
+            (
+                "/console/devices/SN-100",
+                true,
+                &[
+                    "console-requested-supplies",
+                    "console-meter-history",
+                    "console-export-meter-reads",
+                ],
+            ),
+            (
+                "/console/users",
+                true,
+                &["console-users-title", "console-add-user"],
+            ),
+            (
+                "/console/fleet",
+                true,
+                &["console-fleet-title", "console-agents", "console-webhooks"],
+            ),
+        ];
+        for (path, logged_in, ids) in pages {
+            let res = get_in(&app, logged_in.then_some(&admin), path, &accept).await;
+            assert_eq!(res.status(), 200, "{l} {path}");
+            assert_eq!(
+                res.headers()["content-language"].to_str().unwrap(),
+                l.code(),
+                "{l} {path}"
+            );
+            let html = res.text().await.unwrap();
+            assert!(html.contains(&format!("<html lang=\"{l}\">")), "{l} {path}");
+            assert!(!html.contains("[missing"), "{l} {path}: {html}");
+            for id in ids {
+                let text = t(l, id);
+                let escaped = text
+                    .replace('&', "&amp;")
+                    .replace('\'', "&#39;")
+                    .replace('"', "&#34;");
+                assert!(
+                    html.contains(&text) || html.contains(&escaped),
+                    "{l} {path}: {id} = {text:?} missing in {html}"
+                );
+            }
+            if logged_in {
+                assert!(
+                    html.contains(&t(l, "console-nav-incidents")),
+                    "{l} {path}: the navigation"
+                );
+            }
+            if l != Locale::En {
+                // A heading English and this language write differently is not English here.
+                for id in ids.iter().filter(|id| t(l, id) != t(Locale::En, id)) {
+                    assert!(
+                        !html.contains(&format!(">{}<", t(Locale::En, id))),
+                        "{l} {path}: {id} shown in English"
+                    );
+                }
+            }
+        }
+        // Dates and numbers the language's way.
+        let one = get_in(&app, Some(&admin), &incident, &accept)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let created = l.date_time_utc(jam.created_at);
+        assert!(one.contains(&created), "{l}: {created} in {one}");
+        let device = get_in(&app, Some(&admin), "/console/devices/SN-100", &accept)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            device.contains(&l.percent(45)),
+            "{l}: {} in {device}",
+            l.percent(45)
+        );
+        // The error page too.
+        let missing = get_in(
+            &app,
+            Some(&admin),
+            "/console/incidents/SR-2099-999999",
+            &accept,
+        )
+        .await;
+        assert_eq!(missing.status(), 404);
+        let missing = missing.text().await.unwrap();
+        assert!(
+            missing.contains(&t(l, "console-title-not-found")),
+            "{l}: {missing}"
+        );
+        assert!(
+            missing.contains(&t(l, "console-back-to-incidents")),
+            "{l}: {missing}"
+        );
+    }
+    // The German heading for a German browser; q-values decide; no language of ours: English.
+    for (accept, heading) in [
+        ("de-DE,de;q=0.9,en;q=0.8", "Vorgänge"),
+        ("fr;q=0.4, it;q=0.9", "Interventi"),
+        ("ja, pt;q=0.8", "Incidents"),
+        ("de;q=0, es;q=0.2", "Incidencias"),
+    ] {
+        let html = get_in(&app, Some(&admin), "/console/incidents", accept)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!("<h1>{heading}</h1>")),
+            "{accept}: {html}"
+        );
+    }
+    // The CSV stays English whatever the browser's language.
+    let csv = get_in(&app, Some(&admin), "/console/incidents.csv", "de")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("number,created_at,kind,status"), "{csv}");
+    assert!(csv.contains("Paper jam"), "{csv}");
 }

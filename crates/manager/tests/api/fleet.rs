@@ -646,7 +646,7 @@ async fn the_console_lists_agents_and_reported_devices_and_revokes(b: Backend) {
         "NEW-1",
         "<strong>new</strong>",
         "critical jam (8)",
-        "Black Toner 40 %",
+        "Black Toner <span class=\"nowrap\">40%</span>",
         "down (jammed)",
     ] {
         assert!(html.contains(text), "{text} missing in {html}");

@@ -1239,7 +1239,11 @@ async fn the_console_device_page_lists_every_incident_marked_its_forecasts_and_a
     let date = &supply["predicted_date"].as_str().unwrap()[..10];
     assert!(
         forecasts.contains(&format!(">{days:.1}<"))
-            && forecasts.contains(&format!("empty on {date}")),
+            && forecasts.contains(&format!(
+                "empty on {}",
+                platform::i18n::Locale::En
+                    .date(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap())
+            )),
         "days left {days:.1} and the date {date} as the API says: {forecasts}"
     );
     assert!(

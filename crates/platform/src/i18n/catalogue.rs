@@ -11,8 +11,15 @@ use std::sync::OnceLock;
 
 /// The files of each language's catalogue, in `crates/platform/locales/<lang>/`: `errors` (the
 /// problem texts a person reads), `mail` (the confirmation e-mail and the manager's notifications),
-/// `panel` (the panel pages).
-pub const FILES: &[&str] = &["errors.ftl", "mail.ftl", "panel.ftl"];
+/// `panel` (the panel pages), `console` (the partner console), `weblet` (what the weblet itself
+/// shows; copied into `weblet/strings.js` by `weblet_strings_js`, a test keeps the copy equal).
+pub const FILES: &[&str] = &[
+    "errors.ftl",
+    "mail.ftl",
+    "panel.ftl",
+    "console.ftl",
+    "weblet.ftl",
+];
 
 macro_rules! language {
     ($lang:literal) => {
@@ -20,12 +27,14 @@ macro_rules! language {
             include_str!(concat!("../../locales/", $lang, "/errors.ftl")),
             include_str!(concat!("../../locales/", $lang, "/mail.ftl")),
             include_str!(concat!("../../locales/", $lang, "/panel.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/console.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/weblet.ftl")),
         ]
     };
 }
 
 /// Every language's sources, in [`FILES`] order.
-pub(super) fn sources(l: Locale) -> [&'static str; 3] {
+pub(super) fn sources(l: Locale) -> [&'static str; 5] {
     match l {
         Locale::En => language!("en"),
         Locale::De => language!("de"),
@@ -130,6 +139,12 @@ impl<'a> Args<'a> {
 /// The message `id` in `l`.
 pub fn t(l: Locale, id: &str) -> String {
     t_args(l, id, &Args::new())
+}
+
+/// The message `id` in `l` when that language has it (no fallback, nothing logged): for
+/// labels of values that may or may not have one.
+pub fn lookup(l: Locale, id: &str) -> Option<String> {
+    catalogue().format(l, id, &Args::new())
 }
 
 /// The message `id` in `l` with variables. Missing in `l`: the English text (and a warning);

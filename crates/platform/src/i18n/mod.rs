@@ -16,8 +16,10 @@
 
 mod catalogue;
 mod format;
+mod weblet;
 
-pub use catalogue::{Args, FILES, check, check_compiled, t, t_args};
+pub use catalogue::{Args, FILES, check, check_compiled, lookup, t, t_args};
+pub use weblet::weblet_strings_js;
 
 use std::fmt;
 
@@ -79,6 +81,12 @@ impl Locale {
     /// ranges by descending weight (`q`, default 1; `q=0` means "not this one"), the first that
     /// names one of ours wins; `*` or nothing usable gives English.
     pub fn from_accept_language(header: &str) -> Self {
+        Self::preferred(header).unwrap_or_default()
+    }
+
+    /// The best of our languages that an `Accept-Language` header names, `None` when it names
+    /// none of ours (so a caller can fall back to something else before English).
+    pub fn preferred(header: &str) -> Option<Self> {
         let mut ranges: Vec<(u16, usize, &str)> = header
             .split(',')
             .enumerate()
@@ -104,7 +112,6 @@ impl Locale {
         ranges
             .into_iter()
             .find_map(|(_, _, range)| Self::from_tag(range))
-            .unwrap_or_default()
     }
 }
 
@@ -134,6 +141,11 @@ impl Locale {
     /// The message `id` with one text variable.
     pub fn t1(self, id: &str, name: &str, value: &str) -> String {
         t_args(self, id, &Args::new().text(name, value.to_string()))
+    }
+
+    /// The message `id` with one number variable (plural forms, the language's digits).
+    pub fn tn(self, id: &str, name: &str, n: i64) -> String {
+        t_args(self, id, &Args::new().number(name, n))
     }
 }
 
@@ -182,5 +194,7 @@ mod tests {
         assert_eq!(Locale::from_accept_language(""), Locale::En);
         assert_eq!(Locale::from_accept_language("de;q=2, fr;q=0.3"), Locale::Fr);
         assert_eq!(Locale::from_accept_language("de;q=0.1234, es"), Locale::Es);
+        assert_eq!(Locale::preferred("ja, *;q=0.5"), None);
+        assert_eq!(Locale::preferred("ja, it;q=0.2"), Some(Locale::It));
     }
 }
