@@ -293,11 +293,12 @@ async fn garbage_and_rollbacks_are_refused_per_reading_not_per_batch(b: Backend)
         .await
         .unwrap();
     let outcomes: Vec<_> = receipt.results.iter().map(|r| r.outcome).collect();
+    // The reading from the future is not lost: stored at the time it arrived, and said so.
     assert_eq!(
         outcomes,
         [
             ReadingOutcome::Stored,
-            ReadingOutcome::Rejected,
+            ReadingOutcome::Stored,
             ReadingOutcome::Rejected
         ]
     );
@@ -309,13 +310,24 @@ async fn garbage_and_rollbacks_are_refused_per_reading_not_per_batch(b: Backend)
             .unwrap()
             .contains("below the previous read")
     );
+    let future_detail = receipt.results[1].detail.as_deref().unwrap();
     assert!(
-        receipt.results[1]
-            .detail
-            .as_deref()
-            .unwrap()
-            .contains("clock")
+        future_detail.contains("ahead of the manager's clock")
+            && future_detail.contains("stored at the time received"),
+        "{future_detail}"
     );
+    assert!(receipt.results[1].meter_read, "{future_detail}");
+    let stored = app
+        .store
+        .store
+        .list_readings(app.a.partner_id, "SN-100", 10)
+        .await
+        .unwrap();
+    let future_stored = stored
+        .iter()
+        .find(|r| r.reading_id == receipt.results[1].reading_id)
+        .expect("the reading from the future is stored");
+    assert!(future_stored.read_at <= manager::clock::Clock::now(&*app.store.clock));
     assert!(
         receipt.results[2]
             .detail
