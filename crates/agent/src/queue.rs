@@ -46,20 +46,33 @@ pub struct KnownDevice {
     pub last_meter_at: Option<DateTime<Utc>>,
 }
 
-/// Times for new readings that never go back: the clock's, or just after the last one when the clock
-/// jumped backwards (so a device's readings keep their order in the manager).
+/// A clock that went back by at most this much keeps the readings' order (the manager takes times
+/// up to a day ahead of its own clock); one that went back by more was wrong before (it had jumped
+/// ahead) and is believed.
+pub const MAX_HOLD_BACK: chrono::Duration = chrono::Duration::days(1);
+
+/// Times for new readings: the clock's; just after the last one when the clock jumped back by up to
+/// [`MAX_HOLD_BACK`] (so a device's readings keep their order in the manager); the clock's again
+/// when it went back by more (the last readings' times were ahead: pinning to them would send every
+/// later reading ahead too; the manager stores readings more than a day ahead at the time they
+/// arrive).
 #[derive(Debug, Clone, Copy)]
 pub struct ReadingClock(Option<DateTime<Utc>>);
 
 impl ReadingClock {
     pub fn next(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
         let t = match self.0 {
-            Some(l) if now <= l => {
+            Some(l) if now <= l && l - now <= MAX_HOLD_BACK => {
                 if l - now > chrono::Duration::seconds(1) {
                     tracing::warn!(clock = %now.to_rfc3339(), last = %l.to_rfc3339(),
                         "the clock is behind the last reading (it jumped back); readings keep their order");
                 }
                 l + chrono::Duration::milliseconds(1)
+            }
+            Some(l) if now < l => {
+                tracing::warn!(clock = %now.to_rfc3339(), last = %l.to_rfc3339(),
+                    "the clock is more than a day behind the last reading: it was ahead before; taking the clock's time");
+                now
             }
             _ => now,
         };
@@ -463,6 +476,18 @@ mod tests {
         let mut clock = q.reading_clock().await.unwrap();
         assert!(clock.next(t) > back);
         let later = t + chrono::Duration::hours(1);
+        assert_eq!(clock.next(later), later);
+    }
+
+    #[test]
+    fn a_clock_that_was_ahead_by_days_is_not_followed_once_it_is_right_again() {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let mut clock = ReadingClock(None);
+        let ahead = t + chrono::Duration::days(3);
+        assert_eq!(clock.next(ahead), ahead, "jumped forward: taken as it is");
+        // Corrected: the readings go on at the right time, not after the wrong ones.
+        assert_eq!(clock.next(t), t);
+        let later = t + chrono::Duration::minutes(15);
         assert_eq!(clock.next(later), later);
     }
 }

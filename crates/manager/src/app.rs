@@ -149,8 +149,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::fleet::console_mail::routes())
         .merge(crate::console::routes())
         // Every route but the readings of agents: at most BODY_LIMIT (added before that route).
-        .layer(axum::middleware::from_fn_with_state(limit, body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn_with_state(limit, body_limit))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .merge(
             crate::fleet::api::ingest_routes()

@@ -5,4 +5,5 @@
 
 mod batches;
 mod helpers;
+mod robustness;
 mod scenarios;

@@ -123,11 +123,16 @@ pub async fn ingest(
     // Checked first, each on its own: a bad reading is refused, the others are stored.
     let mut results: Vec<Option<ReadingResult>> = Vec::with_capacity(batch.readings.len());
     let mut valid = Vec::with_capacity(batch.readings.len());
+    let mut notes: Vec<Option<String>> = Vec::with_capacity(batch.readings.len());
     for mut reading in batch.readings {
         match check_reading(&mut reading, now) {
-            Ok(()) => {
+            Ok(note) => {
+                if let Some(note) = &note {
+                    tracing::warn!(agent = %agent.id, reading = %reading.reading_id, %note, "a reading from the future");
+                }
                 results.push(None);
                 valid.push(reading);
+                notes.push(note);
             }
             Err(detail) => results.push(Some(ReadingResult {
                 reading_id: reading.reading_id,
@@ -144,7 +149,7 @@ pub async fn ingest(
         .ingest_batch(&agent, batch.batch_id, received, &valid)
         .await?;
     let stored_in = st.clock.instant().saturating_duration_since(started);
-    let mut stored = valid.iter().zip(ingested.results.iter());
+    let mut stored = valid.iter().zip(ingested.results.iter()).zip(&notes);
     let mut receipt = BatchReceipt {
         batch_id: batch.batch_id,
         stored: 0,
@@ -156,15 +161,22 @@ pub async fn ingest(
         let result = match slot {
             Some(rejected) => rejected,
             None => {
-                let (reading, done) = stored
+                let ((reading, done), note) = stored
                     .next()
                     .ok_or_else(|| ApiError::Internal("a reading without a result".into()))?;
+                let detail = match (note, &done.detail) {
+                    (Some(n), Some(d)) if done.outcome != ReadingOutcome::Duplicate => {
+                        Some(format!("{n}; {d}"))
+                    }
+                    (Some(n), None) if done.outcome != ReadingOutcome::Duplicate => Some(n.clone()),
+                    (_, d) => d.clone(),
+                };
                 ReadingResult {
                     reading_id: reading.reading_id,
                     outcome: done.outcome,
                     meter_read: done.meter_read,
                     new_device: done.new_device,
-                    detail: done.detail.clone(),
+                    detail,
                 }
             }
         };
@@ -191,21 +203,30 @@ pub async fn ingest(
     Ok(Json(receipt))
 }
 
-/// A reading's own checks: its serial (normalised in place), a clock not more than a day ahead.
+/// How far ahead of the manager's clock a reading's time may be (clocks differ a little).
+pub const MAX_AHEAD: chrono::Duration = chrono::Duration::days(1);
+
+/// A reading's own checks: its serial (normalised in place; a bad one refuses the reading). A time
+/// more than [`MAX_AHEAD`] ahead of the manager's clock cannot be right (the agent's clock was
+/// ahead when it took the reading): the reading is not lost for it, it is stored at the time it
+/// arrived (it was taken before that), and the note returned says so.
 fn check_reading(
     reading: &mut proto::fleet::Reading,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), String> {
+) -> Result<Option<String>, String> {
     let serial = DeviceSerial::parse(&reading.identity.serial)
         .map_err(|e| format!("identity.serial: {e}"))?;
-    if reading.read_at > now + chrono::Duration::days(1) {
-        return Err(format!(
-            "read_at {} is more than a day ahead of the manager's clock (is the agent's clock right?)",
-            reading.read_at.to_rfc3339()
-        ));
-    }
     reading.identity.serial = serial.as_str().to_string();
-    Ok(())
+    if reading.read_at > now + MAX_AHEAD {
+        let note = format!(
+            "read_at {} is more than a day ahead of the manager's clock (is the agent's clock right?); stored at the time received, {}",
+            reading.read_at.to_rfc3339(),
+            now.to_rfc3339()
+        );
+        reading.read_at = now;
+        return Ok(Some(note));
+    }
+    Ok(None)
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]

@@ -293,11 +293,12 @@ async fn garbage_and_rollbacks_are_refused_per_reading_not_per_batch(b: Backend)
         .await
         .unwrap();
     let outcomes: Vec<_> = receipt.results.iter().map(|r| r.outcome).collect();
+    // The reading from the future is not lost: stored at the time it arrived, and said so.
     assert_eq!(
         outcomes,
         [
             ReadingOutcome::Stored,
-            ReadingOutcome::Rejected,
+            ReadingOutcome::Stored,
             ReadingOutcome::Rejected
         ]
     );
@@ -309,13 +310,24 @@ async fn garbage_and_rollbacks_are_refused_per_reading_not_per_batch(b: Backend)
             .unwrap()
             .contains("below the previous read")
     );
+    let future_detail = receipt.results[1].detail.as_deref().unwrap();
     assert!(
-        receipt.results[1]
-            .detail
-            .as_deref()
-            .unwrap()
-            .contains("clock")
+        future_detail.contains("ahead of the manager's clock")
+            && future_detail.contains("stored at the time received"),
+        "{future_detail}"
     );
+    assert!(receipt.results[1].meter_read, "{future_detail}");
+    let stored = app
+        .store
+        .store
+        .list_readings(app.a.partner_id, "SN-100", 10)
+        .await
+        .unwrap();
+    let future_stored = stored
+        .iter()
+        .find(|r| r.reading_id == receipt.results[1].reading_id)
+        .expect("the reading from the future is stored");
+    assert!(future_stored.read_at <= manager::clock::Clock::now(&*app.store.clock));
     assert!(
         receipt.results[2]
             .detail
@@ -723,4 +735,61 @@ async fn a_supply_class_or_status_outside_the_contract_is_refused_at_the_door(b:
         (1, 0),
         "nothing of the refused batches was stored"
     );
+}
+
+/// POSTs only the head of a request announcing `length` bytes: the limit answers from the
+/// Content-Length before any body is read. (status, body)
+fn announce(app: &TestApp, path: &str, credential: &str, length: usize) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = app.base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {credential}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// A batch of readings may be up to 4 MiB (`INGEST_BODY_LIMIT`); every other route keeps 256 KiB,
+/// and says so in its 413 (problem+json).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_readings_may_be_4_mib_every_other_body_256_kib() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (_, credential) = add_agent(&app).await;
+    // 1 MiB of readings passes the limit (and is then refused as the empty JSON it is).
+    let res = app
+        .http
+        .post(app.url("/api/v1/agents/readings"))
+        .bearer_auth(&credential)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 1 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let limit = manager::app::INGEST_BODY_LIMIT;
+    let (status, text) = tokio::task::block_in_place(|| {
+        announce(&app, "/api/v1/agents/readings", &credential, limit + 1)
+    });
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains(&limit.to_string()), "{text}");
+    let limit = manager::app::BODY_LIMIT;
+    let (status, text) = tokio::task::block_in_place(|| {
+        announce(&app, "/api/v1/agents/enroll", &credential, limit + 1)
+    });
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("application/problem+json"), "{text}");
+    assert!(text.contains(&limit.to_string()), "{text}");
 }
