@@ -259,12 +259,16 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
             tracing::error!(error = %format!("{e:#}"), "the demo's manager stopped");
         }
     }));
-    // The manager's senders, as `serve manager` runs them: webhooks, and notification e-mails
+    // The manager's senders, as `serve manager` runs them: webhooks, the evaluator, and notification e-mails
     // into the demo's mail folder (beside the assistant's confirmations).
     let mclock: Arc<dyn manager::clock::Clock> = Arc::new(manager::clock::SystemClock);
     let webhooks =
         manager::fleet::notify::Notifier::new(mstore.clone(), mclock.clone()).allow_private(true);
     tasks.push(tokio::spawn(webhooks.run_forever(Duration::from_secs(10))));
+    // The periodic evaluation `serve manager` runs (silent devices and agents, alerts that must
+    // persist), every minute here rather than every 5 so the demo shows it sooner.
+    let evaluator = manager::fleet::evaluate::Evaluator::new(mstore.clone(), mclock.clone());
+    tasks.push(tokio::spawn(evaluator.run_forever(Duration::from_secs(60))));
     let mailer = manager::fleet::mail::MailNotifier::new(
         mstore.clone(),
         mclock,

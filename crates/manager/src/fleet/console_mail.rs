@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use platform::i18n::Locale;
+use platform::i18n::{Args, Locale, t_args};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,8 +19,7 @@ use crate::auth::constant_time_eq;
 use crate::console::{ConsoleError, ConsoleUser, lang};
 use crate::storage::Role;
 
-/// The page's frame (menu, headings of the base template) follows the browser's language; its own
-/// texts are English for now.
+/// In the browser's language (`console.ftl`), like every console page.
 pub fn routes() -> Router<AppState> {
     crate::console::localized(
         Router::new()
@@ -74,7 +73,7 @@ async fn render(
             address: r.address,
             language: r.language,
             events: if r.events.is_empty() {
-                "all".into()
+                lang().t("console-notif-all")
             } else {
                 r.events.join(", ")
             },
@@ -165,8 +164,11 @@ async fn add(
         }
     };
     if st.store.list_recipients(p).await?.len() >= MAX_RECIPIENTS {
-        return refused(format!(
-            "at most {MAX_RECIPIENTS} notification addresses per partner"
+        let max = i64::try_from(MAX_RECIPIENTS).unwrap_or(i64::MAX);
+        return refused(t_args(
+            lang(),
+            "console-notif-too-many",
+            &Args::new().number("max", max),
         ))
         .await;
     }

@@ -1011,8 +1011,8 @@ async fn get_in(app: &TestApp, b: Option<&Browser>, path: &str, accept: &str) ->
     req.send().await.unwrap()
 }
 
-/// Every console page (login, incidents, one incident, devices, one device, users, fleet, an
-/// error page) in each of the five languages the browser may ask for: the page's heading and
+/// Every console page (login, incidents, one incident, devices, one device, users, fleet, e-mail
+/// notifications, an error page) in each of the five languages the browser may ask for: the page's heading and
 /// labels from that language's `console.ftl`, `lang` and `Content-Language` naming it, no
 /// missing message, the dates and percentages written the language's way; q-values decide.
 async fn every_console_page_speaks_the_browsers_language(be: Backend) {
@@ -1053,7 +1053,7 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             other => format!("{}-XX, {};q=0.9, en;q=0.1", other.code(), other.code()),
         };
         // (path, logged in, messages the page must show)
-        let pages: [(&str, bool, &[&str]); 7] = [
+        let pages: [(&str, bool, &[&str]); 8] = [
             (
                 "/console/login",
                 false,
@@ -1101,7 +1101,21 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             (
                 "/console/fleet",
                 true,
-                &["console-fleet-title", "console-agents", "console-webhooks"],
+                &[
+                    "console-fleet-title",
+                    "console-agents",
+                    "console-webhooks",
+                    "console-email-notifications",
+                ],
+            ),
+            (
+                "/console/notifications",
+                true,
+                &[
+                    "console-notif-intro",
+                    "console-notif-add-address",
+                    "console-notif-last-mails",
+                ],
             ),
         ];
         for (path, logged_in, ids) in pages {

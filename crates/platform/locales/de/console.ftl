@@ -211,3 +211,17 @@ console-condition-silent = stumm
 console-condition-other = anderes
 console-webhooks-by-email = Dieselben Ereignisse per E-Mail:
 console-email-notifications = E-Mail-Benachrichtigungen
+
+## The e-mail notifications page
+console-notif-intro = Flottenereignisse (Störungen, Verbrauchsmaterial-Prognosen, automatische Bestellungen, Druckerwarnungen, stille Geräte und Agenten) werden an diese Adressen gesendet, jeweils in ihrer Sprache. Sie enthalten, was die Webhooks enthalten, nie die Kontaktdaten der Person am Gerät.
+console-notif-address = Adresse
+console-notif-language = Sprache
+console-notif-events = Ereignisse
+console-notif-all = alle
+console-notif-remove = Entfernen
+console-notif-add-address = Adresse hinzufügen
+console-notif-last-mails = Letzte E-Mails
+console-notif-queued = Eingereiht
+console-notif-attempts = Versuche
+console-notif-last-error = Letzter Fehler
+console-notif-too-many = höchstens { $max } Benachrichtigungsadressen pro Partner

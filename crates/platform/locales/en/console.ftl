@@ -211,3 +211,17 @@ console-condition-silent = silent
 console-condition-other = other
 console-webhooks-by-email = The same events by e-mail:
 console-email-notifications = E-mail notifications
+
+## The e-mail notifications page
+console-notif-intro = Fleet events (incidents, supply forecasts, automatic orders, printer alerts, silent devices and agents) are e-mailed to these addresses, each in its language. They carry what the webhooks carry, never the contact details of the person at a device.
+console-notif-address = Address
+console-notif-language = Language
+console-notif-events = Events
+console-notif-all = all
+console-notif-remove = Remove
+console-notif-add-address = Add an address
+console-notif-last-mails = Last e-mails
+console-notif-queued = Queued
+console-notif-attempts = Attempts
+console-notif-last-error = Last error
+console-notif-too-many = at most { $max } notification addresses per partner

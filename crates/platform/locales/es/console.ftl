@@ -211,3 +211,17 @@ console-condition-silent = sin señal
 console-condition-other = otra
 console-webhooks-by-email = Los mismos eventos por correo electrónico:
 console-email-notifications = Notificaciones por correo electrónico
+
+## The e-mail notifications page
+console-notif-intro = Los eventos de la flota (incidencias, previsiones de consumibles, pedidos automáticos, alertas de impresora, dispositivos y agentes silenciosos) se envían por correo electrónico a estas direcciones, cada una en su idioma. Contienen lo que contienen los webhooks, nunca los datos de contacto de la persona en el dispositivo.
+console-notif-address = Dirección
+console-notif-language = Idioma
+console-notif-events = Eventos
+console-notif-all = todos
+console-notif-remove = Quitar
+console-notif-add-address = Añadir una dirección
+console-notif-last-mails = Últimos correos
+console-notif-queued = En cola
+console-notif-attempts = Intentos
+console-notif-last-error = Último error
+console-notif-too-many = como máximo { $max } direcciones de notificación por socio

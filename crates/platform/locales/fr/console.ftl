@@ -211,3 +211,17 @@ console-condition-silent = muet
 console-condition-other = autre
 console-webhooks-by-email = Les mêmes événements par e-mail :
 console-email-notifications = Notifications par e-mail
+
+## The e-mail notifications page
+console-notif-intro = Les événements du parc (incidents, prévisions de consommables, commandes automatiques, alertes d'imprimante, appareils et agents silencieux) sont envoyés par e-mail à ces adresses, chacune dans sa langue. Ils contiennent ce que contiennent les webhooks, jamais les coordonnées de la personne à l'appareil.
+console-notif-address = Adresse
+console-notif-language = Langue
+console-notif-events = Événements
+console-notif-all = tous
+console-notif-remove = Supprimer
+console-notif-add-address = Ajouter une adresse
+console-notif-last-mails = Derniers e-mails
+console-notif-queued = En file
+console-notif-attempts = Tentatives
+console-notif-last-error = Dernière erreur
+console-notif-too-many = au plus { $max } adresses de notification par partenaire

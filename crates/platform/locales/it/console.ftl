@@ -211,3 +211,17 @@ console-condition-silent = silenzioso
 console-condition-other = altro
 console-webhooks-by-email = Gli stessi eventi via e-mail:
 console-email-notifications = Notifiche via e-mail
+
+## The e-mail notifications page
+console-notif-intro = Gli eventi del parco (guasti, previsioni dei materiali di consumo, ordini automatici, avvisi della stampante, dispositivi e agenti silenziosi) vengono inviati via e-mail a questi indirizzi, ciascuno nella sua lingua. Contengono ciò che contengono i webhook, mai i dati di contatto della persona al dispositivo.
+console-notif-address = Indirizzo
+console-notif-language = Lingua
+console-notif-events = Eventi
+console-notif-all = tutti
+console-notif-remove = Rimuovi
+console-notif-add-address = Aggiungi un indirizzo
+console-notif-last-mails = Ultime e-mail
+console-notif-queued = In coda
+console-notif-attempts = Tentativi
+console-notif-last-error = Ultimo errore
+console-notif-too-many = al massimo { $max } indirizzi di notifica per partner
