@@ -289,9 +289,10 @@ async fn a_wrong_snmp_community_gives_a_clear_message_instead_of_supplies() {
 }
 
 /// What the panel does from its start until the Services tab is shown: requests and bytes are
-/// checked against the budget (8 requests, 100 KB); the time is printed, not asserted.
+/// checked against the budget (9 requests — the ninth is `strings.js`, the weblet's own texts in
+/// five languages, needed before the assistant answers — and 100 KB); the time is printed, not asserted.
 #[tokio::test]
-async fn panel_start_to_the_services_tab_stays_within_8_requests_and_100_kb() {
+async fn panel_start_to_the_services_tab_stays_within_9_requests_and_100_kb() {
     let sys = start_system().await;
     let dev = device(&sys, SERIAL_A, &AppConfiguration::default()).await;
     let b = browser().await;
@@ -317,7 +318,7 @@ async fn panel_start_to_the_services_tab_stays_within_8_requests_and_100_kb() {
         measured["ms"].as_f64().unwrap_or_default(),
         measured["names"]
     );
-    assert!(requests <= 8, "{measured}");
+    assert!(requests <= 9, "{measured}");
     assert!(bytes > 0 && bytes <= 100_000, "{measured}");
 }
 
