@@ -119,6 +119,9 @@ pub mod schemas {
     pub fn actor() -> Object {
         s::label(limits::ACTOR)
     }
+    pub fn ticket_reference() -> Object {
+        s::label(limits::TICKET_REFERENCE)
+    }
     pub fn comment() -> Object {
         s::free_text(crate::FreeText::MAX)
     }
@@ -453,7 +456,7 @@ impl ChangeStatusRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TicketReference {
     /// 1–64 characters without control characters, e.g. `HD-4711`.
-    #[schema(example = "HD-4711")]
+    #[schema(schema_with = schemas::ticket_reference, example = "HD-4711")]
     pub reference: String,
 }
 

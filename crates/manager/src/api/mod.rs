@@ -414,7 +414,7 @@ pub async fn get_incident(
 
 /// The partner's own ticket number of an incident (the help-desk override), once its help desk set it.
 #[utoipa::path(get, path = "/api/v1/incidents/{number}/ticket-reference", security(("api_key" = [])),
-    params(("number" = String, Path, example = "SR-2026-000123")),
+    params(("number" = IncidentNumber, Path, example = "SR-2026-000123")),
     responses((status = 200, body = TicketReference), (status = 404, body = Problem, description = "no such incident, or no ticket reference set yet")))]
 pub async fn get_ticket_reference(
     State(st): State<AppState>,
@@ -434,7 +434,7 @@ pub async fn get_ticket_reference(
 /// help desk after `incident.created`); the confirmation e-mail of a device whose app
 /// configuration has the help-desk override shows it instead of the incident number.
 #[utoipa::path(put, path = "/api/v1/incidents/{number}/ticket-reference", security(("api_key" = [])),
-    params(("number" = String, Path, example = "SR-2026-000123")), request_body = TicketReference,
+    params(("number" = IncidentNumber, Path, example = "SR-2026-000123")), request_body = TicketReference,
     responses((status = 200, body = TicketReference), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_ticket_reference(
     State(st): State<AppState>,
