@@ -284,6 +284,20 @@ pub async fn start_assistant_limited(
     database: Option<&str>,
     limit: Option<assistant::ops::RateLimitSettings>,
 ) -> TestAssistant {
+    start_assistant_with(manager, gallery, database, |config| {
+        config.rate_limit = limit
+    })
+    .await
+}
+
+/// The assistant on `database` (default: a fresh SQLite file) with the test defaults (default
+/// rate limit), then `adjust` applied to its configuration (a fixed clock, say).
+pub async fn start_assistant_with(
+    manager: &Manager,
+    gallery: &Gallery,
+    database: Option<&str>,
+    adjust: impl FnOnce(&mut AssistantConfig),
+) -> TestAssistant {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("assistant.db");
     let mail_dir = dir.path().join("outbox");
@@ -302,7 +316,8 @@ pub async fn start_assistant_limited(
     ));
     config.ack_deadline = Duration::from_secs(2);
     config.clock = Arc::new(SystemClock);
-    config.rate_limit = limit;
+    config.rate_limit = Some(assistant::ops::RateLimitSettings::default());
+    adjust(&mut config);
     let (state, background) = build(config).await.expect("assistant");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -334,6 +349,18 @@ pub async fn start_system() -> System {
     let manager = start_manager().await;
     let gallery = start_gallery().await;
     let assistant = start_assistant(&manager, &gallery).await;
+    System {
+        manager,
+        gallery,
+        assistant,
+    }
+}
+
+/// The three parts, the assistant's configuration changed by `adjust` (see [`start_assistant_with`]).
+pub async fn start_system_with(adjust: impl FnOnce(&mut AssistantConfig)) -> System {
+    let manager = start_manager().await;
+    let gallery = start_gallery().await;
+    let assistant = start_assistant_with(&manager, &gallery, None, adjust).await;
     System {
         manager,
         gallery,

@@ -301,6 +301,78 @@ async fn the_help_desk_override_shows_the_partners_ticket_number_instead_of_ours
 }
 
 #[tokio::test]
+async fn the_help_desk_override_falls_back_to_our_incident_number_when_no_ticket_arrives() {
+    // The partner's help desk never gives a ticket number. The assistant's clock is fixed, so the
+    // confirmation cannot go out before the test moves it past the default wait (ten minutes).
+    let clock = std::sync::Arc::new(assistant::clock::FixedClock::default());
+    let sys = start_system_with(|config| {
+        assert_eq!(config.help_desk_wait, assistant::worker::HELP_DESK_WAIT);
+        config.clock = clock.clone();
+    })
+    .await;
+    let config = AppConfiguration {
+        help_desk_override: true,
+        ..Default::default()
+    };
+    let panel = panel_bound(&sys, &config);
+    let body = "step=3&op=send&issue_code=paper_jam&description=Jams&name=Erika+Mustermann&email=erika%40example.org&phone=";
+    let res = panel
+        .request(reqwest::Method::POST, "/ui/v1/service-request")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("idempotency-key", "k-hd-fallback")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 201);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("id=\"help-desk\""), "{html}");
+    let client = manager::client::ManagerClient::new(
+        &sys.manager.base,
+        secrecy::SecretString::from(sys.manager.api_key.clone()),
+    )
+    .expect("client");
+    let incidents = client
+        .list_device_incidents(SERIAL_A, chrono::Utc::now() - chrono::Duration::days(1))
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    let number = incidents[0].number.clone();
+    assert!(
+        mails(&sys).is_empty(),
+        "the e-mail waits for the ticket number"
+    );
+    clock.advance(
+        chrono::Duration::from_std(assistant::worker::HELP_DESK_WAIT).expect("wait")
+            + chrono::Duration::seconds(1),
+    );
+    all_done(&sys).await;
+    let mails = mails(&sys);
+    assert_eq!(mails.len(), 1, "the confirmation goes out once");
+    let mail = &mails[0];
+    assert!(
+        mail.contains(&format!("Subject: {number}:")),
+        "our incident number is the subject: {mail}"
+    );
+    assert!(
+        mail.contains("Incident number") && mail.contains(number.as_str()),
+        "{mail}"
+    );
+    assert!(!mail.contains("Ticket number"), "no ticket number: {mail}");
+    // The manager still has no ticket reference: nothing was made up for it.
+    let res = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/incidents/{number}/ticket-reference",
+            sys.manager.base
+        ))
+        .bearer_auth(&sys.manager.api_key)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status().as_u16(), 404);
+}
+
+#[tokio::test]
 async fn the_logo_is_the_stored_image_on_the_panel_and_an_inline_part_of_the_email() {
     let sys = start_system().await;
     let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" width="247" height="72"><rect width="247" height="72" fill="#0a5"/></svg>"##;
