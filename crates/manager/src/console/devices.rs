@@ -155,7 +155,7 @@ async fn device_page(
         location: device.location.clone(),
         customer: device.customer_name.clone(),
         supplies,
-        chart: svg::meter_chart(&reads),
+        chart: svg::meter_chart(&reads, &l.t("console-meter-history")),
         reads: reads.len(),
         reads_since: t_args(
             l,

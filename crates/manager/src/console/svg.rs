@@ -38,7 +38,7 @@ const WIDEST_GLYPH: f64 = 1.25 * 12.0;
 /// (a total of 1 200 000 next to a colour counter of 300): on one shared scale the small ones lie
 /// flat on 0, and a log scale is hard to read. Each panel's title (the meter's name, never clipped)
 /// replaces a legend; colours differ for up to eight meters.
-pub fn meter_chart(reads: &[MeterRead]) -> String {
+pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
     let mut series: BTreeMap<&str, Series<'_>> = BTreeMap::new();
     for r in reads {
         for m in &r.meters {
@@ -68,7 +68,8 @@ pub fn meter_chart(reads: &[MeterRead]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{h}" viewBox="0 0 {WIDTH} {h}" role="img" aria-label="Meter history">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{h}" viewBox="0 0 {WIDTH} {h}" role="img" aria-label="{}">"#,
+        xml_escape(label)
     );
     for (i, (id, (name, points))) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
@@ -178,6 +179,11 @@ mod tests {
     use crate::domain::{DeviceSerial, MeterSource};
     use crate::storage::MeterValue;
 
+    /// The chart with the English label.
+    fn meter_chart_en(reads: &[MeterRead]) -> String {
+        meter_chart(reads, "Meter history")
+    }
+
     #[test]
     fn chart_draws_a_line_per_meter_and_escapes_names() {
         let t = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
@@ -202,7 +208,7 @@ mod tests {
             ],
             created_at: t,
         };
-        let svg = meter_chart(&[read(0, 100), read(1, 200), read(2, 300)]);
+        let svg = meter_chart_en(&[read(0, 100), read(1, 200), read(2, 300)]);
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;"));
@@ -257,7 +263,7 @@ mod tests {
     fn eight_meters_get_eight_different_colours() {
         let ids = ["1", "2", "3", "4", "5", "6", "7", "8"];
         let meters: Vec<_> = ids.iter().map(|id| (*id, "Meter", 10, 1)).collect();
-        let svg = meter_chart(&reads_of(&meters, &[0, DAY]));
+        let svg = meter_chart_en(&reads_of(&meters, &[0, DAY]));
         let strokes = attr_values(&svg, "polyline", "stroke");
         assert_eq!(strokes.len(), 8);
         let distinct: std::collections::HashSet<_> = strokes.iter().collect();
@@ -266,7 +272,7 @@ mod tests {
 
     #[test]
     fn a_small_counter_uses_its_own_full_height_beside_a_large_one() {
-        let svg = meter_chart(&reads_of(
+        let svg = meter_chart_en(&reads_of(
             &[("101", "Total", 1_200_000, 5_000), ("112", "Colour", 10, 5)],
             &[0, DAY, 2 * DAY],
         ));
@@ -289,7 +295,7 @@ mod tests {
     #[test]
     fn long_meter_names_are_shortened_with_the_full_name_as_tooltip() {
         let long = "B".repeat(300);
-        let svg = meter_chart(&reads_of(&[("1", &long, 1, 1)], &[0, DAY]));
+        let svg = meter_chart_en(&reads_of(&[("1", &long, 1, 1)], &[0, DAY]));
         let title = svg.split("font-weight=\"bold\"").nth(1).unwrap();
         let shown = &title[title.find("</title>").unwrap() + 8..title.find("</text>").unwrap()];
         assert_eq!(shown.chars().count(), TITLE_CHARS);
@@ -303,14 +309,14 @@ mod tests {
 
     #[test]
     fn time_labels_are_never_two_equal() {
-        let days = meter_chart(&reads_of(&[("1", "Total", 1, 1)], &[0, 3 * DAY]));
+        let days = meter_chart_en(&reads_of(&[("1", "Total", 1, 1)], &[0, 3 * DAY]));
         let labels = texts_of_class(&days, "x");
         assert_eq!(labels, vec!["2023-11-14", "2023-11-17"]);
-        let same_day = meter_chart(&reads_of(&[("1", "Total", 1, 1)], &[0, 3_600]));
+        let same_day = meter_chart_en(&reads_of(&[("1", "Total", 1, 1)], &[0, 3_600]));
         let labels = texts_of_class(&same_day, "x");
         assert_eq!(labels.len(), 2);
         assert_ne!(labels[0], labels[1], "{labels:?}");
-        let one = meter_chart(&reads_of(&[("1", "Total", 1, 1)], &[0]));
+        let one = meter_chart_en(&reads_of(&[("1", "Total", 1, 1)], &[0]));
         assert_eq!(texts_of_class(&one, "x").len(), 1);
     }
 }

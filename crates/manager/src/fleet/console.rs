@@ -628,14 +628,15 @@ async fn add_webhook(
         url: form.url,
         events: form.events,
     };
-    let (url, events) = match req.check(st.config.webhook_allow_private).await {
+    let (url, events) = match req.check_problems(st.config.webhook_allow_private).await {
         Ok(v) => v,
         Err(problems) => {
+            let l = lang();
             let notice = Notice {
                 error: Some(
                     problems
                         .iter()
-                        .map(|p| format!("{}: {}", p.field, p.detail))
+                        .map(|p| p.message(l))
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),

@@ -155,9 +155,15 @@ async fn add(
     let (address, language, evs) = match req.validate() {
         Ok(v) => v,
         Err(problems) => {
+            // The API's details are English; the page names the field's problem in its language.
+            let l = lang();
             let detail = problems
                 .iter()
-                .map(|p| format!("{}: {}", p.field, p.detail))
+                .map(|p| match p.field.as_str() {
+                    "address" => l.t("console-notif-bad-address"),
+                    "language" => l.t("console-notif-bad-language"),
+                    _ => l.t("console-notif-bad-events"),
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             return refused(detail).await;

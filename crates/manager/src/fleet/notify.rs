@@ -20,6 +20,7 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use platform::i18n::{Args, Locale, t, t_args};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -368,29 +369,64 @@ pub struct CreatedWebhook {
     pub secret: String,
 }
 
+/// Why a webhook registration is refused: English [`FieldProblem`]s for the API
+/// ([`WebhookProblem::field_problem`]), the page's language for the console ([`WebhookProblem::message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookProblem {
+    Url(super::webhook_guard::Refusal),
+    UrlTooLong,
+    UnknownEvent(String),
+}
+
+impl WebhookProblem {
+    /// The API's problem: field and English detail.
+    pub fn field_problem(&self) -> FieldProblem {
+        match self {
+            WebhookProblem::Url(r) => FieldProblem::new("url", r.to_string()),
+            WebhookProblem::UrlTooLong => FieldProblem::new("url", "at most 2000 characters"),
+            WebhookProblem::UnknownEvent(e) => FieldProblem::new(
+                "events",
+                format!("{e:?} is not one of {}", events::ALL.join(", ")),
+            ),
+        }
+    }
+
+    /// The console's text in `l` (`console-webhook-*` and `console-guard-*` in console.ftl).
+    pub fn message(&self, l: Locale) -> String {
+        match self {
+            WebhookProblem::Url(r) => r.message(l),
+            WebhookProblem::UrlTooLong => t(l, "console-webhook-url-too-long"),
+            WebhookProblem::UnknownEvent(e) => t_args(
+                l,
+                "console-webhook-unknown-event",
+                &Args::new()
+                    .text("event", e.as_str())
+                    .text("known", events::ALL.join(", ")),
+            ),
+        }
+    }
+}
+
 impl CreateWebhookRequest {
     /// The URL and event types, checked.
     pub fn validate(&self) -> std::result::Result<(String, Vec<String>), Vec<FieldProblem>> {
+        self.problems()
+            .map_err(|ps| ps.iter().map(WebhookProblem::field_problem).collect())
+    }
+
+    /// [`Self::validate`] with the reasons as [`WebhookProblem`]s.
+    pub fn problems(&self) -> std::result::Result<(String, Vec<String>), Vec<WebhookProblem>> {
         let mut problems = Vec::new();
         let url = self.url.trim();
-        if let Err(detail) = super::webhook_guard::check_url(url) {
-            problems.push(FieldProblem {
-                field: "url".into(),
-                detail,
-            });
+        if let Err(r) = super::webhook_guard::check_url(url) {
+            problems.push(WebhookProblem::Url(r));
         }
         if url.len() > 2000 {
-            problems.push(FieldProblem {
-                field: "url".into(),
-                detail: "at most 2000 characters".into(),
-            });
+            problems.push(WebhookProblem::UrlTooLong);
         }
         for e in &self.events {
             if !events::ALL.contains(&e.as_str()) {
-                problems.push(FieldProblem {
-                    field: "events".into(),
-                    detail: format!("{e:?} is not one of {}", events::ALL.join(", ")),
-                });
+                problems.push(WebhookProblem::UnknownEvent(e.clone()));
             }
         }
         if problems.is_empty() {
@@ -409,15 +445,20 @@ impl CreateWebhookRequest {
         &self,
         allow_private: bool,
     ) -> std::result::Result<(String, Vec<String>), Vec<FieldProblem>> {
-        let (url, events) = self.validate()?;
+        self.check_problems(allow_private)
+            .await
+            .map_err(|ps| ps.iter().map(WebhookProblem::field_problem).collect())
+    }
+
+    /// [`Self::check`] with the reasons as [`WebhookProblem`]s (the console shows them translated).
+    pub async fn check_problems(
+        &self,
+        allow_private: bool,
+    ) -> std::result::Result<(String, Vec<String>), Vec<WebhookProblem>> {
+        let (url, events) = self.problems()?;
         super::webhook_guard::check_target(&url, allow_private)
             .await
-            .map_err(|detail| {
-                vec![FieldProblem {
-                    field: "url".into(),
-                    detail,
-                }]
-            })?;
+            .map_err(|r| vec![WebhookProblem::Url(r)])?;
         Ok((url, events))
     }
 }

@@ -14,11 +14,105 @@
 //! `serve manager --webhook-allow-private` turns the address rules off (tests, the demo, a
 //! receiver on the manager's own network); the scheme rule stays.
 
+use platform::i18n::{Args, Locale, t, t_args};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+/// Why an address may not be called. The API's problem details are English ([`Reason::en`]);
+/// the console shows [`Reason::message`] in the page's language (`console.ftl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Unspecified,
+    Loopback,
+    /// RFC 1918.
+    PrivateV4,
+    /// fc00::/7 (RFC 4193).
+    PrivateV6,
+    /// RFC 6598.
+    Shared,
+    LinkLocal,
+    Multicast,
+    Broadcast,
+}
+
+impl Reason {
+    /// The English phrase of the API's problem details ("a loopback address").
+    pub fn en(self) -> &'static str {
+        match self {
+            Reason::Unspecified => "an unspecified address",
+            Reason::Loopback => "a loopback address",
+            Reason::PrivateV4 => "a private address (RFC 1918)",
+            Reason::PrivateV6 => "a private address (fc00::/7)",
+            Reason::Shared => "a shared address (RFC 6598)",
+            Reason::LinkLocal => "a link-local address",
+            Reason::Multicast => "a multicast address",
+            Reason::Broadcast => "the broadcast address",
+        }
+    }
+
+    /// The same phrase in `l` (`console-guard-*` in console.ftl).
+    pub fn message(self, l: Locale) -> String {
+        let key = match self {
+            Reason::Unspecified => "console-guard-unspecified",
+            Reason::Loopback => "console-guard-loopback",
+            Reason::PrivateV4 => "console-guard-private-v4",
+            Reason::PrivateV6 => "console-guard-private-v6",
+            Reason::Shared => "console-guard-shared",
+            Reason::LinkLocal => "console-guard-link-local",
+            Reason::Multicast => "console-guard-multicast",
+            Reason::Broadcast => "console-guard-broadcast",
+        };
+        t(l, key)
+    }
+}
+
+/// Why a webhook URL is refused at registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not http(s), or no host.
+    NotHttpUrl,
+    /// The URL's address literal is forbidden.
+    PointsTo(Reason),
+    /// The URL's name resolves to a forbidden address.
+    Resolves { host: String, reason: Reason },
+}
+
+impl std::fmt::Display for Refusal {
+    /// The English detail of the API's 422.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NotHttpUrl => f.write_str("must be an http:// or https:// URL with a host"),
+            Refusal::PointsTo(why) => write!(f, "must not point to {}", why.en()),
+            Refusal::Resolves { host, reason } => {
+                write!(f, "{host} resolves to {}", reason.en())
+            }
+        }
+    }
+}
+
+impl Refusal {
+    /// The refusal in `l`, for the console.
+    pub fn message(&self, l: Locale) -> String {
+        match self {
+            Refusal::NotHttpUrl => t(l, "console-guard-not-http"),
+            Refusal::PointsTo(why) => t_args(
+                l,
+                "console-guard-points-to",
+                &Args::new().text("why", why.message(l)),
+            ),
+            Refusal::Resolves { host, reason } => t_args(
+                l,
+                "console-guard-resolves",
+                &Args::new()
+                    .text("host", host.as_str())
+                    .text("why", reason.message(l)),
+            ),
+        }
+    }
+}
+
 /// Why an address may not be called, or `None` when it may.
-pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
+pub fn forbidden(ip: IpAddr) -> Option<Reason> {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -28,49 +122,49 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
-fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
+fn forbidden_v4(ip: Ipv4Addr) -> Option<Reason> {
     let [a, b, _, _] = ip.octets();
     if ip.is_unspecified() || a == 0 {
-        Some("an unspecified address")
+        Some(Reason::Unspecified)
     } else if ip.is_loopback() {
-        Some("a loopback address")
+        Some(Reason::Loopback)
     } else if ip.is_private() {
-        Some("a private address (RFC 1918)")
+        Some(Reason::PrivateV4)
     } else if a == 100 && (64..128).contains(&b) {
-        Some("a shared address (RFC 6598)")
+        Some(Reason::Shared)
     } else if ip.is_link_local() {
-        Some("a link-local address")
+        Some(Reason::LinkLocal)
     } else if ip.is_multicast() {
-        Some("a multicast address")
+        Some(Reason::Multicast)
     } else if ip.is_broadcast() {
-        Some("the broadcast address")
+        Some(Reason::Broadcast)
     } else {
         None
     }
 }
 
-fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
+fn forbidden_v6(ip: Ipv6Addr) -> Option<Reason> {
     let first = ip.segments()[0];
     if ip.is_unspecified() {
-        Some("an unspecified address")
+        Some(Reason::Unspecified)
     } else if ip.is_loopback() {
-        Some("a loopback address")
+        Some(Reason::Loopback)
     } else if first & 0xfe00 == 0xfc00 {
-        Some("a private address (fc00::/7)")
+        Some(Reason::PrivateV6)
     } else if first & 0xffc0 == 0xfe80 {
-        Some("a link-local address")
+        Some(Reason::LinkLocal)
     } else if ip.is_multicast() {
-        Some("a multicast address")
+        Some(Reason::Multicast)
     } else {
         None
     }
 }
 
 /// The scheme and host of a webhook URL: http(s) with a host, else why not.
-pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
+pub fn check_url(url: &str) -> Result<reqwest::Url, Refusal> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
-        _ => Err("must be an http:// or https:// URL with a host".into()),
+        _ => Err(Refusal::NotHttpUrl),
     }
 }
 
@@ -85,14 +179,14 @@ fn literal(url: &reqwest::Url) -> Option<IpAddr> {
 
 /// Checks the addresses of `url` (its literal, or what its name resolves to within 5 s).
 /// A name that does not resolve now is let through: delivery checks again.
-pub async fn check_target(url: &str, allow_private: bool) -> Result<(), String> {
+pub async fn check_target(url: &str, allow_private: bool) -> Result<(), Refusal> {
     let u = check_url(url)?;
     if allow_private {
         return Ok(());
     }
     if let Some(ip) = literal(&u) {
         return match forbidden(ip) {
-            Some(why) => Err(format!("must not point to {why}")),
+            Some(why) => Err(Refusal::PointsTo(why)),
             None => Ok(()),
         };
     }
@@ -106,7 +200,10 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<(), String> 
     if let Ok(Ok(addrs)) = lookup {
         for a in addrs {
             if let Some(why) = forbidden(a.ip()) {
-                return Err(format!("{host} resolves to {why}"));
+                return Err(Refusal::Resolves {
+                    host: host.clone(),
+                    reason: why,
+                });
             }
         }
     }
@@ -116,12 +213,12 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<(), String> 
 /// Checks a delivery's URL before the request: the scheme, and an address literal (the client
 /// does not resolve those, so the resolver cannot see them).
 pub fn check_delivery(url: &str, allow_private: bool) -> Result<(), String> {
-    let u = check_url(url)?;
+    let u = check_url(url).map_err(|r| r.to_string())?;
     if allow_private {
         return Ok(());
     }
     match literal(&u).and_then(forbidden) {
-        Some(why) => Err(format!("refused: the URL points to {why}")),
+        Some(why) => Err(format!("refused: the URL points to {}", why.en())),
         None => Ok(()),
     }
 }
@@ -145,7 +242,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 .find_map(|a| forbidden(a.ip()))
                 .filter(|_| !allow_private)
             {
-                return Err(format!("refused: {host} resolves to {why}").into());
+                return Err(format!("refused: {host} resolves to {}", why.en()).into());
             }
             let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(addrs)

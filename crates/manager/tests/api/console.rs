@@ -1011,12 +1011,37 @@ async fn get_in(app: &TestApp, b: Option<&Browser>, path: &str, accept: &str) ->
     req.send().await.unwrap()
 }
 
+async fn post_in(
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+    pairs: &[(&str, &str)],
+    accept: &str,
+) -> reqwest::Response {
+    app.http
+        .post(app.url(path))
+        .header("cookie", format!("sa_session={}", b.cookie))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept-language", accept)
+        .body(form(pairs))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `text` as the console's templates escape it.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('\'', "&#39;")
+        .replace('"', "&#34;")
+}
+
 /// Every console page (login, incidents, one incident, devices, one device, users, fleet, e-mail
 /// notifications, an error page) in each of the five languages the browser may ask for: the page's heading and
 /// labels from that language's `console.ftl`, `lang` and `Content-Language` naming it, no
 /// missing message, the dates and percentages written the language's way; q-values decide.
 async fn every_console_page_speaks_the_browsers_language(be: Backend) {
-    use platform::i18n::{Locale, t};
+    use platform::i18n::{Args, Locale, t, t_args};
     let app = spawn_app(be).await;
     let c = client(&app, &app.a.api_key);
     let mut jam = request("Tray 2", "Ana");
@@ -1173,6 +1198,53 @@ async fn every_console_page_speaks_the_browsers_language(be: Backend) {
             device.contains(&l.percent(45)),
             "{l}: {} in {device}",
             l.percent(45)
+        );
+        // The meter chart's accessible name, and why a form was refused, in the language too
+        // (the API's problem details stay English). No --webhook-allow-private: loopback refused.
+        let label = format!(
+            "aria-label=\"{}\"",
+            escape_html(&t(l, "console-meter-history"))
+        );
+        assert!(device.contains(&label), "{l}: {label} in {device}");
+        let refused = post_in(
+            &app,
+            &admin,
+            "/console/fleet/webhooks",
+            &[("csrf", &admin.csrf), ("url", "http://127.0.0.1/hook")],
+            &accept,
+        )
+        .await;
+        assert_eq!(refused.status(), 422, "{l}");
+        let refused = refused.text().await.unwrap();
+        let why = t_args(
+            l,
+            "console-guard-points-to",
+            &Args::new().text("why", t(l, "console-guard-loopback")),
+        );
+        assert!(
+            refused.contains(&escape_html(&why)),
+            "{l}: {why} in {refused}"
+        );
+        if l != Locale::En {
+            assert!(
+                !refused.contains("loopback address"),
+                "{l}: English in {refused}"
+            );
+        }
+        let refused = post_in(
+            &app,
+            &admin,
+            "/console/notifications",
+            &[("csrf", &admin.csrf), ("address", "not an address")],
+            &accept,
+        )
+        .await;
+        assert_eq!(refused.status(), 422, "{l}");
+        let refused = refused.text().await.unwrap();
+        let why = t(l, "console-notif-bad-address");
+        assert!(
+            refused.contains(&escape_html(&why)),
+            "{l}: {why} in {refused}"
         );
         // The error page too.
         let missing = get_in(

@@ -517,7 +517,7 @@ async fn partner_admins_manage_notification_addresses_in_the_console_and_technic
     use crate::fleet_rules::{console_get, console_login};
     let app = spawn_app(b).await;
     let (session, csrf) = console_login(&app, &app.a.admin_email).await;
-    // A bad address: the page again, 422, the field named; nothing stored.
+    // A bad address: the page again, 422, the reason (in the page's language); nothing stored.
     let res = console_post(
         &app,
         &session,
@@ -526,7 +526,8 @@ async fn partner_admins_manage_notification_addresses_in_the_console_and_technic
     )
     .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("address: "));
+    let why = platform::i18n::t(platform::i18n::Locale::En, "console-notif-bad-address");
+    assert!(res.text().await.unwrap().contains(&why), "{why}");
     let res = console_post(
         &app,
         &session,

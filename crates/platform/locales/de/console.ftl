@@ -225,3 +225,21 @@ console-notif-queued = Eingereiht
 console-notif-attempts = Versuche
 console-notif-last-error = Letzter Fehler
 console-notif-too-many = höchstens { $max } Benachrichtigungsadressen pro Partner
+
+# Why a webhook or notification address is refused (the API's details stay English).
+console-guard-not-http = die URL muss eine http://- oder https://-URL mit Host sein
+console-guard-points-to = die URL darf nicht auf { $why } zeigen
+console-guard-resolves = { $host } löst auf { $why } auf
+console-guard-unspecified = eine unspezifizierte Adresse
+console-guard-loopback = eine Loopback-Adresse
+console-guard-private-v4 = eine private Adresse (RFC 1918)
+console-guard-private-v6 = eine private Adresse (fc00::/7)
+console-guard-shared = eine gemeinsam genutzte Adresse (RFC 6598)
+console-guard-link-local = eine Link-Local-Adresse
+console-guard-multicast = eine Multicast-Adresse
+console-guard-broadcast = die Broadcast-Adresse
+console-webhook-url-too-long = die URL darf höchstens 2000 Zeichen lang sein
+console-webhook-unknown-event = „{ $event }“ ist keiner von { $known }
+console-notif-bad-address = keine gültige E-Mail-Adresse
+console-notif-bad-language = die Sprache muss en, de, fr, it oder es sein
+console-notif-bad-events = unbekannter Ereignistyp

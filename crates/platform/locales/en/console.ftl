@@ -225,3 +225,21 @@ console-notif-queued = Queued
 console-notif-attempts = Attempts
 console-notif-last-error = Last error
 console-notif-too-many = at most { $max } notification addresses per partner
+
+# Why a webhook or notification address is refused (the API's details stay English).
+console-guard-not-http = the URL must be an http:// or https:// URL with a host
+console-guard-points-to = the URL must not point to { $why }
+console-guard-resolves = { $host } resolves to { $why }
+console-guard-unspecified = an unspecified address
+console-guard-loopback = a loopback address
+console-guard-private-v4 = a private address (RFC 1918)
+console-guard-private-v6 = a private address (fc00::/7)
+console-guard-shared = a shared address (RFC 6598)
+console-guard-link-local = a link-local address
+console-guard-multicast = a multicast address
+console-guard-broadcast = the broadcast address
+console-webhook-url-too-long = the URL may have at most 2000 characters
+console-webhook-unknown-event = “{ $event }” is not one of { $known }
+console-notif-bad-address = not a valid e-mail address
+console-notif-bad-language = the language must be one of en, de, fr, it, es
+console-notif-bad-events = unknown event type

@@ -225,3 +225,21 @@ console-notif-queued = En cola
 console-notif-attempts = Intentos
 console-notif-last-error = Último error
 console-notif-too-many = como máximo { $max } direcciones de notificación por socio
+
+# Why a webhook or notification address is refused (the API's details stay English).
+console-guard-not-http = la URL debe ser una URL http:// o https:// con un host
+console-guard-points-to = la URL no debe apuntar a { $why }
+console-guard-resolves = { $host } se resuelve en { $why }
+console-guard-unspecified = una dirección no especificada
+console-guard-loopback = una dirección de bucle invertido (loopback)
+console-guard-private-v4 = una dirección privada (RFC 1918)
+console-guard-private-v6 = una dirección privada (fc00::/7)
+console-guard-shared = una dirección compartida (RFC 6598)
+console-guard-link-local = una dirección de enlace local
+console-guard-multicast = una dirección multicast
+console-guard-broadcast = la dirección de difusión
+console-webhook-url-too-long = la URL puede tener como máximo 2000 caracteres
+console-webhook-unknown-event = «{ $event }» no es uno de { $known }
+console-notif-bad-address = dirección de correo electrónico no válida
+console-notif-bad-language = el idioma debe ser en, de, fr, it o es
+console-notif-bad-events = tipo de evento desconocido

@@ -225,3 +225,21 @@ console-notif-queued = En file
 console-notif-attempts = Tentatives
 console-notif-last-error = Dernière erreur
 console-notif-too-many = au plus { $max } adresses de notification par partenaire
+
+# Why a webhook or notification address is refused (the API's details stay English).
+console-guard-not-http = l’URL doit être une URL http:// ou https:// avec un hôte
+console-guard-points-to = l’URL ne doit pas pointer vers { $why }
+console-guard-resolves = { $host } se résout en { $why }
+console-guard-unspecified = une adresse non spécifiée
+console-guard-loopback = une adresse de bouclage
+console-guard-private-v4 = une adresse privée (RFC 1918)
+console-guard-private-v6 = une adresse privée (fc00::/7)
+console-guard-shared = une adresse partagée (RFC 6598)
+console-guard-link-local = une adresse lien-local
+console-guard-multicast = une adresse multicast
+console-guard-broadcast = l’adresse de diffusion
+console-webhook-url-too-long = l’URL ne peut pas dépasser 2000 caractères
+console-webhook-unknown-event = « { $event } » ne fait pas partie de { $known }
+console-notif-bad-address = adresse e-mail non valide
+console-notif-bad-language = la langue doit être en, de, fr, it ou es
+console-notif-bad-events = type d’événement inconnu

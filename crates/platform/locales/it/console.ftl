@@ -225,3 +225,21 @@ console-notif-queued = In coda
 console-notif-attempts = Tentativi
 console-notif-last-error = Ultimo errore
 console-notif-too-many = al massimo { $max } indirizzi di notifica per partner
+
+# Why a webhook or notification address is refused (the API's details stay English).
+console-guard-not-http = l’URL deve essere un URL http:// o https:// con un host
+console-guard-points-to = l’URL non deve puntare a { $why }
+console-guard-resolves = { $host } si risolve in { $why }
+console-guard-unspecified = un indirizzo non specificato
+console-guard-loopback = un indirizzo di loopback
+console-guard-private-v4 = un indirizzo privato (RFC 1918)
+console-guard-private-v6 = un indirizzo privato (fc00::/7)
+console-guard-shared = un indirizzo condiviso (RFC 6598)
+console-guard-link-local = un indirizzo link-local
+console-guard-multicast = un indirizzo multicast
+console-guard-broadcast = l’indirizzo di broadcast
+console-webhook-url-too-long = l’URL può avere al massimo 2000 caratteri
+console-webhook-unknown-event = «{ $event }» non è tra { $known }
+console-notif-bad-address = indirizzo e-mail non valido
+console-notif-bad-language = la lingua deve essere en, de, fr, it o es
+console-notif-bad-events = tipo di evento sconosciuto
