@@ -15,6 +15,7 @@ pub mod keyring;
 pub mod limiter;
 pub mod mail;
 pub mod manager_client;
+pub mod net;
 pub mod ops;
 pub mod password;
 pub mod sealed_config;

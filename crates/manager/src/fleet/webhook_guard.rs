@@ -2,8 +2,9 @@
 //! call into its own network. Refused: other schemes than http(s); loopback (127/8, ::1),
 //! private (RFC 1918 10/8, 172.16/12, 192.168/16; RFC 4193 fc00::/7), shared address space
 //! (RFC 6598 100.64/10), link-local (RFC 3927 169.254/16; RFC 4291 fe80::/10), multicast
-//! (224/4, ff00::/8), unspecified and "this network" (0/8, ::), broadcast; an IPv4-mapped IPv6
-//! address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) is judged by its IPv4 address.
+//! (224/4, ff00::/8), unspecified and "this network" (0/8, ::), broadcast, the other RFC 6890
+//! special-purpose ranges; an IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) is
+//! judged by its IPv4 address. The rule is `platform::net::not_public`, shared with the gallery.
 //!
 //! Checked twice: at registration ([`check_target`]: the literal address or the addresses the
 //! name resolves to, a clear 422) and at every delivery, after DNS resolution: the sender's HTTP
@@ -15,55 +16,43 @@
 //! receiver on the manager's own network); the scheme rule stays.
 
 use platform::i18n::{Args, Locale, t, t_args};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-/// Why an address may not be called. The API's problem details are English ([`Reason::en`]);
-/// the console shows [`Reason::message`] in the page's language (`console.ftl`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    Unspecified,
-    Loopback,
-    /// RFC 1918.
-    PrivateV4,
-    /// fc00::/7 (RFC 4193).
-    PrivateV6,
-    /// RFC 6598.
-    Shared,
-    LinkLocal,
-    Multicast,
-    Broadcast,
+/// Why an address may not be called: `platform::net`'s one rule (shared with the gallery's logo
+/// fetch). The API's problem details are English ([`en`]); the console shows [`message`] in the
+/// page's language (`console.ftl`).
+pub use platform::net::Reason;
+
+/// The English phrase of the API's problem details ("a loopback address").
+pub fn en(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Unspecified => "an unspecified address",
+        Reason::Loopback => "a loopback address",
+        Reason::PrivateV4 => "a private address (RFC 1918)",
+        Reason::PrivateV6 => "a private address (fc00::/7)",
+        Reason::Shared => "a shared address (RFC 6598)",
+        Reason::LinkLocal => "a link-local address",
+        Reason::Multicast => "a multicast address",
+        Reason::Broadcast => "the broadcast address",
+        Reason::Reserved => "a reserved address (RFC 6890)",
+    }
 }
 
-impl Reason {
-    /// The English phrase of the API's problem details ("a loopback address").
-    pub fn en(self) -> &'static str {
-        match self {
-            Reason::Unspecified => "an unspecified address",
-            Reason::Loopback => "a loopback address",
-            Reason::PrivateV4 => "a private address (RFC 1918)",
-            Reason::PrivateV6 => "a private address (fc00::/7)",
-            Reason::Shared => "a shared address (RFC 6598)",
-            Reason::LinkLocal => "a link-local address",
-            Reason::Multicast => "a multicast address",
-            Reason::Broadcast => "the broadcast address",
-        }
-    }
-
-    /// The same phrase in `l` (`console-guard-*` in console.ftl).
-    pub fn message(self, l: Locale) -> String {
-        let key = match self {
-            Reason::Unspecified => "console-guard-unspecified",
-            Reason::Loopback => "console-guard-loopback",
-            Reason::PrivateV4 => "console-guard-private-v4",
-            Reason::PrivateV6 => "console-guard-private-v6",
-            Reason::Shared => "console-guard-shared",
-            Reason::LinkLocal => "console-guard-link-local",
-            Reason::Multicast => "console-guard-multicast",
-            Reason::Broadcast => "console-guard-broadcast",
-        };
-        t(l, key)
-    }
+/// The same phrase in `l` (`console-guard-*` in console.ftl).
+pub fn message(reason: Reason, l: Locale) -> String {
+    let key = match reason {
+        Reason::Unspecified => "console-guard-unspecified",
+        Reason::Loopback => "console-guard-loopback",
+        Reason::PrivateV4 => "console-guard-private-v4",
+        Reason::PrivateV6 => "console-guard-private-v6",
+        Reason::Shared => "console-guard-shared",
+        Reason::LinkLocal => "console-guard-link-local",
+        Reason::Multicast => "console-guard-multicast",
+        Reason::Broadcast => "console-guard-broadcast",
+        Reason::Reserved => "console-guard-reserved",
+    };
+    t(l, key)
 }
 
 /// Why a webhook URL is refused at registration.
@@ -82,9 +71,9 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::NotHttpUrl => f.write_str("must be an http:// or https:// URL with a host"),
-            Refusal::PointsTo(why) => write!(f, "must not point to {}", why.en()),
+            Refusal::PointsTo(why) => write!(f, "must not point to {}", en(*why)),
             Refusal::Resolves { host, reason } => {
-                write!(f, "{host} resolves to {}", reason.en())
+                write!(f, "{host} resolves to {}", en(*reason))
             }
         }
     }
@@ -98,14 +87,14 @@ impl Refusal {
             Refusal::PointsTo(why) => t_args(
                 l,
                 "console-guard-points-to",
-                &Args::new().text("why", why.message(l)),
+                &Args::new().text("why", message(*why, l)),
             ),
             Refusal::Resolves { host, reason } => t_args(
                 l,
                 "console-guard-resolves",
                 &Args::new()
                     .text("host", host.as_str())
-                    .text("why", reason.message(l)),
+                    .text("why", message(*reason, l)),
             ),
         }
     }
@@ -113,51 +102,7 @@ impl Refusal {
 
 /// Why an address may not be called, or `None` when it may.
 pub fn forbidden(ip: IpAddr) -> Option<Reason> {
-    match ip {
-        IpAddr::V4(v4) => forbidden_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => forbidden_v4(v4),
-            None => forbidden_v6(v6),
-        },
-    }
-}
-
-fn forbidden_v4(ip: Ipv4Addr) -> Option<Reason> {
-    let [a, b, _, _] = ip.octets();
-    if ip.is_unspecified() || a == 0 {
-        Some(Reason::Unspecified)
-    } else if ip.is_loopback() {
-        Some(Reason::Loopback)
-    } else if ip.is_private() {
-        Some(Reason::PrivateV4)
-    } else if a == 100 && (64..128).contains(&b) {
-        Some(Reason::Shared)
-    } else if ip.is_link_local() {
-        Some(Reason::LinkLocal)
-    } else if ip.is_multicast() {
-        Some(Reason::Multicast)
-    } else if ip.is_broadcast() {
-        Some(Reason::Broadcast)
-    } else {
-        None
-    }
-}
-
-fn forbidden_v6(ip: Ipv6Addr) -> Option<Reason> {
-    let first = ip.segments()[0];
-    if ip.is_unspecified() {
-        Some(Reason::Unspecified)
-    } else if ip.is_loopback() {
-        Some(Reason::Loopback)
-    } else if first & 0xfe00 == 0xfc00 {
-        Some(Reason::PrivateV6)
-    } else if first & 0xffc0 == 0xfe80 {
-        Some(Reason::LinkLocal)
-    } else if ip.is_multicast() {
-        Some(Reason::Multicast)
-    } else {
-        None
-    }
+    platform::net::not_public(ip)
 }
 
 /// The scheme and host of a webhook URL: http(s) with a host, else why not.
@@ -218,7 +163,7 @@ pub fn check_delivery(url: &str, allow_private: bool) -> Result<(), String> {
         return Ok(());
     }
     match literal(&u).and_then(forbidden) {
-        Some(why) => Err(format!("refused: the URL points to {}", why.en())),
+        Some(why) => Err(format!("refused: the URL points to {}", en(why))),
         None => Ok(()),
     }
 }
@@ -242,7 +187,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 .find_map(|a| forbidden(a.ip()))
                 .filter(|_| !allow_private)
             {
-                return Err(format!("refused: {host} resolves to {}", why.en()).into());
+                return Err(format!("refused: {host} resolves to {}", en(why)).into());
             }
             let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(addrs)

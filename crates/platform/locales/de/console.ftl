@@ -238,6 +238,7 @@ console-guard-shared = eine gemeinsam genutzte Adresse (RFC 6598)
 console-guard-link-local = eine Link-Local-Adresse
 console-guard-multicast = eine Multicast-Adresse
 console-guard-broadcast = die Broadcast-Adresse
+console-guard-reserved = eine reservierte Adresse (RFC 6890)
 console-webhook-url-too-long = die URL darf höchstens 2000 Zeichen lang sein
 console-webhook-unknown-event = „{ $event }“ ist keiner von { $known }
 console-notif-bad-address = keine gültige E-Mail-Adresse

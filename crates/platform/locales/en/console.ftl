@@ -238,6 +238,7 @@ console-guard-shared = a shared address (RFC 6598)
 console-guard-link-local = a link-local address
 console-guard-multicast = a multicast address
 console-guard-broadcast = the broadcast address
+console-guard-reserved = a reserved address (RFC 6890)
 console-webhook-url-too-long = the URL may have at most 2000 characters
 console-webhook-unknown-event = “{ $event }” is not one of { $known }
 console-notif-bad-address = not a valid e-mail address

@@ -238,6 +238,7 @@ console-guard-shared = una dirección compartida (RFC 6598)
 console-guard-link-local = una dirección de enlace local
 console-guard-multicast = una dirección multicast
 console-guard-broadcast = la dirección de difusión
+console-guard-reserved = una dirección reservada (RFC 6890)
 console-webhook-url-too-long = la URL puede tener como máximo 2000 caracteres
 console-webhook-unknown-event = «{ $event }» no es uno de { $known }
 console-notif-bad-address = dirección de correo electrónico no válida

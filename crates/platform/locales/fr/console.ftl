@@ -238,6 +238,7 @@ console-guard-shared = une adresse partagée (RFC 6598)
 console-guard-link-local = une adresse lien-local
 console-guard-multicast = une adresse multicast
 console-guard-broadcast = l’adresse de diffusion
+console-guard-reserved = une adresse réservée (RFC 6890)
 console-webhook-url-too-long = l’URL ne peut pas dépasser 2000 caractères
 console-webhook-unknown-event = « { $event } » ne fait pas partie de { $known }
 console-notif-bad-address = adresse e-mail non valide

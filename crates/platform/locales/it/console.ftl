@@ -238,6 +238,7 @@ console-guard-shared = un indirizzo condiviso (RFC 6598)
 console-guard-link-local = un indirizzo link-local
 console-guard-multicast = un indirizzo multicast
 console-guard-broadcast = l’indirizzo di broadcast
+console-guard-reserved = un indirizzo riservato (RFC 6890)
 console-webhook-url-too-long = l’URL può avere al massimo 2000 caratteri
 console-webhook-unknown-event = «{ $event }» non è tra { $known }
 console-notif-bad-address = indirizzo e-mail non valido
