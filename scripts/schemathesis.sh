@@ -21,7 +21,27 @@ shift || true
 ONLY=" ${*:-manager gallery assistant} "
 [ "$(st --version 2>/dev/null)" = "st, version 4.32.5" ] || pip install -q "schemathesis==4.32.5"
 tmp=$(mktemp -d)
-base=$((31000 + RANDOM % 2000))
+# A block of ports below Linux's ephemeral range (32768-60999), so that no outgoing connection can
+# hold one of them: TCP base..base+12, UDP base+50..base+52. Checked free, and the demo is retried
+# on another block should one be taken between the check and its bind (3 tries at most).
+free_block() {
+  python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    base = 10000 + random.randrange(227) * 100
+    try:
+        socks = []
+        for i in range(13):
+            s = socket.socket(); s.bind(("127.0.0.1", base + i)); socks.append(s)
+        for i in range(3):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", base + 50 + i)); socks.append(s)
+    except OSError:
+        continue
+    finally:
+        for s in socks: s.close()
+    print(base); break
+PY
+}
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -29,11 +49,23 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-RUST_LOG=warn "$BIN" demo --data-dir "$tmp/data" --base-port "$base" \
-  --snmp-base-port $((base + 50)) >"$tmp/demo.out" 2>"$tmp/demo.err" &
-pids+=($!)
-for _ in $(seq 600); do grep -q 'Press Ctrl-C' "$tmp/demo.out" 2>/dev/null && break; sleep 0.1; done
-grep -q 'Press Ctrl-C' "$tmp/demo.out" || { cat "$tmp/demo.err"; exit 1; }
+for try in 1 2 3; do
+  base=$(free_block)
+  [ -n "$base" ] || { echo "no free block of ports below 32768"; exit 1; }
+  rm -rf "$tmp/data"
+  RUST_LOG=warn "$BIN" demo --data-dir "$tmp/data" --base-port "$base" \
+    --snmp-base-port $((base + 50)) >"$tmp/demo.out" 2>"$tmp/demo.err" &
+  demo=$!
+  for _ in $(seq 600); do
+    grep -q 'Press Ctrl-C' "$tmp/demo.out" 2>/dev/null && break
+    kill -0 "$demo" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q 'Press Ctrl-C' "$tmp/demo.out"; then pids+=("$demo"); break; fi
+  kill "$demo" 2>/dev/null; wait "$demo" 2>/dev/null
+  echo "demo did not start on port $base (try $try of 3):"; cat "$tmp/demo.err"
+  [ "$try" = 3 ] && exit 1
+done
 key() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$tmp/data/demo.json" "$1"; }
 manager="http://127.0.0.1:$base" gallery="http://127.0.0.1:$((base + 1))"
 assistant_port=$((base + 3))

@@ -13,32 +13,12 @@ use gallery::config::AppConfiguration;
 use gallery::credential::SigningKeyring;
 use gallery::seal::SealingKeyring;
 
-use crate::bin;
+use crate::{bin, free_base_port};
 
 const SERIAL: &str = "XRX9C934E4A7B21";
 const NAME: &str = "Kasimir Crashtest";
 const EMAIL: &str = "kasimir.crashtest@example.org";
 const PHONE: &str = "+49 89 7654321";
-
-fn free_base_port() -> u16 {
-    // Ten consecutive free TCP ports (manager, gallery, assistant, device panels).
-    for _ in 0..200 {
-        let base = 20_000 + (std::process::id() as u16 % 50) * 200 + (rand_u16() % 150);
-        let all_free =
-            (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        if all_free {
-            return base;
-        }
-    }
-    panic!("no free port range");
-}
-
-fn rand_u16() -> u16 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u16)
-        .unwrap_or(7)
-}
 
 fn start_demo(dir: &Path, base: u16, log: &Path) -> Child {
     let mut child = bin()

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::demo_gallery::free_base_port;
+use crate::free_base_port;
 use crate::{Running, bin};
 
 /// `curl` with a Bearer key: the JSON body of a 200, else None.

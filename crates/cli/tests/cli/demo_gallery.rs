@@ -5,22 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{Running, bin};
-
-pub(crate) fn free_base_port() -> u16 {
-    let seed = std::process::id() as u16;
-    for attempt in 0..200u16 {
-        let base = 45_000 + (seed.wrapping_add(attempt.wrapping_mul(41)) % 100) * 100;
-        let tcp_free =
-            (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        let udp_free =
-            (0..3).all(|i| std::net::UdpSocket::bind(("127.0.0.1", base + 50 + i)).is_ok());
-        if tcp_free && udp_free {
-            return base;
-        }
-    }
-    panic!("no free port range");
-}
+use crate::{Running, bin, free_base_port};
 
 /// `curl` with HTTP Basic: (status, body).
 pub(crate) fn get(url: &str, basic: Option<&str>) -> (u16, String) {

@@ -34,6 +34,30 @@ pub fn shared_recordings() -> PathBuf {
     root().join("../shared/printers/recordings")
 }
 
+/// A block of ports for `demo --base-port B --snmp-base-port B+50`: TCP B..B+13 (manager,
+/// gallery, assistant, a spare for a second service, the device panels) and UDP B+50..B+53 (the
+/// devices' SNMP agents), all free when checked. Blocks lie in 10 000–32 700, below Linux's
+/// ephemeral range (32 768–60 999), so no client connection of a parallel test can take one of
+/// them between this check and the demo's bind; each process starts at its own block.
+pub fn free_base_port() -> u16 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let seed = (std::process::id() ^ nanos) as u16;
+    for attempt in 0..200u16 {
+        let base = 10_000 + (seed.wrapping_add(attempt.wrapping_mul(37)) % 227) * 100;
+        let tcp_free =
+            (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        let udp_free =
+            (0..3).all(|i| std::net::UdpSocket::bind(("127.0.0.1", base + 50 + i)).is_ok());
+        if tcp_free && udp_free {
+            return base;
+        }
+    }
+    panic!("no free block of ports below 32 768");
+}
+
 /// A child process killed when dropped.
 pub struct Running(pub Child);
 

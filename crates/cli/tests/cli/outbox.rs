@@ -12,7 +12,7 @@ use gallery::config::AppConfiguration;
 use gallery::credential::SigningKeyring;
 use gallery::seal::SealingKeyring;
 
-use crate::{Running, bin, run};
+use crate::{Running, bin, free_base_port, run};
 
 #[path = "../../../assistant/tests/app/smtp_sink.rs"]
 #[allow(dead_code)]
@@ -75,16 +75,6 @@ impl Drop for PgDatabase {
             .arg(&self.0)
             .output();
     }
-}
-
-fn free_base_port() -> u16 {
-    for i in 0..200u16 {
-        let base = 30_000 + (std::process::id() as u16 % 50) * 200 + (i * 37 % 150);
-        if (0..13).all(|p| std::net::TcpListener::bind(("127.0.0.1", base + p)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no free port range");
 }
 
 /// The demo (manager, gallery, an assistant we do not use, devices), until "Press Ctrl-C".

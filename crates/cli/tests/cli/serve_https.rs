@@ -14,7 +14,7 @@ use gallery::credential::SigningKeyring;
 use gallery::domain::{AppId, DeviceSerial, Tenant};
 use gallery::seal::SealingKeyring;
 
-use crate::{Running, bin, run};
+use crate::{Running, bin, free_base_port, run};
 
 /// A CA, and a certificate for localhost and 127.0.0.1 signed by it (rcgen).
 struct Certs {
@@ -581,22 +581,6 @@ fn serve_refuses_plain_http_unless_asked_for_on_loopback() {
             "serve {name}:\n{stderr}"
         );
     }
-}
-
-/// Ten consecutive free TCP ports (manager, gallery, assistant, device panels).
-fn free_base_port() -> u16 {
-    let seed = std::process::id() as u16;
-    for attempt in 0..200u16 {
-        let base = 30_000 + (seed.wrapping_add(attempt.wrapping_mul(37)) % 150) * 100;
-        let tcp_free =
-            (0..13).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        let udp_free =
-            (0..3).all(|i| std::net::UdpSocket::bind(("127.0.0.1", base + 50 + i)).is_ok());
-        if tcp_free && udp_free {
-            return base;
-        }
-    }
-    panic!("no free port range");
 }
 
 /// The demo given a certificate serves the manager, the gallery and the assistant over HTTPS
