@@ -1,16 +1,69 @@
-//! The SQL both backends share. Placeholders are `$N` (SQLite accepts them too), times are
-//! BIGINT milliseconds, ids are UUID text, so one body of code serves both; the macro
-//! instantiates it for each pool type. Write transactions start with a write, so SQLite
-//! takes its write lock up front (no read-to-write upgrade that could fail with BUSY).
+//! The SQL both backends share, and the one store that runs it: [`SqlStore`], generic over the
+//! sqlx database ([`super::SqliteStore`] and [`super::PgStore`] are its two instances).
+//! Placeholders are `$N` (sqlx's SQLite driver binds them by number too), times are BIGINT
+//! milliseconds, ids are UUID text, so one body of code serves both. Write transactions start
+//! with a write, so SQLite takes its write lock up front (no read-to-write upgrade that could
+//! fail with BUSY).
 
 use super::{
-    Device, Incident, MeterRead, MeterValue, Result, Role, StoreError, User, from_ms, uuid,
+    Device, Incident, MeterRead, MeterValue, Result, Role, StoreContext, StoreError, User, from_ms,
+    uuid,
 };
 use crate::crypto::KeyRing;
 use crate::domain::{
     Contact, ContactName, DeviceSerial, EmailAddress, IncidentKind, IncidentNumber, IncidentStatus,
     MeterReadNumber, MeterSource, PhoneNumber,
 };
+use sqlx::Row;
+
+/// The manager's store on one sqlx database: `SqliteStore` or `PgStore`. Every storage trait
+/// is implemented once for `SqlStore<DB>`, for each `DB` that meets the sqlx bounds its queries
+/// need (both backends do).
+pub struct SqlStore<DB: sqlx::Database> {
+    /// Readers (on SQLite, WAL lets them run beside the writer).
+    pub(crate) pool: sqlx::Pool<DB>,
+    /// The pool for writes: on SQLite one connection (SQLite has one writer at a time anyway,
+    /// and queueing in process is fairer and faster than many connections sleeping in the busy
+    /// handler); on PostgreSQL the same pool as `pool`, as it runs concurrent writers itself.
+    pub(crate) writer: sqlx::Pool<DB>,
+    pub(crate) ctx: StoreContext,
+}
+
+impl<DB: sqlx::Database> std::fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &DB::NAME)
+            .finish()
+    }
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    /// The next number of the partner's year: one counter row per partner and year, taken in the
+    /// incident's transaction. Numbers count per partner (each starts at SR-YYYY-000001), so no
+    /// partner learns another's volume; gapless (a rolled back create gives its number back).
+    pub(crate) async fn next_seq(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        counter: super::Counter,
+        partner_id: uuid::Uuid,
+        year: i32,
+    ) -> Result<i64> {
+        let row = sqlx::query(counter.next_sql())
+            .bind(partner_id.to_string())
+            .bind(i64::from(year))
+            .bind(1_i64)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get("last_seq")?)
+    }
+}
 
 /// Columns and joins to read an incident.
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
