@@ -70,7 +70,6 @@ impl PgStore {
     }
 }
 
-super::sql::sql_store!(PgStore, Postgres);
 crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);
 super::login_attempts::login_attempt_store!(PgStore);

@@ -32,7 +32,6 @@ impl SqliteStore {
     }
 }
 
-super::sql::sql_store!(SqliteStore, Sqlite);
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
 super::login_attempts::login_attempt_store!(SqliteStore);
