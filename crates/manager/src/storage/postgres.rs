@@ -72,6 +72,5 @@ impl PgStore {
 
 crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);
-super::login_attempts::login_attempt_store!(PgStore);
 crate::fleet::rules_store::rules_store!(PgStore, Postgres);
 crate::fleet::mail_store::mail_store!(PgStore, Postgres);

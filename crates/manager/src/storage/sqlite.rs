@@ -34,6 +34,5 @@ impl SqliteStore {
 
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
-super::login_attempts::login_attempt_store!(SqliteStore);
 crate::fleet::rules_store::rules_store!(SqliteStore, Sqlite);
 crate::fleet::mail_store::mail_store!(SqliteStore, Sqlite);
