@@ -3,7 +3,7 @@
 
 pub mod login_attempts;
 mod postgres;
-mod sql;
+pub(crate) mod sql;
 mod sqlite;
 
 pub use login_attempts::{LoginAttemptStorage, LoginLimit, LoginReservation};

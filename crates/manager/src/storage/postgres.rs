@@ -72,5 +72,4 @@ impl PgStore {
 
 crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);
-crate::fleet::rules_store::rules_store!(PgStore, Postgres);
 crate::fleet::mail_store::mail_store!(PgStore, Postgres);

@@ -34,5 +34,4 @@ impl SqliteStore {
 
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
-crate::fleet::rules_store::rules_store!(SqliteStore, Sqlite);
 crate::fleet::mail_store::mail_store!(SqliteStore, Sqlite);
