@@ -277,16 +277,31 @@ fn condition(r: &impl Columns) -> Result<Condition> {
     })
 }
 
+/// A stored list of event types (comma-separated; empty: all).
+pub(crate) fn events_of(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The id of a queued event, from its stored body (`{"id": …}`).
+pub(crate) fn event_id_of(body: &str) -> Result<Uuid> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("id")
+                .and_then(|i| i.as_str())
+                .and_then(|s| Uuid::parse_str(s).ok())
+        })
+        .ok_or_else(|| corrupt("event body"))
+}
+
 fn webhook(r: &impl Columns) -> Result<WebhookView> {
-    let events = r.text("events")?;
     Ok(WebhookView {
         id: uuid(&r.text("id")?)?,
         url: r.text("url")?,
-        events: events
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
+        events: events_of(&r.text("events")?),
         created_at: from_ms(r.int("created_at")?)?,
     })
 }
@@ -1001,14 +1016,7 @@ where
         rows.iter()
             .map(|r| {
                 let body: String = r.try_get("body")?;
-                let event_id = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| {
-                        v.get("id")
-                            .and_then(|i| i.as_str())
-                            .and_then(|s| Uuid::parse_str(s).ok())
-                    })
-                    .ok_or_else(|| corrupt("event body"))?;
+                let event_id = event_id_of(&body)?;
                 let state = if r.try_get::<Option<i64>, _>("delivered_at")?.is_some() {
                     "delivered"
                 } else if r.try_get::<Option<i64>, _>("failed_at")?.is_some() {

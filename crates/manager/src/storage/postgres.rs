@@ -72,4 +72,3 @@ impl PgStore {
 
 crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);
-crate::fleet::mail_store::mail_store!(PgStore, Postgres);

@@ -34,4 +34,3 @@ impl SqliteStore {
 
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
-crate::fleet::mail_store::mail_store!(SqliteStore, Sqlite);
