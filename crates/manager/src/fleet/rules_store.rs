@@ -522,7 +522,7 @@ where
                 out.push(condition(&r)?);
             }
         }
-        out.sort_by(|a, b| (a.first_seen_at, a.id).cmp(&(b.first_seen_at, b.id)));
+        out.sort_by_key(|a| (a.first_seen_at, a.id));
         Ok(out)
     }
 
