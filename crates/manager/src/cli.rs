@@ -26,8 +26,9 @@ pub struct DataArgs {
     /// PostgreSQL only: keep the tables in this schema (created if missing).
     #[arg(long, env = "SA_MANAGER_PG_SCHEMA")]
     pub pg_schema: Option<String>,
-    /// File with the keys that encrypt contact details, one `KEYID:BASE64` per line; the last
-    /// line is the active key (append a line to rotate). Created with a fresh key if missing.
+    /// File with the keys that encrypt contact details, one `KEYID=BASE64URL` per line; the first
+    /// line encrypts, every line decrypts (put a new line first to rotate). Created with a fresh
+    /// key if missing. `SA_MANAGER_DATA_KEYS` (the same lines) takes the place of the file.
     #[arg(
         long,
         env = "SA_MANAGER_DATA_KEYS_FILE",
