@@ -1,6 +1,7 @@
 //! Tests of the `support-assistant` binary against real peers: net-snmp's tools against our agent,
 //! our reader against snmpsim, and the errors a person sees.
 
+mod agent_options;
 mod console_login;
 mod crash;
 mod demo_fleet;
