@@ -1,6 +1,6 @@
 //! `agent run` options that decide what a collection cycle does, checked without a manager
-//! (`--no-upload` needs no enrolment): `--meter-interval`, `--concurrency` and
-//! `--discovery-interval`.
+//! (`--no-upload` needs no enrolment): `--meter-interval`, `--timeout-ms`, `--retries`,
+//! `--concurrency`, `--discovery-interval` and `--data-dir`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -67,21 +67,27 @@ fn agent_run_collection_options_do_what_they_say() {
     once("1ms");
     assert_ne!(last_meter_at(&data), first, "meters again after 1 ms");
 
-    // --concurrency 1: devices that do not answer (another community) are waited for one after
-    // the other, so four take at least four timeouts.
+    // --timeout-ms, --retries and --concurrency 1, against devices that do not answer (another
+    // community): an unanswered device is waited for (retries + 1) × timeout, and one at a time.
     let silent: Vec<(Running, String)> = (0..4)
         .map(|_| serve_device(&xerox, &["--community", "not-the-agents"]))
         .collect();
-    let mut args = vec!["run", "--once", "--no-upload", "--timeout-ms", "400", "--retries", "0"];
-    args.extend(["--concurrency", "1"]);
-    for (_, a) in &silent {
-        args.extend(["--target", a.as_str()]);
-    }
-    let out = agent(&dir.path().join("silent"), &args);
-    assert!(
-        cycle_ms(&out) >= 1600,
-        "--concurrency 1 reads one device at a time: {out}"
-    );
+    let quiet = dir.path().join("silent");
+    let cycle = |extra: &[&str], devices: usize| {
+        let mut args = vec!["run", "--once", "--no-upload"];
+        args.extend(extra);
+        for (_, a) in &silent[..devices] {
+            args.extend(["--target", a.as_str()]);
+        }
+        let out = agent(&quiet, &args);
+        (cycle_ms(&out), out)
+    };
+    let (ms, out) = cycle(&["--timeout-ms", "1500", "--retries", "0"], 1);
+    assert!(ms >= 1500, "--timeout-ms 1500 (the default is 1000): {out}");
+    let (ms, out) = cycle(&["--timeout-ms", "300", "--retries", "3"], 1);
+    assert!(ms >= 1200, "--retries 3 (the default is 1): {out}");
+    let (ms, out) = cycle(&["--timeout-ms", "400", "--retries", "0", "--concurrency", "1"], 4);
+    assert!(ms >= 1600, "--concurrency 1 reads one device at a time: {out}");
 
     // --discovery-interval 1s with --interval 1s: every cycle sweeps the targets again (with
     // the default, 24h, the cycles after the first poll the known printers only).

@@ -447,7 +447,7 @@ fn manager_commands_keep_their_tables_in_the_pg_schema() {
             .collect::<Vec<_>>(),
         &data(&one),
     );
-    manager(&["api-key", "add", "--partner", &partner], &data(&one));
+    let key = manager(&["api-key", "add", "--partner", &partner], &data(&one));
     let added = manager(
         &["agent", "add", "--partner", &partner, "--customer", "C"],
         &data(&one),
@@ -475,6 +475,20 @@ fn manager_commands_keep_their_tables_in_the_pg_schema() {
     );
     manager(&["retention", "--days", "0"], &data(&one));
     assert!(manager(&["tenant", "list"], &data(&one)).contains("Schema One"));
+    let (ok, out, err) = run(bin()
+        .args(["manager", "user", "add", "--partner", &partner, "--email", "u@one.example"])
+        .args(data(&one)));
+    assert!(ok && out.contains("u@one.example"), "{err}");
+
+    // serve manager --pg-schema: the API key and device of that schema.
+    let (server, base) = serve(dir.path(), &data(&one), &[]);
+    let (_, text, _) = run(Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"])
+        .args(["-H", &format!("Authorization: Bearer {key}")])
+        .arg(format!("{base}/api/v1/devices/XRX0SCHEMA001")));
+    let status: u16 = text.trim().parse().unwrap_or(0);
+    assert_eq!(status, 200, "serve manager --pg-schema {one}");
+    drop(server);
 
     // The other schema is another manager: empty.
     manager(&["tenant", "add", "--name", "Schema Two"], &data(&two));

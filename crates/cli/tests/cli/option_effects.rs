@@ -294,3 +294,54 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `device serve --snmp ADDR --http ADDR`: the agent and the panel are at those addresses.
+#[test]
+fn device_serve_listens_where_snmp_and_http_say() {
+    let base = free_base_port();
+    let (snmp, http) = (
+        format!("127.0.0.1:{}", base + 50),
+        format!("127.0.0.1:{}", base + 10),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = bin();
+    cmd.args(["device", "serve", "--snmp", &snmp, "--http", &http])
+        .args(["--admin-password", "pw", "--data-dir"])
+        .arg(dir.path())
+        .arg("--recording")
+        .arg(xerox());
+    let (_device, stdout, _stderr) = spawn_lines(&mut cmd);
+    let printed = lines_until(&stdout, "panel and web services on", 20).join("\n");
+    assert!(printed.contains(&format!("udp://{snmp}")), "{printed}");
+    assert!(printed.contains(&format!("http://{http}")), "{printed}");
+    let (ok, out, err) = run(bin().args(["device", "read", "--json", "--target", &snmp]));
+    assert!(ok && out.contains("XRX9C934E4A7B21"), "{err}");
+    let (status, body) = crate::demo_gallery::get(&format!("http://{http}/api/apps"), None);
+    assert_eq!(status, 200, "{body}");
+}
+
+/// `device fleet --copies 3 --ports --base-address 127.0.0.1 --port P`: three devices on
+/// 127.0.0.1, ports P, P+1 and P+2 (the default would be one address each from 127.0.10.1).
+#[test]
+fn device_fleet_puts_devices_where_base_address_ports_and_port_say() {
+    let port = free_base_port() + 50;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(xerox(), dir.path().join("xerox.snmprec")).expect("copy");
+    let manifest = dir.path().join("fleet.json");
+    let mut cmd = bin();
+    cmd.args(["device", "fleet", "--copies", "3", "--ports", "--base-address", "127.0.0.1"])
+        .args(["--port", &port.to_string(), "--dir"])
+        .arg(dir.path())
+        .arg("--manifest")
+        .arg(&manifest);
+    let (_fleet, stdout, _stderr) = spawn_lines(&mut cmd);
+    lines_until(&stdout, "fleet of", 20);
+    let list: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(&manifest).expect("manifest")).expect("JSON");
+    let addrs: Vec<&str> = list.iter().filter_map(|d| d["addr"].as_str()).collect();
+    let expected: Vec<String> = (0..3).map(|i| format!("127.0.0.1:{}", port + i)).collect();
+    assert_eq!(addrs, expected, "{list:?}");
+    let (ok, out, err) = run(bin().args(["device", "read", "--json", "--target", &expected[2]]));
+    assert!(ok, "{err}");
+    assert!(out.contains("XRX9C934E4A7B21-0002"), "the third copy: {out}");
+}

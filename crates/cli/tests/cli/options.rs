@@ -48,11 +48,11 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--recording",
         &["every_recording_and_fixture_is_served_and_walked_back_exactly_over_ws_snmp"],
     ),
-    ("device serve", "--snmp", &["json_and_table_of_the_xerox_fixture"]),
+    ("device serve", "--snmp", &["device_serve_listens_where_snmp_and_http_say"]),
     (
         "device serve",
         "--http",
-        &["panel_size_and_admin_email_options_reach_the_services_and_the_panel"],
+        &["device_serve_listens_where_snmp_and_http_say"],
     ),
     ("device serve", "--community", &["device_serve_and_fleet_answer_only_their_community"]),
     (
@@ -86,10 +86,10 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     ),
     // device fleet
     ("device fleet", "--dir", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--copies", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--base-address", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--port", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--ports", &["device_fleet_serves_copies_on_ports_with_living_data"]),
+    ("device fleet", "--copies", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
+    ("device fleet", "--base-address", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
+    ("device fleet", "--port", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
+    ("device fleet", "--ports", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
     ("device fleet", "--community", &["device_serve_and_fleet_answer_only_their_community"]),
     (
         "device fleet",
@@ -192,7 +192,7 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--signing-keys",
         &["environment_variables_stand_for_their_options"],
     ),
-    ("serve gallery", "--api-key", &["gallery_install_trusts_the_ca_given_with_ca_cert"]),
+    ("serve gallery", "--api-key", &["serve_gallery_starts_on_sqlite_and_accepts_its_api_key"]),
     ("serve gallery", "--tls-cert", &["serve_gallery_with_a_certificate_serves_https_only"]),
     ("serve gallery", "--tls-key", &["serve_gallery_with_a_certificate_serves_https_only"]),
     (
@@ -210,7 +210,7 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         &["serve_refuses_plain_http_unless_asked_for_on_loopback"],
     ),
     ("serve manager", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("serve manager", "--pg-schema", &["two_managers_on_one_postgres_share_the_login_count"]),
+    ("serve manager", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
     (
         "serve manager",
         "--data-keys-file",
@@ -330,7 +330,7 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     ("manager user add", "--role", &["manager_admin_commands_do_what_their_options_say"]),
     ("manager user add", "--password-stdin", &["manager_admin_commands_do_what_their_options_say"]),
     ("manager user add", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager user add", "--pg-schema", &["two_managers_on_one_postgres_share_the_login_count"]),
+    ("manager user add", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
     (
         "manager user add",
         "--data-keys-file",
@@ -497,15 +497,15 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     ("agent run", "--once", &["run_options_do_what_they_say"]),
     ("agent run", "--concurrency", &["agent_run_collection_options_do_what_they_say"]),
     ("agent run", "--rate", &["run_options_do_what_they_say"]),
-    ("agent run", "--timeout-ms", &["run_options_do_what_they_say"]),
-    ("agent run", "--retries", &["run_options_do_what_they_say"]),
+    ("agent run", "--timeout-ms", &["agent_run_collection_options_do_what_they_say"]),
+    ("agent run", "--retries", &["agent_run_collection_options_do_what_they_say"]),
     ("agent run", "--batch-size", &["run_options_do_what_they_say", "a_batch_size_the_manager_would_refuse_is_refused"]),
     ("agent run", "--queue-limit", &["run_options_do_what_they_say"]),
     ("agent run", "--no-upload", &["run_options_do_what_they_say"]),
     ("agent run", "--upload-only", &["run_options_do_what_they_say"]),
-    ("agent run", "--data-dir", &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"]),
-    ("agent status", "--json", &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"]),
-    ("agent status", "--data-dir", &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"]),
+    ("agent run", "--data-dir", &["agent_run_collection_options_do_what_they_say"]),
+    ("agent status", "--json", &["agent_run_collection_options_do_what_they_say"]),
+    ("agent status", "--data-dir", &["agent_run_collection_options_do_what_they_say"]),
 ];
 
 /// `(environment variable, tests that set it and fail if it were ignored)`.
