@@ -86,14 +86,33 @@ fn agent_run_collection_options_do_what_they_say() {
     assert!(ms >= 1500, "--timeout-ms 1500 (the default is 1000): {out}");
     let (ms, out) = cycle(&["--timeout-ms", "300", "--retries", "3"], 1);
     assert!(ms >= 1200, "--retries 3 (the default is 1): {out}");
-    let (ms, out) = cycle(&["--timeout-ms", "400", "--retries", "0", "--concurrency", "1"], 4);
-    assert!(ms >= 1600, "--concurrency 1 reads one device at a time: {out}");
+    let (ms, out) = cycle(
+        &[
+            "--timeout-ms",
+            "400",
+            "--retries",
+            "0",
+            "--concurrency",
+            "1",
+        ],
+        4,
+    );
+    assert!(
+        ms >= 1600,
+        "--concurrency 1 reads one device at a time: {out}"
+    );
 
     // --discovery-interval 1s with --interval 1s: every cycle sweeps the targets again (with
     // the default, 24h, the cycles after the first poll the known printers only).
     let mut child = bin()
         .args(["agent", "run", "--no-upload", "--target", &addr])
-        .args(["--interval", "1s", "--discovery-interval", "1s", "--data-dir"])
+        .args([
+            "--interval",
+            "1s",
+            "--discovery-interval",
+            "1s",
+            "--data-dir",
+        ])
         .arg(dir.path().join("discovery"))
         .env_remove("SA_AGENT_DATA_DIR")
         .env("RUST_LOG", "info")

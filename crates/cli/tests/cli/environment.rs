@@ -118,7 +118,10 @@ async fn environment_variables_stand_for_their_options() {
         &["serve", "gallery"],
         &[
             ("SA_GALLERY_LISTEN", format!("127.0.0.1:{}", base + 1)),
-            ("SA_GALLERY_DATABASE_URL", format!("sqlite:{}", gallery_db.display())),
+            (
+                "SA_GALLERY_DATABASE_URL",
+                format!("sqlite:{}", gallery_db.display()),
+            ),
             ("SA_GALLERY_SIGNING_KEYS", signing),
             ("SA_GALLERY_API_KEY", "sag_from-the-environment".into()),
             ("SA_TLS_CERT", cert.clone()),
@@ -127,11 +130,20 @@ async fn environment_variables_stand_for_their_options() {
         &cwd,
         "App Gallery on",
     );
-    assert!(url.starts_with("https://") && url.ends_with(&format!(":{}", base + 1)), "{url}");
-    assert!(gallery_db.exists(), "the gallery's database is where SA_GALLERY_DATABASE_URL says");
+    assert!(
+        url.starts_with("https://") && url.ends_with(&format!(":{}", base + 1)),
+        "{url}"
+    );
+    assert!(
+        gallery_db.exists(),
+        "the gallery's database is where SA_GALLERY_DATABASE_URL says"
+    );
     let (status, keys) = curl(&["--cacert", &ca, &format!("{url}/api/keys")]);
     assert_eq!(status, 200, "{keys}");
-    assert!(keys.contains("envsig"), "signing keys from SA_GALLERY_SIGNING_KEYS: {keys}");
+    assert!(
+        keys.contains("envsig"),
+        "signing keys from SA_GALLERY_SIGNING_KEYS: {keys}"
+    );
 
     // gallery install: SA_GALLERY_URL, SA_CA_CERT and SA_GALLERY_API_KEY reach that gallery.
     let (ok, _, err) = run(bin()
@@ -142,10 +154,14 @@ async fn environment_variables_stand_for_their_options() {
         .env("SA_GALLERY_API_KEY", "sag_from-the-environment"));
     assert!(!ok, "nothing is published, so the install fails");
     assert!(
-        err.contains("the gallery answered HTTP 404") || err.contains("the gallery answered HTTP 4"),
+        err.contains("the gallery answered HTTP 404")
+            || err.contains("the gallery answered HTTP 4"),
         "SA_GALLERY_URL over HTTPS trusted through SA_CA_CERT, key accepted: {err}"
     );
-    assert!(!err.contains("HTTP 401"), "SA_GALLERY_API_KEY was sent: {err}");
+    assert!(
+        !err.contains("HTTP 401"),
+        "SA_GALLERY_API_KEY was sent: {err}"
+    );
     drop(gallery);
 
     // The manager over HTTPS on SA_MANAGER_LISTEN, data from SA_MANAGER_DATABASE_URL and
@@ -172,8 +188,15 @@ async fn environment_variables_stand_for_their_options() {
         &cwd,
         "manager listening on",
     );
-    assert!(url.starts_with("https://") && url.ends_with(&format!(":{base}")), "{url}");
-    let (status, body) = curl(&["--cacert", &ca, &format!("https://localhost:{base}/healthz")]);
+    assert!(
+        url.starts_with("https://") && url.ends_with(&format!(":{base}")),
+        "{url}"
+    );
+    let (status, body) = curl(&[
+        "--cacert",
+        &ca,
+        &format!("https://localhost:{base}/healthz"),
+    ]);
     assert_eq!(status, 200, "{body}");
     drop(manager);
 
@@ -185,8 +208,16 @@ async fn environment_variables_stand_for_their_options() {
     manager_cmd(&["tenant", "add", "--name", "Acme"]);
     let customer = manager_cmd(&["customer", "add", "--partner", "Acme", "--name", "C"]);
     manager_cmd(&[
-        "device", "add", "--partner", "Acme", "--customer", &customer, "--serial", "SN-ENV",
-        "--model", "M",
+        "device",
+        "add",
+        "--partner",
+        "Acme",
+        "--customer",
+        &customer,
+        "--serial",
+        "SN-ENV",
+        "--model",
+        "M",
     ]);
     let api_key = manager_cmd(&["api-key", "add", "--partner", "Acme"]);
     manager_cmd(&[
@@ -197,7 +228,14 @@ async fn environment_variables_stand_for_their_options() {
         "--address",
         "desk@acme.example",
     ]);
-    manager_cmd(&["user", "add", "--partner", "Acme", "--email", "a@acme.example"]);
+    manager_cmd(&[
+        "user",
+        "add",
+        "--partner",
+        "Acme",
+        "--email",
+        "a@acme.example",
+    ]);
 
     // Login limits, webhooks and mail from the environment.
     let mail = dir.path().join("env-mail");
@@ -207,17 +245,34 @@ async fn environment_variables_stand_for_their_options() {
         ("SA_MANAGER_LOGIN_WINDOW_SECS", "7".to_string()),
         ("SA_MANAGER_WEBHOOK_ALLOW_PRIVATE", "true".to_string()),
         ("SA_MANAGER_MAIL", format!("folder:{}", mail.display())),
-        ("SA_MANAGER_MAIL_FROM", "Env Desk <env-desk@acme.example>".into()),
+        (
+            "SA_MANAGER_MAIL_FROM",
+            "Env Desk <env-desk@acme.example>".into(),
+        ),
     ]);
     let (_manager, base_url) = start(
-        &["serve", "manager", "--insecure-http", "--listen", "127.0.0.1:0"],
+        &[
+            "serve",
+            "manager",
+            "--insecure-http",
+            "--listen",
+            "127.0.0.1:0",
+        ],
         &envs,
         &cwd,
         "manager listening on",
     );
-    assert_eq!(login(&base_url, "a@acme.example", "wrong-password-1").await.0, 401);
+    assert_eq!(
+        login(&base_url, "a@acme.example", "wrong-password-1")
+            .await
+            .0,
+        401
+    );
     let (status, retry_after) = login(&base_url, "a@acme.example", "wrong-password-2").await;
-    assert_eq!(status, 429, "SA_MANAGER_LOGIN_ATTEMPTS=1: the second attempt is refused");
+    assert_eq!(
+        status, 429,
+        "SA_MANAGER_LOGIN_ATTEMPTS=1: the second attempt is refused"
+    );
     assert!(
         retry_after.is_some_and(|s| s <= 7),
         "SA_MANAGER_LOGIN_WINDOW_SECS=7: Retry-After {retry_after:?}"
@@ -235,7 +290,10 @@ async fn environment_variables_stand_for_their_options() {
         .await
         .expect("webhook")
         .status();
-    assert_eq!(hook, 201, "SA_MANAGER_WEBHOOK_ALLOW_PRIVATE lets a loopback receiver in");
+    assert_eq!(
+        hook, 201,
+        "SA_MANAGER_WEBHOOK_ALLOW_PRIVATE lets a loopback receiver in"
+    );
 
     let res = http
         .post(format!("{base_url}/api/v1/incidents"))
@@ -263,7 +321,10 @@ async fn environment_variables_stand_for_their_options() {
         if let Some(text) = found {
             break text;
         }
-        assert!(Instant::now() < deadline, "no mail in SA_MANAGER_MAIL's folder within 40 s");
+        assert!(
+            Instant::now() < deadline,
+            "no mail in SA_MANAGER_MAIL's folder within 40 s"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
     assert!(
@@ -271,5 +332,8 @@ async fn environment_variables_stand_for_their_options() {
         "sent from SA_MANAGER_MAIL_FROM: {message}"
     );
     let left: Vec<_> = std::fs::read_dir(&cwd).expect("cwd").flatten().collect();
-    assert!(left.is_empty(), "no default file in the working directory: {left:?}");
+    assert!(
+        left.is_empty(),
+        "no default file in the working directory: {left:?}"
+    );
 }

@@ -99,13 +99,24 @@ fn gallery_install_options_choose_the_app_version_and_tenant() {
     let (ok, labels, err) = run(std::process::Command::new("sqlite3")
         .arg(&db_path)
         .arg("SELECT label FROM api_keys ORDER BY label"));
-    assert!(ok, "sqlite3 (scripts/install-test-deps.sh installs it): {err}");
+    assert!(
+        ok,
+        "sqlite3 (scripts/install-test-deps.sh installs it): {err}"
+    );
     assert!(labels.lines().any(|l| l == "release bot"), "{labels}");
 
     let sealing = SealingKeyring::generate("optcfg").expect("keys");
     let spec = sealing.to_spec();
     let (_gallery, gallery) = start(
-        &["serve", "gallery", "--insecure-http", "--listen", "127.0.0.1:0", "--database", &database],
+        &[
+            "serve",
+            "gallery",
+            "--insecure-http",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &database,
+        ],
         &[("SA_GALLERY_SEAL_KEYS", &spec)],
         "App Gallery on",
     );
@@ -130,7 +141,9 @@ fn gallery_install_options_choose_the_app_version_and_tenant() {
 
     let install = |extra: &[&str]| {
         run(bin()
-            .args(["gallery", "install", "--device", &device, "--serial", SERIAL])
+            .args([
+                "gallery", "install", "--device", &device, "--serial", SERIAL,
+            ])
             .args(["--gallery", &gallery, "--api-key", &admin])
             .args(extra)
             .env("SA_DEVICE_ADMIN_PASSWORD", "device-pw-from-env"))
@@ -148,22 +161,29 @@ fn gallery_install_options_choose_the_app_version_and_tenant() {
         "1.0.0",
     ]);
     assert!(ok, "{err}");
-    assert!(out.contains(&format!("installed support-assistant 1.0.0 on {SERIAL}")), "{out}");
+    assert!(
+        out.contains(&format!("installed support-assistant 1.0.0 on {SERIAL}")),
+        "{out}"
+    );
 
     // --version: the device has 1.0.0 although 1.1.0 is the latest.
     let (status, apps) = crate::demo_gallery::get(&format!("{device}/api/apps"), None);
     assert_eq!(status, 200, "{apps}");
-    assert!(apps.contains("\"1.0.0\"") && !apps.contains("1.1.0"), "{apps}");
+    assert!(
+        apps.contains("\"1.0.0\"") && !apps.contains("1.1.0"),
+        "{apps}"
+    );
     // --data-dir of the device: the app is kept there.
     assert!(
-        std::fs::read_dir(&device_data).expect("device data").next().is_some(),
+        std::fs::read_dir(&device_data)
+            .expect("device data")
+            .next()
+            .is_some(),
         "installed apps are kept in --data-dir"
     );
     // The device's sealed configuration opens with the keys given in SA_GALLERY_SEAL_KEYS.
-    let (status, kept) = crate::demo_gallery::get(
-        &format!("{device}/api/apps/support-assistant/config"),
-        None,
-    );
+    let (status, kept) =
+        crate::demo_gallery::get(&format!("{device}/api/apps/support-assistant/config"), None);
     assert_eq!(status, 200, "{kept}");
     let kept: Value = serde_json::from_str(&kept).expect("JSON");
     platform::sealed_config::open(&sealing, kept["sealed_config"].as_str().expect("sealed"))

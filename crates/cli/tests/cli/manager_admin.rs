@@ -33,7 +33,13 @@ fn sqlite(dir: &Path) -> Vec<String> {
 fn serve(cwd: &Path, data: &[String], extra: &[&str]) -> (Running, String) {
     let mut child = bin()
         .current_dir(cwd)
-        .args(["serve", "manager", "--listen", "127.0.0.1:0", "--insecure-http"])
+        .args([
+            "serve",
+            "manager",
+            "--listen",
+            "127.0.0.1:0",
+            "--insecure-http",
+        ])
         .args(data)
         .args(extra)
         .env("RUST_LOG", "info")
@@ -138,11 +144,21 @@ async fn manager_admin_commands_do_what_their_options_say() {
     assert!(uuid::Uuid::parse_str(&partner).is_ok(), "{partner}");
     manager(&["tenant", "add", "--name", "Other Partner"]);
     let listed = manager(&["tenant", "list"]);
-    assert!(listed.contains(&format!("{partner}\tAcme Options")), "{listed}");
+    assert!(
+        listed.contains(&format!("{partner}\tAcme Options")),
+        "{listed}"
+    );
     assert!(listed.contains("\tOther Partner"), "{listed}");
 
     // customer add and device add: the device is the partner's, with its model and location.
-    let customer = manager(&["customer", "add", "--partner", "Acme Options", "--name", "Head Office"]);
+    let customer = manager(&[
+        "customer",
+        "add",
+        "--partner",
+        "Acme Options",
+        "--name",
+        "Head Office",
+    ]);
     let serial = manager(&[
         "device",
         "add",
@@ -158,14 +174,27 @@ async fn manager_admin_commands_do_what_their_options_say() {
         "Floor 3, copy room",
     ]);
     assert_eq!(serial, "XRX0PT10N5001");
-    let key = manager(&["api-key", "add", "--partner", "Acme Options", "--name", "options test"]);
+    let key = manager(&[
+        "api-key",
+        "add",
+        "--partner",
+        "Acme Options",
+        "--name",
+        "options test",
+    ]);
     let other_key = manager(&["api-key", "add", "--partner", "Other Partner"]);
 
     // user add --role technician --password-stdin.
     let mut child = bin()
         .current_dir(&cwd)
         .args(["manager", "user", "add", "--partner", "Acme Options"])
-        .args(["--email", "tech@acme.example", "--role", "technician", "--password-stdin"])
+        .args([
+            "--email",
+            "tech@acme.example",
+            "--role",
+            "technician",
+            "--password-stdin",
+        ])
         .args(&data)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -180,9 +209,19 @@ async fn manager_admin_commands_do_what_their_options_say() {
         .expect("password");
     let out = child.wait_with_output().expect("user add ends");
     let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(printed.contains("user tech@acme.example (technician) created"), "{printed}");
-    assert!(!printed.contains("password:"), "no password printed with --password-stdin");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("user tech@acme.example (technician) created"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("password:"),
+        "no password printed with --password-stdin"
+    );
 
     // agent add / list / revoke.
     let added = manager(&[
@@ -201,10 +240,20 @@ async fn manager_admin_commands_do_what_their_options_say() {
         .expect("agent id")
         .to_string();
     let listed = manager(&["agent", "list", "--partner", "Acme Options"]);
-    assert!(listed.contains(&agent) && listed.contains("Basement site"), "{listed}");
+    assert!(
+        listed.contains(&agent) && listed.contains("Basement site"),
+        "{listed}"
+    );
     assert!(listed.contains("Head Office"), "{listed}");
     assert!(manager(&["agent", "list", "--partner", "Other Partner"]).is_empty());
-    let revoked = manager(&["agent", "revoke", "--partner", "Acme Options", "--agent", &agent]);
+    let revoked = manager(&[
+        "agent",
+        "revoke",
+        "--partner",
+        "Acme Options",
+        "--agent",
+        &agent,
+    ]);
     assert_eq!(revoked, format!("agent {agent} revoked"));
     let listed = manager(&["agent", "list", "--partner", "Acme Options"]);
     assert!(listed.contains("revoked"), "{listed}");
@@ -226,18 +275,31 @@ async fn manager_admin_commands_do_what_their_options_say() {
     ]);
     let listed = manager(&["notification-email", "list", "--partner", "Acme Options"]);
     assert!(
-        listed.contains(&format!("{id}\tops@acme.example\tfr\tincident.created,order.created")),
+        listed.contains(&format!(
+            "{id}\tops@acme.example\tfr\tincident.created,order.created"
+        )),
         "{listed}"
     );
     assert!(manager(&["notification-email", "list", "--partner", "Other Partner"]).is_empty());
-    manager(&["notification-email", "remove", "--partner", "Acme Options", "--id", &id]);
+    manager(&[
+        "notification-email",
+        "remove",
+        "--partner",
+        "Acme Options",
+        "--id",
+        &id,
+    ]);
     assert!(manager(&["notification-email", "list", "--partner", "Acme Options"]).is_empty());
 
     // --database and --data-keys-file: everything is where they say, nothing in the working
     // directory.
     assert!(dir.path().join("db/manager.db").exists());
     let keys = std::fs::read_to_string(dir.path().join("keys/manager.keys")).expect("keys");
-    assert!(keys.starts_with("k1="), "a KEYID=BASE64URL line: {}", keys.len());
+    assert!(
+        keys.starts_with("k1="),
+        "a KEYID=BASE64URL line: {}",
+        keys.len()
+    );
 
     // serve manager on the same data, with --secure-cookies: the device and the technician.
     let (_server, base) = serve(&cwd, &data, &["--secure-cookies"]);
@@ -262,7 +324,10 @@ async fn manager_admin_commands_do_what_their_options_say() {
         .status();
     assert_eq!(status, 404, "another partner's key does not see the device");
     let (csrf_cookie, session) = login(&base, "tech@acme.example").await;
-    assert!(csrf_cookie.ends_with("; Secure"), "--secure-cookies: {csrf_cookie}");
+    assert!(
+        csrf_cookie.ends_with("; Secure"),
+        "--secure-cookies: {csrf_cookie}"
+    );
     let session = session.expect("the technician logs in with the password given on stdin");
     let users = http()
         .get(format!("{base}/console/users"))
@@ -274,7 +339,10 @@ async fn manager_admin_commands_do_what_their_options_say() {
     assert_eq!(users, 403, "a technician may not manage users");
 
     let left: Vec<_> = std::fs::read_dir(&cwd).expect("cwd").flatten().collect();
-    assert!(left.is_empty(), "nothing in the working directory: {left:?}");
+    assert!(
+        left.is_empty(),
+        "nothing in the working directory: {left:?}"
+    );
 }
 
 /// An incident with contact details, created through the API of a running manager.
@@ -309,7 +377,12 @@ async fn closed_incident(base: &str, key: &str, serial: &str, n: u32) -> String 
         .send()
         .await
         .expect("status");
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     number
 }
 
@@ -337,12 +410,22 @@ async fn retention_days_of_the_command_and_of_the_server_remove_old_contacts() {
     }
     let data = sqlite(dir.path());
     manager(&["tenant", "add", "--name", "Acme"], &data);
-    let customer = manager(&["customer", "add", "--partner", "Acme", "--name", "C"], &data);
+    let customer = manager(
+        &["customer", "add", "--partner", "Acme", "--name", "C"],
+        &data,
+    );
     manager(
-        &["device", "add", "--partner", "Acme", "--customer", &customer]
-            .into_iter()
-            .chain(["--serial", "XRX0RETENT10N", "--model", "M"])
-            .collect::<Vec<_>>(),
+        &[
+            "device",
+            "add",
+            "--partner",
+            "Acme",
+            "--customer",
+            &customer,
+        ]
+        .into_iter()
+        .chain(["--serial", "XRX0RETENT10N", "--model", "M"])
+        .collect::<Vec<_>>(),
         &data,
     );
     let key = manager(&["api-key", "add", "--partner", "Acme"], &data);
@@ -368,7 +451,10 @@ async fn retention_days_of_the_command_and_of_the_server_remove_old_contacts() {
     let (_server, base) = serve(dir.path(), &data, &["--retention-days", "0"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !contact(&base, &key, &second).await.is_null() {
-        assert!(Instant::now() < deadline, "the contact is still there after 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "the contact is still there after 30 s"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -386,12 +472,22 @@ async fn data_keys_file_first_line_encrypts_and_every_line_decrypts() {
     let data = sqlite(dir.path());
     let file = dir.path().join("keys").join("manager.keys");
     manager(&["tenant", "add", "--name", "Acme"], &data);
-    let customer = manager(&["customer", "add", "--partner", "Acme", "--name", "C"], &data);
+    let customer = manager(
+        &["customer", "add", "--partner", "Acme", "--name", "C"],
+        &data,
+    );
     manager(
-        &["device", "add", "--partner", "Acme", "--customer", &customer]
-            .into_iter()
-            .chain(["--serial", "XRX0R0TATE001", "--model", "M"])
-            .collect::<Vec<_>>(),
+        &[
+            "device",
+            "add",
+            "--partner",
+            "Acme",
+            "--customer",
+            &customer,
+        ]
+        .into_iter()
+        .chain(["--serial", "XRX0R0TATE001", "--model", "M"])
+        .collect::<Vec<_>>(),
         &data,
     );
     let key = manager(&["api-key", "add", "--partner", "Acme"], &data);
@@ -403,7 +499,11 @@ async fn data_keys_file_first_line_encrypts_and_every_line_decrypts() {
     let new = manager::crypto::KeyRing::generate_line("k2");
     std::fs::write(&file, format!("{}{old}", new.expose_secret())).expect("rotate");
     let (server, base) = serve(dir.path(), &data, &[]);
-    assert_eq!(contact(&base, &key, &before).await["name"], "Ana Lopez", "the old key still decrypts");
+    assert_eq!(
+        contact(&base, &key, &before).await["name"],
+        "Ana Lopez",
+        "the old key still decrypts"
+    );
     let after = incident(&base, &key, "XRX0R0TATE001", 2).await;
     drop(server);
 
@@ -439,12 +539,22 @@ fn manager_commands_keep_their_tables_in_the_pg_schema() {
         ]
     };
     let partner = manager(&["tenant", "add", "--name", "Schema One"], &data(&one));
-    let customer = manager(&["customer", "add", "--partner", &partner, "--name", "C"], &data(&one));
+    let customer = manager(
+        &["customer", "add", "--partner", &partner, "--name", "C"],
+        &data(&one),
+    );
     manager(
-        &["device", "add", "--partner", &partner, "--customer", &customer]
-            .into_iter()
-            .chain(["--serial", "XRX0SCHEMA001", "--model", "M"])
-            .collect::<Vec<_>>(),
+        &[
+            "device",
+            "add",
+            "--partner",
+            &partner,
+            "--customer",
+            &customer,
+        ]
+        .into_iter()
+        .chain(["--serial", "XRX0SCHEMA001", "--model", "M"])
+        .collect::<Vec<_>>(),
         &data(&one),
     );
     let key = manager(&["api-key", "add", "--partner", &partner], &data(&one));
@@ -463,27 +573,61 @@ fn manager_commands_keep_their_tables_in_the_pg_schema() {
         &data(&one),
     );
     let id = manager(
-        &["notification-email", "add", "--partner", &partner, "--address", "a@b.example"],
+        &[
+            "notification-email",
+            "add",
+            "--partner",
+            &partner,
+            "--address",
+            "a@b.example",
+        ],
         &data(&one),
     );
     assert!(
-        manager(&["notification-email", "list", "--partner", &partner], &data(&one)).contains(&id)
+        manager(
+            &["notification-email", "list", "--partner", &partner],
+            &data(&one)
+        )
+        .contains(&id)
     );
     manager(
-        &["notification-email", "remove", "--partner", &partner, "--id", &id],
+        &[
+            "notification-email",
+            "remove",
+            "--partner",
+            &partner,
+            "--id",
+            &id,
+        ],
         &data(&one),
     );
     manager(&["retention", "--days", "0"], &data(&one));
     assert!(manager(&["tenant", "list"], &data(&one)).contains("Schema One"));
     let (ok, out, err) = run(bin()
-        .args(["manager", "user", "add", "--partner", &partner, "--email", "u@one.example"])
+        .args([
+            "manager",
+            "user",
+            "add",
+            "--partner",
+            &partner,
+            "--email",
+            "u@one.example",
+        ])
         .args(data(&one)));
     assert!(ok && out.contains("u@one.example"), "{err}");
 
     // serve manager --pg-schema: the API key and device of that schema.
     let (server, base) = serve(dir.path(), &data(&one), &[]);
     let (_, text, _) = run(Command::new("curl")
-        .args(["-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"])
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ])
         .args(["-H", &format!("Authorization: Bearer {key}")])
         .arg(format!("{base}/api/v1/devices/XRX0SCHEMA001")));
     let status: u16 = text.trim().parse().unwrap_or(0);
@@ -493,7 +637,10 @@ fn manager_commands_keep_their_tables_in_the_pg_schema() {
     // The other schema is another manager: empty.
     manager(&["tenant", "add", "--name", "Schema Two"], &data(&two));
     let listed = manager(&["tenant", "list"], &data(&two));
-    assert!(listed.contains("Schema Two") && !listed.contains("Schema One"), "{listed}");
+    assert!(
+        listed.contains("Schema Two") && !listed.contains("Schema One"),
+        "{listed}"
+    );
     // SA_MANAGER_PG_SCHEMA stands for --pg-schema.
     let mut without = data(&one);
     without.truncate(4);
@@ -502,7 +649,10 @@ fn manager_commands_keep_their_tables_in_the_pg_schema() {
         .args(&without)
         .env("SA_MANAGER_PG_SCHEMA", &two));
     assert!(ok, "{err}");
-    assert!(out.contains("Schema Two") && !out.contains("Schema One"), "{out}");
+    assert!(
+        out.contains("Schema Two") && !out.contains("Schema One"),
+        "{out}"
+    );
 }
 
 /// Drops the test's schemas when the test ends, however it ends.
@@ -512,7 +662,16 @@ impl Drop for DropSchemas {
     fn drop(&mut self) {
         for schema in &self.0 {
             let _ = Command::new("psql")
-                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c"])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "test",
+                    "-q",
+                    "-c",
+                ])
                 .arg(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                 .output();
         }

@@ -63,14 +63,20 @@ fn log_json_makes_the_server_log_json_lines() {
     let dir = tempfile::tempdir().expect("tempdir");
     let start = |flag: Option<&str>, env: Option<&str>| {
         let mut cmd = bin();
-        cmd.args(["serve", "manager", "--insecure-http", "--listen", "127.0.0.1:0"])
-            .arg("--database")
-            .arg(format!("sqlite://{}", dir.path().join("m.db").display()))
-            .arg("--data-keys-file")
-            .arg(dir.path().join("m.keys"))
-            .args(flag)
-            .env_remove("SA_LOG_JSON")
-            .env("RUST_LOG", "info");
+        cmd.args([
+            "serve",
+            "manager",
+            "--insecure-http",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.path().join("m.db").display()))
+        .arg("--data-keys-file")
+        .arg(dir.path().join("m.keys"))
+        .args(flag)
+        .env_remove("SA_LOG_JSON")
+        .env("RUST_LOG", "info");
         if let Some(value) = env {
             cmd.env("SA_LOG_JSON", value);
         }
@@ -199,7 +205,11 @@ fn device_serve_simulate_usage_moves_the_counters_every_simulate_interval() {
     let (_still, addr) = serve_device(&xerox(), &[]);
     let first = total_impressions(&addr);
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(total_impressions(&addr), first, "no usage without --simulate-usage");
+    assert_eq!(
+        total_impressions(&addr),
+        first,
+        "no usage without --simulate-usage"
+    );
 
     let (_living, addr) = serve_device(&xerox(), &["--simulate-usage", "--simulate-interval", "1"]);
     std::thread::sleep(Duration::from_millis(500));
@@ -241,7 +251,9 @@ fn demo_options_reach_the_services() {
     let empty = dir.path().join("empty-weblet");
     std::fs::create_dir(&empty).expect("mkdir");
     let (mut cmd, _) = demo(&dir.path().join("first"));
-    cmd.arg("--weblet").arg(&empty).env("SA_WEBLET_DIR", &weblet);
+    cmd.arg("--weblet")
+        .arg(&empty)
+        .env("SA_WEBLET_DIR", &weblet);
     let (first, stdout, _stderr) = spawn_lines(&mut cmd);
     let printed = lines_until(&stdout, "Press Ctrl-C", 120).join("\n");
     assert!(
@@ -265,7 +277,10 @@ fn demo_options_reach_the_services() {
         .to_string();
     let (status, body) = crate::demo_gallery::get(&format!("{panel}/api/apps"), None);
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("9.8.7"), "the SA_WEBLET_DIR weblet is installed: {body}");
+    assert!(
+        body.contains("9.8.7"),
+        "the SA_WEBLET_DIR weblet is installed: {body}"
+    );
 
     let (ok, out, err) = run(bin().args([
         "device",
@@ -280,7 +295,10 @@ fn demo_options_reach_the_services() {
     assert!(printed.contains(&data.display().to_string()), "{printed}");
     assert!(data.join("devices").is_dir() && data.join("agent").is_dir());
     let left: Vec<_> = std::fs::read_dir(&cwd).expect("cwd").flatten().collect();
-    assert!(left.is_empty(), "nothing in the working directory: {left:?}");
+    assert!(
+        left.is_empty(),
+        "nothing in the working directory: {left:?}"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -329,11 +347,19 @@ fn device_fleet_puts_devices_where_base_address_ports_and_port_say() {
     std::fs::copy(xerox(), dir.path().join("xerox.snmprec")).expect("copy");
     let manifest = dir.path().join("fleet.json");
     let mut cmd = bin();
-    cmd.args(["device", "fleet", "--copies", "3", "--ports", "--base-address", "127.0.0.1"])
-        .args(["--port", &port.to_string(), "--dir"])
-        .arg(dir.path())
-        .arg("--manifest")
-        .arg(&manifest);
+    cmd.args([
+        "device",
+        "fleet",
+        "--copies",
+        "3",
+        "--ports",
+        "--base-address",
+        "127.0.0.1",
+    ])
+    .args(["--port", &port.to_string(), "--dir"])
+    .arg(dir.path())
+    .arg("--manifest")
+    .arg(&manifest);
     let (_fleet, stdout, _stderr) = spawn_lines(&mut cmd);
     lines_until(&stdout, "fleet of", 20);
     let list: Vec<Value> =
@@ -343,5 +369,8 @@ fn device_fleet_puts_devices_where_base_address_ports_and_port_say() {
     assert_eq!(addrs, expected, "{list:?}");
     let (ok, out, err) = run(bin().args(["device", "read", "--json", "--target", &expected[2]]));
     assert!(ok, "{err}");
-    assert!(out.contains("XRX9C934E4A7B21-0002"), "the third copy: {out}");
+    assert!(
+        out.contains("XRX9C934E4A7B21-0002"),
+        "the third copy: {out}"
+    );
 }

@@ -12,15 +12,39 @@ use crate::{bin, root, run, serve_device};
 /// `(command, long option, tests that fail if the option were ignored)`. The command is the
 /// subcommand path as typed (`""`: the binary itself, for global options).
 const OPTIONS: &[(&str, &str, &[&str])] = &[
-    ("", "--log-json", &["log_json_makes_the_server_log_json_lines"]),
+    (
+        "",
+        "--log-json",
+        &["log_json_makes_the_server_log_json_lines"],
+    ),
     // demo
     ("demo", "--data-dir", &["demo_options_reach_the_services"]),
-    ("demo", "--base-port", &["demo_with_a_certificate_serves_https_for_every_service"]),
-    ("demo", "--snmp-base-port", &["demo_options_reach_the_services"]),
+    (
+        "demo",
+        "--base-port",
+        &["demo_with_a_certificate_serves_https_for_every_service"],
+    ),
+    (
+        "demo",
+        "--snmp-base-port",
+        &["demo_options_reach_the_services"],
+    ),
     ("demo", "--weblet", &["demo_options_reach_the_services"]),
-    ("demo", "--tls-cert", &["demo_with_a_certificate_serves_https_for_every_service"]),
-    ("demo", "--tls-key", &["demo_with_a_certificate_serves_https_for_every_service"]),
-    ("demo", "--ca-cert", &["demo_with_a_certificate_serves_https_for_every_service"]),
+    (
+        "demo",
+        "--tls-cert",
+        &["demo_with_a_certificate_serves_https_for_every_service"],
+    ),
+    (
+        "demo",
+        "--tls-key",
+        &["demo_with_a_certificate_serves_https_for_every_service"],
+    ),
+    (
+        "demo",
+        "--ca-cert",
+        &["demo_with_a_certificate_serves_https_for_every_service"],
+    ),
     (
         "demo",
         "--speed",
@@ -32,29 +56,60 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         &["the_accelerated_demo_shows_forecasts_an_automatic_order_and_an_alert_incident"],
     ),
     // device read
-    ("device read", "--target", &["json_and_table_of_the_xerox_fixture"]),
+    (
+        "device read",
+        "--target",
+        &["json_and_table_of_the_xerox_fixture"],
+    ),
     (
         "device read",
         "--community",
-        &["no_answer_says_what_to_check_and_fails", "device_serve_and_fleet_answer_only_their_community"],
+        &[
+            "no_answer_says_what_to_check_and_fails",
+            "device_serve_and_fleet_answer_only_their_community",
+        ],
     ),
-    ("device read", "--json", &["json_and_table_of_the_xerox_fixture"]),
-    ("device read", "--timeout-ms", &["no_answer_says_what_to_check_and_fails"]),
-    ("device read", "--retries", &["device_read_stats_counts_the_retries"]),
-    ("device read", "--stats", &["device_read_stats_counts_the_retries"]),
+    (
+        "device read",
+        "--json",
+        &["json_and_table_of_the_xerox_fixture"],
+    ),
+    (
+        "device read",
+        "--timeout-ms",
+        &["no_answer_says_what_to_check_and_fails"],
+    ),
+    (
+        "device read",
+        "--retries",
+        &["device_read_stats_counts_the_retries"],
+    ),
+    (
+        "device read",
+        "--stats",
+        &["device_read_stats_counts_the_retries"],
+    ),
     // device serve
     (
         "device serve",
         "--recording",
         &["every_recording_and_fixture_is_served_and_walked_back_exactly_over_ws_snmp"],
     ),
-    ("device serve", "--snmp", &["device_serve_listens_where_snmp_and_http_say"]),
+    (
+        "device serve",
+        "--snmp",
+        &["device_serve_listens_where_snmp_and_http_say"],
+    ),
     (
         "device serve",
         "--http",
         &["device_serve_listens_where_snmp_and_http_say"],
     ),
-    ("device serve", "--community", &["device_serve_and_fleet_answer_only_their_community"]),
+    (
+        "device serve",
+        "--community",
+        &["device_serve_and_fleet_answer_only_their_community"],
+    ),
     (
         "device serve",
         "--admin-password",
@@ -70,7 +125,11 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--simulate-interval",
         &["device_serve_simulate_usage_moves_the_counters_every_simulate_interval"],
     ),
-    ("device serve", "--data-dir", &["gallery_install_options_choose_the_app_version_and_tenant"]),
+    (
+        "device serve",
+        "--data-dir",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
     (
         "device serve",
         "--panel-size",
@@ -85,20 +144,56 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         &["panel_size_and_admin_email_options_reach_the_services_and_the_panel"],
     ),
     // device fleet
-    ("device fleet", "--dir", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--copies", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
-    ("device fleet", "--base-address", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
-    ("device fleet", "--port", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
-    ("device fleet", "--ports", &["device_fleet_puts_devices_where_base_address_ports_and_port_say"]),
-    ("device fleet", "--community", &["device_serve_and_fleet_answer_only_their_community"]),
+    (
+        "device fleet",
+        "--dir",
+        &["device_fleet_serves_copies_on_ports_with_living_data"],
+    ),
+    (
+        "device fleet",
+        "--copies",
+        &["device_fleet_puts_devices_where_base_address_ports_and_port_say"],
+    ),
+    (
+        "device fleet",
+        "--base-address",
+        &["device_fleet_puts_devices_where_base_address_ports_and_port_say"],
+    ),
+    (
+        "device fleet",
+        "--port",
+        &["device_fleet_puts_devices_where_base_address_ports_and_port_say"],
+    ),
+    (
+        "device fleet",
+        "--ports",
+        &["device_fleet_puts_devices_where_base_address_ports_and_port_say"],
+    ),
+    (
+        "device fleet",
+        "--community",
+        &["device_serve_and_fleet_answer_only_their_community"],
+    ),
     (
         "device fleet",
         "--simulate-usage",
         &["device_fleet_serves_copies_on_ports_with_living_data"],
     ),
-    ("device fleet", "--speed", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--seed", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--manifest", &["device_fleet_serves_copies_on_ports_with_living_data"]),
+    (
+        "device fleet",
+        "--speed",
+        &["device_fleet_serves_copies_on_ports_with_living_data"],
+    ),
+    (
+        "device fleet",
+        "--seed",
+        &["device_fleet_serves_copies_on_ports_with_living_data"],
+    ),
+    (
+        "device fleet",
+        "--manifest",
+        &["device_fleet_serves_copies_on_ports_with_living_data"],
+    ),
     // serve assistant
     (
         "serve assistant",
@@ -108,17 +203,23 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     (
         "serve assistant",
         "--database",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "serve assistant",
         "--manager-url",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "serve assistant",
         "--manager-api-keys",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "serve assistant",
@@ -128,22 +229,30 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     (
         "serve assistant",
         "--config-keys",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "serve assistant",
         "--contact-keys",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "serve assistant",
         "--mail",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "serve assistant",
         "--mail-from",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "serve assistant",
@@ -184,33 +293,77 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         &["serve_assistant_with_a_certificate_serves_https_only_and_sends_its_frame_ancestors"],
     ),
     // serve gallery
-    ("serve gallery", "--listen", &["serve_refuses_plain_http_unless_asked_for_on_loopback"]),
-    ("serve gallery", "--database", &["serve_gallery_starts_on_sqlite_and_accepts_its_api_key"]),
-    ("serve gallery", "--seal-keys", &["gallery_install_options_choose_the_app_version_and_tenant"]),
+    (
+        "serve gallery",
+        "--listen",
+        &["serve_refuses_plain_http_unless_asked_for_on_loopback"],
+    ),
+    (
+        "serve gallery",
+        "--database",
+        &["serve_gallery_starts_on_sqlite_and_accepts_its_api_key"],
+    ),
+    (
+        "serve gallery",
+        "--seal-keys",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
     (
         "serve gallery",
         "--signing-keys",
         &["environment_variables_stand_for_their_options"],
     ),
-    ("serve gallery", "--api-key", &["serve_gallery_starts_on_sqlite_and_accepts_its_api_key"]),
-    ("serve gallery", "--tls-cert", &["serve_gallery_with_a_certificate_serves_https_only"]),
-    ("serve gallery", "--tls-key", &["serve_gallery_with_a_certificate_serves_https_only"]),
+    (
+        "serve gallery",
+        "--api-key",
+        &["serve_gallery_starts_on_sqlite_and_accepts_its_api_key"],
+    ),
+    (
+        "serve gallery",
+        "--tls-cert",
+        &["serve_gallery_with_a_certificate_serves_https_only"],
+    ),
+    (
+        "serve gallery",
+        "--tls-key",
+        &["serve_gallery_with_a_certificate_serves_https_only"],
+    ),
     (
         "serve gallery",
         "--insecure-http",
         &["serve_refuses_plain_http_unless_asked_for_on_loopback"],
     ),
     // serve manager
-    ("serve manager", "--listen", &["serve_refuses_plain_http_unless_asked_for_on_loopback"]),
-    ("serve manager", "--tls-cert", &["serve_manager_with_a_certificate_serves_https_only"]),
-    ("serve manager", "--tls-key", &["serve_manager_reloads_its_certificate_on_sighup"]),
+    (
+        "serve manager",
+        "--listen",
+        &["serve_refuses_plain_http_unless_asked_for_on_loopback"],
+    ),
+    (
+        "serve manager",
+        "--tls-cert",
+        &["serve_manager_with_a_certificate_serves_https_only"],
+    ),
+    (
+        "serve manager",
+        "--tls-key",
+        &["serve_manager_reloads_its_certificate_on_sighup"],
+    ),
     (
         "serve manager",
         "--insecure-http",
         &["serve_refuses_plain_http_unless_asked_for_on_loopback"],
     ),
-    ("serve manager", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("serve manager", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
+    (
+        "serve manager",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "serve manager",
+        "--pg-schema",
+        &["manager_commands_keep_their_tables_in_the_pg_schema"],
+    ),
     (
         "serve manager",
         "--data-keys-file",
@@ -224,7 +377,11 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--retention-days",
         &["retention_days_of_the_command_and_of_the_server_remove_old_contacts"],
     ),
-    ("serve manager", "--secure-cookies", &["manager_admin_commands_do_what_their_options_say"]),
+    (
+        "serve manager",
+        "--secure-cookies",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
     (
         "serve manager",
         "--login-attempts",
@@ -238,17 +395,23 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     (
         "serve manager",
         "--mail",
-        &["serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told"],
+        &[
+            "serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told",
+        ],
     ),
     (
         "serve manager",
         "--mail-from",
-        &["serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told"],
+        &[
+            "serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told",
+        ],
     ),
     (
         "serve manager",
         "--webhook-allow-private",
-        &["serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told"],
+        &[
+            "serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told",
+        ],
     ),
     // gallery
     (
@@ -256,53 +419,137 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--database",
         &["the_publish_command_line_adds_a_version_to_the_database"],
     ),
-    ("gallery publish", "--out", &["the_publish_command_line_builds_the_same_bytes_into_out"]),
-    ("gallery publish", "--dry-run", &["the_publish_command_line_builds_the_same_bytes_into_out"]),
-    ("gallery install", "--device", &["the_install_command_line_installs_through_the_gallery"]),
-    ("gallery install", "--serial", &["the_install_command_line_installs_through_the_gallery"]),
+    (
+        "gallery publish",
+        "--out",
+        &["the_publish_command_line_builds_the_same_bytes_into_out"],
+    ),
+    (
+        "gallery publish",
+        "--dry-run",
+        &["the_publish_command_line_builds_the_same_bytes_into_out"],
+    ),
+    (
+        "gallery install",
+        "--device",
+        &["the_install_command_line_installs_through_the_gallery"],
+    ),
+    (
+        "gallery install",
+        "--serial",
+        &["the_install_command_line_installs_through_the_gallery"],
+    ),
     (
         "gallery install",
         "--admin-password",
         &["the_install_command_line_installs_through_the_gallery"],
     ),
-    ("gallery install", "--gallery", &["the_install_command_line_installs_through_the_gallery"]),
-    ("gallery install", "--api-key", &["the_install_command_line_installs_through_the_gallery"]),
-    ("gallery install", "--ca-cert", &["gallery_install_trusts_the_ca_given_with_ca_cert"]),
-    ("gallery install", "--tenant", &["gallery_install_options_choose_the_app_version_and_tenant"]),
+    (
+        "gallery install",
+        "--gallery",
+        &["the_install_command_line_installs_through_the_gallery"],
+    ),
+    (
+        "gallery install",
+        "--api-key",
+        &["the_install_command_line_installs_through_the_gallery"],
+    ),
+    (
+        "gallery install",
+        "--ca-cert",
+        &["gallery_install_trusts_the_ca_given_with_ca_cert"],
+    ),
+    (
+        "gallery install",
+        "--tenant",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
     (
         "gallery install",
         "--auto-update",
         &["gallery_install_options_choose_the_app_version_and_tenant"],
     ),
-    ("gallery install", "--app-id", &["gallery_install_options_choose_the_app_version_and_tenant"]),
+    (
+        "gallery install",
+        "--app-id",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
     (
         "gallery install",
         "--version",
         &["gallery_install_options_choose_the_app_version_and_tenant"],
     ),
-    ("gallery api-key", "--partner", &["the_api_key_command_creates_a_partner_scoped_key"]),
-    ("gallery api-key", "--admin", &["gallery_install_options_choose_the_app_version_and_tenant"]),
-    ("gallery api-key", "--label", &["gallery_install_options_choose_the_app_version_and_tenant"]),
-    ("gallery api-key", "--database", &["the_api_key_command_creates_a_partner_scoped_key"]),
+    (
+        "gallery api-key",
+        "--partner",
+        &["the_api_key_command_creates_a_partner_scoped_key"],
+    ),
+    (
+        "gallery api-key",
+        "--admin",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
+    (
+        "gallery api-key",
+        "--label",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
+    (
+        "gallery api-key",
+        "--database",
+        &["the_api_key_command_creates_a_partner_scoped_key"],
+    ),
     // manager
-    ("manager tenant add", "--name", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager tenant add", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager tenant add", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
+    (
+        "manager tenant add",
+        "--name",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager tenant add",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager tenant add",
+        "--pg-schema",
+        &["manager_commands_keep_their_tables_in_the_pg_schema"],
+    ),
     (
         "manager tenant add",
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager tenant list", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager tenant list", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
+    (
+        "manager tenant list",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager tenant list",
+        "--pg-schema",
+        &["manager_commands_keep_their_tables_in_the_pg_schema"],
+    ),
     (
         "manager tenant list",
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager customer add", "--partner", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager customer add", "--name", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager customer add", "--database", &["manager_admin_commands_do_what_their_options_say"]),
+    (
+        "manager customer add",
+        "--partner",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager customer add",
+        "--name",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager customer add",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
     (
         "manager customer add",
         "--pg-schema",
@@ -313,32 +560,96 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager device add", "--partner", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager device add", "--customer", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager device add", "--serial", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager device add", "--model", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager device add", "--location", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager device add", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager device add", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
+    (
+        "manager device add",
+        "--partner",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager device add",
+        "--customer",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager device add",
+        "--serial",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager device add",
+        "--model",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager device add",
+        "--location",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager device add",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager device add",
+        "--pg-schema",
+        &["manager_commands_keep_their_tables_in_the_pg_schema"],
+    ),
     (
         "manager device add",
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager user add", "--partner", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager user add", "--email", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager user add", "--role", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager user add", "--password-stdin", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager user add", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager user add", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
+    (
+        "manager user add",
+        "--partner",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager user add",
+        "--email",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager user add",
+        "--role",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager user add",
+        "--password-stdin",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager user add",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager user add",
+        "--pg-schema",
+        &["manager_commands_keep_their_tables_in_the_pg_schema"],
+    ),
     (
         "manager user add",
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager api-key add", "--partner", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager api-key add", "--name", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager api-key add", "--database", &["manager_admin_commands_do_what_their_options_say"]),
+    (
+        "manager api-key add",
+        "--partner",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager api-key add",
+        "--name",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager api-key add",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
     (
         "manager api-key add",
         "--pg-schema",
@@ -349,18 +660,46 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager agent add", "--partner", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager agent add", "--customer", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager agent add", "--name", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager agent add", "--database", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager agent add", "--pg-schema", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
+    (
+        "manager agent add",
+        "--partner",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager agent add",
+        "--customer",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager agent add",
+        "--name",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager agent add",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager agent add",
+        "--pg-schema",
+        &["manager_commands_keep_their_tables_in_the_pg_schema"],
+    ),
     (
         "manager agent add",
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager agent list", "--partner", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager agent list", "--database", &["manager_admin_commands_do_what_their_options_say"]),
+    (
+        "manager agent list",
+        "--partner",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager agent list",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
     (
         "manager agent list",
         "--pg-schema",
@@ -371,9 +710,21 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         "--data-keys-file",
         &["manager_admin_commands_do_what_their_options_say"],
     ),
-    ("manager agent revoke", "--partner", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager agent revoke", "--agent", &["manager_admin_commands_do_what_their_options_say"]),
-    ("manager agent revoke", "--database", &["manager_admin_commands_do_what_their_options_say"]),
+    (
+        "manager agent revoke",
+        "--partner",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager agent revoke",
+        "--agent",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
+    (
+        "manager agent revoke",
+        "--database",
+        &["manager_admin_commands_do_what_their_options_say"],
+    ),
     (
         "manager agent revoke",
         "--pg-schema",
@@ -485,70 +836,201 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
         &["retention_days_of_the_command_and_of_the_server_remove_old_contacts"],
     ),
     // agent
-    ("agent enroll", "--manager", &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"]),
-    ("agent enroll", "--token", &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"]),
-    ("agent enroll", "--data-dir", &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"]),
-    ("agent run", "--target", &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"]),
+    (
+        "agent enroll",
+        "--manager",
+        &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"],
+    ),
+    (
+        "agent enroll",
+        "--token",
+        &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"],
+    ),
+    (
+        "agent enroll",
+        "--data-dir",
+        &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"],
+    ),
+    (
+        "agent run",
+        "--target",
+        &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"],
+    ),
     ("agent run", "--port", &["run_options_do_what_they_say"]),
-    ("agent run", "--community", &["run_options_do_what_they_say"]),
+    (
+        "agent run",
+        "--community",
+        &["run_options_do_what_they_say"],
+    ),
     ("agent run", "--interval", &["run_options_do_what_they_say"]),
-    ("agent run", "--meter-interval", &["agent_run_collection_options_do_what_they_say"]),
-    ("agent run", "--discovery-interval", &["agent_run_collection_options_do_what_they_say", "run_options_do_what_they_say"]),
+    (
+        "agent run",
+        "--meter-interval",
+        &["agent_run_collection_options_do_what_they_say"],
+    ),
+    (
+        "agent run",
+        "--discovery-interval",
+        &[
+            "agent_run_collection_options_do_what_they_say",
+            "run_options_do_what_they_say",
+        ],
+    ),
     ("agent run", "--once", &["run_options_do_what_they_say"]),
-    ("agent run", "--concurrency", &["agent_run_collection_options_do_what_they_say"]),
+    (
+        "agent run",
+        "--concurrency",
+        &["agent_run_collection_options_do_what_they_say"],
+    ),
     ("agent run", "--rate", &["run_options_do_what_they_say"]),
-    ("agent run", "--timeout-ms", &["agent_run_collection_options_do_what_they_say"]),
-    ("agent run", "--retries", &["agent_run_collection_options_do_what_they_say"]),
-    ("agent run", "--batch-size", &["run_options_do_what_they_say", "a_batch_size_the_manager_would_refuse_is_refused"]),
-    ("agent run", "--queue-limit", &["run_options_do_what_they_say"]),
-    ("agent run", "--no-upload", &["run_options_do_what_they_say"]),
-    ("agent run", "--upload-only", &["run_options_do_what_they_say"]),
-    ("agent run", "--data-dir", &["agent_run_collection_options_do_what_they_say"]),
-    ("agent status", "--json", &["agent_run_collection_options_do_what_they_say"]),
-    ("agent status", "--data-dir", &["agent_run_collection_options_do_what_they_say"]),
+    (
+        "agent run",
+        "--timeout-ms",
+        &["agent_run_collection_options_do_what_they_say"],
+    ),
+    (
+        "agent run",
+        "--retries",
+        &["agent_run_collection_options_do_what_they_say"],
+    ),
+    (
+        "agent run",
+        "--batch-size",
+        &[
+            "run_options_do_what_they_say",
+            "a_batch_size_the_manager_would_refuse_is_refused",
+        ],
+    ),
+    (
+        "agent run",
+        "--queue-limit",
+        &["run_options_do_what_they_say"],
+    ),
+    (
+        "agent run",
+        "--no-upload",
+        &["run_options_do_what_they_say"],
+    ),
+    (
+        "agent run",
+        "--upload-only",
+        &["run_options_do_what_they_say"],
+    ),
+    (
+        "agent run",
+        "--data-dir",
+        &["agent_run_collection_options_do_what_they_say"],
+    ),
+    (
+        "agent status",
+        "--json",
+        &["agent_run_collection_options_do_what_they_say"],
+    ),
+    (
+        "agent status",
+        "--data-dir",
+        &["agent_run_collection_options_do_what_they_say"],
+    ),
 ];
 
 /// `(environment variable, tests that set it and fail if it were ignored)`.
 const ENVIRONMENT: &[(&str, &[&str])] = &[
     ("SA_LOG_JSON", &["log_json_makes_the_server_log_json_lines"]),
     ("SA_WEBLET_DIR", &["demo_options_reach_the_services"]),
-    ("SA_TLS_CERT", &["environment_variables_stand_for_their_options"]),
-    ("SA_TLS_KEY", &["environment_variables_stand_for_their_options"]),
-    ("SA_CA_CERT", &["environment_variables_stand_for_their_options"]),
-    ("SA_DEVICE_ADMIN_PASSWORD", &["gallery_install_options_choose_the_app_version_and_tenant"]),
+    (
+        "SA_TLS_CERT",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_TLS_KEY",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_CA_CERT",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_DEVICE_ADMIN_PASSWORD",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
     (
         "SA_MANAGER_API_KEYS",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "SA_CONFIG_KEYS",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
     (
         "SA_CONTACT_KEYS",
-        &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"],
+        &[
+            "two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once",
+        ],
     ),
-    ("SA_GALLERY_LISTEN", &["environment_variables_stand_for_their_options"]),
-    ("SA_GALLERY_DATABASE_URL", &["environment_variables_stand_for_their_options"]),
-    ("SA_GALLERY_SEAL_KEYS", &["gallery_install_options_choose_the_app_version_and_tenant"]),
-    ("SA_GALLERY_SIGNING_KEYS", &["environment_variables_stand_for_their_options"]),
-    ("SA_GALLERY_API_KEY", &["serve_gallery_starts_on_sqlite_and_accepts_its_api_key"]),
-    ("SA_GALLERY_URL", &["environment_variables_stand_for_their_options"]),
-    ("SA_MANAGER_LISTEN", &["environment_variables_stand_for_their_options"]),
+    (
+        "SA_GALLERY_LISTEN",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_GALLERY_DATABASE_URL",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_GALLERY_SEAL_KEYS",
+        &["gallery_install_options_choose_the_app_version_and_tenant"],
+    ),
+    (
+        "SA_GALLERY_SIGNING_KEYS",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_GALLERY_API_KEY",
+        &["serve_gallery_starts_on_sqlite_and_accepts_its_api_key"],
+    ),
+    (
+        "SA_GALLERY_URL",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_MANAGER_LISTEN",
+        &["environment_variables_stand_for_their_options"],
+    ),
     (
         "SA_MANAGER_DATABASE_URL",
         &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"],
     ),
-    ("SA_MANAGER_PG_SCHEMA", &["manager_commands_keep_their_tables_in_the_pg_schema"]),
+    (
+        "SA_MANAGER_PG_SCHEMA",
+        &["manager_commands_keep_their_tables_in_the_pg_schema"],
+    ),
     (
         "SA_MANAGER_DATA_KEYS_FILE",
         &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"],
     ),
-    ("SA_MANAGER_LOGIN_ATTEMPTS", &["environment_variables_stand_for_their_options"]),
-    ("SA_MANAGER_LOGIN_WINDOW_SECS", &["environment_variables_stand_for_their_options"]),
-    ("SA_MANAGER_MAIL", &["environment_variables_stand_for_their_options"]),
-    ("SA_MANAGER_MAIL_FROM", &["environment_variables_stand_for_their_options"]),
-    ("SA_MANAGER_WEBHOOK_ALLOW_PRIVATE", &["environment_variables_stand_for_their_options"]),
+    (
+        "SA_MANAGER_LOGIN_ATTEMPTS",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_MANAGER_LOGIN_WINDOW_SECS",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_MANAGER_MAIL",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_MANAGER_MAIL_FROM",
+        &["environment_variables_stand_for_their_options"],
+    ),
+    (
+        "SA_MANAGER_WEBHOOK_ALLOW_PRIVATE",
+        &["environment_variables_stand_for_their_options"],
+    ),
     (
         "SA_AGENT_TOKEN",
         &["discovery_finds_exactly_the_printers_and_the_manager_stores_what_device_read_reports"],
@@ -599,9 +1081,10 @@ fn options(help: &str) -> BTreeMap<String, Option<String>> {
         if !in_options {
             continue;
         }
-        let rest = line
-            .strip_prefix("  ")
-            .and_then(|l| l.strip_prefix("    ").or_else(|| l.get(4..).filter(|_| l.starts_with('-'))));
+        let rest = line.strip_prefix("  ").and_then(|l| {
+            l.strip_prefix("    ")
+                .or_else(|| l.get(4..).filter(|_| l.starts_with('-')))
+        });
         if let Some(option) = rest.and_then(|r| r.strip_prefix("--")) {
             let name = option
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
@@ -623,6 +1106,14 @@ fn options(help: &str) -> BTreeMap<String, Option<String>> {
 
 /// Every command path (`""` for the binary) with its long options and their variables.
 fn every_command() -> BTreeMap<String, BTreeMap<String, Option<String>>> {
+    every_help()
+        .iter()
+        .map(|(command, text)| (command.clone(), options(text)))
+        .collect()
+}
+
+/// Every command path with its `--help` text.
+fn every_help() -> BTreeMap<String, String> {
     let mut commands = BTreeMap::new();
     let mut todo: Vec<Vec<String>> = vec![vec![]];
     while let Some(path) = todo.pop() {
@@ -633,9 +1124,64 @@ fn every_command() -> BTreeMap<String, BTreeMap<String, Option<String>>> {
             next.push(sub);
             todo.push(next);
         }
-        commands.insert(path.join(" "), options(&text));
+        commands.insert(path.join(" "), text);
     }
     commands
+}
+
+/// What the help says of each long option, without the value name and the bracketed
+/// `[default: …]`, `[env: …]` and `[possible values: …]`.
+fn descriptions(help: &str) -> BTreeMap<String, String> {
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in help.lines().skip_while(|l| *l != "Options:").skip(1) {
+        let trimmed = line.trim_start();
+        let is_option = line.starts_with("  ")
+            && (trimmed.starts_with("--")
+                || (trimmed.starts_with('-') && trimmed.get(2..6) == Some(", --")));
+        let mut text = trimmed;
+        if is_option {
+            let start = trimmed.find("--").unwrap_or(0);
+            let name: String = trimmed[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            text = trimmed[start + name.len()..].trim_start();
+            if text.starts_with('<') {
+                text = text.split_once('>').map_or("", |(_, rest)| rest);
+            }
+            found.insert(name.clone(), String::new());
+            current = Some(name);
+        }
+        if let Some(option) = &current {
+            let mut said = text.to_string();
+            while let Some(open) = said.find('[') {
+                let close = said[open..].find(']').map_or(said.len(), |c| open + c + 1);
+                said.replace_range(open..close, "");
+            }
+            if let Some(entry) = found.get_mut(option) {
+                entry.push_str(said.trim());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_option_in_help_says_what_it_does() {
+    let mut silent = Vec::new();
+    for (command, text) in every_help() {
+        for (option, said) in descriptions(&text) {
+            if said.trim().is_empty() {
+                silent.push(format!("`{command} {option}`"));
+            }
+        }
+    }
+    assert!(
+        silent.is_empty(),
+        "options whose --help says nothing (give them a doc comment): {}",
+        silent.join(", ")
+    );
 }
 
 /// The names of every `fn` in the workspace's sources and tests.
@@ -672,7 +1218,9 @@ fn functions() -> BTreeSet<String> {
 /// Options that are clap's, not ours (`--help`, the binary's `--version`), and the global
 /// `--log-json` every subcommand shows (listed once, under the binary).
 fn inherited(command: &str, option: &str) -> bool {
-    option == "--help" || (command.is_empty() && option == "--version") || (option == "--log-json" && !command.is_empty())
+    option == "--help"
+        || (command.is_empty() && option == "--version")
+        || (option == "--log-json" && !command.is_empty())
 }
 
 #[test]
@@ -703,16 +1251,24 @@ fn every_option_in_help_names_a_test_that_exists() {
     }
     for ((command, option), tests) in &table {
         if !seen.contains(&(command.clone(), option.clone())) {
-            problems.push(format!("`{command} {option}` is in OPTIONS but not in --help"));
+            problems.push(format!(
+                "`{command} {option}` is in OPTIONS but not in --help"
+            ));
         }
         for test in *tests {
             if !functions.contains(*test) {
-                problems.push(format!("`{command} {option}`: no `fn {test}` in crates/*/src or crates/*/tests"));
+                problems.push(format!(
+                    "`{command} {option}`: no `fn {test}` in crates/*/src or crates/*/tests"
+                ));
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(seen.len() > 100, "only {} options found: is the help parsed?", seen.len());
+    assert!(
+        seen.len() > 100,
+        "only {} options found: is the help parsed?",
+        seen.len()
+    );
 }
 
 #[test]
@@ -739,7 +1295,9 @@ fn every_environment_variable_in_help_names_a_test_and_is_in_the_readme() {
             ),
         }
         if !readme.contains(&format!("`{variable}`")) {
-            problems.push(format!("{variable} is not in the README's list of variables"));
+            problems.push(format!(
+                "{variable} is not in the README's list of variables"
+            ));
         }
     }
     for variable in table.keys() {
@@ -797,7 +1355,11 @@ fn every_command_line_in_the_readme_names_real_subcommands_and_options() {
     let commands = every_command();
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     let lines = readme_commands(&readme);
-    assert!(lines.len() >= 15, "only {} commands found in the README", lines.len());
+    assert!(
+        lines.len() >= 15,
+        "only {} commands found in the README",
+        lines.len()
+    );
     let mut problems = Vec::new();
     for words in &lines {
         let shown = words.join(" ");
@@ -858,13 +1420,19 @@ fn the_readme_device_read_example_prints_what_the_readme_shows() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     let example: Vec<&str> = readme
         .lines()
-        .skip_while(|l| !l.trim_start().starts_with("$ support-assistant device read"))
+        .skip_while(|l| {
+            !l.trim_start()
+                .starts_with("$ support-assistant device read")
+        })
         .skip(1)
         .take_while(|l| l.starts_with("    ") || l.is_empty())
         .filter(|l| !l.trim().is_empty() && !l.trim().starts_with('…'))
         .map(|l| &l[4..])
         .collect();
-    assert!(example.len() >= 8, "the README's example output: {example:?}");
+    assert!(
+        example.len() >= 8,
+        "the README's example output: {example:?}"
+    );
     let (_device, addr) = serve_device(
         &root().join("fixtures/xerox-altalink-c8055-meters.snmprec"),
         &[],
@@ -873,6 +1441,9 @@ fn the_readme_device_read_example_prints_what_the_readme_shows() {
     assert!(ok, "{err}");
     let printed: Vec<&str> = out.lines().collect();
     for line in example {
-        assert!(printed.contains(&line), "the README shows {line:?}, the binary prints:\n{out}");
+        assert!(
+            printed.contains(&line),
+            "the README shows {line:?}, the binary prints:\n{out}"
+        );
     }
 }

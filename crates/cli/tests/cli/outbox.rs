@@ -252,7 +252,9 @@ async fn two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_
     assert_eq!(received.len(), references.len(), "{received:?}");
     for (_, message) in sink.messages() {
         assert!(
-            message.lines().any(|l| l.starts_with("From:") && l.contains("service@acme.example")),
+            message
+                .lines()
+                .any(|l| l.starts_with("From:") && l.contains("service@acme.example")),
             "sent from --mail-from: {message}"
         );
     }
