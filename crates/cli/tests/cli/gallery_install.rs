@@ -1,7 +1,8 @@
 //! `gallery install` with every option, against `serve gallery` and `device serve` processes:
 //! `--tenant` registers the device under that partner, `--auto-update` opts it in, `--version`
 //! installs an older release than the latest, `--app-id` names the app; and `gallery api-key
-//! --admin --label`, `serve gallery` with `SA_GALLERY_SEAL_KEYS`, `device serve --data-dir`.
+//! --admin --label`, `gallery publish --dry-run --out`, `serve gallery` with `SA_GALLERY_SEAL_KEYS`,
+//! `device serve --data-dir`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -93,6 +94,24 @@ fn gallery_install_options_choose_the_app_version_and_tenant() {
             .args(["--database", &database]));
         assert!(ok && out.contains(version), "{out}{err}");
     }
+    // --dry-run --out: the package is written, the version is not added (checked below).
+    let out_file = dir.path().join("dry.weblet");
+    let (ok, out, err) = run(bin()
+        .args([
+            "gallery",
+            "publish",
+            &weblet(dir.path(), "2.0.0"),
+            "--dry-run",
+            "--out",
+        ])
+        .arg(&out_file)
+        .args(["--database", &database]));
+    assert!(
+        ok && out.starts_with("built") && !out.contains("published"),
+        "{out}{err}"
+    );
+    let package = std::fs::read(&out_file).expect("--out wrote the package");
+    assert!(package.starts_with(b"PK"), "a zip");
     let admin = api_key(&["--admin", "--label", "release bot"], &database);
     let partner_a = api_key(&["--partner", "partner-a"], &database);
     let partner_b = api_key(&["--partner", "partner-b"], &database);
@@ -195,6 +214,16 @@ fn gallery_install_options_choose_the_app_version_and_tenant() {
     let updates: Value = serde_json::from_str(&updates).expect("JSON");
     assert_eq!(updates[0]["update"]["action"], "auto_update", "{updates}");
     assert_eq!(updates[0]["update"]["version"], "1.1.0", "{updates}");
+
+    let (status, versions) = get(
+        &format!("{gallery}/api/apps/support-assistant/versions"),
+        &admin,
+    );
+    assert_eq!(status, 200, "{versions}");
+    assert!(
+        versions.contains("1.1.0") && !versions.contains("2.0.0"),
+        "--dry-run added nothing: {versions}"
+    );
 
     // --tenant: the device is partner-a's, not partner-b's.
     let configuration = format!("{gallery}/api/devices/{SERIAL}/configuration");

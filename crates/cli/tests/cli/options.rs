@@ -88,8 +88,8 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     ("serve manager", "--mail-from", &["serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told"]),
     ("serve manager", "--webhook-allow-private", &["serve_manager_mails_notifications_with_mail_and_mail_from_and_allows_loopback_webhooks_only_when_told"]),
     ("gallery publish", "--database", &["the_publish_command_line_adds_a_version_to_the_database"]),
-    ("gallery publish", "--out", &["the_publish_command_line_builds_the_same_bytes_into_out"]),
-    ("gallery publish", "--dry-run", &["the_publish_command_line_builds_the_same_bytes_into_out"]),
+    ("gallery publish", "--out", &["gallery_install_options_choose_the_app_version_and_tenant", "the_publish_command_line_builds_the_same_bytes_into_out"]),
+    ("gallery publish", "--dry-run", &["gallery_install_options_choose_the_app_version_and_tenant"]),
     ("gallery install", "--device", &["the_install_command_line_installs_through_the_gallery"]),
     ("gallery install", "--serial", &["the_install_command_line_installs_through_the_gallery"]),
     ("gallery install", "--admin-password", &["the_install_command_line_installs_through_the_gallery"]),
@@ -591,6 +591,19 @@ fn every_command_line_in_the_readme_names_real_subcommands_and_options() {
                 problems.push(format!("`{shown}`: `{command}` has no option {name}"));
             }
         }
+    }
+    // The scripts and the example it names exist.
+    for word in readme.split(|c: char| c.is_whitespace() || c == '`' || c == '(' || c == ')') {
+        if word.starts_with("scripts/") && word.ends_with(".sh") && !root().join(word).is_file() {
+            problems.push(format!("the README names {word}, which does not exist"));
+        }
+    }
+    if readme.contains("--example bench")
+        && !root().join("crates/assistant/examples/bench.rs").is_file()
+    {
+        problems.push(
+            "the README names `--example bench` of the assistant, which does not exist".into(),
+        );
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
