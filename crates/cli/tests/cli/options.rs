@@ -47,7 +47,7 @@ const OPTIONS: &[(&str, &str, &[&str])] = &[
     ("device fleet", "--community", &["device_serve_and_fleet_answer_only_their_community"]),
     ("device fleet", "--simulate-usage", &["device_fleet_serves_copies_on_ports_with_living_data"]),
     ("device fleet", "--speed", &["device_fleet_serves_copies_on_ports_with_living_data"]),
-    ("device fleet", "--seed", &["device_fleet_serves_copies_on_ports_with_living_data"]),
+    ("device fleet", "--seed", &["device_fleet_serves_copies_on_ports_with_living_data", "same_seed_same_run_other_seed_other_run"]),
     ("device fleet", "--manifest", &["device_fleet_serves_copies_on_ports_with_living_data"]),
     ("serve assistant", "--listen", &["serve_refuses_plain_http_unless_asked_for_on_loopback"]),
     ("serve assistant", "--database", &["two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_send_each_confirmation_once"]),
