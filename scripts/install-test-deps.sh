@@ -8,6 +8,7 @@ command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v bc >/dev/null 2>&1 || need_apt+=(bc)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v timeout >/dev/null 2>&1 || need_apt+=(coreutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq

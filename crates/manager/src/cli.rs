@@ -26,8 +26,9 @@ pub struct DataArgs {
     /// PostgreSQL only: keep the tables in this schema (created if missing).
     #[arg(long, env = "SA_MANAGER_PG_SCHEMA")]
     pub pg_schema: Option<String>,
-    /// File with the keys that encrypt contact details, one `KEYID:BASE64` per line; the last
-    /// line is the active key (append a line to rotate). Created with a fresh key if missing.
+    /// File with the keys that encrypt contact details, one `KEYID=BASE64URL` per line; the first
+    /// line encrypts, every line decrypts (put a new line first to rotate). Created with a fresh
+    /// key if missing. `SA_MANAGER_DATA_KEYS` (the same lines) takes the place of the file.
     #[arg(
         long,
         env = "SA_MANAGER_DATA_KEYS_FILE",
@@ -110,6 +111,7 @@ pub enum ManagerCommand {
     Retention {
         #[command(flatten)]
         data: DataArgs,
+        /// Remove the contact details of incidents closed more than this many days ago.
         #[arg(long, default_value_t = DEFAULT_KEEP_DAYS)]
         days: u32,
     },
@@ -119,6 +121,7 @@ pub enum ManagerCommand {
 pub enum TenantCommand {
     /// Adds a partner and prints its id.
     Add {
+        /// The partner's name (unique; other commands accept it instead of the id).
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -138,6 +141,7 @@ pub enum CustomerCommand {
         /// The partner's id or exact name.
         #[arg(long)]
         partner: String,
+        /// The customer's name.
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -149,15 +153,19 @@ pub enum CustomerCommand {
 pub enum DeviceCommand {
     /// Adds a device to a partner's customer.
     Add {
+        /// The partner's id or exact name.
         #[arg(long)]
         partner: String,
         /// The customer's id.
         #[arg(long)]
         customer: Uuid,
+        /// The device's serial number, as the device reports it over SNMP.
         #[arg(long)]
         serial: String,
+        /// The device's model, e.g. "AltaLink C8055".
         #[arg(long)]
         model: String,
+        /// Where the device stands, e.g. "Floor 3, copy room".
         #[arg(long, default_value = "-")]
         location: String,
         #[command(flatten)]
@@ -176,12 +184,17 @@ pub enum UserCommand {
     /// Adds a console user (by default a partner admin). The password is read from the first
     /// line of standard input with --password-stdin; otherwise one is generated and printed once.
     Add {
+        /// The partner's id or exact name.
         #[arg(long)]
         partner: String,
+        /// The user's e-mail address, with which they log in to the console.
         #[arg(long)]
         email: String,
+        /// partner-admin (everything) or technician (no console users, no meter-read CSV).
         #[arg(long, value_enum, default_value = "partner-admin")]
         role: RoleArg,
+        /// Read the password (at least 12 characters) from the first line of standard input
+        /// instead of generating and printing one.
         #[arg(long)]
         password_stdin: bool,
         #[command(flatten)]
@@ -193,6 +206,7 @@ pub enum UserCommand {
 pub enum ApiKeyCommand {
     /// Creates an API key for a partner and prints it once (only its hash is stored).
     Add {
+        /// The partner's id or exact name.
         #[arg(long)]
         partner: String,
         /// What the key is for, e.g. "app-service".

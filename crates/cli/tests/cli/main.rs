@@ -1,14 +1,20 @@
 //! Tests of the `support-assistant` binary against real peers: net-snmp's tools against our agent,
 //! our reader against snmpsim, and the errors a person sees.
 
+mod agent_options;
 mod console_login;
 mod crash;
 mod demo_fleet;
 mod demo_gallery;
 mod demo_urls;
 mod device_read;
+mod environment;
+mod gallery_install;
+mod manager_admin;
 mod manager_notify;
 mod net_snmp;
+mod option_effects;
+mod options;
 mod outbox;
 mod serve_https;
 mod snmpsim;

@@ -202,8 +202,9 @@ async fn two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_
     let s = setup();
     let db = PgDatabase::create();
     let sink = SmtpSink::start(Mode::Delay(Duration::from_secs(2))).await;
-    let (_a, url_a) = start_assistant(&s.secrets, s.base, &db.url(), &sink.url(10), &[]);
-    let (_b, url_b) = start_assistant(&s.secrets, s.base, &db.url(), &sink.url(10), &[]);
+    let from = ["--mail-from", "Acme Service <service@acme.example>"];
+    let (_a, url_a) = start_assistant(&s.secrets, s.base, &db.url(), &sink.url(10), &from);
+    let (_b, url_b) = start_assistant(&s.secrets, s.base, &db.url(), &sink.url(10), &from);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()
@@ -249,6 +250,14 @@ async fn two_assistant_processes_on_one_postgres_outbox_with_a_slow_smtp_server_
         );
     }
     assert_eq!(received.len(), references.len(), "{received:?}");
+    for (_, message) in sink.messages() {
+        assert!(
+            message
+                .lines()
+                .any(|l| l.starts_with("From:") && l.contains("service@acme.example")),
+            "sent from --mail-from: {message}"
+        );
+    }
     assert_eq!(
         db.query("SELECT count(*) FROM outbox WHERE contact_sealed IS NOT NULL")
             .trim(),

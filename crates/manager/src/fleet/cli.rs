@@ -25,6 +25,7 @@ pub enum AgentCommand {
     },
     /// Lists a partner's agents: state, version, last contact.
     List {
+        /// The partner (name or id).
         #[arg(long)]
         partner: String,
         #[command(flatten)]
@@ -32,6 +33,7 @@ pub enum AgentCommand {
     },
     /// Revokes an agent: its credential is refused from now on.
     Revoke {
+        /// The partner (name or id).
         #[arg(long)]
         partner: String,
         /// The agent's id.
@@ -134,6 +136,7 @@ pub enum NotificationEmailCommand {
         /// The partner (name or id).
         #[arg(long)]
         partner: String,
+        /// The e-mail address to send the partner's notifications to.
         #[arg(long)]
         address: String,
         /// en, de, fr, it or es.
@@ -147,6 +150,7 @@ pub enum NotificationEmailCommand {
     },
     /// Lists the partner's addresses: id, language, events.
     List {
+        /// The partner (name or id).
         #[arg(long)]
         partner: String,
         #[command(flatten)]
@@ -154,6 +158,7 @@ pub enum NotificationEmailCommand {
     },
     /// Removes an address; what it had not received yet is not sent.
     Remove {
+        /// The partner (name or id).
         #[arg(long)]
         partner: String,
         /// The address's id (from `list`).
