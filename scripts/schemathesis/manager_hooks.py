@@ -95,7 +95,7 @@ def _twice(reading):
     meters = reading.get("meters")
     if not isinstance(meters, list):
         return None
-    ids = [m.get("id") for m in meters if isinstance(m, dict)]
+    ids = [m["id"].strip() for m in meters if isinstance(m, dict) and isinstance(m.get("id"), str)]
     return next((i for i in ids if ids.count(i) > 1), None)
 
 

@@ -200,9 +200,10 @@ impl std::fmt::Display for SupplyStatus {
 /// A page counter (the contract's meter ids: total, black, color, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FleetMeter {
-    #[schema(schema_with = schemas::text)]
+    /// Its meter id as a meter read's (the reading's meters become one).
+    #[schema(schema_with = crate::manager::schemas::meter_id)]
     pub id: String,
-    #[schema(schema_with = schemas::text)]
+    #[schema(schema_with = crate::manager::schemas::meter_name)]
     pub name: String,
     #[serde(deserialize_with = "crate::text::whole::number")]
     #[schema(schema_with = schemas::meter_value)]
@@ -367,10 +368,11 @@ pub mod schemas {
 }
 
 impl Reading {
-    /// The rules of [`limits`] that serde's types do not hold (lengths, NUL, ranges); `Err` names
-    /// the first field that breaks one, such as `supplies[2].percent: must be at most 100`. The
-    /// serial is checked (and normalised) by the caller as a [`crate::DeviceSerial`].
-    pub fn check(&self) -> Result<(), String> {
+    /// The rules of [`limits`] that serde's types do not hold (lengths, NUL, ranges), and a meter
+    /// read's rules for the meters' ids and names (trimmed in place, as a meter read's); `Err`
+    /// names the first field that breaks one, such as `supplies[2].percent: must be at most 100`.
+    /// The serial is checked (and normalised) by the caller as a [`crate::DeviceSerial`].
+    pub fn check(&mut self) -> Result<(), String> {
         let text = |field: &str, v: &str, max: usize| -> Result<(), String> {
             if v.contains('\0') {
                 return Err(format!("{field}: must not contain NUL"));
@@ -409,13 +411,18 @@ impl Reading {
             }
         }
         let mut ids = std::collections::HashSet::new();
-        for (i, m) in self.meters.iter().enumerate() {
+        for (i, m) in self.meters.iter_mut().enumerate() {
             let f = |name: &str| format!("meters[{i}].{name}");
-            t(&f("id"), &m.id)?;
-            if !ids.insert(m.id.as_str()) {
+            let label = |field: String, v: &str, max: usize| {
+                crate::Label::parse(v, max)
+                    .map(crate::Label::into_string)
+                    .map_err(|e| format!("{field}: {e}"))
+            };
+            m.id = label(f("id"), &m.id, crate::manager::limits::METER_ID)?;
+            m.name = label(f("name"), &m.name, crate::manager::limits::METER_NAME)?;
+            if !ids.insert(m.id.clone()) {
                 return Err(format!("{}: {:?} appears more than once", f("id"), m.id));
             }
-            t(&f("name"), &m.name)?;
             t(&f("oid"), &m.oid)?;
             if m.value > limits::MAX_METER_VALUE {
                 return Err(format!(
@@ -459,6 +466,10 @@ mod tests {
     fn a_reading_within_the_limits_passes_its_check() {
         assert_eq!(reading().check(), Ok(()));
         let mut r = reading();
+        r.meters[0].id = " total ".into();
+        assert_eq!(r.check(), Ok(()));
+        assert_eq!(r.meters[0].id, "total");
+        let mut r = reading();
         r.identity.sys_descr = Some("é".repeat(limits::DEVICE_TEXT));
         r.supplies[0].percent = Some(100);
         r.meters[0].value = limits::MAX_METER_VALUE;
@@ -494,6 +505,9 @@ mod tests {
             r.check(),
             Err(r#"meters[1].id: "total" appears more than once"#.into())
         );
+        let mut r = reading();
+        r.meters[0].name = " ".into();
+        assert_eq!(r.check(), Err("meters[0].name: must not be empty".into()));
         let mut r = reading();
         r.address = "h".repeat(limits::ADDRESS + 1);
         assert!(r.check().unwrap_err().starts_with("address"));
