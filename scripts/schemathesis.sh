@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # schemathesis (PyPI) against each service's /openapi.json, authenticated as its real clients are,
 # on a demo started on loopback:
-#   manager    the partner's manager API key (as the assistant and partners' systems call it)
+#   manager    the partner's manager API key (as the assistant and partners' systems call it) for
+#              the operations of security scheme `api_key`, and for those of `agent_credential`
+#              (an agent's batches of readings) the credential of an agent this script creates
+#              (POST /api/v1/agents) and enrols (POST /api/v1/agents/enroll) as
+#              `support-assistant agent enroll` does; see scripts/schemathesis/manager.toml
 #   gallery    the gallery API key
 #   assistant  a device credential (Bearer) with its sealed configuration (X-App-Config), as the
 #              weblet calls it; both come from the gallery's install endpoint, as a device's do.
@@ -83,6 +87,22 @@ if [[ $ONLY == *" assistant "* ]]; then
     || { echo "install at the gallery failed"; exit 1; }
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$assistant_port/healthz" >/dev/null && break; sleep 0.1; done
 fi
+# The manager's two clients: the partner's API key, and an agent of the demo's first customer,
+# created with that key and enrolled with its one-time token.
+if [[ $ONLY == *" manager "* ]]; then
+  export SA_ST_MANAGER_API_KEY SA_ST_CUSTOMER_ID SA_ST_AGENT_CREDENTIAL
+  SA_ST_MANAGER_API_KEY=$(key manager_api_key)
+  # KEY of the JSON object on stdin (of its first item when it is a list).
+  field() { python3 -c "import json,sys; v=json.load(sys.stdin); print((v[0] if isinstance(v, list) else v)[sys.argv[1]])" "$1"; }
+  SA_ST_CUSTOMER_ID=$(curl -sf -H "Authorization: Bearer $SA_ST_MANAGER_API_KEY" "$manager/api/v1/customers" \
+    | field id) || { echo "no customer at the manager"; exit 1; }
+  token=$(curl -sf -H "Authorization: Bearer $SA_ST_MANAGER_API_KEY" -H 'Content-Type: application/json' \
+    -d "{\"customer_id\":\"$SA_ST_CUSTOMER_ID\",\"name\":\"schemathesis\"}" "$manager/api/v1/agents" \
+    | field enrol_token) || { echo "creating an agent at the manager failed"; exit 1; }
+  SA_ST_AGENT_CREDENTIAL=$(curl -sf -H 'Content-Type: application/json' \
+    -d "{\"token\":\"$token\",\"version\":\"schemathesis\"}" "$manager/api/v1/agents/enroll" \
+    | field credential) || { echo "enrolling the agent failed"; exit 1; }
+fi
 bundle() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$tmp/install.json" "$1"; }
 
 status=0
@@ -97,7 +117,7 @@ run() { # NAME PORT HEADER…
   st "${config[@]}" run "http://127.0.0.1:$port/openapi.json" "$@" --checks all --max-examples "$MAX" \
     --generation-deterministic "${budget[@]}" --no-color || status=1
 }
-run manager "$base" -H "Authorization: Bearer $(key manager_api_key)"
+run manager "$base"
 run gallery $((base + 1)) -H "Authorization: Bearer $(key gallery_api_key)"
 if [[ $ONLY == *" assistant "* ]]; then
   run assistant "$assistant_port" -H "Authorization: Bearer $(bundle credential)" \

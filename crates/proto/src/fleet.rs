@@ -33,6 +33,7 @@ pub struct EnrollResponse {
 pub struct ReadingBatch {
     pub batch_id: Uuid,
     pub agent_version: String,
+    #[serde(deserialize_with = "crate::text::object::list")]
     pub readings: Vec<Reading>,
 }
 
@@ -43,26 +44,34 @@ pub struct Reading {
     pub reading_id: Uuid,
     pub read_at: DateTime<Utc>,
     /// The device's SNMP address as the agent reached it (HOST:PORT).
+    #[schema(schema_with = schemas::address)]
     pub address: String,
+    #[serde(deserialize_with = "crate::text::object::one")]
     pub identity: FleetIdentity,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::object::one")]
     pub status: FleetStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::object::list")]
     pub supplies: Vec<FleetSupply>,
-    /// Empty when meters were not due in this poll (meters are read at least daily).
-    #[serde(default)]
+    /// Empty when meters were not due in this poll (meters are read at least daily). Each meter
+    /// id at most once (a reading with an id twice is rejected).
+    #[serde(default, deserialize_with = "crate::text::object::list")]
     pub meters: Vec<FleetMeter>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::text::object::list")]
     pub alerts: Vec<FleetAlert>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct FleetIdentity {
     /// The device's serial number (prtGeneralSerialNumber, else the vendor's): the device's key.
+    #[schema(schema_with = crate::schema::device_serial)]
     pub serial: String,
+    #[schema(schema_with = schemas::optional_text)]
     pub model: Option<String>,
+    #[schema(schema_with = schemas::optional_text)]
     pub mac: Option<String>,
+    #[schema(schema_with = schemas::optional_text)]
     pub sys_descr: Option<String>,
+    #[schema(schema_with = schemas::optional_text)]
     pub sys_object_id: Option<String>,
     /// True when the device reports neither a serial number nor a MAC address: `serial` is then a
     /// stand-in the agent derives from its site, the device's address, model and sysObjectID
@@ -75,11 +84,14 @@ pub struct FleetIdentity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct FleetStatus {
     /// hrDeviceStatus: unknown, running, warning, testing, down
+    #[schema(schema_with = schemas::optional_text)]
     pub device: Option<String>,
     /// hrPrinterStatus: other, unknown, idle, printing, warmup
+    #[schema(schema_with = schemas::optional_text)]
     pub printer: Option<String>,
     /// raised hrPrinterDetectedErrorState bits (RFC 2790 names)
     #[serde(default)]
+    #[schema(schema_with = schemas::texts)]
     pub errors: Vec<String>,
 }
 
@@ -87,15 +99,25 @@ pub struct FleetStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FleetSupply {
     /// hrDeviceIndex.supplyIndex
+    #[schema(schema_with = schemas::text)]
     pub index: String,
+    #[schema(schema_with = schemas::text)]
     pub description: String,
+    #[schema(schema_with = schemas::optional_text)]
     pub part_number: Option<String>,
     #[serde(rename = "type")]
+    #[schema(schema_with = schemas::text)]
     pub kind: String,
     pub class: SupplyClass,
+    #[schema(schema_with = schemas::optional_text)]
     pub colorant: Option<String>,
+    #[serde(default, deserialize_with = "crate::text::whole::optional")]
     pub max_capacity: Option<i64>,
+    #[serde(default, deserialize_with = "crate::text::whole::optional")]
     pub level: Option<i64>,
+    /// 0–100
+    #[serde(default, deserialize_with = "crate::text::whole::optional")]
+    #[schema(schema_with = schemas::percent)]
     pub percent: Option<u8>,
     pub status: SupplyStatus,
 }
@@ -178,9 +200,15 @@ impl std::fmt::Display for SupplyStatus {
 /// A page counter (the contract's meter ids: total, black, color, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FleetMeter {
+    /// Its meter id as a meter read's (the reading's meters become one).
+    #[schema(schema_with = crate::manager::schemas::meter_id)]
     pub id: String,
+    #[schema(schema_with = crate::manager::schemas::meter_name)]
     pub name: String,
+    #[serde(deserialize_with = "crate::text::whole::number")]
+    #[schema(schema_with = schemas::meter_value)]
     pub value: u64,
+    #[schema(schema_with = schemas::text)]
     pub oid: String,
 }
 
@@ -188,21 +216,32 @@ pub struct FleetMeter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FleetAlert {
     /// hrDeviceIndex.prtAlertIndex
+    #[schema(schema_with = schemas::text)]
     pub index: String,
     /// critical, warning, warning_binary_change_event, other
+    #[schema(schema_with = schemas::text)]
     pub severity: String,
     /// untrained, trained, field_service, management, no_intervention_required, other, unknown; null when absent
+    #[schema(schema_with = schemas::optional_text)]
     pub training_level: Option<String>,
     /// the PrtAlertGroupTC name (general_printer, cover, input, output, marker, marker_supplies, …); null when absent
+    #[schema(schema_with = schemas::optional_text)]
     pub group: Option<String>,
+    #[serde(default, deserialize_with = "crate::text::whole::optional")]
     pub group_index: Option<i64>,
+    #[serde(default, deserialize_with = "crate::text::whole::optional")]
     pub location: Option<i64>,
     /// PrtAlertCodeTC number (8 jam, 501 doorOpen, 1104 markerTonerAlmostEmpty, …)
+    #[serde(deserialize_with = "crate::text::whole::number")]
     pub code: i64,
     /// Its RFC 3805 name (jam, doorOpen, markerTonerAlmostEmpty, …), `code-N` when unknown
+    #[schema(schema_with = schemas::text)]
     pub code_name: String,
+    #[schema(schema_with = schemas::text)]
     pub description: String,
     /// prtAlertTime: sysUpTime (hundredths of a second) when the device added the alert
+    #[serde(default, deserialize_with = "crate::text::whole::optional")]
+    #[schema(schema_with = schemas::alert_time)]
     pub time: Option<u32>,
 }
 
@@ -267,4 +306,228 @@ pub struct AgentView {
     pub host: Option<String>,
     pub last_contact_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+/// What the manager takes in a reading ([`Reading::check`]); the OpenAPI document's limits
+/// ([`schemas`]) are made of the same constants.
+pub mod limits {
+    /// Characters of a text a device reports (sysDescr, a supply's description, an alert's
+    /// description, a meter's name, …): SNMP's DisplayString is at most 255 octets (RFC 2579 §2,
+    /// `SIZE (0..255)`, as are RFC 3805's description strings), so at most 255 characters.
+    pub const DEVICE_TEXT: usize = 255;
+    /// Characters of the address the agent reached a device at: `HOST:PORT` or `[IPv6]:PORT`, a
+    /// DNS name being at most 253 characters (RFC 1035 §2.3.4 counts 255 octets with its length
+    /// bytes).
+    pub const ADDRESS: usize = 263;
+    /// Highest supply level in percent: the same as a supply incident's.
+    pub const MAX_PERCENT: u8 = crate::manager::limits::MAX_LEVEL_PERCENT;
+    /// Highest meter value: the same as a meter read's (2^53 − 1), since a reading's meters
+    /// become a meter read.
+    pub const MAX_METER_VALUE: u64 = crate::manager::limits::MAX_METER_VALUE.unsigned_abs();
+}
+
+/// The OpenAPI schemas of a reading's fields (`#[schema(schema_with = …)]`), from [`limits`].
+pub mod schemas {
+    use super::limits;
+    use crate::schema as s;
+    use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
+
+    /// A device's text: at most [`limits::DEVICE_TEXT`] characters, no NUL (any other character,
+    /// line breaks included, is the device's own).
+    pub fn text() -> Object {
+        text_of(limits::DEVICE_TEXT)
+    }
+    fn text_of(max: usize) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!(r"^[^\x00]{{0,{max}}}$")))
+            .description(Some(format!("at most {max} characters, no NUL")))
+            .build()
+    }
+    pub fn optional_text() -> Schema {
+        s::nullable(text())
+    }
+    pub fn texts() -> Schema {
+        s::array(text(), 0, usize::MAX)
+    }
+    pub fn address() -> Object {
+        text_of(limits::ADDRESS)
+    }
+    pub fn percent() -> Schema {
+        s::nullable(s::integer(0, i64::from(limits::MAX_PERCENT)))
+    }
+    pub fn meter_value() -> Object {
+        s::integer(
+            0,
+            i64::try_from(limits::MAX_METER_VALUE).unwrap_or(i64::MAX),
+        )
+    }
+    pub fn alert_time() -> Schema {
+        s::nullable(s::integer(0, i64::from(u32::MAX)))
+    }
+}
+
+impl Reading {
+    /// The rules of [`limits`] that serde's types do not hold (lengths, NUL, ranges), and a meter
+    /// read's rules for the meters' ids and names (trimmed in place, as a meter read's); `Err`
+    /// names the first field that breaks one, such as `supplies[2].percent: must be at most 100`.
+    /// The serial is checked (and normalised) by the caller as a [`crate::DeviceSerial`].
+    pub fn check(&mut self) -> Result<(), String> {
+        let text = |field: &str, v: &str, max: usize| -> Result<(), String> {
+            if v.contains('\0') {
+                return Err(format!("{field}: must not contain NUL"));
+            }
+            if v.chars().count() > max {
+                return Err(format!("{field}: must be at most {max} characters"));
+            }
+            Ok(())
+        };
+        let t = |field: &str, v: &str| text(field, v, limits::DEVICE_TEXT);
+        let opt = |field: &str, v: &Option<String>| v.as_deref().map_or(Ok(()), |v| t(field, v));
+        text("address", &self.address, limits::ADDRESS)?;
+        let id = &self.identity;
+        opt("identity.model", &id.model)?;
+        opt("identity.mac", &id.mac)?;
+        opt("identity.sys_descr", &id.sys_descr)?;
+        opt("identity.sys_object_id", &id.sys_object_id)?;
+        opt("status.device", &self.status.device)?;
+        opt("status.printer", &self.status.printer)?;
+        for (i, e) in self.status.errors.iter().enumerate() {
+            t(&format!("status.errors[{i}]"), e)?;
+        }
+        for (i, x) in self.supplies.iter().enumerate() {
+            let f = |name: &str| format!("supplies[{i}].{name}");
+            t(&f("index"), &x.index)?;
+            t(&f("description"), &x.description)?;
+            opt(&f("part_number"), &x.part_number)?;
+            t(&f("type"), &x.kind)?;
+            opt(&f("colorant"), &x.colorant)?;
+            if x.percent.is_some_and(|p| p > limits::MAX_PERCENT) {
+                return Err(format!(
+                    "{}: must be at most {}",
+                    f("percent"),
+                    limits::MAX_PERCENT
+                ));
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for (i, m) in self.meters.iter_mut().enumerate() {
+            let f = |name: &str| format!("meters[{i}].{name}");
+            let label = |field: String, v: &str, max: usize| {
+                crate::Label::parse(v, max)
+                    .map(crate::Label::into_string)
+                    .map_err(|e| format!("{field}: {e}"))
+            };
+            m.id = label(f("id"), &m.id, crate::manager::limits::METER_ID)?;
+            m.name = label(f("name"), &m.name, crate::manager::limits::METER_NAME)?;
+            if !ids.insert(m.id.clone()) {
+                return Err(format!("{}: {:?} appears more than once", f("id"), m.id));
+            }
+            t(&f("oid"), &m.oid)?;
+            if m.value > limits::MAX_METER_VALUE {
+                return Err(format!(
+                    "{}: must be at most {}",
+                    f("value"),
+                    limits::MAX_METER_VALUE
+                ));
+            }
+        }
+        for (i, a) in self.alerts.iter().enumerate() {
+            let f = |name: &str| format!("alerts[{i}].{name}");
+            t(&f("index"), &a.index)?;
+            t(&f("severity"), &a.severity)?;
+            opt(&f("training_level"), &a.training_level)?;
+            opt(&f("group"), &a.group)?;
+            t(&f("code_name"), &a.code_name)?;
+            t(&f("description"), &a.description)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading() -> Reading {
+        serde_json::from_str(
+            r#"{"reading_id": "01a228da-c628-75d1-a90a-79f7f54ca8c2", "read_at": "2026-11-29T10:00:00Z",
+                "address": "192.0.2.7:161", "identity": {"serial": "XRX1"},
+                "supplies": [{"index": "1.1", "description": "Black Toner", "type": "toner",
+                              "class": "consumed", "percent": 40.0, "status": "ok"}],
+                "meters": [{"id": "total", "name": "Total", "value": 1200.0, "oid": "1.3.6"}],
+                "alerts": [{"index": "1.1", "severity": "warning", "code": 8, "code_name": "jam",
+                            "description": "Paper jam\r\n", "time": 4294967295}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reading_within_the_limits_passes_its_check() {
+        assert_eq!(reading().check(), Ok(()));
+        let mut r = reading();
+        r.meters[0].id = " total ".into();
+        assert_eq!(r.check(), Ok(()));
+        assert_eq!(r.meters[0].id, "total");
+        let mut r = reading();
+        r.identity.sys_descr = Some("é".repeat(limits::DEVICE_TEXT));
+        r.supplies[0].percent = Some(100);
+        r.meters[0].value = limits::MAX_METER_VALUE;
+        assert_eq!(r.check(), Ok(()));
+    }
+
+    #[test]
+    fn each_limit_names_the_field_that_breaks_it() {
+        let mut r = reading();
+        r.identity.sys_descr = Some("x".repeat(limits::DEVICE_TEXT + 1));
+        assert_eq!(
+            r.check(),
+            Err("identity.sys_descr: must be at most 255 characters".into())
+        );
+        let mut r = reading();
+        r.supplies[0].percent = Some(101);
+        assert_eq!(
+            r.check(),
+            Err("supplies[0].percent: must be at most 100".into())
+        );
+        let mut r = reading();
+        r.meters[0].value = limits::MAX_METER_VALUE + 1;
+        assert!(r.check().unwrap_err().starts_with("meters[0].value"));
+        let mut r = reading();
+        r.alerts[0].description = "a\0b".into();
+        assert_eq!(
+            r.check(),
+            Err("alerts[0].description: must not contain NUL".into())
+        );
+        let mut r = reading();
+        r.meters.push(r.meters[0].clone());
+        assert_eq!(
+            r.check(),
+            Err(r#"meters[1].id: "total" appears more than once"#.into())
+        );
+        let mut r = reading();
+        r.meters[0].name = " ".into();
+        assert_eq!(r.check(), Err("meters[0].name: must not be empty".into()));
+        let mut r = reading();
+        r.address = "h".repeat(limits::ADDRESS + 1);
+        assert!(r.check().unwrap_err().starts_with("address"));
+    }
+
+    #[test]
+    fn the_schema_carries_the_checks_limits() {
+        let pattern = |o: utoipa::openapi::schema::Object| o.pattern.unwrap();
+        assert_eq!(pattern(schemas::text()), r"^[^\x00]{0,255}$");
+        assert_eq!(pattern(schemas::address()), r"^[^\x00]{0,263}$");
+        let value = serde_json::to_value(schemas::meter_value()).unwrap();
+        assert_eq!(value["maximum"], 9_007_199_254_740_991_i64);
+        let percent = serde_json::to_string(&schemas::percent()).unwrap();
+        assert!(percent.contains(r#""maximum":100"#), "{percent}");
+    }
+
+    #[test]
+    fn a_reading_is_made_of_json_objects() {
+        let mut v: serde_json::Value = serde_json::to_value(reading()).unwrap();
+        v["status"] = serde_json::json!([null, null]);
+        assert!(serde_json::from_value::<Reading>(v).is_err());
+    }
 }

@@ -180,6 +180,52 @@ pub mod whole {
     }
 }
 
+/// Serde for a struct-valued field that must be a JSON object: serde's derived `Deserialize`
+/// also builds a struct from a JSON array of its fields in order (`"status": [null, null]`),
+/// which the OpenAPI documents do not allow (JSON Schema `type: object`).
+/// `#[serde(deserialize_with = "proto::text::object::one")]` or `…::object::list` for a list of
+/// them (each item an object).
+pub mod object {
+    use serde::Deserialize;
+    use serde::de::value::MapAccessDeserializer;
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    struct ObjectOnly<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map))
+        }
+    }
+
+    /// A struct written as a JSON object (an array is refused).
+    pub fn one<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+        d.deserialize_map(ObjectOnly(PhantomData))
+    }
+
+    struct Item<T>(T);
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Item<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            one(d).map(Item)
+        }
+    }
+
+    /// A list of structs, each written as a JSON object.
+    pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        Ok(Vec::<Item<T>>::deserialize(d)?
+            .into_iter()
+            .map(|i| i.0)
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +247,42 @@ mod tests {
         assert!(serde_json::from_str::<T>(r#"{"n": 1, "p": 256}"#).is_err());
         assert!(serde_json::from_str::<T>(r#"{"n": 1, "p": -1.0}"#).is_err());
         assert!(serde_json::from_str::<T>(r#"{"n": "1"}"#).is_err());
+    }
+
+    #[test]
+    fn structs_must_be_json_objects_not_arrays() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Inner {
+            a: Option<u8>,
+            b: Option<u8>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        struct T {
+            #[serde(deserialize_with = "object::one")]
+            one: Inner,
+            #[serde(default, deserialize_with = "object::list")]
+            list: Vec<Inner>,
+        }
+        let t: T = serde_json::from_str(r#"{"one": {"a": 1}, "list": [{"b": 2}]}"#).unwrap();
+        assert_eq!(
+            t.one,
+            Inner {
+                a: Some(1),
+                b: None
+            }
+        );
+        assert_eq!(
+            t.list,
+            vec![Inner {
+                a: None,
+                b: Some(2)
+            }]
+        );
+        // Serde alone would take these as the fields in order.
+        assert!(serde_json::from_str::<Inner>("[1, 2]").is_ok());
+        assert!(serde_json::from_str::<T>(r#"{"one": [1, 2]}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"one": {}, "list": [[1, 2]]}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"one": {}, "list": {}}"#).is_err());
     }
 
     #[test]

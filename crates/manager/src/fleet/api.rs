@@ -206,7 +206,8 @@ pub async fn ingest(
 /// How far ahead of the manager's clock a reading's time may be (clocks differ a little).
 pub const MAX_AHEAD: chrono::Duration = chrono::Duration::days(1);
 
-/// A reading's own checks: its serial (normalised in place; a bad one refuses the reading). A time
+/// A reading's own checks: its serial (normalised in place) and [`proto::fleet::Reading::check`]; a
+/// reading that breaks one is refused (the others of the batch are stored). A time
 /// more than [`MAX_AHEAD`] ahead of the manager's clock cannot be right (the agent's clock was
 /// ahead when it took the reading): the reading is not lost for it, it is stored at the time it
 /// arrived (it was taken before that), and the note returned says so.
@@ -217,6 +218,7 @@ fn check_reading(
     let serial = DeviceSerial::parse(&reading.identity.serial)
         .map_err(|e| format!("identity.serial: {e}"))?;
     reading.identity.serial = serial.as_str().to_string();
+    reading.check()?;
     if reading.read_at > now + MAX_AHEAD {
         let note = format!(
             "read_at {} is more than a day ahead of the manager's clock (is the agent's clock right?); stored at the time received, {}",
@@ -232,6 +234,7 @@ fn check_reading(
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct CreateAgentRequest {
     pub customer_id: Uuid,
+    #[schema(schema_with = agent_name_schema)]
     pub name: String,
 }
 
@@ -243,6 +246,13 @@ pub struct CreatedAgent {
     pub enrol_expires_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// Characters of an agent's name.
+const AGENT_NAME: usize = 200;
+
+fn agent_name_schema() -> utoipa::openapi::schema::Object {
+    proto::schema::label(AGENT_NAME)
+}
+
 /// Creates an agent for a customer and its one-time enrolment token.
 #[utoipa::path(post, path = "/api/v1/agents", security(("api_key" = [])), request_body = CreateAgentRequest,
     responses((status = 201, body = CreatedAgent), (status = 404, body = Problem, description = "no such customer")))]
@@ -251,7 +261,7 @@ pub async fn create_agent(
     ApiPartner(p): ApiPartner,
     ApiJson(req): ApiJson<CreateAgentRequest>,
 ) -> Result<(StatusCode, Json<CreatedAgent>), ApiError> {
-    let name = crate::domain::Label::parse(&req.name, 200).map_err(|e| {
+    let name = crate::domain::Label::parse(&req.name, AGENT_NAME).map_err(|e| {
         ApiError::Validation(vec![FieldProblem {
             field: "name".into(),
             detail: e.to_string(),

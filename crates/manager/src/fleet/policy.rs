@@ -166,7 +166,12 @@ pub struct PolicyDocument {
     )]
     #[schema(minimum = 1, maximum = 365)]
     pub silent_after_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "proto::text::whole::optional"
+    )]
+    #[schema(minimum = 1, maximum = 43200)]
     pub forecast_min_history_minutes: Option<u32>,
 }
 

@@ -13,6 +13,7 @@ both_backends!(
     one_batch_keeps_the_meter_rules_and_stores_each_reading_once,
     concurrent_uploads_of_one_large_batch_store_it_once,
     a_supply_class_or_status_outside_the_contract_is_refused_at_the_door,
+    readings_outside_the_documented_limits_are_rejected_alone_naming_the_field,
 );
 
 async fn add_agent(app: &TestApp) -> (Uuid, String) {
@@ -792,4 +793,91 @@ async fn a_batch_of_readings_may_be_4_mib_every_other_body_256_kib() {
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("application/problem+json"), "{text}");
     assert!(text.contains(&limit.to_string()), "{text}");
+}
+
+/// The limits of `proto::fleet::limits` (the OpenAPI document's reading schema): a reading that
+/// breaks one is rejected on its own, its detail naming the field, and nothing of it is stored; a
+/// NUL (which PostgreSQL text cannot hold) and a meter id twice (one meter read's values are unique
+/// per meter) were server errors before. Parts written as arrays are refused with the batch; whole
+/// numbers written as `40.0` are taken.
+async fn readings_outside_the_documented_limits_are_rejected_alone_naming_the_field(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, credential) = add_agent(&app).await;
+    let good = reading("SN-200", 500, Some((8, "warning")));
+    let mut long = reading("SN-200", 500, None);
+    long.supplies[0].description = "x".repeat(limits::DEVICE_TEXT + 1);
+    let mut nul = reading("SN-200", 500, None);
+    nul.identity.model = Some("Alta\0Link".into());
+    let mut percent = reading("SN-200", 500, None);
+    percent.supplies[0].percent = Some(101);
+    let mut twice = reading("SN-200", 500, None);
+    twice.meters.push(twice.meters[0].clone());
+    let mut unnamed = reading("SN-200", 500, None);
+    unnamed.meters[0].name = " ".into();
+    let batch = ReadingBatch {
+        batch_id: Uuid::new_v4(),
+        agent_version: "0.1.0".into(),
+        readings: vec![good, long, nul, percent, twice, unnamed],
+    };
+    let res = upload(&app, &credential, &batch).await;
+    assert_eq!(res.status(), 200);
+    let receipt: BatchReceipt = res.json().await.unwrap();
+    assert_eq!(
+        (receipt.stored, receipt.rejected),
+        (1, 5),
+        "{:?}",
+        receipt.results
+    );
+    assert_eq!(receipt.results[0].outcome, ReadingOutcome::Stored);
+    let details: Vec<&str> = receipt.results[1..]
+        .iter()
+        .map(|r| r.detail.as_deref().unwrap_or_default())
+        .collect();
+    for (detail, field) in details.iter().zip([
+        "supplies[0].description",
+        "identity.model",
+        "supplies[0].percent",
+        "meters[1].id",
+        "meters[0].name",
+    ]) {
+        assert!(detail.starts_with(field), "{detail} should name {field}");
+    }
+    let stored = app
+        .store
+        .store
+        .list_readings(app.a.partner_id, "SN-200", 10)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].reading_id, batch.readings[0].reading_id);
+
+    let mut raw = serde_json::to_value(&batch).unwrap();
+    raw["readings"] = json!([raw["readings"][0].clone()]);
+    raw["readings"][0]["status"] = json!([null, null]);
+    let res = app
+        .http
+        .post(app.url("/api/v1/agents/readings"))
+        .bearer_auth(&credential)
+        .json(&raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "a status written as an array");
+    let mut raw = serde_json::to_value(&batch).unwrap();
+    raw["batch_id"] = json!(Uuid::new_v4());
+    raw["readings"] = json!([raw["readings"][0].clone()]);
+    raw["readings"][0]["reading_id"] = json!(Uuid::new_v4());
+    raw["readings"][0]["supplies"][0]["percent"] = json!(40.0);
+    raw["readings"][0]["alerts"][0]["time"] = json!(2843.0);
+    let res = app
+        .http
+        .post(app.url("/api/v1/agents/readings"))
+        .bearer_auth(&credential)
+        .json(&raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "whole numbers with a zero fraction");
+    let receipt: BatchReceipt = res.json().await.unwrap();
+    assert_eq!(receipt.stored, 1, "{:?}", receipt.results);
 }

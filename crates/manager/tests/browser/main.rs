@@ -254,7 +254,7 @@ async fn fleet_data(app: &TestApp, customer: uuid::Uuid) {
             address: "127.0.10.1:161".into(),
             identity: FleetIdentity {
                 serial: "LONG-1".into(),
-                model: Some(unbroken(limits::MODEL)),
+                model: Some(unbroken(proto::manager::limits::MODEL)),
                 ..Default::default()
             },
             status: FleetStatus {
