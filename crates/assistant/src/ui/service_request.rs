@@ -206,13 +206,7 @@ pub async fn service_step(
             ),
             Err(e) => service_invalid(p, &req, &e),
         },
-        _ => error_page(
-            p,
-            &ApiError::BadRequest(
-                "This step of the form is not known. Please start again from the Services tab."
-                    .into(),
-            ),
-        ),
+        _ => error_page(p, &ApiError::BadRequest(p.t("panel-unknown-step-service"))),
     }
 }
 

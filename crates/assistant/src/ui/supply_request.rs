@@ -30,13 +30,9 @@ struct SupplyForm {
 }
 
 impl SupplyForm {
-    fn parse(f: &FormFields) -> Result<Self, ApiError> {
-        let offered: Vec<Offered> = serde_json::from_str(f.get("offered")).map_err(|_| {
-            ApiError::BadRequest(
-                "The list of supplies did not come through. Please open the Supplies tab again."
-                    .into(),
-            )
-        })?;
+    fn parse(p: Panel, f: &FormFields) -> Result<Self, ApiError> {
+        let offered: Vec<Offered> = serde_json::from_str(f.get("offered"))
+            .map_err(|_| ApiError::BadRequest(p.t("panel-lost-supplies")))?;
         Ok(Self {
             offered,
             picks: f.all("pick"),
@@ -160,7 +156,7 @@ pub async fn supply_step(
     if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Supplies) {
         return error_page(p, &e);
     }
-    let form = match SupplyForm::parse(&f) {
+    let form = match SupplyForm::parse(p, &f) {
         Ok(form) => form,
         Err(e) => return error_page(p, &e),
     };
@@ -228,12 +224,6 @@ pub async fn supply_step(
             ),
             Err(e) => supply_invalid(p, &form, &e),
         },
-        _ => error_page(
-            p,
-            &ApiError::BadRequest(
-                "This step of the form is not known. Please start again from the Supplies tab."
-                    .into(),
-            ),
-        ),
+        _ => error_page(p, &ApiError::BadRequest(p.t("panel-unknown-step-supplies"))),
     }
 }

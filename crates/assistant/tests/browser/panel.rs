@@ -343,6 +343,15 @@ async fn every_page_in(lang: &str) {
         // Meters, sent.
         click(c, "#tab-meters").await;
         wait_for(c, "#meters").await;
+        // The meters by their names in the page's language, not the English the report carries.
+        let total = match lang {
+            "de" => "Drucke gesamt",
+            "fr" => "Impressions totales",
+            "it" => "Impressioni totali",
+            "es" => "Impresiones totales",
+            _ => "Total impressions",
+        };
+        wait_text(c, "#meters", total).await;
         check(c, lang, page("meters")).await;
         click(c, "#send-meters").await;
         wait_for(c, "#incident-number, #reference").await;

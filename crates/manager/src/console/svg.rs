@@ -8,8 +8,8 @@ use std::fmt::Write;
 
 pub use platform::escape::xml_escape;
 
-/// A meter's name and its (time, value) points.
-type Series<'a> = (&'a str, Vec<(i64, i64)>);
+/// A meter's name (in the page's language) and its (time, value) points.
+type Series = (String, Vec<(i64, i64)>);
 
 /// Eight clearly different colours (d3's category10 without its grey and olive), so up to eight
 /// meters never share one.
@@ -39,12 +39,13 @@ const WIDEST_GLYPH: f64 = 1.25 * 12.0;
 /// flat on 0, and a log scale is hard to read. Each panel's title (the meter's name, never clipped)
 /// replaces a legend; colours differ for up to eight meters.
 pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
-    let mut series: BTreeMap<&str, Series<'_>> = BTreeMap::new();
+    let l = super::lang();
+    let mut series: BTreeMap<&str, Series> = BTreeMap::new();
     for r in reads {
         for m in &r.meters {
             series
                 .entry(m.id.as_str())
-                .or_insert((m.name.as_str(), vec![]))
+                .or_insert_with(|| (platform::i18n::meter_name(l, &m.id, &m.name), vec![]))
                 .1
                 .push((r.read_at.timestamp(), m.value));
         }
@@ -109,8 +110,9 @@ pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
         for (ly, v) in y_labels {
             let _ = write!(
                 svg,
-                r#"<text class="y" x="{}" y="{ly}" font-size="11" text-anchor="end">{v}</text>"#,
-                LEFT - 4.0
+                r#"<text class="y" x="{}" y="{ly}" font-size="11" text-anchor="end">{}</text>"#,
+                LEFT - 4.0,
+                l.integer(v)
             );
         }
         let pts: Vec<String> = points
@@ -125,10 +127,11 @@ pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
         for (t, v) in points {
             let _ = write!(
                 svg,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{color}"><title>{}: {v}</title></circle>"#,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{color}"><title>{}: {}</title></circle>"#,
                 x(*t),
                 y(*v),
-                xml_escape(name)
+                xml_escape(name),
+                l.integer(*v)
             );
         }
         let axis_y = plot_top + PLOT_H + 16.0;

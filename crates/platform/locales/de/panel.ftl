@@ -92,3 +92,27 @@ panel-help-desk-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners 
 panel-help-desk-no-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben, der Ihnen seine Ticketnummer mitteilt.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = Eine Bestätigung per E-Mail (optional)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Drucke gesamt
+meter-black-impressions = Drucke schwarz
+meter-color-impressions = Drucke farbig
+meter-black-copies = Kopien schwarz
+meter-color-copies = Kopien farbig
+meter-black-prints = Ausdrucke schwarz
+meter-color-prints = Ausdrucke farbig
+meter-scans-email = Scans per E-Mail
+meter-scans-network = Scans ins Netzwerk
+meter-color-large-impressions = Großformatdrucke farbig
+meter-black-large-impressions = Großformatdrucke schwarz
+meter-total-large-impressions = Großformatdrucke gesamt
+meter-marker-life-count = Drucke seit Inbetriebnahme (Printer-MIB)
+meter-power-on-impressions = Drucke seit dem Einschalten
+meter-duplex-sheets = Duplexblätter
+meter-scans = Scans
+meter-total-pages = Seiten gesamt
+meter-black-pages = Seiten schwarzweiß
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = Die Zählerstände sind nicht angekommen. Bitte öffnen Sie den Tab „Zähler“ erneut.
+panel-lost-supplies = Die Liste der Verbrauchsmaterialien ist nicht angekommen. Bitte öffnen Sie den Tab „Material“ erneut.
+panel-unknown-step-supplies = Dieser Schritt des Formulars ist unbekannt. Bitte beginnen Sie im Tab „Material“ von vorn.
+panel-unknown-step-service = Dieser Schritt des Formulars ist unbekannt. Bitte beginnen Sie im Tab „Service“ von vorn.

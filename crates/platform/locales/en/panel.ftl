@@ -96,3 +96,27 @@ panel-help-desk-mail = Your request was passed to your service partner's help de
 panel-help-desk-no-mail = Your request was passed to your service partner's help desk, which will give you its ticket number.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = A confirmation by e-mail (optional)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Total impressions
+meter-black-impressions = Black impressions
+meter-color-impressions = Color impressions
+meter-black-copies = Black copied impressions
+meter-color-copies = Color copied impressions
+meter-black-prints = Black printed impressions
+meter-color-prints = Color printed impressions
+meter-scans-email = Scans sent by e-mail
+meter-scans-network = Scans saved to the network
+meter-color-large-impressions = Color large impressions
+meter-black-large-impressions = Black large impressions
+meter-total-large-impressions = Total large impressions
+meter-marker-life-count = Lifetime impressions (Printer-MIB)
+meter-power-on-impressions = Impressions since power on
+meter-duplex-sheets = Duplex sheets
+meter-scans = Scans
+meter-total-pages = Total pages
+meter-black-pages = Mono pages
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = The meter values did not come through. Please open the Meters tab again.
+panel-lost-supplies = The list of supplies did not come through. Please open the Supplies tab again.
+panel-unknown-step-supplies = This step of the form is not known. Please start again from the Supplies tab.
+panel-unknown-step-service = This step of the form is not known. Please start again from the Services tab.

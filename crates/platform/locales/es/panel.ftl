@@ -92,3 +92,27 @@ panel-help-desk-mail = Su solicitud se ha pasado al servicio de asistencia de su
 panel-help-desk-no-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio, que le dará su número de ticket.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = Una confirmación por correo electrónico (opcional)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Impresiones totales
+meter-black-impressions = Impresiones en negro
+meter-color-impressions = Impresiones en color
+meter-black-copies = Copias en negro
+meter-color-copies = Copias en color
+meter-black-prints = Páginas impresas en negro
+meter-color-prints = Páginas impresas en color
+meter-scans-email = Escaneos enviados por correo electrónico
+meter-scans-network = Escaneos guardados en la red
+meter-color-large-impressions = Impresiones de gran formato en color
+meter-black-large-impressions = Impresiones de gran formato en negro
+meter-total-large-impressions = Impresiones de gran formato totales
+meter-marker-life-count = Impresiones desde la puesta en servicio (Printer-MIB)
+meter-power-on-impressions = Impresiones desde el encendido
+meter-duplex-sheets = Hojas a doble cara
+meter-scans = Escaneos
+meter-total-pages = Páginas totales
+meter-black-pages = Páginas monocromo
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = Los valores de los contadores no han llegado. Vuelva a abrir la pestaña Contadores.
+panel-lost-supplies = La lista de consumibles no ha llegado. Vuelva a abrir la pestaña Consumibles.
+panel-unknown-step-supplies = Este paso del formulario no es conocido. Empiece de nuevo desde la pestaña Consumibles.
+panel-unknown-step-service = Este paso del formulario no es conocido. Empiece de nuevo desde la pestaña Servicio.
