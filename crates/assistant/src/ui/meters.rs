@@ -11,7 +11,7 @@ use printer::DeviceReport;
 
 use super::forms::FormFields;
 use super::pages::{Errors, Hidden, MeterRow, Panel, error_page, html};
-use super::wizard::{done, invalid_fields, not_sent, open};
+use super::wizard::{BackTo, done, invalid_fields, not_sent, open};
 use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
 use crate::error::RuleError as ApiError;
@@ -141,7 +141,7 @@ pub async fn send_meters(
         )
         .await
     {
-        Ok(a) => done(p, "panel-meters-sent", &a, mail, false),
+        Ok(a) => done(p, "panel-meters-sent", &a, mail, false, BackTo::Meters),
         Err(e) => html(
             e.status(),
             &MetersTab {

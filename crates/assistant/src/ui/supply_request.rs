@@ -10,8 +10,8 @@ use super::forms::FormFields;
 use super::pages::{Errors, Hidden, Panel, SupplyRow, error_page, html};
 use super::supplies::{Offered, SuppliesTab, supply_row};
 use super::wizard::{
-    CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows, contact_step,
-    done, invalid_fields, not_sent, open,
+    BackTo, CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows,
+    contact_step, done, invalid_fields, not_sent, open,
 };
 use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
@@ -147,7 +147,7 @@ pub async fn supply_step(
     let config = open(&state, &headers);
     let p = Panel::new(&device, config.as_ref().ok());
     if f.get("op") == "cancel" {
-        return cancelled(p);
+        return cancelled(p, BackTo::Supplies);
     }
     let config = match config {
         Ok(c) => c,
@@ -221,6 +221,7 @@ pub async fn supply_step(
                 &a,
                 config.confirmation_email.supply_incident,
                 config.help_desk_override,
+                BackTo::Supplies,
             ),
             Err(e) => supply_invalid(p, &form, &e),
         },

@@ -1,5 +1,7 @@
 panel-demo = es wird nichts gesendet; die gezeigten Vorgänge und Nummern sind Beispiele
 panel-back-to-services = Zurück zu Service
+panel-back-to-supplies = Zurück zu Material
+panel-back-to-meters = Zurück zu Zähler
 panel-cancelled-title = Abgebrochen
 panel-cancelled = Es wurde nichts gesendet.
 panel-step-contact = { $title } · Schritt 2 von 3: Wie erreichen wir Sie?
@@ -74,6 +76,8 @@ issue-noise = Ungewöhnliches Geräusch
 issue-no_power = Lässt sich nicht einschalten
 issue-scanner_fax = Problem mit Scanner oder Fax
 issue-other = Sonstiges
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 supply-status-ok = OK
 supply-status-low = Niedrig
 supply-status-empty = Leer

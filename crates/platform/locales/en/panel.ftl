@@ -1,6 +1,8 @@
 # The panel pages (crates/assistant/src/ui, templates/ui).
 panel-demo = nothing is sent; the incidents and numbers shown are samples
 panel-back-to-services = Back to Services
+panel-back-to-supplies = Back to Supplies
+panel-back-to-meters = Back to Meters
 panel-cancelled-title = Cancelled
 panel-cancelled = Nothing was sent.
 panel-step-contact = { $title } · step 2 of 3: how can we reach you?
@@ -77,6 +79,8 @@ issue-noise = Unusual noise
 issue-no_power = Will not power on
 issue-scanner_fax = Scanner or fax problem
 issue-other = Other
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 # A supply's state as the device reports it (proto::fleet::SupplyStatus).
 supply-status-ok = OK
 supply-status-low = Low

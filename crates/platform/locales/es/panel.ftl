@@ -1,5 +1,7 @@
 panel-demo = no se envía nada; las solicitudes y los números mostrados son de ejemplo
 panel-back-to-services = Volver a Servicio
+panel-back-to-supplies = Volver a Consumibles
+panel-back-to-meters = Volver a Contadores
 panel-cancelled-title = Cancelado
 panel-cancelled = No se ha enviado nada.
 panel-step-contact = { $title } · paso 2 de 3: ¿cómo podemos contactarle?
@@ -74,6 +76,8 @@ issue-noise = Ruido inusual
 issue-no_power = No se enciende
 issue-scanner_fax = Problema con el escáner o el fax
 issue-other = Otro
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 supply-status-ok = OK
 supply-status-low = Bajo
 supply-status-empty = Vacío

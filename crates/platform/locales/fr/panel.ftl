@@ -1,5 +1,7 @@
 panel-demo = rien n’est envoyé ; les demandes et numéros affichés sont des exemples
 panel-back-to-services = Retour à Service
+panel-back-to-supplies = Retour à Consommables
+panel-back-to-meters = Retour à Compteurs
 panel-cancelled-title = Annulé
 panel-cancelled = Rien n’a été envoyé.
 panel-step-contact = { $title } · étape 2 sur 3 : comment vous joindre ?
@@ -74,6 +76,8 @@ issue-noise = Bruit inhabituel
 issue-no_power = Ne s’allume pas
 issue-scanner_fax = Problème de scanner ou de fax
 issue-other = Autre
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue } : { $description }
 supply-status-ok = OK
 supply-status-low = Bas
 supply-status-empty = Vide

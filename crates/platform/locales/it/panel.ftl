@@ -1,5 +1,7 @@
 panel-demo = non viene inviato nulla; le richieste e i numeri mostrati sono esempi
 panel-back-to-services = Torna a Assistenza
+panel-back-to-supplies = Torna a Materiali
+panel-back-to-meters = Torna a Contatori
 panel-cancelled-title = Annullato
 panel-cancelled = Non è stato inviato nulla.
 panel-step-contact = { $title } · passo 2 di 3: come possiamo contattarla?
@@ -74,6 +76,8 @@ issue-noise = Rumore insolito
 issue-no_power = Non si accende
 issue-scanner_fax = Problema con scanner o fax
 issue-other = Altro
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 supply-status-ok = OK
 supply-status-low = Basso
 supply-status-empty = Vuoto
