@@ -351,8 +351,8 @@ async fn login(c: &Client, app: &TestApp) {
     panic!("login did not leave the login page");
 }
 
-/// The page's width, the visible width (the window without its scrollbar), and the `.nowrap`/`.num` cells whose text takes more than
-/// one line.
+/// The page's width, the visible width (the window without its scrollbar), the `.nowrap`/`.num`
+/// cells whose text takes more than one line, and the innermost elements reaching past the window.
 const MEASURE: &str = r#"
 const wrapped = [];
 for (const el of document.querySelectorAll('td.nowrap, td.num')) {
@@ -361,7 +361,12 @@ for (const el of document.querySelectorAll('td.nowrap, td.num')) {
   const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
   if (tops.size > 1) wrapped.push(el.textContent);
 }
-return [document.documentElement.scrollWidth, document.documentElement.clientWidth, wrapped];
+const cw = document.documentElement.clientWidth;
+const wide = [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > cw + 1 || (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0))
+  .slice(-4)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth + '/' + e.clientWidth + ' ' + e.textContent.slice(0, 30));
+return [document.documentElement.scrollWidth, cw, wrapped, wide];
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,7 +427,8 @@ async fn no_console_page_is_wider_than_the_window_and_dates_do_not_wrap() {
                 let wrapped = measured[2].as_array().unwrap();
                 if page_w > window_w {
                     failures.push(format!(
-                        "{path} at {width} in {lang}: {page_w} px wide in {window_w} px"
+                        "{path} at {width} in {lang}: {page_w} px wide in {window_w} px: {}",
+                        measured[3]
                     ));
                 }
                 if !wrapped.is_empty() {
