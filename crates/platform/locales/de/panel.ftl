@@ -120,3 +120,16 @@ panel-lost-meters = Die Zählerstände sind nicht angekommen. Bitte öffnen Sie 
 panel-lost-supplies = Die Liste der Verbrauchsmaterialien ist nicht angekommen. Bitte öffnen Sie den Tab „Material“ erneut.
 panel-unknown-step-supplies = Dieser Schritt des Formulars ist unbekannt. Bitte beginnen Sie im Tab „Material“ von vorn.
 panel-unknown-step-service = Dieser Schritt des Formulars ist unbekannt. Bitte beginnen Sie im Tab „Service“ von vorn.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = Schwarz
+colorant-cyan = Cyan
+colorant-magenta = Magenta
+colorant-yellow = Gelb
+colorant-red = Rot
+colorant-green = Grün
+colorant-blue = Blau
+colorant-gray = Grau
+colorant-white = Weiß
+colorant-clear = Transparent
+colorant-light-cyan = Hellcyan
+colorant-light-magenta = Hellmagenta

@@ -124,3 +124,16 @@ panel-lost-meters = The meter values did not come through. Please open the Meter
 panel-lost-supplies = The list of supplies did not come through. Please open the Supplies tab again.
 panel-unknown-step-supplies = This step of the form is not known. Please start again from the Supplies tab.
 panel-unknown-step-service = This step of the form is not known. Please start again from the Services tab.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = black
+colorant-cyan = cyan
+colorant-magenta = magenta
+colorant-yellow = yellow
+colorant-red = red
+colorant-green = green
+colorant-blue = blue
+colorant-gray = gray
+colorant-white = white
+colorant-clear = clear
+colorant-light-cyan = light cyan
+colorant-light-magenta = light magenta

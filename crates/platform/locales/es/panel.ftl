@@ -120,3 +120,16 @@ panel-lost-meters = Los valores de los contadores no han llegado. Vuelva a abrir
 panel-lost-supplies = La lista de consumibles no ha llegado. Vuelva a abrir la pestaña Consumibles.
 panel-unknown-step-supplies = Este paso del formulario no es conocido. Empiece de nuevo desde la pestaña Consumibles.
 panel-unknown-step-service = Este paso del formulario no es conocido. Empiece de nuevo desde la pestaña Servicio.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = negro
+colorant-cyan = cian
+colorant-magenta = magenta
+colorant-yellow = amarillo
+colorant-red = rojo
+colorant-green = verde
+colorant-blue = azul
+colorant-gray = gris
+colorant-white = blanco
+colorant-clear = transparente
+colorant-light-cyan = cian claro
+colorant-light-magenta = magenta claro

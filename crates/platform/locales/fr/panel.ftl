@@ -120,3 +120,16 @@ panel-lost-meters = Les valeurs des compteurs ne sont pas arrivées. Veuillez ro
 panel-lost-supplies = La liste des consommables n’est pas arrivée. Veuillez rouvrir l’onglet Consommables.
 panel-unknown-step-supplies = Cette étape du formulaire est inconnue. Veuillez recommencer depuis l’onglet Consommables.
 panel-unknown-step-service = Cette étape du formulaire est inconnue. Veuillez recommencer depuis l’onglet Services.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = noir
+colorant-cyan = cyan
+colorant-magenta = magenta
+colorant-yellow = jaune
+colorant-red = rouge
+colorant-green = vert
+colorant-blue = bleu
+colorant-gray = gris
+colorant-white = blanc
+colorant-clear = transparent
+colorant-light-cyan = cyan clair
+colorant-light-magenta = magenta clair

@@ -120,3 +120,16 @@ panel-lost-meters = I valori dei contatori non sono arrivati. Riaprire la scheda
 panel-lost-supplies = L’elenco dei materiali di consumo non è arrivato. Riaprire la scheda Materiali.
 panel-unknown-step-supplies = Questo passaggio del modulo non è noto. Ricominciare dalla scheda Materiali.
 panel-unknown-step-service = Questo passaggio del modulo non è noto. Ricominciare dalla scheda Assistenza.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = nero
+colorant-cyan = ciano
+colorant-magenta = magenta
+colorant-yellow = giallo
+colorant-red = rosso
+colorant-green = verde
+colorant-blue = blu
+colorant-gray = grigio
+colorant-white = bianco
+colorant-clear = trasparente
+colorant-light-cyan = ciano chiaro
+colorant-light-magenta = magenta chiaro

@@ -156,6 +156,14 @@ pub fn meter_name(l: Locale, id: &str, name: &str) -> String {
     lookup(l, &format!("meter-{id}")).unwrap_or_else(|| name.to_string())
 }
 
+/// A supply's colorant in `l`: the catalogue's `colorant-<value>` for the Printer-MIB's usual
+/// values (`prtMarkerColorantValue`, RFC 3805: lowercase English names such as `black`,
+/// `light cyan`), else the value as the device gave it.
+pub fn colorant_name(l: Locale, value: &str) -> String {
+    let key = value.trim().to_lowercase().replace([' ', '_'], "-");
+    lookup(l, &format!("colorant-{key}")).unwrap_or_else(|| value.to_string())
+}
+
 impl fmt::Display for Locale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -180,6 +188,14 @@ mod tests {
             meter_name(Locale::Fr, "vendor-special", "Special counter"),
             "Special counter"
         );
+    }
+
+    #[test]
+    fn a_usual_colorant_is_named_in_the_language_another_keeps_the_devices_word() {
+        assert_eq!(colorant_name(Locale::De, "black"), "Schwarz");
+        assert_eq!(colorant_name(Locale::Fr, "light cyan"), "cyan clair");
+        assert_eq!(colorant_name(Locale::En, "yellow"), "yellow");
+        assert_eq!(colorant_name(Locale::It, "chartreuse"), "chartreuse");
     }
 
     #[test]
