@@ -35,7 +35,12 @@ pub fn build(
             meters: payload
                 .meters
                 .iter()
-                .map(|m| (m.name.clone(), u64::try_from(m.value).unwrap_or(0)))
+                .map(|m| {
+                    (
+                        platform::i18n::meter_name(language, &m.id, &m.name),
+                        u64::try_from(m.value).unwrap_or(0),
+                    )
+                })
                 .collect(),
         },
         SubmissionKind::SupplyIncident => RequestDetails::Supply {

@@ -165,7 +165,12 @@ fn view(c: &Confirmation) -> View<'_> {
                 .map(|s| SupplyView {
                     description: s.description.clone(),
                     part_number: given(s.part_number.as_deref()),
-                    colorant: given(s.colorant.as_deref()),
+                    colorant: given(
+                        s.colorant
+                            .as_deref()
+                            .map(|c| platform::i18n::colorant_name(lang, c))
+                            .as_deref(),
+                    ),
                     level: s
                         .level_percent
                         .map(|p| lang.percent(u32::from(p)))

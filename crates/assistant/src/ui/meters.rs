@@ -11,7 +11,7 @@ use printer::DeviceReport;
 
 use super::forms::FormFields;
 use super::pages::{Errors, Hidden, MeterRow, Panel, error_page, html};
-use super::wizard::{done, invalid_fields, not_sent, open};
+use super::wizard::{BackTo, done, invalid_fields, not_sent, open};
 use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
 use crate::error::RuleError as ApiError;
@@ -52,7 +52,7 @@ pub fn meter_rows(p: Panel, meters: &[MeterInput]) -> Vec<MeterRow> {
     meters
         .iter()
         .map(|m| MeterRow {
-            name: m.name.clone(),
+            name: platform::i18n::meter_name(p.lang, &m.id, &m.name),
             value: p.lang.integer(m.value.max(0)),
         })
         .collect()
@@ -114,13 +114,7 @@ pub async fn send_meters(
     let meters: Vec<MeterInput> = match serde_json::from_str(f.get("meters")) {
         Ok(m) => m,
         Err(_) => {
-            return error_page(
-                p,
-                &ApiError::BadRequest(
-                    "The meter values did not come through. Please open the Meters tab again."
-                        .into(),
-                ),
-            );
+            return error_page(p, &ApiError::BadRequest(p.t("panel-lost-meters")));
         }
     };
     // A name or an e-mail address given asks for a confirmation; both are then checked.
@@ -147,7 +141,7 @@ pub async fn send_meters(
         )
         .await
     {
-        Ok(a) => done(p, "panel-meters-sent", &a, mail, false),
+        Ok(a) => done(p, "panel-meters-sent", &a, mail, false, BackTo::Meters),
         Err(e) => html(
             e.status(),
             &MetersTab {

@@ -60,7 +60,13 @@ impl IncidentRow {
                 if i.description.trim().is_empty() {
                     label
                 } else {
-                    format!("{label}: {}", i.description.trim())
+                    platform::i18n::t_args(
+                        lang,
+                        "issue-with-description",
+                        &platform::i18n::Args::new()
+                            .text("issue", label)
+                            .text("description", i.description.trim().to_string()),
+                    )
                 }
             }
             None if !i.supplies.is_empty() => i

@@ -10,8 +10,8 @@ use axum::response::Response;
 use super::forms::FormFields;
 use super::pages::{Errors, Hidden, Panel, error_page, html};
 use super::wizard::{
-    CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows, contact_step,
-    done, invalid_fields, not_sent, open,
+    BackTo, CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows,
+    contact_step, done, invalid_fields, not_sent, open,
 };
 use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
@@ -139,7 +139,7 @@ pub async fn service_step(
     let config = open(&state, &headers);
     let p = Panel::new(&device, config.as_ref().ok());
     if f.get("op") == "cancel" {
-        return cancelled(p);
+        return cancelled(p, BackTo::Services);
     }
     let config = match config {
         Ok(c) => c,
@@ -203,16 +203,11 @@ pub async fn service_step(
                 &a,
                 config.confirmation_email.service_incident,
                 config.help_desk_override,
+                BackTo::Services,
             ),
             Err(e) => service_invalid(p, &req, &e),
         },
-        _ => error_page(
-            p,
-            &ApiError::BadRequest(
-                "This step of the form is not known. Please start again from the Services tab."
-                    .into(),
-            ),
-        ),
+        _ => error_page(p, &ApiError::BadRequest(p.t("panel-unknown-step-service"))),
     }
 }
 

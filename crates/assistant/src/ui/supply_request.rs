@@ -10,8 +10,8 @@ use super::forms::FormFields;
 use super::pages::{Errors, Hidden, Panel, SupplyRow, error_page, html};
 use super::supplies::{Offered, SuppliesTab, supply_row};
 use super::wizard::{
-    CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows, contact_step,
-    done, invalid_fields, not_sent, open,
+    BackTo, CONTACT_FIELDS, Review, cancelled, contact_hidden, contact_of, contact_rows,
+    contact_step, done, invalid_fields, not_sent, open,
 };
 use crate::api::{idempotency_key, sealed_config};
 use crate::app::AppState;
@@ -30,13 +30,9 @@ struct SupplyForm {
 }
 
 impl SupplyForm {
-    fn parse(f: &FormFields) -> Result<Self, ApiError> {
-        let offered: Vec<Offered> = serde_json::from_str(f.get("offered")).map_err(|_| {
-            ApiError::BadRequest(
-                "The list of supplies did not come through. Please open the Supplies tab again."
-                    .into(),
-            )
-        })?;
+    fn parse(p: Panel, f: &FormFields) -> Result<Self, ApiError> {
+        let offered: Vec<Offered> = serde_json::from_str(f.get("offered"))
+            .map_err(|_| ApiError::BadRequest(p.t("panel-lost-supplies")))?;
         Ok(Self {
             offered,
             picks: f.all("pick"),
@@ -151,7 +147,7 @@ pub async fn supply_step(
     let config = open(&state, &headers);
     let p = Panel::new(&device, config.as_ref().ok());
     if f.get("op") == "cancel" {
-        return cancelled(p);
+        return cancelled(p, BackTo::Supplies);
     }
     let config = match config {
         Ok(c) => c,
@@ -160,7 +156,7 @@ pub async fn supply_step(
     if let Err(e) = crate::rules::check_tab(&device, &config, proto::Tab::Supplies) {
         return error_page(p, &e);
     }
-    let form = match SupplyForm::parse(&f) {
+    let form = match SupplyForm::parse(p, &f) {
         Ok(form) => form,
         Err(e) => return error_page(p, &e),
     };
@@ -225,15 +221,10 @@ pub async fn supply_step(
                 &a,
                 config.confirmation_email.supply_incident,
                 config.help_desk_override,
+                BackTo::Supplies,
             ),
             Err(e) => supply_invalid(p, &form, &e),
         },
-        _ => error_page(
-            p,
-            &ApiError::BadRequest(
-                "This step of the form is not known. Please start again from the Supplies tab."
-                    .into(),
-            ),
-        ),
+        _ => error_page(p, &ApiError::BadRequest(p.t("panel-unknown-step-supplies"))),
     }
 }

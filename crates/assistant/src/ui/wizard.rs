@@ -55,12 +55,44 @@ pub struct Done {
     /// The help-desk override: the partner's help desk gives its own ticket number (by e-mail),
     /// so the incident number is not shown.
     pub help_desk: bool,
+    /// The tab the request came from, where it is now listed: the page's way back.
+    pub back: BackTo,
+}
+
+/// The tab a finished or cancelled request leads back to (its own: a supply request is listed
+/// on Supplies, not on Services).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackTo {
+    Services,
+    Supplies,
+    Meters,
+}
+
+impl BackTo {
+    /// The weblet's name of the tab (`data-tab`).
+    pub fn tab(self) -> &'static str {
+        match self {
+            Self::Services => "services",
+            Self::Supplies => "supplies",
+            Self::Meters => "meters",
+        }
+    }
+
+    /// The catalogue's text of the button.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Services => "panel-back-to-services",
+            Self::Supplies => "panel-back-to-supplies",
+            Self::Meters => "panel-back-to-meters",
+        }
+    }
 }
 
 #[derive(Template)]
 #[template(path = "ui/cancelled.html")]
 pub struct Cancelled {
     pub p: Panel,
+    pub back: BackTo,
 }
 
 pub(super) fn contact_of(f: &FormFields) -> ContactInput {
@@ -111,6 +143,7 @@ pub(super) fn done(
     a: &Accepted,
     mail: bool,
     help_desk: bool,
+    back: BackTo,
 ) -> Response {
     html(
         if a.incident_number.is_some() {
@@ -126,12 +159,13 @@ pub(super) fn done(
             created: p.lang.date_time_utc(a.created_at),
             mail: mail && !p.demo,
             help_desk,
+            back,
         },
     )
 }
 
-pub(super) fn cancelled(p: Panel) -> Response {
-    html(StatusCode::OK, &Cancelled { p })
+pub(super) fn cancelled(p: Panel, back: BackTo) -> Response {
+    html(StatusCode::OK, &Cancelled { p, back })
 }
 
 pub(super) fn open(state: &AppState, headers: &HeaderMap) -> Result<AppConfiguration, ApiError> {

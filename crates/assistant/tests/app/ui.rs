@@ -159,6 +159,16 @@ async fn services_tab_lists_the_devices_service_incidents_and_offers_a_report() 
     assert_eq!(status, 200);
     assert!(html.contains(number), "{html}");
     assert!(html.contains("Paper jam: Tray 2"), "{html}");
+    // French puts a no-break space before the colon.
+    let fr = gallery::config::AppConfiguration {
+        language: Some("fr".parse().expect("language")),
+        ..Default::default()
+    };
+    let (_, html_fr) = get_page(&sys.panel_with(SERIAL_A, &fr), "/ui/v1/services").await;
+    assert!(
+        html_fr.contains("Bourrage papier\u{a0}: Tray 2"),
+        "{html_fr}"
+    );
     assert!(html.contains("id=\"report-problem\""), "{html}");
     assert!(!html.contains("DEMO"), "{html}");
     // The panel is shared: no contact details on it.

@@ -208,6 +208,53 @@ async fn meter_reads_reach_the_manager() {
     assert!(text.contains("3rd floor"), "location in the mail:\n{text}");
 }
 
+/// The device reports its meters with English names; the confirmation names them in the
+/// language of the app configuration, as the panel does.
+#[tokio::test]
+async fn the_meter_confirmation_names_the_meters_in_the_configured_language() {
+    let sys = start_system().await;
+    let config = gallery::config::AppConfiguration {
+        language: Some("de".parse().expect("language")),
+        ..Default::default()
+    };
+    let panel = sys.panel_with(SERIAL_A, &config);
+    let meters = serde_json::json!([
+        {"id": "total-impressions", "name": "Total impressions", "value": 284711},
+        {"id": "vendor-special", "name": "Special counter", "value": 12}
+    ]);
+    let (status, body) = panel
+        .post(
+            "/api/v1/meter-reads",
+            Some("k-meters-de"),
+            serde_json::json!({ "meters": meters, "contact": contact() }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let dir = sys.assistant.mail_dir.clone();
+    eventually("the meter confirmation", || {
+        let dir = dir.clone();
+        async move {
+            std::fs::read_dir(&dir)
+                .map(|d| d.count() == 1)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let mail = std::fs::read_dir(&dir)
+        .expect("dir")
+        .next()
+        .expect("one")
+        .expect("entry")
+        .path();
+    let raw = String::from_utf8_lossy(&std::fs::read(mail).expect("eml")).to_string();
+    // Quoted-printable soft line breaks joined, so a name is found whole.
+    let text = raw.replace("=\r\n", "").replace("=\n", "");
+    assert!(text.contains("Drucke gesamt"), "{text}");
+    assert!(!text.contains("Total impressions"), "{text}");
+    // A meter we have no words for keeps the device's own name.
+    assert!(text.contains("Special counter"), "{text}");
+}
+
 #[tokio::test]
 async fn common_issues_are_listed_in_the_device_language() {
     let sys = start_system().await;

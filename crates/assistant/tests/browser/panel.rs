@@ -338,14 +338,26 @@ async fn every_page_in(lang: &str) {
         check(c, lang, page("supplies-review")).await;
         click(c, "#cancel").await;
         wait_for(c, "#cancelled").await;
+        // Back to where the request started (a supply request is listed on Supplies).
+        wait_for(c, "#back[data-tab=supplies]").await;
         check(c, lang, page("cancelled")).await;
 
         // Meters, sent.
         click(c, "#tab-meters").await;
         wait_for(c, "#meters").await;
+        // The meters by their names in the page's language, not the English the report carries.
+        let total = match lang {
+            "de" => "Drucke gesamt",
+            "fr" => "Impressions totales",
+            "it" => "Impressioni totali",
+            "es" => "Impresiones totales",
+            _ => "Total impressions",
+        };
+        wait_text(c, "#meters", total).await;
         check(c, lang, page("meters")).await;
         click(c, "#send-meters").await;
         wait_for(c, "#incident-number, #reference").await;
+        wait_for(c, "#back[data-tab=meters]").await;
         check(c, lang, page("meters-sent")).await;
 
         // Help: the partner's text (300 characters without a space).

@@ -151,6 +151,9 @@ fn german_confirmation_has_german_labels_and_date() {
     let supply = parse_message(&render(&supply(Language::De), &from()).unwrap().formatted());
     assert!(supply.subject.contains("Ihre Verbrauchsmaterialanfrage"));
     assert!(supply.text.contains("Artikelnummer") && supply.text.contains("Füllstand"));
+    // The device's colorant ("black") in German.
+    assert!(supply.text.contains("Schwarz"), "{}", supply.text);
+    assert!(!supply.text.contains("black"), "{}", supply.text);
 }
 
 #[test]

@@ -89,7 +89,10 @@ async fn render_incident(
                 (
                     s.description.clone(),
                     s.part_number.clone().unwrap_or_default(),
-                    s.colorant.clone().unwrap_or_default(),
+                    s.colorant
+                        .as_deref()
+                        .map(|c| platform::i18n::colorant_name(l, c))
+                        .unwrap_or_default(),
                     s.level_percent
                         .map(|p| l.percent(u32::from(p)))
                         .unwrap_or_default(),

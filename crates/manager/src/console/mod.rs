@@ -32,7 +32,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use platform::i18n::Locale;
+use platform::i18n::{Args, Locale, t_args};
 
 tokio::task_local! {
     /// The language of the console request being answered (set by [`localized`]).
@@ -280,7 +280,13 @@ fn incident_summary(i: &crate::storage::Incident, l: Locale) -> String {
         let label = i.issue_code.as_deref().map(|c| issue_label(c, l));
         match (label, i.description.is_empty()) {
             (Some(label), true) => label,
-            (Some(label), false) => format!("{label}: {}", i.description),
+            (Some(label), false) => t_args(
+                l,
+                "issue-with-description",
+                &Args::new()
+                    .text("issue", label)
+                    .text("description", i.description.clone()),
+            ),
             (None, _) => i.description.clone(),
         }
     };

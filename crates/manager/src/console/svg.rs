@@ -8,13 +8,15 @@ use std::fmt::Write;
 
 pub use platform::escape::xml_escape;
 
-/// A meter's name and its (time, value) points.
-type Series<'a> = (&'a str, Vec<(i64, i64)>);
+/// A meter's name (in the page's language) and its (time, value) points.
+type Series = (String, Vec<(i64, i64)>);
 
-/// Eight clearly different colours (d3's category10 without its grey and olive), so up to eight
-/// meters never share one.
-pub const COLORS: [&str; 8] = [
+/// Fourteen clearly different colours (d3's category10 without its grey and olive, then darker
+/// and deeper tones of d3's category20b), so the meters of a full MFD (the AltaLink reports 11)
+/// never share one.
+pub const COLORS: [&str; 14] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#000000",
 ];
 
 /// Chart width and the parts of one meter's panel (all in SVG units).
@@ -37,14 +39,15 @@ const WIDEST_GLYPH: f64 = 1.25 * 12.0;
 /// (its lowest to its highest value), because a device's counters differ by orders of magnitude
 /// (a total of 1 200 000 next to a colour counter of 300): on one shared scale the small ones lie
 /// flat on 0, and a log scale is hard to read. Each panel's title (the meter's name, never clipped)
-/// replaces a legend; colours differ for up to eight meters.
+/// replaces a legend; colours differ for up to fourteen meters.
 pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
-    let mut series: BTreeMap<&str, Series<'_>> = BTreeMap::new();
+    let l = super::lang();
+    let mut series: BTreeMap<&str, Series> = BTreeMap::new();
     for r in reads {
         for m in &r.meters {
             series
                 .entry(m.id.as_str())
-                .or_insert((m.name.as_str(), vec![]))
+                .or_insert_with(|| (platform::i18n::meter_name(l, &m.id, &m.name), vec![]))
                 .1
                 .push((r.read_at.timestamp(), m.value));
         }
@@ -84,11 +87,15 @@ pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
                 plot_top + PLOT_H * (1.0 - (v - v_min) as f64 / (v_max - v_min) as f64)
             }
         };
+        // The name and its id when both fit; else the name alone (the id stays in the tooltip);
+        // else the name shortened.
         let title = format!("{name} ({id})");
-        let shown: String = if title.chars().count() > TITLE_CHARS {
-            title.chars().take(TITLE_CHARS - 1).chain(['…']).collect()
-        } else {
+        let shown: String = if title.chars().count() <= TITLE_CHARS {
             title.clone()
+        } else if name.chars().count() <= TITLE_CHARS {
+            name.clone()
+        } else {
+            name.chars().take(TITLE_CHARS - 1).chain(['…']).collect()
         };
         let _ = write!(
             svg,
@@ -109,8 +116,9 @@ pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
         for (ly, v) in y_labels {
             let _ = write!(
                 svg,
-                r#"<text class="y" x="{}" y="{ly}" font-size="11" text-anchor="end">{v}</text>"#,
-                LEFT - 4.0
+                r#"<text class="y" x="{}" y="{ly}" font-size="11" text-anchor="end">{}</text>"#,
+                LEFT - 4.0,
+                l.integer(v)
             );
         }
         let pts: Vec<String> = points
@@ -125,10 +133,11 @@ pub fn meter_chart(reads: &[MeterRead], label: &str) -> String {
         for (t, v) in points {
             let _ = write!(
                 svg,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{color}"><title>{}: {v}</title></circle>"#,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{color}"><title>{}: {}</title></circle>"#,
                 x(*t),
                 y(*v),
-                xml_escape(name)
+                xml_escape(name),
+                l.integer(*v)
             );
         }
         let axis_y = plot_top + PLOT_H + 16.0;
@@ -260,14 +269,25 @@ mod tests {
     const DAY: i64 = 86_400;
 
     #[test]
-    fn eight_meters_get_eight_different_colours() {
-        let ids = ["1", "2", "3", "4", "5", "6", "7", "8"];
+    fn the_eleven_meters_of_an_altalink_get_eleven_different_colours() {
+        let ids = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
         let meters: Vec<_> = ids.iter().map(|id| (*id, "Meter", 10, 1)).collect();
         let svg = meter_chart_en(&reads_of(&meters, &[0, DAY]));
         let strokes = attr_values(&svg, "polyline", "stroke");
-        assert_eq!(strokes.len(), 8);
+        assert_eq!(strokes.len(), 11);
         let distinct: std::collections::HashSet<_> = strokes.iter().collect();
-        assert_eq!(distinct.len(), 8, "{strokes:?}");
+        assert_eq!(distinct.len(), 11, "{strokes:?}");
+    }
+
+    #[test]
+    fn a_name_that_fits_is_shown_whole_without_its_id_rather_than_cut() {
+        // 40 characters: with " (vendor-life-count)" it would be cut; the name alone fits.
+        let name = "Lifetime impressions (vendor MIB) abcdef";
+        let svg = meter_chart_en(&reads_of(&[("vendor-life-count", name, 10, 1)], &[0, DAY]));
+        let title = svg.split("font-weight=\"bold\"").nth(1).unwrap();
+        let shown = &title[title.find("</title>").unwrap() + 8..title.find("</text>").unwrap()];
+        assert_eq!(shown, name);
+        assert!(svg.contains(&format!("<title>{name} (vendor-life-count)</title>")));
     }
 
     #[test]

@@ -286,16 +286,16 @@ async fn render(
             .list_deliveries(p, w.id, 20)
             .await?
             .into_iter()
-            .map(|l| DeliveryRow {
-                at: time(l.at),
-                event: l.event_type,
-                attempt: l.attempt,
-                result: match (l.status_code, l.error) {
+            .map(|d| DeliveryRow {
+                at: time(d.at),
+                event: d.event_type,
+                attempt: d.attempt,
+                result: match (d.status_code, d.error) {
                     (Some(c), None) => format!("HTTP {c}"),
                     (_, Some(e)) => e,
                     (None, None) => "-".into(),
                 },
-                state: l.state,
+                state: label(l, "console-outbox-state-", &d.state),
             })
             .collect();
         webhooks.push(WebhookRow {

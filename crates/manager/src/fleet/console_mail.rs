@@ -85,10 +85,11 @@ async fn render(
         .await?
         .into_iter()
         .map(|m| MailRow {
-            created: m.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            created: crate::console::fmt_time(m.created_at),
             event: m.event_type,
             attempts: m.attempts,
-            state: m.state,
+            state: platform::i18n::lookup(lang(), &format!("console-outbox-state-{}", m.state))
+                .unwrap_or(m.state),
             error: m.last_error.unwrap_or_default(),
         })
         .collect();

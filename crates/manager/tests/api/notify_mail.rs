@@ -316,6 +316,27 @@ async fn two_senders_email_each_notification_exactly_once_in_the_addresses_langu
         log.iter()
             .all(|m| m["state"] == "sent" && m["attempts"] == 1)
     );
+    // The console's list of them speaks the page's language: the state in words, the time as
+    // every console date (the API above keeps its codes).
+    let (session, _) = crate::fleet_rules::console_login(&app, &app.a.admin_email).await;
+    let html = app
+        .http
+        .get(app.url("/console/notifications"))
+        .header("cookie", format!("sa_session={session}"))
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<td>gesendet</td>"), "{html}");
+    assert!(!html.contains("<td>sent</td>"), "{html}");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert!(
+        !html.contains(&format!("<td class=\"nowrap\">{year}-")),
+        "{html}"
+    );
 }
 
 async fn a_mail_server_outage_is_retried_and_each_notification_still_sent_once(b: Backend) {

@@ -60,7 +60,8 @@ impl Drop for Driver {
     }
 }
 
-async fn browser() -> (Client, Driver) {
+/// A browser whose language (`Accept-Language`) is `lang`.
+async fn browser_in(lang: Option<&str>) -> (Client, Driver) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -104,6 +105,20 @@ async fn browser() -> (Client, Driver) {
             ]
         }),
     );
+    if let Some(lang) = lang
+        && let Some(options) = caps
+            .get_mut("goog:chromeOptions")
+            .and_then(|o| o.as_object_mut())
+    {
+        if let Some(args) = options.get_mut("args").and_then(|a| a.as_array_mut()) {
+            args.push(format!("--lang={lang}").into());
+            args.push(format!("--accept-lang={lang}").into());
+        }
+        options.insert(
+            "prefs".into(),
+            serde_json::json!({ "intl.accept_languages": lang }),
+        );
+    }
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver.url)
@@ -111,6 +126,10 @@ async fn browser() -> (Client, Driver) {
         .expect("a browser session");
     (client, driver)
 }
+
+/// The device of the long data: a serial as long as real ones (the demo's AltaLink), which the
+/// incident list, the device page and the fleet page keep on one line.
+const SERIAL: &str = "XRX9C934E4A7B21";
 
 /// 300 characters without a space (fewer where the field's limit is lower: then the limit).
 fn unbroken(max: usize) -> String {
@@ -133,7 +152,7 @@ async fn long_data(app: &TestApp) -> String {
             app.a.partner_id,
             &NewDevice {
                 customer_id: customer.id,
-                serial: DeviceSerial::parse("LONG-1").unwrap(),
+                serial: DeviceSerial::parse(SERIAL).unwrap(),
                 model: Label::parse(&unbroken(limits::MODEL), limits::MODEL).unwrap(),
                 location: Label::parse(&unbroken(limits::LOCATION), limits::LOCATION).unwrap(),
             },
@@ -154,7 +173,7 @@ async fn long_data(app: &TestApp) -> String {
         .create_incident(
             "l1",
             &CreateIncidentRequest {
-                device_serial: "LONG-1".into(),
+                device_serial: SERIAL.into(),
                 kind: "service".into(),
                 issue_code: Some("paper_jam".into()),
                 description: unbroken(2000),
@@ -167,7 +186,7 @@ async fn long_data(app: &TestApp) -> String {
     c.create_incident(
         "l2",
         &CreateIncidentRequest {
-            device_serial: "LONG-1".into(),
+            device_serial: SERIAL.into(),
             kind: "supply".into(),
             issue_code: None,
             description: String::new(),
@@ -184,7 +203,7 @@ async fn long_data(app: &TestApp) -> String {
     .unwrap();
     for (i, v) in [1_000_000, 1_250_000].into_iter().enumerate() {
         c.record_meter_read(
-            "LONG-1",
+            SERIAL,
             &format!("m{i}"),
             &RecordMeterReadRequest {
                 read_at: t0() - chrono::Duration::days(30 - i as i64 * 20),
@@ -211,7 +230,7 @@ async fn long_data(app: &TestApp) -> String {
     service.number
 }
 
-/// An agent's readings of LONG-1 (a supply and an alert with long unbroken names), evaluated: the
+/// An agent's readings of SERIAL (a supply and an alert with long unbroken names), evaluated: the
 /// device page then has forecasts, an automatic order and incident, and an alert history.
 async fn fleet_data(app: &TestApp, customer: uuid::Uuid) {
     use proto::fleet::*;
@@ -237,7 +256,7 @@ async fn fleet_data(app: &TestApp, customer: uuid::Uuid) {
         .await
         .unwrap()
         .unwrap();
-    let serial = DeviceSerial::parse("LONG-1").unwrap();
+    let serial = DeviceSerial::parse(SERIAL).unwrap();
     let contract = proto::Contract::new(
         (t0() - chrono::Duration::days(30)).date_naive(),
         (t0() + chrono::Duration::days(300)).date_naive(),
@@ -253,7 +272,7 @@ async fn fleet_data(app: &TestApp, customer: uuid::Uuid) {
             read_at: t0() - chrono::Duration::hours(hours),
             address: "127.0.10.1:161".into(),
             identity: FleetIdentity {
-                serial: "LONG-1".into(),
+                serial: SERIAL.into(),
                 model: Some(unbroken(proto::manager::limits::MODEL)),
                 ..Default::default()
             },
@@ -332,8 +351,8 @@ async fn login(c: &Client, app: &TestApp) {
     panic!("login did not leave the login page");
 }
 
-/// The page's width, the visible width (the window without its scrollbar), and the `.nowrap`/`.num` cells whose text takes more than
-/// one line.
+/// The page's width, the visible width (the window without its scrollbar), the `.nowrap`/`.num`
+/// cells whose text takes more than one line, and the innermost elements reaching past the window.
 const MEASURE: &str = r#"
 const wrapped = [];
 for (const el of document.querySelectorAll('td.nowrap, td.num')) {
@@ -342,15 +361,18 @@ for (const el of document.querySelectorAll('td.nowrap, td.num')) {
   const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
   if (tops.size > 1) wrapped.push(el.textContent);
 }
-return [document.documentElement.scrollWidth, document.documentElement.clientWidth, wrapped];
+const cw = document.documentElement.clientWidth;
+const wide = [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > cw + 1 || (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0))
+  .slice(-4)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth + '/' + e.clientWidth + ' ' + e.textContent.slice(0, 30));
+return [document.documentElement.scrollWidth, cw, wrapped, wide];
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_console_page_is_wider_than_the_window_and_dates_do_not_wrap() {
     let app = spawn_app(Backend::Sqlite).await;
     let number = long_data(&app).await;
-    let (c, driver) = browser().await;
-    login(&c, &app).await;
     // `SA_SCREENSHOTS_DIR` (relative to the workspace) to refresh the committed pictures; else
     // under target/, so a test run leaves the checkout as it found it.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -363,49 +385,74 @@ async fn no_console_page_is_wider_than_the_window_and_dates_do_not_wrap() {
         ("incidents", "/console/incidents".to_string()),
         ("incident", format!("/console/incidents/{number}")),
         ("devices", "/console/devices".to_string()),
-        ("device", "/console/devices/LONG-1".to_string()),
+        ("device", format!("/console/devices/{SERIAL}")),
         ("users", "/console/users".to_string()),
+        ("fleet", "/console/fleet".to_string()),
     ];
     let mut failures = vec![];
-    for width in [800, 1024] {
-        c.set_window_size(width, 600).await.unwrap();
-        for (name, path) in &pages {
-            c.goto(&app.url(path)).await.unwrap();
-            let html = c.source().await.unwrap();
-            assert!(html.contains("Log out"), "{path} is a logged-in page");
-            if *name == "device" {
+    // English, and the two languages with the longest words in the tables' headings and labels.
+    for lang in ["en", "de", "it"] {
+        let (c, driver) = browser_in(Some(lang)).await;
+        login(&c, &app).await;
+        let log_out = platform::i18n::t(
+            platform::i18n::Locale::from_tag(lang).unwrap_or_default(),
+            "console-log-out",
+        );
+        let prefix = if lang == "en" {
+            String::new()
+        } else {
+            format!("{lang}-")
+        };
+        for width in [800, 1024] {
+            c.set_window_size(width, 600).await.unwrap();
+            for (name, path) in &pages {
+                c.goto(&app.url(path)).await.unwrap();
+                let html = c.source().await.unwrap();
                 assert!(
-                    html.contains("id=\"forecasts\"")
-                        && html.contains("id=\"alerts\"")
-                        && html.contains("badge automatic")
-                        && html.contains("badge walk-up"),
-                    "the device page has its forecasts, alert history and marked incidents"
+                    html.contains(&log_out),
+                    "{path} is a logged-in page in {lang}"
                 );
-            }
-            let measured = c.execute(MEASURE, vec![]).await.unwrap();
-            let page_w = measured[0].as_u64().unwrap();
-            let window_w = measured[1].as_u64().unwrap();
-            let wrapped = measured[2].as_array().unwrap();
-            if page_w > window_w {
-                failures.push(format!(
-                    "{path} at {width}: {page_w} px wide in {window_w} px"
-                ));
-            }
-            if !wrapped.is_empty() {
-                failures.push(format!("{path} at {width}: wrapped {wrapped:?}"));
-            }
-            if std::fs::create_dir_all(&shots).is_ok() {
-                let png = c.screenshot().await.unwrap();
-                let _ = std::fs::write(shots.join(format!("console-{name}-{width}.png")), png);
                 if *name == "device" {
-                    let chart = c.find(Locator::Css("figure")).await.unwrap();
-                    let png = chart.screenshot().await.unwrap();
-                    let _ = std::fs::write(shots.join(format!("console-chart-{width}.png")), png);
+                    assert!(
+                        html.contains("id=\"forecasts\"")
+                            && html.contains("id=\"alerts\"")
+                            && html.contains("badge automatic")
+                            && html.contains("badge walk-up"),
+                        "the device page has its forecasts, alert history and marked incidents"
+                    );
+                }
+                let measured = c.execute(MEASURE, vec![]).await.unwrap();
+                let page_w = measured[0].as_u64().unwrap();
+                let window_w = measured[1].as_u64().unwrap();
+                let wrapped = measured[2].as_array().unwrap();
+                if page_w > window_w {
+                    failures.push(format!(
+                        "{path} at {width} in {lang}: {page_w} px wide in {window_w} px: {}",
+                        measured[3]
+                    ));
+                }
+                if !wrapped.is_empty() {
+                    failures.push(format!("{path} at {width} in {lang}: wrapped {wrapped:?}"));
+                }
+                if std::fs::create_dir_all(&shots).is_ok() {
+                    let png = c.screenshot().await.unwrap();
+                    let _ = std::fs::write(
+                        shots.join(format!("console-{prefix}{name}-{width}.png")),
+                        png,
+                    );
+                    if *name == "device" {
+                        let chart = c.find(Locator::Css("figure")).await.unwrap();
+                        let png = chart.screenshot().await.unwrap();
+                        let _ = std::fs::write(
+                            shots.join(format!("console-{prefix}chart-{width}.png")),
+                            png,
+                        );
+                    }
                 }
             }
         }
+        let _ = c.close().await;
+        drop(driver);
     }
-    let _ = c.close().await;
-    drop(driver);
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -244,3 +244,8 @@ console-webhook-unknown-event = „{ $event }“ ist keiner von { $known }
 console-notif-bad-address = keine gültige E-Mail-Adresse
 console-notif-bad-language = die Sprache muss en, de, fr, it oder es sein
 console-notif-bad-events = unbekannter Ereignistyp
+## The state of a queued notification e-mail or webhook delivery.
+console-outbox-state-sent = gesendet
+console-outbox-state-delivered = zugestellt
+console-outbox-state-failed = fehlgeschlagen
+console-outbox-state-pending = ausstehend

@@ -1,5 +1,7 @@
 panel-demo = es wird nichts gesendet; die gezeigten Vorgänge und Nummern sind Beispiele
 panel-back-to-services = Zurück zu Service
+panel-back-to-supplies = Zurück zu Material
+panel-back-to-meters = Zurück zu Zähler
 panel-cancelled-title = Abgebrochen
 panel-cancelled = Es wurde nichts gesendet.
 panel-step-contact = { $title } · Schritt 2 von 3: Wie erreichen wir Sie?
@@ -74,6 +76,8 @@ issue-noise = Ungewöhnliches Geräusch
 issue-no_power = Lässt sich nicht einschalten
 issue-scanner_fax = Problem mit Scanner oder Fax
 issue-other = Sonstiges
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 supply-status-ok = OK
 supply-status-low = Niedrig
 supply-status-empty = Leer
@@ -92,3 +96,40 @@ panel-help-desk-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners 
 panel-help-desk-no-mail = Ihre Anfrage wurde an den Helpdesk Ihres Servicepartners weitergegeben, der Ihnen seine Ticketnummer mitteilt.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = Eine Bestätigung per E-Mail (optional)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Drucke gesamt
+meter-black-impressions = Drucke schwarz
+meter-color-impressions = Drucke farbig
+meter-black-copies = Kopien schwarz
+meter-color-copies = Kopien farbig
+meter-black-prints = Ausdrucke schwarz
+meter-color-prints = Ausdrucke farbig
+meter-scans-email = Scans per E-Mail
+meter-scans-network = Scans ins Netzwerk
+meter-color-large-impressions = Großformatdrucke farbig
+meter-black-large-impressions = Großformatdrucke schwarz
+meter-total-large-impressions = Großformatdrucke gesamt
+meter-marker-life-count = Drucke seit Inbetriebnahme (Printer-MIB)
+meter-power-on-impressions = Drucke seit dem Einschalten
+meter-duplex-sheets = Duplexblätter
+meter-scans = Scans
+meter-total-pages = Seiten gesamt
+meter-black-pages = Seiten schwarzweiß
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = Die Zählerstände sind nicht angekommen. Bitte öffnen Sie den Tab „Zähler“ erneut.
+panel-lost-supplies = Die Liste der Verbrauchsmaterialien ist nicht angekommen. Bitte öffnen Sie den Tab „Material“ erneut.
+panel-unknown-step-supplies = Dieser Schritt des Formulars ist unbekannt. Bitte beginnen Sie im Tab „Material“ von vorn.
+panel-unknown-step-service = Dieser Schritt des Formulars ist unbekannt. Bitte beginnen Sie im Tab „Service“ von vorn.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = Schwarz
+colorant-cyan = Cyan
+colorant-magenta = Magenta
+colorant-yellow = Gelb
+colorant-red = Rot
+colorant-green = Grün
+colorant-blue = Blau
+colorant-gray = Grau
+colorant-white = Weiß
+colorant-clear = Transparent
+colorant-light-cyan = Hellcyan
+colorant-light-magenta = Hellmagenta

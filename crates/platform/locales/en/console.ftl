@@ -244,3 +244,8 @@ console-webhook-unknown-event = “{ $event }” is not one of { $known }
 console-notif-bad-address = not a valid e-mail address
 console-notif-bad-language = the language must be one of en, de, fr, it, es
 console-notif-bad-events = unknown event type
+## The state of a queued notification e-mail or webhook delivery.
+console-outbox-state-sent = sent
+console-outbox-state-delivered = delivered
+console-outbox-state-failed = failed
+console-outbox-state-pending = pending

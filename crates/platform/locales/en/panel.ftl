@@ -1,6 +1,8 @@
 # The panel pages (crates/assistant/src/ui, templates/ui).
 panel-demo = nothing is sent; the incidents and numbers shown are samples
 panel-back-to-services = Back to Services
+panel-back-to-supplies = Back to Supplies
+panel-back-to-meters = Back to Meters
 panel-cancelled-title = Cancelled
 panel-cancelled = Nothing was sent.
 panel-step-contact = { $title } · step 2 of 3: how can we reach you?
@@ -77,6 +79,8 @@ issue-noise = Unusual noise
 issue-no_power = Will not power on
 issue-scanner_fax = Scanner or fax problem
 issue-other = Other
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 # A supply's state as the device reports it (proto::fleet::SupplyStatus).
 supply-status-ok = OK
 supply-status-low = Low
@@ -96,3 +100,40 @@ panel-help-desk-mail = Your request was passed to your service partner's help de
 panel-help-desk-no-mail = Your request was passed to your service partner's help desk, which will give you its ticket number.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = A confirmation by e-mail (optional)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Total impressions
+meter-black-impressions = Black impressions
+meter-color-impressions = Color impressions
+meter-black-copies = Black copied impressions
+meter-color-copies = Color copied impressions
+meter-black-prints = Black printed impressions
+meter-color-prints = Color printed impressions
+meter-scans-email = Scans sent by e-mail
+meter-scans-network = Scans saved to the network
+meter-color-large-impressions = Color large impressions
+meter-black-large-impressions = Black large impressions
+meter-total-large-impressions = Total large impressions
+meter-marker-life-count = Lifetime impressions (Printer-MIB)
+meter-power-on-impressions = Impressions since power on
+meter-duplex-sheets = Duplex sheets
+meter-scans = Scans
+meter-total-pages = Total pages
+meter-black-pages = Mono pages
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = The meter values did not come through. Please open the Meters tab again.
+panel-lost-supplies = The list of supplies did not come through. Please open the Supplies tab again.
+panel-unknown-step-supplies = This step of the form is not known. Please start again from the Supplies tab.
+panel-unknown-step-service = This step of the form is not known. Please start again from the Services tab.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = black
+colorant-cyan = cyan
+colorant-magenta = magenta
+colorant-yellow = yellow
+colorant-red = red
+colorant-green = green
+colorant-blue = blue
+colorant-gray = gray
+colorant-white = white
+colorant-clear = clear
+colorant-light-cyan = light cyan
+colorant-light-magenta = light magenta

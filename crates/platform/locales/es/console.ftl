@@ -244,3 +244,8 @@ console-webhook-unknown-event = «{ $event }» no es uno de { $known }
 console-notif-bad-address = dirección de correo electrónico no válida
 console-notif-bad-language = el idioma debe ser en, de, fr, it o es
 console-notif-bad-events = tipo de evento desconocido
+## The state of a queued notification e-mail or webhook delivery.
+console-outbox-state-sent = enviado
+console-outbox-state-delivered = entregado
+console-outbox-state-failed = fallido
+console-outbox-state-pending = pendiente

@@ -1,5 +1,7 @@
 panel-demo = no se envía nada; las solicitudes y los números mostrados son de ejemplo
 panel-back-to-services = Volver a Servicio
+panel-back-to-supplies = Volver a Consumibles
+panel-back-to-meters = Volver a Contadores
 panel-cancelled-title = Cancelado
 panel-cancelled = No se ha enviado nada.
 panel-step-contact = { $title } · paso 2 de 3: ¿cómo podemos contactarle?
@@ -74,6 +76,8 @@ issue-noise = Ruido inusual
 issue-no_power = No se enciende
 issue-scanner_fax = Problema con el escáner o el fax
 issue-other = Otro
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 supply-status-ok = OK
 supply-status-low = Bajo
 supply-status-empty = Vacío
@@ -92,3 +96,40 @@ panel-help-desk-mail = Su solicitud se ha pasado al servicio de asistencia de su
 panel-help-desk-no-mail = Su solicitud se ha pasado al servicio de asistencia de su socio de servicio, que le dará su número de ticket.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = Una confirmación por correo electrónico (opcional)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Impresiones totales
+meter-black-impressions = Impresiones en negro
+meter-color-impressions = Impresiones en color
+meter-black-copies = Copias en negro
+meter-color-copies = Copias en color
+meter-black-prints = Páginas impresas en negro
+meter-color-prints = Páginas impresas en color
+meter-scans-email = Escaneos enviados por correo electrónico
+meter-scans-network = Escaneos guardados en la red
+meter-color-large-impressions = Impresiones de gran formato en color
+meter-black-large-impressions = Impresiones de gran formato en negro
+meter-total-large-impressions = Impresiones de gran formato totales
+meter-marker-life-count = Impresiones desde la puesta en servicio (Printer-MIB)
+meter-power-on-impressions = Impresiones desde el encendido
+meter-duplex-sheets = Hojas a doble cara
+meter-scans = Escaneos
+meter-total-pages = Páginas totales
+meter-black-pages = Páginas monocromo
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = Los valores de los contadores no han llegado. Vuelva a abrir la pestaña Contadores.
+panel-lost-supplies = La lista de consumibles no ha llegado. Vuelva a abrir la pestaña Consumibles.
+panel-unknown-step-supplies = Este paso del formulario no es conocido. Empiece de nuevo desde la pestaña Consumibles.
+panel-unknown-step-service = Este paso del formulario no es conocido. Empiece de nuevo desde la pestaña Servicio.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = negro
+colorant-cyan = cian
+colorant-magenta = magenta
+colorant-yellow = amarillo
+colorant-red = rojo
+colorant-green = verde
+colorant-blue = azul
+colorant-gray = gris
+colorant-white = blanco
+colorant-clear = transparente
+colorant-light-cyan = cian claro
+colorant-light-magenta = magenta claro

@@ -244,3 +244,8 @@ console-webhook-unknown-event = « { $event } » ne fait pas partie de { $known 
 console-notif-bad-address = adresse e-mail non valide
 console-notif-bad-language = la langue doit être en, de, fr, it ou es
 console-notif-bad-events = type d’événement inconnu
+## The state of a queued notification e-mail or webhook delivery.
+console-outbox-state-sent = envoyé
+console-outbox-state-delivered = livré
+console-outbox-state-failed = échec
+console-outbox-state-pending = en attente

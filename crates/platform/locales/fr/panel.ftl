@@ -1,5 +1,7 @@
 panel-demo = rien n’est envoyé ; les demandes et numéros affichés sont des exemples
 panel-back-to-services = Retour à Service
+panel-back-to-supplies = Retour à Consommables
+panel-back-to-meters = Retour à Compteurs
 panel-cancelled-title = Annulé
 panel-cancelled = Rien n’a été envoyé.
 panel-step-contact = { $title } · étape 2 sur 3 : comment vous joindre ?
@@ -74,6 +76,8 @@ issue-noise = Bruit inhabituel
 issue-no_power = Ne s’allume pas
 issue-scanner_fax = Problème de scanner ou de fax
 issue-other = Autre
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue } : { $description }
 supply-status-ok = OK
 supply-status-low = Bas
 supply-status-empty = Vide
@@ -92,3 +96,40 @@ panel-help-desk-mail = Votre demande a été transmise au support de votre parte
 panel-help-desk-no-mail = Votre demande a été transmise au support de votre partenaire de service, qui vous communiquera son numéro de ticket.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = Une confirmation par e-mail (facultatif)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Impressions totales
+meter-black-impressions = Impressions noir
+meter-color-impressions = Impressions couleur
+meter-black-copies = Copies noir
+meter-color-copies = Copies couleur
+meter-black-prints = Pages imprimées noir
+meter-color-prints = Pages imprimées couleur
+meter-scans-email = Numérisations envoyées par e-mail
+meter-scans-network = Numérisations enregistrées sur le réseau
+meter-color-large-impressions = Impressions grand format couleur
+meter-black-large-impressions = Impressions grand format noir
+meter-total-large-impressions = Impressions grand format totales
+meter-marker-life-count = Impressions depuis la mise en service (Printer-MIB)
+meter-power-on-impressions = Impressions depuis la mise sous tension
+meter-duplex-sheets = Feuilles recto verso
+meter-scans = Numérisations
+meter-total-pages = Pages totales
+meter-black-pages = Pages monochromes
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = Les valeurs des compteurs ne sont pas arrivées. Veuillez rouvrir l’onglet Compteurs.
+panel-lost-supplies = La liste des consommables n’est pas arrivée. Veuillez rouvrir l’onglet Consommables.
+panel-unknown-step-supplies = Cette étape du formulaire est inconnue. Veuillez recommencer depuis l’onglet Consommables.
+panel-unknown-step-service = Cette étape du formulaire est inconnue. Veuillez recommencer depuis l’onglet Services.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = noir
+colorant-cyan = cyan
+colorant-magenta = magenta
+colorant-yellow = jaune
+colorant-red = rouge
+colorant-green = vert
+colorant-blue = bleu
+colorant-gray = gris
+colorant-white = blanc
+colorant-clear = transparent
+colorant-light-cyan = cyan clair
+colorant-light-magenta = magenta clair

@@ -244,3 +244,8 @@ console-webhook-unknown-event = «{ $event }» non è tra { $known }
 console-notif-bad-address = indirizzo e-mail non valido
 console-notif-bad-language = la lingua deve essere en, de, fr, it o es
 console-notif-bad-events = tipo di evento sconosciuto
+## The state of a queued notification e-mail or webhook delivery.
+console-outbox-state-sent = inviato
+console-outbox-state-delivered = consegnato
+console-outbox-state-failed = non riuscito
+console-outbox-state-pending = in attesa

@@ -1,5 +1,7 @@
 panel-demo = non viene inviato nulla; le richieste e i numeri mostrati sono esempi
 panel-back-to-services = Torna a Assistenza
+panel-back-to-supplies = Torna a Materiali
+panel-back-to-meters = Torna a Contatori
 panel-cancelled-title = Annullato
 panel-cancelled = Non è stato inviato nulla.
 panel-step-contact = { $title } · passo 2 di 3: come possiamo contattarla?
@@ -74,6 +76,8 @@ issue-noise = Rumore insolito
 issue-no_power = Non si accende
 issue-scanner_fax = Problema con scanner o fax
 issue-other = Altro
+# An incident in a list: its issue, then what the person wrote (French puts a no-break space before the colon).
+issue-with-description = { $issue }: { $description }
 supply-status-ok = OK
 supply-status-low = Basso
 supply-status-empty = Vuoto
@@ -92,3 +96,40 @@ panel-help-desk-mail = La richiesta è stata inoltrata all’help desk del partn
 panel-help-desk-no-mail = La richiesta è stata inoltrata all’help desk del partner di assistenza, che le comunicherà il numero di ticket.
 ## The confirmation e-mail switch for meter submissions: the Meters tab asks for an address.
 panel-meters-mail = Una conferma via e-mail (facoltativa)
+## Billing meters by the id printer::interpret gives them (the same on every vendor).
+meter-total-impressions = Impressioni totali
+meter-black-impressions = Impressioni in nero
+meter-color-impressions = Impressioni a colori
+meter-black-copies = Copie in nero
+meter-color-copies = Copie a colori
+meter-black-prints = Stampe in nero
+meter-color-prints = Stampe a colori
+meter-scans-email = Scansioni inviate per e-mail
+meter-scans-network = Scansioni salvate in rete
+meter-color-large-impressions = Impressioni grande formato a colori
+meter-black-large-impressions = Impressioni grande formato in nero
+meter-total-large-impressions = Impressioni grande formato totali
+meter-marker-life-count = Impressioni dall’installazione (Printer-MIB)
+meter-power-on-impressions = Impressioni dall’accensione
+meter-duplex-sheets = Fogli fronte/retro
+meter-scans = Scansioni
+meter-total-pages = Pagine totali
+meter-black-pages = Pagine in bianco e nero
+## A form that came back without what its page put in it (a stale or altered page).
+panel-lost-meters = I valori dei contatori non sono arrivati. Riaprire la scheda Contatori.
+panel-lost-supplies = L’elenco dei materiali di consumo non è arrivato. Riaprire la scheda Materiali.
+panel-unknown-step-supplies = Questo passaggio del modulo non è noto. Ricominciare dalla scheda Materiali.
+panel-unknown-step-service = Questo passaggio del modulo non è noto. Ricominciare dalla scheda Assistenza.
+## A supply's colorant, by the Printer-MIB's value (prtMarkerColorantValue, lowercase, spaces as hyphens).
+colorant-black = nero
+colorant-cyan = ciano
+colorant-magenta = magenta
+colorant-yellow = giallo
+colorant-red = rosso
+colorant-green = verde
+colorant-blue = blu
+colorant-gray = grigio
+colorant-white = bianco
+colorant-clear = trasparente
+colorant-light-cyan = ciano chiaro
+colorant-light-magenta = magenta chiaro

@@ -149,6 +149,21 @@ impl Locale {
     }
 }
 
+/// A billing meter's name in `l`: the catalogue's `meter-<id>` for the meters `printer` knows
+/// (the same id on every vendor: `total-impressions`, `black-copies`, ...), else `name`, the
+/// text the device report carried (a meter we have no words for keeps the device's own).
+pub fn meter_name(l: Locale, id: &str, name: &str) -> String {
+    lookup(l, &format!("meter-{id}")).unwrap_or_else(|| name.to_string())
+}
+
+/// A supply's colorant in `l`: the catalogue's `colorant-<value>` for the Printer-MIB's usual
+/// values (`prtMarkerColorantValue`, RFC 3805: lowercase English names such as `black`,
+/// `light cyan`), else the value as the device gave it.
+pub fn colorant_name(l: Locale, value: &str) -> String {
+    let key = value.trim().to_lowercase().replace([' ', '_'], "-");
+    lookup(l, &format!("colorant-{key}")).unwrap_or_else(|| value.to_string())
+}
+
 impl fmt::Display for Locale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -158,6 +173,62 @@ impl fmt::Display for Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_known_meter_is_named_in_the_language_an_unknown_one_keeps_the_devices_name() {
+        assert_eq!(
+            meter_name(Locale::De, "total-impressions", "Total impressions"),
+            "Drucke gesamt"
+        );
+        assert_eq!(
+            meter_name(Locale::En, "black-copies", "Black copied impressions"),
+            "Black copied impressions"
+        );
+        assert_eq!(
+            meter_name(Locale::Fr, "vendor-special", "Special counter"),
+            "Special counter"
+        );
+    }
+
+    #[test]
+    fn a_usual_colorant_is_named_in_the_language_another_keeps_the_devices_word() {
+        assert_eq!(colorant_name(Locale::De, "black"), "Schwarz");
+        assert_eq!(colorant_name(Locale::Fr, "light cyan"), "cyan clair");
+        assert_eq!(colorant_name(Locale::En, "yellow"), "yellow");
+        assert_eq!(colorant_name(Locale::It, "chartreuse"), "chartreuse");
+    }
+
+    #[test]
+    fn every_meter_id_of_the_printer_crate_has_a_name_in_every_language() {
+        // The ids `printer::interpret` gives its meters (Xerox, Konica Minolta, HP, Printer-MIB).
+        for id in [
+            "total-impressions",
+            "black-impressions",
+            "color-impressions",
+            "black-copies",
+            "color-copies",
+            "black-prints",
+            "color-prints",
+            "scans-email",
+            "scans-network",
+            "color-large-impressions",
+            "black-large-impressions",
+            "total-large-impressions",
+            "marker-life-count",
+            "power-on-impressions",
+            "duplex-sheets",
+            "scans",
+            "total-pages",
+            "black-pages",
+        ] {
+            for l in Locale::ALL {
+                assert!(
+                    lookup(l, &format!("meter-{id}")).is_some(),
+                    "meter-{id} in {l}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_tag_names_its_locale_by_the_primary_subtag() {
