@@ -28,7 +28,22 @@ pub struct EnrollResponse {
     pub customer_name: String,
 }
 
-/// `POST /api/v1/agents/readings`: a batch, idempotent by `batch_id` and by each `reading_id`.
+/// At most this many readings in one batch: the manager refuses a larger one (422), the agent's
+/// batches (`--batch-size`) hold at most this many.
+pub const MAX_BATCH_READINGS: usize = 1000;
+
+/// The largest body of `POST /api/v1/agents/readings` the manager takes (413 above it; every other
+/// route of the manager keeps 256 KiB). A full batch of real printers' readings (1–4 KiB of JSON
+/// each) fits.
+pub const MAX_BATCH_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The readings of one batch are at most this many bytes of JSON (a separator counted for each):
+/// the agent cuts its batches there, and refuses to queue a reading larger than this. The 64 KiB
+/// left of [`MAX_BATCH_BODY_BYTES`] are room for the envelope (batch id, agent version).
+pub const MAX_BATCH_READINGS_BYTES: usize = MAX_BATCH_BODY_BYTES - 64 * 1024;
+
+/// `POST /api/v1/agents/readings`: a batch, idempotent by `batch_id` and by each `reading_id`, of
+/// at most [`MAX_BATCH_READINGS`] readings and [`MAX_BATCH_BODY_BYTES`] bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReadingBatch {
     pub batch_id: Uuid,
@@ -267,4 +282,23 @@ pub struct AgentView {
     pub host: Option<String>,
     pub last_contact_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_batch_fits_the_body_limit() {
+        // The envelope of a batch with a long agent version (the agent's is a few characters);
+        // the readings' bytes are what the agent counts, up to MAX_BATCH_READINGS_BYTES.
+        let envelope = serde_json::to_vec(&ReadingBatch {
+            batch_id: Uuid::nil(),
+            agent_version: "x".repeat(64),
+            readings: vec![],
+        })
+        .unwrap()
+        .len();
+        assert!(MAX_BATCH_READINGS_BYTES + envelope <= MAX_BATCH_BODY_BYTES);
+    }
 }
