@@ -64,6 +64,43 @@ pub(crate) fn meter_read_key(reading: &Reading) -> (String, String) {
     )
 }
 
+/// Where a batch's time went: milliseconds per phase, for the debug line of `ingest_batch`.
+pub(crate) struct Phases<'c> {
+    clock: &'c dyn platform::clock::Clock,
+    last: std::time::Instant,
+    parts: Vec<(&'static str, u128)>,
+}
+
+impl<'c> Phases<'c> {
+    pub(crate) fn new(clock: &'c dyn platform::clock::Clock) -> Self {
+        Self {
+            clock,
+            last: clock.instant(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// The time since the last mark was spent on `phase`.
+    pub(crate) fn mark(&mut self, phase: &'static str) {
+        let now = self.clock.instant();
+        let ms = now.saturating_duration_since(self.last).as_millis();
+        self.last = now;
+        match self.parts.iter_mut().find(|(p, _)| *p == phase) {
+            Some((_, total)) => *total += ms,
+            None => self.parts.push((phase, ms)),
+        }
+    }
+}
+
+impl std::fmt::Display for Phases<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (phase, ms)) in self.parts.iter().enumerate() {
+            write!(f, "{}{phase}={ms}", if i == 0 { "" } else { " " })?;
+        }
+        Ok(())
+    }
+}
+
 /// The detail of a stored reading whose meters could not be a meter read.
 pub(crate) fn meters_not_recorded(e: &StoreError) -> String {
     format!("reading stored, meters not recorded as a meter read: {e}")
@@ -185,7 +222,7 @@ macro_rules! fleet_store {
             use $crate::domain::MeterSource;
             use $crate::fleet::store::{
                 AgentIdentity, BatchIngested, FLEET_DEVICE_SELECT, FleetDeviceSummary, FleetStorage, Ingested, MAX_PARAMS,
-                is_transient, meter_read_key, meters_not_recorded, rows_per_statement,
+                Phases, is_transient, meter_read_key, meters_not_recorded, rows_per_statement,
             };
             use $crate::storage::{Result, StoreError, from_ms, ms, uuid};
             use sqlx::QueryBuilder;
@@ -307,6 +344,7 @@ macro_rules! fleet_store {
                     let customer = agent.customer_id.to_string();
                     let batch = batch_id.to_string();
                     let now = ms(self.ctx.clock.now());
+                    let mut phases = Phases::new(&*self.ctx.clock);
                     let mut tx: Tx = self.writer.begin().await?;
                     // Begin with a write (SQLite takes its lock up front).
                     let first_time = sqlx::query(
@@ -322,6 +360,7 @@ macro_rules! fleet_store {
                     .rows_affected()
                         == 1;
 
+                    phases.mark("begin");
                     // Devices, one row per serial in serial order (concurrent batches lock in the
                     // same order): an unknown one is added under the agent's customer.
                     let mut models: BTreeMap<&str, String> = BTreeMap::new();
@@ -371,6 +410,7 @@ macro_rules! fleet_store {
                         }
                     }
 
+                    phases.mark("devices");
                     // Each reading's device; another customer's device refuses the reading.
                     let mut results = Vec::with_capacity(readings.len());
                     let mut device_of: Vec<Option<&str>> = Vec::with_capacity(readings.len());
@@ -423,6 +463,7 @@ macro_rules! fleet_store {
                             inserted.insert(row.try_get::<String, _>("id")?);
                         }
                     }
+                    phases.mark("readings");
                     // Stored, or a duplicate (stored before, or earlier in this batch).
                     let mut unflagged = created.clone();
                     let mut stored: Vec<usize> = Vec::new();
@@ -489,6 +530,7 @@ macro_rules! fleet_store {
                         q.push(" ON CONFLICT DO NOTHING");
                         q.build().execute(&mut *tx).await?;
                     }
+                    phases.mark("supplies_alerts");
                     // Each device's newest stored reading of the batch (one row per device: an
                     // upsert may not touch a row twice in one statement).
                     let mut newest: BTreeMap<&str, usize> = BTreeMap::new();
@@ -525,9 +567,12 @@ macro_rules! fleet_store {
                         q.build().execute(&mut *tx).await?;
                     }
 
-                    self.ingest_meter_reads(&mut tx, &partner, now, readings, &accepted, &device_of, &mut results)
+                    phases.mark("fleet_devices");
+                    self.ingest_meter_reads(&mut tx, &mut phases, &partner, now, readings, &accepted, &device_of, &mut results)
                         .await?;
                     tx.commit().await?;
+                    phases.mark("commit");
+                    tracing::debug!(batch = %batch_id, readings = readings.len(), %phases, "batch stored (ms per phase)");
                     Ok(BatchIngested { first_time, results })
                 }
 
@@ -540,6 +585,7 @@ macro_rules! fleet_store {
                 async fn ingest_meter_reads<'r>(
                     &self,
                     tx: &mut Tx,
+                    phases: &mut Phases<'_>,
                     partner: &str,
                     now: i64,
                     readings: &'r [Reading],
@@ -577,6 +623,7 @@ macro_rules! fleet_store {
                             earlier.insert(row.try_get("key")?, row.try_get("request_hash")?);
                         }
                     }
+                    phases.mark("meter_keys_before");
                     let mut first_in_batch: HashMap<String, usize> = HashMap::new();
                     let mut echoes: Vec<(usize, usize)> = Vec::new();
                     let mut fresh: Vec<(usize, String, String)> = Vec::new();
@@ -611,6 +658,7 @@ macro_rules! fleet_store {
                             }
                             q.build().execute(&mut **tx).await?;
                         }
+                        phases.mark("meter_device_locks");
                         // The newest stored value of every (device, meter) of the batch.
                         let pairs: BTreeSet<(&str, &str)> = fresh
                             .iter()
@@ -640,6 +688,7 @@ macro_rules! fleet_store {
                                 }
                             }
                         }
+                        phases.mark("meter_latest");
                         let mut pending: Vec<PendingRead<'r>> = Vec::new();
                         for (i, key, hash) in fresh {
                             let r = &readings[i];
@@ -664,7 +713,7 @@ macro_rules! fleet_store {
                             } else {
                                 // Older than what is stored (a queue delivered late): checked
                                 // against the reads before and after it, this batch's included.
-                                self.flush_meter_reads(tx, partner, now, &mut pending, results).await?;
+                                self.flush_meter_reads(tx, phases, partner, now, &mut pending, results).await?;
                                 check_between(tx, device_id, read_at, &meters).await?
                             };
                             if let Some(e) = refused {
@@ -689,7 +738,8 @@ macro_rules! fleet_store {
                                 meters,
                             });
                         }
-                        self.flush_meter_reads(tx, partner, now, &mut pending, results).await?;
+                        phases.mark("meter_checks");
+                        self.flush_meter_reads(tx, phases, partner, now, &mut pending, results).await?;
                     }
                     // The same reading twice in one batch: the second shares the first's fate.
                     for (i, first) in echoes {
@@ -705,6 +755,7 @@ macro_rules! fleet_store {
                 async fn flush_meter_reads(
                     &self,
                     tx: &mut Tx,
+                    phases: &mut Phases<'_>,
                     partner: &str,
                     now: i64,
                     pending: &mut Vec<PendingRead<'_>>,
@@ -731,6 +782,7 @@ macro_rules! fleet_store {
                             claimed.insert(row.try_get::<String, _>("key")?);
                         }
                     }
+                    phases.mark("meter_keys_claim");
                     let (mine, raced): (Vec<_>, Vec<_>) = pending.drain(..).partition(|p| claimed.contains(&p.key));
                     // One block of MR numbers for the whole batch, from the per-partner counter the
                     // walk-up meter reads use.
@@ -755,6 +807,7 @@ macro_rules! fleet_store {
                             })
                             .collect::<Result<Vec<String>>>()?
                     };
+                    phases.mark("meter_counter");
                     let numbered: Vec<(&PendingRead<'_>, &String)> = mine.iter().zip(numbers.iter()).collect();
                     for chunk in numbered.chunks(rows_per_statement(8)) {
                         let mut q = QueryBuilder::<$db>::new(
@@ -772,6 +825,7 @@ macro_rules! fleet_store {
                         });
                         q.build().execute(&mut **tx).await?;
                     }
+                    phases.mark("meter_reads");
                     let values: Vec<(&PendingRead<'_>, &(&str, &str, i64))> =
                         mine.iter().flat_map(|p| p.meters.iter().map(move |m| (p, m))).collect();
                     for chunk in values.chunks(rows_per_statement(6)) {
@@ -788,6 +842,7 @@ macro_rules! fleet_store {
                         });
                         q.build().execute(&mut **tx).await?;
                     }
+                    phases.mark("meter_values");
                     for p in &mine {
                         results[p.index].meter_read = true;
                     }
