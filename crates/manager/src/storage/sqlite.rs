@@ -32,5 +32,4 @@ impl SqliteStore {
     }
 }
 
-crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);
