@@ -354,8 +354,10 @@ where
             == 1;
 
         phases.mark("begin");
-        // Devices, one row per serial in serial order (concurrent batches lock in the
-        // same order): an unknown one is added under the agent's customer.
+        // Devices: the known ones read first (after the first batch that is all of them), the
+        // unknown ones added under the agent's customer, one row per serial in serial order
+        // (concurrent batches lock in the same order), and read again (another upload may have
+        // added one meanwhile: ON CONFLICT DO NOTHING leaves it standing).
         let mut models: BTreeMap<&str, String> = BTreeMap::new();
         for r in readings {
             models.entry(r.identity.serial.as_str()).or_insert_with(|| {
@@ -368,9 +370,15 @@ where
                     .collect()
             });
         }
-        let serials: Vec<(&str, &String)> = models.iter().map(|(s, m)| (*s, m)).collect();
+        let serials: Vec<&str> = models.keys().copied().collect();
+        let mut devices = self.devices_by_serial(&mut tx, &partner, &serials).await?;
+        let missing: Vec<(&str, &String)> = models
+            .iter()
+            .filter(|(s, _)| !devices.contains_key(**s))
+            .map(|(s, m)| (*s, m))
+            .collect();
         let mut created: HashSet<String> = HashSet::new();
-        for chunk in serials.chunks(rows_per_statement(7)) {
+        for chunk in missing.chunks(rows_per_statement(7)) {
             let mut q = QueryBuilder::<DB>::new(
                 "INSERT INTO devices (id, partner_id, customer_id, serial, model, location, created_at) ",
             );
@@ -388,25 +396,9 @@ where
                 created.insert(row.try_get::<String, _>("serial")?);
             }
         }
-        let mut devices: HashMap<String, (String, String)> = HashMap::new();
-        for chunk in serials.chunks(MAX_PARAMS - 1) {
-            let mut q = QueryBuilder::<DB>::new(
-                "SELECT id, customer_id, serial FROM devices WHERE partner_id = ",
-            );
-            q.push_bind(partner.as_str()).push(" AND serial IN (");
-            {
-                let mut list = q.separated(", ");
-                for (serial, _) in chunk {
-                    list.push_bind(*serial);
-                }
-                list.push_unseparated(")");
-            }
-            for row in q.build().fetch_all(&mut *tx).await? {
-                devices.insert(
-                    row.try_get("serial")?,
-                    (row.try_get("id")?, row.try_get("customer_id")?),
-                );
-            }
+        if !missing.is_empty() {
+            let missing: Vec<&str> = missing.iter().map(|(s, _)| *s).collect();
+            devices.extend(self.devices_by_serial(&mut tx, &partner, &missing).await?);
         }
 
         phases.mark("devices");
@@ -904,6 +896,36 @@ where
             }
         }
         Ok(())
+    }
+
+    /// The partner's devices of these serials: serial → (id, customer id).
+    async fn devices_by_serial(
+        &self,
+        tx: &mut sqlx::Transaction<'static, DB>,
+        partner: &str,
+        serials: &[&str],
+    ) -> Result<HashMap<String, (String, String)>> {
+        let mut devices = HashMap::with_capacity(serials.len());
+        for chunk in serials.chunks(MAX_PARAMS - 1) {
+            let mut q = QueryBuilder::<DB>::new(
+                "SELECT id, customer_id, serial FROM devices WHERE partner_id = ",
+            );
+            q.push_bind(partner).push(" AND serial IN (");
+            {
+                let mut list = q.separated(", ");
+                for serial in chunk {
+                    list.push_bind(*serial);
+                }
+                list.push_unseparated(")");
+            }
+            for row in q.build().fetch_all(&mut **tx).await? {
+                devices.insert(
+                    row.text("serial")?,
+                    (row.text("id")?, row.text("customer_id")?),
+                );
+            }
+        }
+        Ok(devices)
     }
 
     /// A meter read at `read_at` between the stored ones: no value below the read before
