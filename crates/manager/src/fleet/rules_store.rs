@@ -558,7 +558,7 @@ where
                 out.push(condition(&r)?);
             }
         }
-        out.sort_by(|a, b| (a.first_seen_at, a.id).cmp(&(b.first_seen_at, b.id)));
+        out.sort_by_key(|c| (c.first_seen_at, c.id));
         Ok(out)
     }
 
