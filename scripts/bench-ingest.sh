@@ -6,9 +6,13 @@
 # `manager agent add`, each enrolled and uploading BATCHES batches of SIZE readings over HTTP at the
 # same time (the `fleet_ingest` load client of the manager crate; its bodies are made before the
 # clock starts). Every reading is a new reading and an automatic meter read. Prints numbers,
-# asserts nothing (the client stops with an error if a reading is not stored).
+# asserts nothing (the client stops with an error if a reading is not stored): readings/s and
+# p50/p99 per batch as the agents saw them, then the manager's own split from its log (the
+# `readings received` line: store_ms, evaluate_ms; the `batch stored` debug line: ms per phase of
+# the transaction, median and p99 over the batches).
 # Usage: bash scripts/bench-ingest.sh [AGENTS=8] [BATCHES=25] [SIZE=100]
-# SA_BIN=path uses that binary instead of a release build; BENCH_PROFILE=dev builds the load client
+# SA_BIN=path uses that binary instead of a release build (SA_CLIENT=path: that load client);
+# BENCH_PROFILE=dev builds the load client
 # without --release; BENCH_BACKENDS="sqlite postgres" picks the backends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +27,11 @@ if [ -z "${SA_BIN:-}" ]; then
   cargo build -q $profile -p support-assistant --bin support-assistant
   SA_BIN=target/$target/support-assistant
 fi
-cargo build -q $profile -p manager --example fleet_ingest
-CLIENT=target/$target/examples/fleet_ingest
+if [ -z "${SA_CLIENT:-}" ]; then
+  cargo build -q $profile -p manager --example fleet_ingest
+  SA_CLIENT=target/$target/examples/fleet_ingest
+fi
+CLIENT=$SA_CLIENT
 BIN=$SA_BIN
 tmp=$(mktemp -d)
 pid=
@@ -34,7 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 export SA_MANAGER_DATA_KEYS_FILE=$tmp/keys
-export RUST_LOG=warn
+# Warnings, plus the two per-batch lines of the manager's ingestion (JSON lines, summed up below).
+export RUST_LOG=warn,manager::fleet::api=info,manager::fleet::store=debug
 
 bench_backend() { # $1 = label, rest = data args
   local label=$1; shift
@@ -47,7 +55,7 @@ bench_backend() { # $1 = label, rest = data args
     $BIN manager agent add --partner "$partner" --customer "$customer" --name "bench-$i" "${data[@]}" \
       | tail -1 >>"$tmp/tokens-$label"
   done
-  $BIN serve manager --listen 127.0.0.1:0 --insecure-http "${data[@]}" >"$tmp/serve-$label.log" 2>&1 &
+  $BIN --log-json serve manager --listen 127.0.0.1:0 --insecure-http "${data[@]}" >"$tmp/serve-$label.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q 'listening on' "$tmp/serve-$label.log" 2>/dev/null && break; sleep 0.1; done
   local addr
@@ -58,6 +66,29 @@ bench_backend() { # $1 = label, rest = data args
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
   read -r _ c_user c_sys <"$tmp/time-$label"
   echo "$label: load client CPU $(echo "$c_user + $c_sys" | bc) s (on the same $(nproc) cores as the manager)"
+  python3 - "$label" "$tmp/serve-$label.log" <<'PY'
+import json, math, sys
+label, path = sys.argv[1], sys.argv[2]
+series = {}
+for line in open(path, encoding="utf-8", errors="replace"):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("message") == "readings received":
+        for k in ("store_ms", "evaluate_ms"):
+            series.setdefault(k, []).append(int(e.get(k, 0)))
+    elif str(e.get("message", "")).startswith("batch stored"):
+        for part in str(e.get("phases", "")).split():
+            k, _, v = part.partition("=")
+            series.setdefault(k, []).append(int(v))
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, math.ceil(len(xs) * q) - 1))]
+if series:
+    print(f"{label}: manager ms per batch, p50/p99: " + ", ".join(
+        f"{k} {pct(v, 0.5)}/{pct(v, 0.99)}" for k, v in series.items()))
+PY
 }
 
 echo "== manager ingestion: $AGENTS agents x $BATCHES batches x $SIZE readings, loopback, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"

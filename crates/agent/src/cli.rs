@@ -109,9 +109,9 @@ pub struct StatusArgs {
     pub data: DataDir,
 }
 
-/// `--batch-size`: 1 to [`crate::upload::MAX_BATCH_READINGS`].
+/// `--batch-size`: 1 to [`proto::fleet::MAX_BATCH_READINGS`].
 fn batch_size(s: &str) -> Result<usize, String> {
-    let max = crate::upload::MAX_BATCH_READINGS;
+    let max = proto::fleet::MAX_BATCH_READINGS;
     match s.trim().parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(format!(

@@ -249,10 +249,10 @@ pub async fn cycle(
                 let reading = to_reading(&report, key, &address, read_at, meters_due);
                 // A reading no upload could carry would stay in the queue for ever: refused here.
                 let size = serde_json::to_vec(&reading).map_or(usize::MAX, |b| b.len());
-                if size > crate::upload::MAX_BATCH_BYTES {
+                if size > proto::fleet::MAX_BATCH_READINGS_BYTES {
                     let error = format!(
                         "the reading is {size} bytes of JSON, more than one upload may carry ({} bytes); not queued",
-                        crate::upload::MAX_BATCH_BYTES
+                        proto::fleet::MAX_BATCH_READINGS_BYTES
                     );
                     stats.failed += 1;
                     tracing::warn!(%address, serial = %reading.identity.serial, %error, "reading the printer failed");

@@ -3,19 +3,13 @@
 
 use std::time::Duration;
 
-use proto::fleet::{BatchReceipt, ReadingBatch, ReadingOutcome};
+use proto::fleet::{
+    BatchReceipt, MAX_BATCH_READINGS, MAX_BATCH_READINGS_BYTES, ReadingBatch, ReadingOutcome,
+};
 use serde::Serialize;
 
 use crate::credential::Enrolment;
 use crate::queue::Queue;
-
-/// At most this many readings per batch: the manager's limit (`manager::fleet::api::MAX_BATCH`).
-pub const MAX_BATCH_READINGS: usize = 1000;
-
-/// The readings of one batch are at most this many bytes of JSON (a separator counted for each).
-/// The manager takes a batch body of up to 4 MiB (`manager::app::INGEST_BODY_LIMIT`); the 64 KiB
-/// left are room for the envelope (batch id, agent version). A test holds both limits together.
-pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024 - 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -59,7 +53,10 @@ pub async fn drain(
         enrolment.manager.trim_end_matches('/')
     );
     let batch_size = batch_size.clamp(1, MAX_BATCH_READINGS);
-    while let Some(batch) = queue.next_batch(batch_size, MAX_BATCH_BYTES).await? {
+    while let Some(batch) = queue
+        .next_batch(batch_size, MAX_BATCH_READINGS_BYTES)
+        .await?
+    {
         let body = ReadingBatch {
             batch_id: batch.batch_id,
             agent_version: crate::VERSION.to_string(),

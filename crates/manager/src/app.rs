@@ -13,18 +13,13 @@ pub const CONTENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline';
 /// Largest request body the manager accepts (API and console forms), except a batch of readings.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// Largest body of `POST /api/v1/agents/readings`: a batch of up to
-/// [`crate::fleet::api::MAX_BATCH`] readings (real printers' readings are 1–4 KiB of JSON each; the
-/// agent keeps its batches under `agent::upload::MAX_BATCH_BYTES`, which a test holds below this).
-pub const INGEST_BODY_LIMIT: usize = 4 * 1024 * 1024;
-
 /// The ops layer as the manager uses it: no per-address rate limit (its API clients are App
 /// Service instances, each calling for many devices), its own content policy. Its body limit is
-/// the largest of the manager's ([`INGEST_BODY_LIMIT`]); [`router`] holds every other route to
-/// [`BODY_LIMIT`].
+/// the largest of the manager's ([`proto::fleet::MAX_BATCH_BODY_BYTES`], a batch of readings);
+/// [`router`] holds every other route to [`BODY_LIMIT`].
 pub fn ops_settings(hsts: bool) -> OpsSettings {
     OpsSettings {
-        body_limit: INGEST_BODY_LIMIT,
+        body_limit: proto::fleet::MAX_BATCH_BODY_BYTES,
         rate_limit: None,
         hsts,
         content_policy: CONTENT_POLICY.to_string(),

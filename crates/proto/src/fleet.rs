@@ -28,12 +28,28 @@ pub struct EnrollResponse {
     pub customer_name: String,
 }
 
-/// `POST /api/v1/agents/readings`: a batch, idempotent by `batch_id` and by each `reading_id`.
+/// At most this many readings in one batch: the manager refuses a larger one (422), the agent's
+/// batches (`--batch-size`) hold at most this many.
+pub const MAX_BATCH_READINGS: usize = 1000;
+
+/// The largest body of `POST /api/v1/agents/readings` the manager takes (413 above it; every other
+/// route of the manager keeps 256 KiB). A full batch of real printers' readings (1–4 KiB of JSON
+/// each) fits.
+pub const MAX_BATCH_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The readings of one batch are at most this many bytes of JSON (a separator counted for each):
+/// the agent cuts its batches there, and refuses to queue a reading larger than this. The 64 KiB
+/// left of [`MAX_BATCH_BODY_BYTES`] are room for the envelope (batch id, agent version).
+pub const MAX_BATCH_READINGS_BYTES: usize = MAX_BATCH_BODY_BYTES - 64 * 1024;
+
+/// `POST /api/v1/agents/readings`: a batch, idempotent by `batch_id` and by each `reading_id`, of
+/// at most [`MAX_BATCH_READINGS`] readings and [`MAX_BATCH_BODY_BYTES`] bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReadingBatch {
     pub batch_id: Uuid,
     pub agent_version: String,
     #[serde(deserialize_with = "crate::text::object::list")]
+    #[schema(schema_with = schemas::readings)]
     pub readings: Vec<Reading>,
 }
 
@@ -362,6 +378,14 @@ pub mod schemas {
             i64::try_from(limits::MAX_METER_VALUE).unwrap_or(i64::MAX),
         )
     }
+    /// A batch's readings: at most [`super::MAX_BATCH_READINGS`].
+    pub fn readings() -> Schema {
+        s::array(
+            utoipa::openapi::Ref::from_schema_name("Reading"),
+            0,
+            super::MAX_BATCH_READINGS,
+        )
+    }
     pub fn alert_time() -> Schema {
         s::nullable(s::integer(0, i64::from(u32::MAX)))
     }
@@ -529,5 +553,26 @@ mod tests {
         let mut v: serde_json::Value = serde_json::to_value(reading()).unwrap();
         v["status"] = serde_json::json!([null, null]);
         assert!(serde_json::from_value::<Reading>(v).is_err());
+    }
+
+    #[test]
+    fn the_batch_schema_carries_the_batch_limit() {
+        let value = serde_json::to_value(schemas::readings()).unwrap();
+        assert_eq!(value["maxItems"], MAX_BATCH_READINGS);
+        assert_eq!(value["items"]["$ref"], "#/components/schemas/Reading");
+    }
+
+    #[test]
+    fn a_full_batch_fits_the_body_limit() {
+        // The envelope of a batch with a long agent version (the agent's is a few characters);
+        // the readings' bytes are what the agent counts, up to MAX_BATCH_READINGS_BYTES.
+        let envelope = serde_json::to_vec(&ReadingBatch {
+            batch_id: Uuid::nil(),
+            agent_version: "x".repeat(64),
+            readings: vec![],
+        })
+        .unwrap()
+        .len();
+        assert!(MAX_BATCH_READINGS_BYTES + envelope <= MAX_BATCH_BODY_BYTES);
     }
 }

@@ -1,30 +1,11 @@
-//! Batch size: the agent's batches fit what the manager takes (readings per batch, body bytes), and
-//! a `--batch-size` the manager would refuse is refused at the command line.
+//! Batch size: the agent's batches stay within what the manager takes (`proto::fleet`'s batch
+//! limits, one place for both), and a `--batch-size` the manager would refuse is refused at the
+//! command line.
 
-use proto::fleet::{FleetIdentity, FleetSupply, Reading, ReadingBatch, SupplyClass, SupplyStatus};
+use proto::fleet::{FleetIdentity, FleetSupply, Reading, SupplyClass, SupplyStatus};
 use uuid::Uuid;
 
 use crate::helpers::*;
-
-#[test]
-fn the_agents_batch_limits_fit_the_managers() {
-    assert_eq!(
-        agent::upload::MAX_BATCH_READINGS,
-        manager::fleet::api::MAX_BATCH
-    );
-    // The envelope of the largest batch: the readings' bytes are counted by the agent itself.
-    let envelope = serde_json::to_vec(&ReadingBatch {
-        batch_id: Uuid::nil(),
-        agent_version: "x".repeat(64),
-        readings: vec![],
-    })
-    .unwrap()
-    .len();
-    assert!(
-        agent::upload::MAX_BATCH_BYTES + envelope <= manager::app::INGEST_BODY_LIMIT,
-        "a full batch of the agent must fit the manager's body limit"
-    );
-}
 
 #[test]
 fn a_batch_size_the_manager_would_refuse_is_refused() {
@@ -83,7 +64,7 @@ async fn a_thousand_big_readings_go_up_in_batches_the_manager_takes() {
         .map(|r| serde_json::to_vec(r).unwrap().len())
         .sum();
     assert!(
-        bytes > agent::upload::MAX_BATCH_BYTES,
+        bytes > proto::fleet::MAX_BATCH_READINGS_BYTES,
         "the test needs more than one batch's bytes: {bytes}"
     );
     {
@@ -110,7 +91,7 @@ async fn a_thousand_big_readings_go_up_in_batches_the_manager_takes() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(
-        batches >= bytes.div_ceil(agent::upload::MAX_BATCH_BYTES),
+        batches >= bytes.div_ceil(proto::fleet::MAX_BATCH_READINGS_BYTES),
         "{out}\n{err}"
     );
     assert!(

@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use proto::fleet::{
-    AgentView, BatchReceipt, EnrollRequest, EnrollResponse, ReadingBatch, ReadingOutcome,
-    ReadingResult, StoredReading,
+    AgentView, BatchReceipt, EnrollRequest, EnrollResponse, MAX_BATCH_READINGS, ReadingBatch,
+    ReadingOutcome, ReadingResult, StoredReading,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -24,9 +24,6 @@ use crate::storage::StoreError;
 
 /// The header an agent names its version in.
 pub const AGENT_VERSION: &str = "X-Agent-Version";
-/// At most this many readings in one batch (and at most [`crate::app::INGEST_BODY_LIMIT`] bytes).
-pub const MAX_BATCH: usize = 1000;
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/agents", get(list_agents).post(create_agent))
@@ -36,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `POST /api/v1/agents/readings`, the one route whose bodies may reach
-/// [`crate::app::INGEST_BODY_LIMIT`] ([`crate::app::router`] limits every other to 256 KiB).
+/// [`proto::fleet::MAX_BATCH_BODY_BYTES`] ([`crate::app::router`] limits every other to 256 KiB).
 pub fn ingest_routes() -> Router<AppState> {
     Router::new().route("/api/v1/agents/readings", post(ingest))
 }
@@ -112,10 +109,10 @@ pub async fn ingest(
     AgentAuth(agent): AgentAuth,
     ApiJson(batch): ApiJson<ReadingBatch>,
 ) -> Result<Json<BatchReceipt>, ApiError> {
-    if batch.readings.len() > MAX_BATCH {
+    if batch.readings.len() > MAX_BATCH_READINGS {
         return Err(ApiError::Validation(vec![FieldProblem {
             field: "readings".into(),
-            detail: format!("at most {MAX_BATCH} readings per batch"),
+            detail: format!("at most {MAX_BATCH_READINGS} readings per batch"),
         }]));
     }
     let now = st.clock.now();

@@ -49,5 +49,4 @@ impl PgStore {
     }
 }
 
-crate::fleet::store::fleet_store!(PgStore, Postgres);
 crate::fleet::devices::supply_history_store!(PgStore);

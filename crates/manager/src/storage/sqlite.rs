@@ -15,7 +15,11 @@ impl SqliteStore {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before it is acknowledged (an agent drops the readings the
+            // manager acknowledged, so a power loss must not take them back; NORMAL would only
+            // survive a crash of the process). One fsync per write transaction, per batch for
+            // ingestion.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
@@ -32,5 +36,4 @@ impl SqliteStore {
     }
 }
 
-crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
 crate::fleet::devices::supply_history_store!(SqliteStore);

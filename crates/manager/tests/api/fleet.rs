@@ -763,7 +763,7 @@ fn announce(app: &TestApp, path: &str, credential: &str, length: usize) -> (u16,
     (status, text)
 }
 
-/// A batch of readings may be up to 4 MiB (`INGEST_BODY_LIMIT`); every other route keeps 256 KiB,
+/// A batch of readings may be up to 4 MiB (`proto::fleet::MAX_BATCH_BODY_BYTES`); every other route keeps 256 KiB,
 /// and says so in its 413 (problem+json).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_readings_may_be_4_mib_every_other_body_256_kib() {
@@ -780,7 +780,7 @@ async fn a_batch_of_readings_may_be_4_mib_every_other_body_256_kib() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
-    let limit = manager::app::INGEST_BODY_LIMIT;
+    let limit = proto::fleet::MAX_BATCH_BODY_BYTES;
     let (status, text) = tokio::task::block_in_place(|| {
         announce(&app, "/api/v1/agents/readings", &credential, limit + 1)
     });
