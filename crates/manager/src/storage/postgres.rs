@@ -97,7 +97,7 @@ impl PgStore {
 
 super::sql::sql_store!(PgStore, Postgres);
 crate::fleet::store::fleet_store!(PgStore, Postgres);
-crate::fleet::devices::supply_history_store!(PgStore);
+crate::fleet::devices::supply_history_store!(PgStore, Postgres);
 super::login_attempts::login_attempt_store!(PgStore);
 crate::fleet::rules_store::rules_store!(PgStore, Postgres);
 crate::fleet::mail_store::mail_store!(PgStore, Postgres);

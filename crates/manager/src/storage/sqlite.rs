@@ -61,7 +61,7 @@ impl SqliteStore {
 
 super::sql::sql_store!(SqliteStore, Sqlite);
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
-crate::fleet::devices::supply_history_store!(SqliteStore);
+crate::fleet::devices::supply_history_store!(SqliteStore, Sqlite);
 super::login_attempts::login_attempt_store!(SqliteStore);
 crate::fleet::rules_store::rules_store!(SqliteStore, Sqlite);
 crate::fleet::mail_store::mail_store!(SqliteStore, Sqlite);
