@@ -6,6 +6,7 @@
 use crate::domain::{AppId, DeviceSerial, Scope, Tenant};
 use crate::entitlement::{Contract, Entitlements};
 use chrono::{DateTime, NaiveDate, Utc};
+use platform::sql::RowsAffected;
 use semver::Version;
 use sqlx::Row;
 use std::str::FromStr;
@@ -611,24 +612,6 @@ where
             Some(_) => Ok(()),
             None => Err(StoreError::NotFound(format!("device {serial}"))),
         }
-    }
-}
-
-/// The one thing the generic store needs of a statement's result that sqlx gives each backend
-/// as an inherent method only.
-pub trait RowsAffected {
-    fn rows_affected(&self) -> u64;
-}
-
-impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
-    }
-}
-
-impl RowsAffected for sqlx::postgres::PgQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::postgres::PgQueryResult::rows_affected(self)
     }
 }
 

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use platform::sql::RowsAffected;
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
@@ -434,24 +435,6 @@ impl Dialect for sqlx::Postgres {
     }
     fn prepare(sql: &str) -> String {
         sql.to_string()
-    }
-}
-
-/// The one thing of a statement's result the generic store needs that sqlx gives each backend
-/// as an inherent method only.
-pub trait RowsAffected {
-    fn rows_affected(&self) -> u64;
-}
-
-impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
-    }
-}
-
-impl RowsAffected for sqlx::postgres::PgQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::postgres::PgQueryResult::rows_affected(self)
     }
 }
 

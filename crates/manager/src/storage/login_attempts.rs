@@ -9,8 +9,10 @@
 //! locked in sorted order, so two reservations never deadlock. The SQL is the same for SQLite
 //! and PostgreSQL (`ON CONFLICT … DO UPDATE … RETURNING`).
 
-use super::Result;
+use super::{Result, SqlStore, ms};
 use chrono::{DateTime, Duration, Utc};
+use platform::sql::RowsAffected;
+use sqlx::Row;
 
 /// How many attempts a key may make in a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,18 +47,18 @@ pub trait LoginAttemptStorage: Send + Sync {
     async fn prune_login_attempts(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
-pub(crate) const UPSERT: &str = "INSERT INTO login_attempts (attempt_key, window_start, attempts) VALUES ($1, $2, 1) \
+const UPSERT: &str = "INSERT INTO login_attempts (attempt_key, window_start, attempts) VALUES ($1, $2, 1) \
      ON CONFLICT (attempt_key) DO UPDATE SET \
      attempts = CASE WHEN login_attempts.window_start <= $3 THEN 1 ELSE login_attempts.attempts + 1 END, \
      window_start = CASE WHEN login_attempts.window_start <= $3 THEN $2 ELSE login_attempts.window_start END \
      RETURNING attempts, window_start";
-pub(crate) const FORGET: &str = "DELETE FROM login_attempts WHERE attempt_key = $1";
-pub(crate) const GIVE_BACK: &str =
+const FORGET: &str = "DELETE FROM login_attempts WHERE attempt_key = $1";
+const GIVE_BACK: &str =
     "UPDATE login_attempts SET attempts = attempts - 1 WHERE attempt_key = $1 AND attempts > 0";
-pub(crate) const PRUNE: &str = "DELETE FROM login_attempts WHERE window_start <= $1";
+const PRUNE: &str = "DELETE FROM login_attempts WHERE window_start <= $1";
 
 /// The verdict for one key's row after the upsert.
-pub(crate) fn verdict(
+fn verdict(
     attempts: i64,
     window_start_ms: i64,
     now: DateTime<Utc>,
@@ -70,79 +72,72 @@ pub(crate) fn verdict(
     Ok(Some(left.max(Duration::seconds(1))))
 }
 
-/// Implements [`LoginAttemptStorage`] for a store with `writer: Pool<$db>` (the SQL is shared;
-/// only the pool type differs, which sqlx's executor bounds make awkward to write generically).
-macro_rules! login_attempt_store {
-    ($store:ident) => {
-        #[async_trait::async_trait]
-        impl $crate::storage::login_attempts::LoginAttemptStorage for $store {
-            async fn reserve_login_attempt(
-                &self,
-                keys: &[String],
-                now: chrono::DateTime<chrono::Utc>,
-                limit: $crate::storage::login_attempts::LoginLimit,
-            ) -> $crate::storage::Result<$crate::storage::login_attempts::LoginReservation> {
-                use sqlx::Row;
-                use $crate::storage::login_attempts::{LoginReservation, UPSERT, verdict};
-                let mut sorted: Vec<&String> = keys.iter().collect();
-                sorted.sort();
-                sorted.dedup();
-                let now_ms = $crate::storage::ms(now);
-                let cutoff = $crate::storage::ms(now - limit.window);
-                let mut tx = self.writer.begin().await?;
-                let mut blocked: Option<chrono::Duration> = None;
-                for key in sorted {
-                    let row = sqlx::query(UPSERT)
-                        .bind(key.as_str())
-                        .bind(now_ms)
-                        .bind(cutoff)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let attempts: i64 = row.try_get("attempts")?;
-                    let start: i64 = row.try_get("window_start")?;
-                    if let Some(wait) = verdict(attempts, start, now, limit)? {
-                        blocked = Some(blocked.map_or(wait, |b| b.max(wait)));
-                    }
-                }
-                match blocked {
-                    Some(retry_after) => {
-                        tx.rollback().await?;
-                        Ok(LoginReservation::Blocked { retry_after })
-                    }
-                    None => {
-                        tx.commit().await?;
-                        Ok(LoginReservation::Reserved)
-                    }
-                }
-            }
-
-            async fn settle_login_success(
-                &self,
-                forget: &str,
-                give_back: &str,
-            ) -> $crate::storage::Result<()> {
-                use $crate::storage::login_attempts::{FORGET, GIVE_BACK};
-                let mut tx = self.writer.begin().await?;
-                sqlx::query(FORGET).bind(forget).execute(&mut *tx).await?;
-                sqlx::query(GIVE_BACK)
-                    .bind(give_back)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn prune_login_attempts(
-                &self,
-                before: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::storage::Result<u64> {
-                let done = sqlx::query($crate::storage::login_attempts::PRUNE)
-                    .bind($crate::storage::ms(before))
-                    .execute(&self.writer)
-                    .await?;
-                Ok(done.rows_affected())
+// The SQL above, run on either backend (the bounds are what these queries need of sqlx).
+#[async_trait::async_trait]
+impl<DB> LoginAttemptStorage for SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    DB::QueryResult: RowsAffected,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    async fn reserve_login_attempt(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+        limit: LoginLimit,
+    ) -> Result<LoginReservation> {
+        let mut sorted: Vec<&String> = keys.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let now_ms = ms(now);
+        let cutoff = ms(now - limit.window);
+        let mut tx = self.writer.begin().await?;
+        let mut blocked: Option<Duration> = None;
+        for key in sorted {
+            let row = sqlx::query(UPSERT)
+                .bind(key.as_str())
+                .bind(now_ms)
+                .bind(cutoff)
+                .fetch_one(&mut *tx)
+                .await?;
+            let attempts: i64 = row.try_get("attempts")?;
+            let start: i64 = row.try_get("window_start")?;
+            if let Some(wait) = verdict(attempts, start, now, limit)? {
+                blocked = Some(blocked.map_or(wait, |b| b.max(wait)));
             }
         }
-    };
+        match blocked {
+            Some(retry_after) => {
+                tx.rollback().await?;
+                Ok(LoginReservation::Blocked { retry_after })
+            }
+            None => {
+                tx.commit().await?;
+                Ok(LoginReservation::Reserved)
+            }
+        }
+    }
+
+    async fn settle_login_success(&self, forget: &str, give_back: &str) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(FORGET).bind(forget).execute(&mut *tx).await?;
+        sqlx::query(GIVE_BACK)
+            .bind(give_back)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn prune_login_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(PRUNE)
+            .bind(ms(before))
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }
-pub(crate) use login_attempt_store;

@@ -1,13 +1,14 @@
-//! One storage trait, with a SQLite (default) and a PostgreSQL implementation that share
-//! their SQL (see `sql.rs`); the URL scheme picks one (`sqlite://…` or `postgres://…`).
+//! One storage trait, implemented once by the generic [`SqlStore`] for SQLite (default) and
+//! PostgreSQL (see `sql.rs`); the URL scheme picks one (`sqlite://…` or `postgres://…`).
 
 pub mod login_attempts;
 mod postgres;
-mod sql;
+pub(crate) mod sql;
 mod sqlite;
 
 pub use login_attempts::{LoginAttemptStorage, LoginLimit, LoginReservation};
 pub use postgres::PgStore;
+pub use sql::SqlStore;
 pub use sqlite::SqliteStore;
 
 use crate::clock::{Clock, IdSource};
