@@ -18,15 +18,17 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use proto::fleet::{FleetAlert, FleetSupply, StoredReading};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use sqlx::{QueryBuilder, Row};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use super::forecast::{Fit, Forecast, LevelPoint, RunsOut, fit};
+use super::store::{MAX_PARAMS, rows_per_statement};
 use crate::api::ApiPartner;
 use crate::api::error::ApiError;
 use crate::api::types::Problem;
 use crate::app::AppState;
-use crate::storage::{Result, Storage};
+use crate::storage::{Result, SqlStore, Storage, StoreError, from_ms, ms, uuid};
 
 /// Days of supply levels the forecasts look at.
 pub const HISTORY_DAYS: i64 = 30;
@@ -219,214 +221,210 @@ pub(crate) fn fit_from_columns(
     }
 }
 
-macro_rules! supply_history_store {
-    ($store:ident, $db:ty) => {
-        const _: () = {
-            use $crate::fleet::devices::{
-                DeviceFits, SupplyHistoryStorage, fit_columns, fit_from_columns,
-            };
-            use $crate::fleet::forecast::LevelPoint;
-            use $crate::fleet::store::{MAX_PARAMS, rows_per_statement};
-            use $crate::storage::{Result, StoreError, from_ms, ms, uuid};
-            use chrono::{DateTime, Utc};
-            use sqlx::{QueryBuilder, Row};
-            use std::collections::{HashMap, HashSet};
-            use uuid::Uuid;
+// The SQL of both backends, written once: `$N` placeholders, times in BIGINT ms (see
+// `storage::sql`). Rows are read by name.
+#[async_trait::async_trait]
+impl<DB> SupplyHistoryStorage for SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<f64>: sqlx::Encode<'q, DB>,
+{
+    async fn supply_history(
+        &self,
+        partner_id: Uuid,
+        serial: &str,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, LevelPoint)>> {
+        let rows = sqlx::query(
+                "SELECT l.supply_index, l.level, l.max_capacity, l.read_at FROM fleet_supply_levels l \
+                 WHERE l.device_id = (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
+                 AND l.read_at >= $3 ORDER BY l.read_at DESC LIMIT $4",
+            )
+            .bind(partner_id.to_string())
+            .bind(serial)
+            .bind(ms(since))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("supply_index")?,
+                    LevelPoint {
+                        at: from_ms(r.try_get("read_at")?)?,
+                        level: r.try_get("level")?,
+                        max_capacity: r.try_get("max_capacity")?,
+                    },
+                ))
+            })
+            .collect()
+    }
 
-            #[async_trait::async_trait]
-            impl SupplyHistoryStorage for $store {
-                async fn supply_history(
-                    &self,
-                    partner_id: Uuid,
-                    serial: &str,
-                    since: DateTime<Utc>,
-                    limit: u32,
-                ) -> Result<Vec<(String, LevelPoint)>> {
-                    let rows = sqlx::query(
-                        "SELECT l.supply_index, l.level, l.max_capacity, l.read_at FROM fleet_supply_levels l \
-                         WHERE l.device_id = (SELECT id FROM devices WHERE partner_id = $1 AND serial = $2) \
-                         AND l.read_at >= $3 ORDER BY l.read_at DESC LIMIT $4",
-                    )
-                    .bind(partner_id.to_string())
-                    .bind(serial)
-                    .bind(ms(since))
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok((
-                                r.try_get::<String, _>("supply_index")?,
-                                LevelPoint {
-                                    at: from_ms(r.try_get("read_at")?)?,
-                                    level: r.try_get("level")?,
-                                    max_capacity: r.try_get("max_capacity")?,
-                                },
-                            ))
-                        })
-                        .collect()
+    async fn stored_fits(
+        &self,
+        partner_id: Uuid,
+        serials: &[String],
+    ) -> Result<HashMap<String, DeviceFits>> {
+        let partner = partner_id.to_string();
+        let mut out: HashMap<String, DeviceFits> = HashMap::new();
+        let mut torn: HashSet<String> = HashSet::new();
+        for chunk in serials.chunks(MAX_PARAMS - 1) {
+            let mut q = QueryBuilder::<DB>::new(
+                "SELECT d.serial, f.supply_index, f.reading_id, f.min_span_ms, f.computed_at, \
+                     f.valid_until, f.state, f.predicted_at, f.rate_per_day, f.level_now, f.points, \
+                     f.span_hours FROM fleet_supply_forecasts f JOIN devices d ON d.id = f.device_id \
+                     WHERE d.partner_id = ",
+            );
+            q.push_bind(partner.as_str()).push(" AND d.serial IN (");
+            {
+                let mut list = q.separated(", ");
+                for serial in chunk {
+                    list.push_bind(serial.as_str());
                 }
-
-                async fn stored_fits(
-                    &self,
-                    partner_id: Uuid,
-                    serials: &[String],
-                ) -> Result<HashMap<String, DeviceFits>> {
-                    let partner = partner_id.to_string();
-                    let mut out: HashMap<String, DeviceFits> = HashMap::new();
-                    let mut torn: HashSet<String> = HashSet::new();
-                    for chunk in serials.chunks(MAX_PARAMS - 1) {
-                        let mut q = QueryBuilder::<$db>::new(
-                            "SELECT d.serial, f.supply_index, f.reading_id, f.min_span_ms, f.computed_at, \
-                             f.valid_until, f.state, f.predicted_at, f.rate_per_day, f.level_now, f.points, \
-                             f.span_hours FROM fleet_supply_forecasts f JOIN devices d ON d.id = f.device_id \
-                             WHERE d.partner_id = ",
-                        );
-                        q.push_bind(partner.as_str()).push(" AND d.serial IN (");
+                list.push_unseparated(")");
+            }
+            for r in q.build().fetch_all(&self.pool).await? {
+                let serial: String = r.try_get("serial")?;
+                let index: String = r.try_get("supply_index")?;
+                let fit = fit_from_columns(
+                    &r.try_get::<String, _>("state")?,
+                    r.try_get("predicted_at")?,
+                    r.try_get("rate_per_day")?,
+                    r.try_get("level_now")?,
+                    r.try_get("points")?,
+                    r.try_get("span_hours")?,
+                )
+                .ok_or_else(|| StoreError::Corrupt(format!("forecast of {serial} {index}")))?;
+                let row = DeviceFits {
+                    serial: serial.clone(),
+                    reading_id: uuid(&r.try_get::<String, _>("reading_id")?)?,
+                    min_span_ms: r.try_get("min_span_ms")?,
+                    computed_at: from_ms(r.try_get("computed_at")?)?,
+                    valid_until: r
+                        .try_get::<Option<i64>, _>("valid_until")?
+                        .map(from_ms)
+                        .transpose()?,
+                    fits: vec![(index, fit)],
+                };
+                match out.get_mut(&serial) {
+                    None => {
+                        out.insert(serial, row);
+                    }
+                    Some(d) => {
+                        // Rows of one computation agree on what it was made from.
+                        if d.reading_id != row.reading_id
+                            || d.min_span_ms != row.min_span_ms
+                            || d.computed_at != row.computed_at
+                            || d.valid_until != row.valid_until
                         {
-                            let mut list = q.separated(", ");
-                            for serial in chunk {
-                                list.push_bind(serial.as_str());
-                            }
-                            list.push_unseparated(")");
+                            torn.insert(serial);
                         }
-                        for r in q.build().fetch_all(&self.pool).await? {
-                            let serial: String = r.try_get("serial")?;
-                            let index: String = r.try_get("supply_index")?;
-                            let fit = fit_from_columns(
-                                &r.try_get::<String, _>("state")?,
-                                r.try_get("predicted_at")?,
-                                r.try_get("rate_per_day")?,
-                                r.try_get("level_now")?,
-                                r.try_get("points")?,
-                                r.try_get("span_hours")?,
-                            )
-                            .ok_or_else(|| StoreError::Corrupt(format!("forecast of {serial} {index}")))?;
-                            let row = DeviceFits {
-                                serial: serial.clone(),
-                                reading_id: uuid(&r.try_get::<String, _>("reading_id")?)?,
-                                min_span_ms: r.try_get("min_span_ms")?,
-                                computed_at: from_ms(r.try_get("computed_at")?)?,
-                                valid_until: r
-                                    .try_get::<Option<i64>, _>("valid_until")?
-                                    .map(from_ms)
-                                    .transpose()?,
-                                fits: vec![(index, fit)],
-                            };
-                            match out.get_mut(&serial) {
-                                None => {
-                                    out.insert(serial, row);
-                                }
-                                Some(d) => {
-                                    // Rows of one computation agree on what it was made from.
-                                    if d.reading_id != row.reading_id
-                                        || d.min_span_ms != row.min_span_ms
-                                        || d.computed_at != row.computed_at
-                                        || d.valid_until != row.valid_until
-                                    {
-                                        torn.insert(serial);
-                                    }
-                                    d.fits.extend(row.fits);
-                                }
-                            }
-                        }
+                        d.fits.extend(row.fits);
                     }
-                    out.retain(|serial, _| !torn.contains(serial));
-                    Ok(out)
-                }
-
-                async fn store_fits(&self, partner_id: Uuid, fits: &[DeviceFits]) -> Result<()> {
-                    if fits.is_empty() {
-                        return Ok(());
-                    }
-                    let partner = partner_id.to_string();
-                    // The devices' ids (a serial the partner has no device of is skipped).
-                    let mut ids: HashMap<String, String> = HashMap::new();
-                    for chunk in fits.chunks(MAX_PARAMS - 1) {
-                        let mut q = QueryBuilder::<$db>::new(
-                            "SELECT id, serial FROM devices WHERE partner_id = ",
-                        );
-                        q.push_bind(partner.as_str()).push(" AND serial IN (");
-                        {
-                            let mut list = q.separated(", ");
-                            for f in chunk {
-                                list.push_bind(f.serial.as_str());
-                            }
-                            list.push_unseparated(")");
-                        }
-                        for r in q.build().fetch_all(&self.pool).await? {
-                            ids.insert(r.try_get("serial")?, r.try_get("id")?);
-                        }
-                    }
-                    let rows: Vec<(&str, &DeviceFits, &str, _)> = fits
-                        .iter()
-                        .filter_map(|d| ids.get(&d.serial).map(|id| (id.as_str(), d)))
-                        .flat_map(|(id, d)| {
-                            d.fits.iter().map(move |(index, f)| (id, d, index.as_str(), fit_columns(f)))
-                        })
-                        .collect();
-                    let device_ids: Vec<&str> = {
-                        let mut v: Vec<&str> = ids.values().map(String::as_str).collect();
-                        v.sort_unstable();
-                        v
-                    };
-                    let mut tx = self.writer.begin().await?;
-                    // What was stored for these devices goes (supplies the last reading no longer
-                    // has included); writing starts the transaction (SQLite's write lock up front).
-                    for chunk in device_ids.chunks(MAX_PARAMS) {
-                        let mut q = QueryBuilder::<$db>::new(
-                            "DELETE FROM fleet_supply_forecasts WHERE device_id IN (",
-                        );
-                        {
-                            let mut list = q.separated(", ");
-                            for id in chunk {
-                                list.push_bind(*id);
-                            }
-                            list.push_unseparated(")");
-                        }
-                        q.build().execute(&mut *tx).await?;
-                    }
-                    for chunk in rows.chunks(rows_per_statement(13)) {
-                        let mut q = QueryBuilder::<$db>::new(
-                            "INSERT INTO fleet_supply_forecasts (device_id, supply_index, reading_id, \
-                             min_span_ms, computed_at, valid_until, state, predicted_at, rate_per_day, \
-                             level_now, points, span_hours, partner_id) ",
-                        );
-                        q.push_values(chunk, |mut b, (id, d, index, c)| {
-                            b.push_bind(*id)
-                                .push_bind(*index)
-                                .push_bind(d.reading_id.to_string())
-                                .push_bind(d.min_span_ms)
-                                .push_bind(ms(d.computed_at))
-                                .push_bind(d.valid_until.map(ms))
-                                .push_bind(c.0)
-                                .push_bind(c.1)
-                                .push_bind(c.2)
-                                .push_bind(c.3)
-                                .push_bind(c.4)
-                                .push_bind(c.5)
-                                .push_bind(partner.as_str());
-                        });
-                        // Another writer (a page, an evaluation) may have stored the same device
-                        // since the delete: the last one wins, a later read checks freshness anyway.
-                        q.push(
-                            " ON CONFLICT (device_id, supply_index) DO UPDATE SET \
-                             reading_id = excluded.reading_id, min_span_ms = excluded.min_span_ms, \
-                             computed_at = excluded.computed_at, valid_until = excluded.valid_until, \
-                             state = excluded.state, predicted_at = excluded.predicted_at, \
-                             rate_per_day = excluded.rate_per_day, level_now = excluded.level_now, \
-                             points = excluded.points, span_hours = excluded.span_hours",
-                        );
-                        q.build().execute(&mut *tx).await?;
-                    }
-                    tx.commit().await?;
-                    Ok(())
                 }
             }
+        }
+        out.retain(|serial, _| !torn.contains(serial));
+        Ok(out)
+    }
+
+    async fn store_fits(&self, partner_id: Uuid, fits: &[DeviceFits]) -> Result<()> {
+        if fits.is_empty() {
+            return Ok(());
+        }
+        let partner = partner_id.to_string();
+        // The devices' ids (a serial the partner has no device of is skipped).
+        let mut ids: HashMap<String, String> = HashMap::new();
+        for chunk in fits.chunks(MAX_PARAMS - 1) {
+            let mut q =
+                QueryBuilder::<DB>::new("SELECT id, serial FROM devices WHERE partner_id = ");
+            q.push_bind(partner.as_str()).push(" AND serial IN (");
+            {
+                let mut list = q.separated(", ");
+                for f in chunk {
+                    list.push_bind(f.serial.as_str());
+                }
+                list.push_unseparated(")");
+            }
+            for r in q.build().fetch_all(&self.pool).await? {
+                ids.insert(r.try_get("serial")?, r.try_get("id")?);
+            }
+        }
+        let rows: Vec<(&str, &DeviceFits, &str, _)> = fits
+            .iter()
+            .filter_map(|d| ids.get(&d.serial).map(|id| (id.as_str(), d)))
+            .flat_map(|(id, d)| {
+                d.fits
+                    .iter()
+                    .map(move |(index, f)| (id, d, index.as_str(), fit_columns(f)))
+            })
+            .collect();
+        let device_ids: Vec<&str> = {
+            let mut v: Vec<&str> = ids.values().map(String::as_str).collect();
+            v.sort_unstable();
+            v
         };
-    };
+        let mut tx = self.writer.begin().await?;
+        // What was stored for these devices goes (supplies the last reading no longer
+        // has included); writing starts the transaction (SQLite's write lock up front).
+        for chunk in device_ids.chunks(MAX_PARAMS) {
+            let mut q =
+                QueryBuilder::<DB>::new("DELETE FROM fleet_supply_forecasts WHERE device_id IN (");
+            {
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+            }
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in rows.chunks(rows_per_statement(13)) {
+            let mut q = QueryBuilder::<DB>::new(
+                "INSERT INTO fleet_supply_forecasts (device_id, supply_index, reading_id, \
+                     min_span_ms, computed_at, valid_until, state, predicted_at, rate_per_day, \
+                     level_now, points, span_hours, partner_id) ",
+            );
+            q.push_values(chunk, |mut b, (id, d, index, c)| {
+                b.push_bind(*id)
+                    .push_bind(*index)
+                    .push_bind(d.reading_id.to_string())
+                    .push_bind(d.min_span_ms)
+                    .push_bind(ms(d.computed_at))
+                    .push_bind(d.valid_until.map(ms))
+                    .push_bind(c.0)
+                    .push_bind(c.1)
+                    .push_bind(c.2)
+                    .push_bind(c.3)
+                    .push_bind(c.4)
+                    .push_bind(c.5)
+                    .push_bind(partner.as_str());
+            });
+            // Another writer (a page, an evaluation) may have stored the same device
+            // since the delete: the last one wins, a later read checks freshness anyway.
+            q.push(
+                " ON CONFLICT (device_id, supply_index) DO UPDATE SET \
+                     reading_id = excluded.reading_id, min_span_ms = excluded.min_span_ms, \
+                     computed_at = excluded.computed_at, valid_until = excluded.valid_until, \
+                     state = excluded.state, predicted_at = excluded.predicted_at, \
+                     rate_per_day = excluded.rate_per_day, level_now = excluded.level_now, \
+                     points = excluded.points, span_hours = excluded.span_hours",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
-pub(crate) use supply_history_store;
 
 /// How [`device_forecasts`] treats stored fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

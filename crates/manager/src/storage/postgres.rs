@@ -71,4 +71,3 @@ impl PgStore {
 }
 
 crate::fleet::store::fleet_store!(PgStore, Postgres);
-crate::fleet::devices::supply_history_store!(PgStore, Postgres);

@@ -33,4 +33,3 @@ impl SqliteStore {
 }
 
 crate::fleet::store::fleet_store!(SqliteStore, Sqlite);
-crate::fleet::devices::supply_history_store!(SqliteStore, Sqlite);
