@@ -158,6 +158,16 @@ pub trait SupplyHistoryStorage: Send + Sync + 'static {
     ) -> Result<HashMap<String, DeviceFits>>;
     /// Stores these devices' fits in one transaction, replacing what was stored for them.
     async fn store_fits(&self, partner_id: Uuid, fits: &[DeviceFits]) -> Result<()>;
+    /// The serials of a page of the partner's agent-reported devices (by customer name, then
+    /// serial, as [`crate::fleet::FleetStorage::fleet_devices_page`] orders them) and how many
+    /// there are in all. Only the serials are sorted: the page's readings are then read by serial
+    /// (`fleet_devices_of`), not carried through the sort of the whole fleet.
+    async fn fleet_device_serials(
+        &self,
+        partner_id: Uuid,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<String>, u64)>;
 }
 
 /// The row of `fleet_supply_forecasts` a fit is kept as: (state, predicted run-out instant in ms,
@@ -424,6 +434,35 @@ where
         tx.commit().await?;
         Ok(())
     }
+
+    async fn fleet_device_serials(
+        &self,
+        partner_id: Uuid,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<String>, u64)> {
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM fleet_devices WHERE partner_id = $1")
+                .bind(partner_id.to_string())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        let rows = sqlx::query(
+            "SELECT d.serial FROM fleet_devices f JOIN devices d ON d.id = f.device_id \
+             JOIN customers c ON c.id = d.customer_id WHERE f.partner_id = $1 \
+             ORDER BY c.name, d.serial LIMIT $2 OFFSET $3",
+        )
+        .bind(partner_id.to_string())
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        let serials = rows
+            .iter()
+            .map(|r| r.try_get("serial"))
+            .collect::<std::result::Result<Vec<String>, _>>()?;
+        Ok((serials, u64::try_from(total).unwrap_or(0)))
+    }
 }
 
 /// How [`device_forecasts`] treats stored fits.
@@ -611,8 +650,9 @@ fn view(s: &FleetSupply, runs_out: RunsOut, f: Forecast) -> SupplyForecastView {
     }
 }
 
-/// One page of the partner's agent-reported devices (ordered by customer, then serial): the page
-/// (with a count), the policies, the stored forecasts of its devices (computing only stale ones).
+/// One page of the partner's agent-reported devices (ordered by customer, then serial): the
+/// page's serials (with a count), their devices with last readings, the policies, the stored
+/// forecasts of its devices (computing only stale ones).
 pub async fn fleet_device_page(
     store: &dyn Storage,
     partner_id: Uuid,
@@ -620,7 +660,17 @@ pub async fn fleet_device_page(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<FleetDevicePage> {
-    let (page, total) = store.fleet_devices_page(partner_id, offset, limit).await?;
+    let (serials, total) = store
+        .fleet_device_serials(partner_id, offset, limit)
+        .await?;
+    let mut page = store.fleet_devices_of(partner_id, &serials).await?;
+    // In the database's order (its collation), whatever order they were read in.
+    let place: HashMap<&str, usize> = serials
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    page.sort_by_key(|d| place.get(d.serial.as_str()).copied());
     let policies = super::policy::load(store, partner_id).await?;
     let targets: Vec<ForecastTarget> = page
         .iter()
