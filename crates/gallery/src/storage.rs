@@ -672,26 +672,8 @@ impl PgStore {
     /// Connects with every session's `search_path` set to `schema` (created if missing), so
     /// several galleries, or parallel tests, can share one database.
     pub async fn connect_in_schema(url: &str, schema: &str) -> StoreResult<Self> {
-        if schema.is_empty()
-            || !schema
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(StoreError::Conflict(format!(
-                "schema name {schema:?} must be lowercase letters, digits and '_'"
-            )));
-        }
         let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
-        {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect_with(&options).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "CREATE SCHEMA IF NOT EXISTS {schema}"
-            )))
-            .execute(&mut conn)
-            .await?;
-            conn.close().await?;
-        }
+        platform::sql::create_schema(&options, schema).await?;
         Self::connect_with(options.options([("search_path", schema)])).await
     }
 

@@ -246,7 +246,7 @@ pub async fn open_store(data: &DataArgs) -> anyhow::Result<Arc<dyn Storage>> {
     };
     let url = data.database.as_str();
     let store: Arc<dyn Storage> = match (&data.pg_schema, url.starts_with("postgres")) {
-        (Some(schema), true) => Arc::new(PgStore::connect(url, Some(schema), ctx).await?),
+        (Some(schema), true) => Arc::new(PgStore::connect_in_schema(url, schema, ctx).await?),
         (Some(_), false) => bail!("--pg-schema needs a postgres:// database"),
         (None, _) if url.starts_with("sqlite:") => Arc::new(SqliteStore::connect(url, ctx).await?),
         (None, _) => storage::connect(url, ctx).await?,

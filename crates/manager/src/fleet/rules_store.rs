@@ -16,9 +16,8 @@ use uuid::Uuid;
 
 use super::policy::{PolicyDocument, PolicyScope};
 use crate::domain::{DeviceSerial, IncidentKind, IncidentNumber, IncidentStatus};
-use crate::storage::sql::{Columns, corrupt, supplies_to_json};
-use crate::storage::{Counter, Result, SqlStore, StoreError, SupplyItem, from_ms, ms, uuid};
-use chrono::Datelike;
+use crate::storage::sql::{Columns, IncidentRow, corrupt};
+use crate::storage::{Result, SqlStore, StoreError, SupplyItem, from_ms, ms, uuid};
 use platform::sql::RowsAffected;
 use sqlx::Row;
 
@@ -306,66 +305,31 @@ fn webhook(r: &impl Columns) -> Result<WebhookView> {
     })
 }
 
-// The SQL of this module, run on either backend (the bounds are what its queries need of sqlx).
-impl<DB> SqlStore<DB>
-where
-    DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    DB::Arguments: sqlx::IntoArguments<DB>,
-    DB::QueryResult: RowsAffected,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
-{
-    /// Creates an automatic incident (source `automatic`, no contact) in `tx`.
-    async fn insert_auto_incident(
-        &self,
-        tx: &mut sqlx::Transaction<'_, DB>,
-        partner_id: Uuid,
-        device_id: &str,
-        customer_id: &str,
-        auto: &AutoIncident,
-        now: DateTime<Utc>,
-    ) -> Result<(String, IncidentNumber)> {
-        let id = self.ctx.ids.new_id().to_string();
-        let seq = Self::next_seq(tx, Counter::Incident, partner_id, now.year()).await?;
-        let number = IncidentNumber::new(now.year(), seq)
-            .map_err(|e| StoreError::Conflict(format!("incident number: {e}")))?;
-        let supplies = supplies_to_json(&auto.supplies).ok_or_else(|| corrupt("supplies"))?;
-        let description: String = auto.description.chars().take(2000).collect();
-        sqlx::query(
-            "INSERT INTO incidents (id, number, partner_id, customer_id, device_id, kind, issue_code, \
-             description, supplies, status, created_at, updated_at, source) \
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, 'open', $9, $9, 'automatic')",
-        )
-        .bind(&id)
-        .bind(number.to_string())
-        .bind(partner_id.to_string())
-        .bind(customer_id)
-        .bind(device_id)
-        .bind(auto.kind.as_str())
-        .bind(&description)
-        .bind(supplies)
-        .bind(ms(now))
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO incident_events (id, incident_id, at, actor, from_status, to_status, comment) \
-             VALUES ($1, $2, $3, 'fleet', NULL, 'open', 'created automatically')",
-        )
-        .bind(self.ctx.ids.new_id().to_string())
-        .bind(&id)
-        .bind(ms(now))
-        .execute(&mut **tx)
-        .await?;
-        Ok((id, number))
+/// The automatic incident a condition raises (source `automatic`, no contact details).
+fn auto_incident_row<'a>(
+    id: &'a str,
+    partner_id: Uuid,
+    device_id: String,
+    customer_id: String,
+    auto: &'a AutoIncident,
+    now: DateTime<Utc>,
+) -> IncidentRow<'a> {
+    IncidentRow {
+        id,
+        partner_id,
+        customer_id,
+        device_id,
+        kind: auto.kind,
+        issue_code: None,
+        description: auto.description.chars().take(2000).collect(),
+        supplies: &auto.supplies,
+        contact: [None, None, None],
+        source: proto::IncidentSource::Automatic,
+        now,
     }
 }
 
+// The SQL of this module, run on either backend (the bounds are what its queries need of sqlx).
 #[async_trait::async_trait]
 impl<DB> FleetRulesStorage for SqlStore<DB>
 where
@@ -558,7 +522,7 @@ where
                 out.push(condition(&r)?);
             }
         }
-        out.sort_by(|a, b| (a.first_seen_at, a.id).cmp(&(b.first_seen_at, b.id)));
+        out.sort_by_key(|a| (a.first_seen_at, a.id));
         Ok(out)
     }
 
@@ -623,8 +587,11 @@ where
             .await?;
             let device_id: String = dev.try_get("id")?;
             let customer_id: String = dev.try_get("customer_id")?;
-            let (incident_id, number) = self
-                .insert_auto_incident(&mut tx, partner_id, &device_id, &customer_id, auto, now)
+            let incident_id = self.ctx.ids.new_id().to_string();
+            let row =
+                auto_incident_row(&incident_id, partner_id, device_id, customer_id, auto, now);
+            let number = self
+                .insert_incident(&mut tx, &row, "fleet", "created automatically")
                 .await?;
             sqlx::query("UPDATE fleet_conditions SET incident_id = $1 WHERE id = $2")
                 .bind(&incident_id)
@@ -675,8 +642,11 @@ where
             if let Some(dev) = dev {
                 let device_id: String = dev.try_get("id")?;
                 let customer_id: String = dev.try_get("customer_id")?;
-                let (incident_id, number) = self
-                    .insert_auto_incident(&mut tx, partner_id, &device_id, &customer_id, auto, now)
+                let incident_id = self.ctx.ids.new_id().to_string();
+                let row =
+                    auto_incident_row(&incident_id, partner_id, device_id, customer_id, auto, now);
+                let number = self
+                    .insert_incident(&mut tx, &row, "fleet", "created automatically")
                     .await?;
                 sqlx::query("UPDATE fleet_conditions SET incident_id = $1 WHERE id = $2")
                     .bind(&incident_id)

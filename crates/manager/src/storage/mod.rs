@@ -348,7 +348,7 @@ pub trait Storage:
 /// Opens the storage the URL names: `sqlite://PATH` (created if missing) or `postgres://…`.
 pub async fn connect(url: &str, ctx: StoreContext) -> Result<Arc<dyn Storage>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url, None, ctx).await?))
+        Ok(Arc::new(PgStore::connect(url, ctx).await?))
     } else if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url, ctx).await?))
     } else {

@@ -1,6 +1,6 @@
 //! PostgreSQL. Optionally confined to one schema (tests give each its own).
 
-use super::{SqlStore, StoreContext};
+use super::{SqlStore, StoreContext, StoreError};
 use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
@@ -9,37 +9,30 @@ use std::str::FromStr;
 pub type PgStore = SqlStore<Postgres>;
 
 impl PgStore {
-    /// Connects to `url`, creates `schema` if given and uses it as the search path, and migrates.
-    pub async fn connect(
+    /// Connects to `url` and migrates (the tables in the connection's default schema).
+    pub async fn connect(url: &str, ctx: StoreContext) -> Result<Self, StoreError> {
+        Self::connect_with(PgConnectOptions::from_str(url)?, ctx).await
+    }
+
+    /// Connects with every session's `search_path` set to `schema` (created if missing), so
+    /// several managers, or parallel tests, can share one database; then migrates.
+    pub async fn connect_in_schema(
         url: &str,
-        schema: Option<&str>,
+        schema: &str,
         ctx: StoreContext,
-    ) -> Result<Self, super::StoreError> {
-        let mut opts = PgConnectOptions::from_str(url)?;
-        if let Some(schema) = schema {
-            if !schema
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                return Err(super::StoreError::Conflict(format!(
-                    "bad schema name {schema:?}"
-                )));
-            }
-            let admin = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with(opts.clone())
-                .await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "CREATE SCHEMA IF NOT EXISTS {schema}"
-            )))
-            .execute(&admin)
-            .await?;
-            admin.close().await;
-            opts = opts.options([("search_path", schema)]);
-        }
+    ) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        platform::sql::create_schema(&options, schema).await?;
+        Self::connect_with(options.options([("search_path", schema)]), ctx).await
+    }
+
+    async fn connect_with(
+        options: PgConnectOptions,
+        ctx: StoreContext,
+    ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .connect_with(opts)
+            .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self {
@@ -49,23 +42,9 @@ impl PgStore {
         })
     }
 
-    /// Drops a schema made by `connect` (tests clean up after themselves).
-    pub async fn drop_schema(url: &str, schema: &str) -> Result<(), super::StoreError> {
-        if !schema
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err(super::StoreError::Conflict(format!(
-                "bad schema name {schema:?}"
-            )));
-        }
-        let admin = PgPoolOptions::new().max_connections(1).connect(url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE"
-        )))
-        .execute(&admin)
-        .await?;
-        admin.close().await;
+    /// Drops a schema made by `connect_in_schema` (tests clean up after themselves).
+    pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
+        platform::sql::drop_schema(&PgConnectOptions::from_str(url)?, schema).await?;
         Ok(())
     }
 }

@@ -260,6 +260,23 @@ where
     q
 }
 
+/// An incident to insert ([`SqlStore::insert_incident`]): one a person reported (sealed contact
+/// details) or one the fleet raised (none).
+pub(crate) struct IncidentRow<'a> {
+    pub id: &'a str,
+    pub partner_id: Uuid,
+    pub customer_id: String,
+    pub device_id: String,
+    pub kind: IncidentKind,
+    pub issue_code: Option<String>,
+    pub description: String,
+    pub supplies: &'a [super::SupplyItem],
+    /// Name, e-mail and phone, each sealed with the key ring.
+    pub contact: [Option<String>; 3],
+    pub source: proto::IncidentSource,
+    pub now: DateTime<Utc>,
+}
+
 // The SQL below is written once for both backends. The where clause is what the queries need of
 // sqlx (both backends meet it); Rust does not carry a where clause from one impl to another, so
 // each generic impl of the manager's storage states it again.
@@ -291,6 +308,57 @@ where
             .fetch_one(&mut **tx)
             .await?;
         Ok(row.try_get("last_seq")?)
+    }
+
+    /// Numbers an incident from the partner's counter and inserts it (status `open`) with its
+    /// first history entry by `actor`, in `tx`: the one place an incident row is written, for
+    /// the ones people report and the ones the fleet raises.
+    pub(crate) async fn insert_incident(
+        &self,
+        tx: &mut sqlx::Transaction<'_, DB>,
+        row: &IncidentRow<'_>,
+        actor: &str,
+        comment: &str,
+    ) -> Result<IncidentNumber> {
+        let year = row.now.year();
+        let seq = Self::next_seq(tx, super::Counter::Incident, row.partner_id, year).await?;
+        let number = IncidentNumber::new(year, seq)
+            .map_err(|e| StoreError::Conflict(format!("incident number: {e}")))?;
+        let supplies = supplies_to_json(row.supplies).ok_or_else(|| corrupt("supplies"))?;
+        let [name, email, phone] = &row.contact;
+        sqlx::query(
+            "INSERT INTO incidents (id, number, partner_id, customer_id, device_id, kind, issue_code, \
+             description, supplies, contact_name, contact_email, contact_phone, status, created_at, updated_at, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $13, $14)",
+        )
+        .bind(row.id)
+        .bind(number.to_string())
+        .bind(row.partner_id.to_string())
+        .bind(&row.customer_id)
+        .bind(&row.device_id)
+        .bind(row.kind.as_str())
+        .bind(&row.issue_code)
+        .bind(&row.description)
+        .bind(supplies)
+        .bind(name)
+        .bind(email)
+        .bind(phone)
+        .bind(ms(row.now))
+        .bind(row.source.as_str())
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO incident_events (id, incident_id, at, actor, from_status, to_status, comment) \
+             VALUES ($1, $2, $3, $4, NULL, 'open', $5)",
+        )
+        .bind(self.ctx.ids.new_id().to_string())
+        .bind(row.id)
+        .bind(ms(row.now))
+        .bind(actor)
+        .bind(comment)
+        .execute(&mut **tx)
+        .await?;
+        Ok(number)
     }
 
     async fn device_row(&self, partner_id: Uuid, serial: &DeviceSerial) -> Result<Device> {
@@ -351,6 +419,33 @@ where
             reads.push(meter_read_from_row(&r, meters)?);
         }
         Ok(reads)
+    }
+
+    /// Claims the idempotency key for the resource `resource_id` about to be made in `tx`; false
+    /// when the key was used before (the caller rolls back and replays the earlier resource).
+    async fn claim_idempotency_key(
+        &self,
+        tx: &mut sqlx::Transaction<'_, DB>,
+        partner_id: Uuid,
+        operation: &str,
+        idem: &Idempotency,
+        resource_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency_keys (partner_id, operation, key, request_hash, resource_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(partner_id.to_string())
+        .bind(operation)
+        .bind(&idem.key)
+        .bind(&idem.request_hash)
+        .bind(resource_id)
+        .bind(ms(now))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
     }
 
     /// Looks up an earlier use of an idempotency key after our insert lost the race.
@@ -660,65 +755,40 @@ where
         let mut tx = self.writer.begin().await?;
         // First statement is a write: it takes SQLite's write lock, and on PostgreSQL a
         // concurrent insert of the same key waits here until the other one commits.
-        let claimed = sqlx::query(
-            "INSERT INTO idempotency_keys (partner_id, operation, key, request_hash, resource_id, created_at) \
-             VALUES ($1, 'create_incident', $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        )
-        .bind(partner_id.to_string())
-        .bind(&idem.key)
-        .bind(&idem.request_hash)
-        .bind(&id)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
+        let claimed = self
+            .claim_idempotency_key(&mut tx, partner_id, "create_incident", idem, &id, now)
+            .await?;
+        if !claimed {
             tx.rollback().await?;
             let earlier = self
                 .idempotent_replay(partner_id, "create_incident", idem)
                 .await?;
             return Ok(Created::Replayed(self.incident_by_id(&earlier).await?));
         }
-        let seq = Self::next_seq(&mut tx, super::Counter::Incident, partner_id, now.year()).await?;
-        let number = IncidentNumber::new(now.year(), seq)
-            .map_err(|e| StoreError::Conflict(format!("incident number: {e}")))?;
         let keys = &self.ctx.keys;
         let c = &new.contact;
-        let supplies = supplies_to_json(&new.supplies).ok_or_else(|| corrupt("supplies"))?;
-        sqlx::query(
-            "INSERT INTO incidents (id, number, partner_id, customer_id, device_id, kind, issue_code, \
-             description, supplies, contact_name, contact_email, contact_phone, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $13)",
-        )
-        .bind(&id)
-        .bind(number.to_string())
-        .bind(partner_id.to_string())
-        .bind(device.customer_id.to_string())
-        .bind(device.id.to_string())
-        .bind(new.kind.as_str())
-        .bind(new.issue_code.as_ref().map(|c| c.as_str().to_string()))
-        .bind(new.description.as_str())
-        .bind(supplies)
-        .bind(keys.encrypt(c.name.expose(), &format!("{id}:name"))?)
-        .bind(keys.encrypt(c.email.expose(), &format!("{id}:email"))?)
-        .bind(
-            c.phone
-                .as_ref()
-                .map(|p| keys.encrypt(p.expose(), &format!("{id}:phone")))
-                .transpose()?,
-        )
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO incident_events (id, incident_id, at, actor, from_status, to_status, comment) \
-             VALUES ($1, $2, $3, 'api', NULL, 'open', 'created')",
-        )
-        .bind(self.ctx.ids.new_id().to_string())
-        .bind(&id)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
+        let row = IncidentRow {
+            id: &id,
+            partner_id,
+            customer_id: device.customer_id.to_string(),
+            device_id: device.id.to_string(),
+            kind: new.kind,
+            issue_code: new.issue_code.as_ref().map(|c| c.as_str().to_string()),
+            description: new.description.as_str().to_string(),
+            supplies: &new.supplies,
+            contact: [
+                Some(keys.encrypt(c.name.expose(), &format!("{id}:name"))?),
+                Some(keys.encrypt(c.email.expose(), &format!("{id}:email"))?),
+                c.phone
+                    .as_ref()
+                    .map(|p| keys.encrypt(p.expose(), &format!("{id}:phone")))
+                    .transpose()?,
+            ],
+            source: proto::IncidentSource::WalkUp,
+            now,
+        };
+        self.insert_incident(&mut tx, &row, "api", "created")
+            .await?;
         tx.commit().await?;
         Ok(Created::New(self.incident_by_id(&id).await?))
     }
@@ -969,19 +1039,10 @@ where
         let device_id = device.id.to_string();
         let read_at = ms(read.read_at);
         let mut tx = self.writer.begin().await?;
-        let claimed = sqlx::query(
-            "INSERT INTO idempotency_keys (partner_id, operation, key, request_hash, resource_id, created_at) \
-             VALUES ($1, 'record_meter_read', $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        )
-        .bind(partner_id.to_string())
-        .bind(&idem.key)
-        .bind(&idem.request_hash)
-        .bind(&id)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
+        let claimed = self
+            .claim_idempotency_key(&mut tx, partner_id, "record_meter_read", idem, &id, now)
+            .await?;
+        if !claimed {
             tx.rollback().await?;
             let earlier = self
                 .idempotent_replay(partner_id, "record_meter_read", idem)

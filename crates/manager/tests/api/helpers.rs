@@ -109,7 +109,7 @@ pub async fn test_store(backend: Backend) -> TestStore {
         Backend::Postgres => {
             let schema = format!("t_{}", Uuid::new_v4().simple());
             let url = pg_url();
-            let store = PgStore::connect(&url, Some(&schema), ctx)
+            let store = PgStore::connect_in_schema(&url, &schema, ctx)
                 .await
                 .expect("postgres store (is PostgreSQL running at DATABASE_URL_PG?)");
             TestStore {
