@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use super::forecast::{Fit, Forecast, LevelPoint, RunsOut, fit};
-use super::store::{MAX_PARAMS, rows_per_statement};
+use super::store::{MAX_PARAMS, is_transient, rows_per_statement};
 use crate::api::ApiPartner;
 use crate::api::error::ApiError;
 use crate::api::types::Problem;
@@ -383,56 +383,68 @@ where
             v.sort_unstable();
             v
         };
-        let mut tx = self.writer.begin().await?;
-        // What was stored for these devices goes (supplies the last reading no longer
-        // has included); writing starts the transaction (SQLite's write lock up front).
-        for chunk in device_ids.chunks(MAX_PARAMS) {
-            let mut q =
-                QueryBuilder::<DB>::new("DELETE FROM fleet_supply_forecasts WHERE device_id IN (");
-            {
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
+        // Two writers of the same devices (pages, an evaluation) may deadlock on PostgreSQL: the
+        // transaction is then run again, at most three more times.
+        let mut attempt = 0;
+        loop {
+            let done: Result<()> = async {
+                let mut tx = self.writer.begin().await?;
+                // What was stored for these devices goes (supplies the last reading no longer
+                // has included); writing starts the transaction (SQLite's write lock up front).
+                for chunk in device_ids.chunks(MAX_PARAMS) {
+                    let mut q =
+                        QueryBuilder::<DB>::new("DELETE FROM fleet_supply_forecasts WHERE device_id IN (");
+                    {
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        list.push_unseparated(")");
+                    }
+                    q.build().execute(&mut *tx).await?;
                 }
-                list.push_unseparated(")");
+                for chunk in rows.chunks(rows_per_statement(13)) {
+                    let mut q = QueryBuilder::<DB>::new(
+                        "INSERT INTO fleet_supply_forecasts (device_id, supply_index, reading_id, \
+                             min_span_ms, computed_at, valid_until, state, predicted_at, rate_per_day, \
+                             level_now, points, span_hours, partner_id) ",
+                    );
+                    q.push_values(chunk, |mut b, (id, d, index, c)| {
+                        b.push_bind(*id)
+                            .push_bind(*index)
+                            .push_bind(d.reading_id.to_string())
+                            .push_bind(d.min_span_ms)
+                            .push_bind(ms(d.computed_at))
+                            .push_bind(d.valid_until.map(ms))
+                            .push_bind(c.0)
+                            .push_bind(c.1)
+                            .push_bind(c.2)
+                            .push_bind(c.3)
+                            .push_bind(c.4)
+                            .push_bind(c.5)
+                            .push_bind(partner.as_str());
+                    });
+                    // Another writer (a page, an evaluation) may have stored the same device
+                    // since the delete: the last one wins, a later read checks freshness anyway.
+                    q.push(
+                        " ON CONFLICT (device_id, supply_index) DO UPDATE SET \
+                             reading_id = excluded.reading_id, min_span_ms = excluded.min_span_ms, \
+                             computed_at = excluded.computed_at, valid_until = excluded.valid_until, \
+                             state = excluded.state, predicted_at = excluded.predicted_at, \
+                             rate_per_day = excluded.rate_per_day, level_now = excluded.level_now, \
+                             points = excluded.points, span_hours = excluded.span_hours",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
-            q.build().execute(&mut *tx).await?;
+            .await;
+            match done {
+                Err(e) if attempt < 3 && is_transient(&e) => attempt += 1,
+                done => return done,
+            }
         }
-        for chunk in rows.chunks(rows_per_statement(13)) {
-            let mut q = QueryBuilder::<DB>::new(
-                "INSERT INTO fleet_supply_forecasts (device_id, supply_index, reading_id, \
-                     min_span_ms, computed_at, valid_until, state, predicted_at, rate_per_day, \
-                     level_now, points, span_hours, partner_id) ",
-            );
-            q.push_values(chunk, |mut b, (id, d, index, c)| {
-                b.push_bind(*id)
-                    .push_bind(*index)
-                    .push_bind(d.reading_id.to_string())
-                    .push_bind(d.min_span_ms)
-                    .push_bind(ms(d.computed_at))
-                    .push_bind(d.valid_until.map(ms))
-                    .push_bind(c.0)
-                    .push_bind(c.1)
-                    .push_bind(c.2)
-                    .push_bind(c.3)
-                    .push_bind(c.4)
-                    .push_bind(c.5)
-                    .push_bind(partner.as_str());
-            });
-            // Another writer (a page, an evaluation) may have stored the same device
-            // since the delete: the last one wins, a later read checks freshness anyway.
-            q.push(
-                " ON CONFLICT (device_id, supply_index) DO UPDATE SET \
-                     reading_id = excluded.reading_id, min_span_ms = excluded.min_span_ms, \
-                     computed_at = excluded.computed_at, valid_until = excluded.valid_until, \
-                     state = excluded.state, predicted_at = excluded.predicted_at, \
-                     rate_per_day = excluded.rate_per_day, level_now = excluded.level_now, \
-                     points = excluded.points, span_hours = excluded.span_hours",
-            );
-            q.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn fleet_device_serials(
@@ -534,7 +546,14 @@ pub async fn device_forecasts(
                 changed.push(fits);
             }
         }
-        store.store_fits(partner, &changed).await?;
+        match store.store_fits(partner, &changed).await {
+            Ok(()) => {}
+            // A reader answers with what it computed; storing is for the next reader.
+            Err(e) if refresh == Refresh::IfStale => {
+                tracing::warn!(error = %e, "storing computed supply forecasts failed")
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(out)
 }
