@@ -414,7 +414,7 @@ pub async fn device_fleet(
     now: chrono::DateTime<chrono::Utc>,
     l: Locale,
 ) -> crate::storage::Result<Option<DeviceFleet>> {
-    use super::devices::{HISTORY_DAYS, supply_forecasts};
+    use super::devices::{ForecastTarget, Refresh, device_forecasts};
     let last = store
         .list_readings(partner, serial, 1)
         .await?
@@ -431,15 +431,16 @@ pub async fn device_fleet(
             let policy = super::policy::load(store, partner)
                 .await?
                 .effective(Some(customer), Some(serial));
-            let history = store
-                .supply_history(
-                    partner,
-                    serial,
-                    now - chrono::Duration::days(HISTORY_DAYS),
-                    super::devices::HISTORY_ROWS,
-                )
-                .await?;
-            supply_forecasts(last, &history, now, policy.forecast_min_history())
+            // The stored forecasts the fleet page and the API show (computed if stale).
+            let target = ForecastTarget {
+                serial,
+                last,
+                min_span: policy.forecast_min_history(),
+            };
+            device_forecasts(store, partner, &[target], now, Refresh::IfStale)
+                .await?
+                .remove(serial)
+                .unwrap_or_default()
                 .into_iter()
                 .map(|s| ForecastRow {
                     description: s.description,

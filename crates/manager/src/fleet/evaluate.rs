@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use super::devices::{HISTORY_DAYS, HISTORY_ROWS, SupplyForecastView, supply_forecasts};
+use super::devices::{ForecastTarget, Refresh, SupplyForecastView, device_forecasts};
 use super::notify::{EventData, emit, events};
 use super::policy::{self, Policy};
 use super::rules_store::{AutoIncident, Condition, NewCondition, Raised, kinds};
@@ -261,25 +261,39 @@ pub async fn evaluate(
     let contracts = store.supplies_contracts(partner).await?;
     // Scoped to a batch's devices, every query is about those devices only: the cost of an
     // evaluation after a batch follows the batch, not the size of the partner's fleet.
-    let since = now - chrono::Duration::days(HISTORY_DAYS);
-    let (open, devices, mut histories) = match &scope {
+    let (open, devices) = match &scope {
         Scope::All => (
             store.open_conditions(partner).await?,
             store.fleet_devices(partner).await?,
-            None,
         ),
         Scope::Devices(only) => {
             let serials: Vec<String> = only.iter().cloned().collect();
             (
                 store.open_conditions_of(partner, &serials).await?,
                 store.fleet_devices_of(partner, &serials).await?,
-                Some(
-                    store
-                        .supply_histories(partner, &serials, since, HISTORY_ROWS)
-                        .await?,
-                ),
             )
         }
+    };
+    // The forecasts, computed from the history (a few devices per query) and stored for the
+    // readers (the fleet API and console): new readings are why an evaluation runs.
+    let mut all_forecasts = {
+        let targets: Vec<ForecastTarget> = devices
+            .iter()
+            .filter(|d| match &scope {
+                Scope::Devices(only) => only.contains(&d.serial),
+                Scope::All => true,
+            })
+            .filter_map(|d| {
+                d.last.as_ref().map(|last| ForecastTarget {
+                    serial: &d.serial,
+                    last,
+                    min_span: policies
+                        .effective(Some(d.customer_id), Some(&d.serial))
+                        .forecast_min_history(),
+                })
+            })
+            .collect();
+        device_forecasts(store, partner, &targets, now, Refresh::Always).await?
     };
     let open: HashMap<String, Condition> = open.into_iter().map(|c| (c.key.clone(), c)).collect();
     let customers: HashMap<String, Uuid> = devices
@@ -329,15 +343,7 @@ pub async fn evaluate(
                 },
             });
         }
-        let history = match histories.as_mut() {
-            Some(h) => h.remove(&d.serial).unwrap_or_default(),
-            None => {
-                store
-                    .supply_history(partner, &d.serial, since, HISTORY_ROWS)
-                    .await?
-            }
-        };
-        let forecasts = supply_forecasts(&last, &history, now, policy.forecast_min_history());
+        let forecasts = all_forecasts.remove(&d.serial).unwrap_or_default();
         let contract = contracts.get(&d.serial).is_some_and(|c| c.covers(today));
         wants.extend(supply_wants(
             &d.serial, customer, &last, &forecasts, &policy, contract,

@@ -1,7 +1,9 @@
 //! Supply forecasts (issue 13, part 1): days until a supply runs out (a consumed supply becomes
 //! empty) or a waste receptacle becomes full, from the history of its level.
 //!
-//! Pure: the caller passes the points and the current time. The rules:
+//! Pure: the caller passes the points and the current time. The time only turns the date into
+//! "days left": [`fit`] is the part that does not go stale (stored per supply when readings are
+//! evaluated), [`Fit::at`] the forecast at a given time. The rules:
 //! - A point's value is the percentage left (`level * 100 / max_capacity`) when the capacity is
 //!   known, else the raw level. RFC 3805 special levels (-1 other, -2 unknown, -3 "some
 //!   remaining") carry no amount and are skipped. For a receptacle the level is the space left
@@ -114,6 +116,54 @@ pub fn forecast_with(
     now: DateTime<Utc>,
     min_span: Duration,
 ) -> Forecast {
+    fit(points, min_span).at(until, now)
+}
+
+/// What a forecast says apart from the time it is asked at and what the supply runs towards: the
+/// fit of a history does not go stale, only "days left" does. So it can be computed when readings
+/// arrive, stored (`fleet_supply_forecasts`, see [`super::devices`]) and turned into a
+/// [`Forecast`] at any `now` ([`Fit::at`]); `forecast_with` is exactly `fit(…).at(…)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fit {
+    /// Too few usable points (or too short a span) since the last replacement.
+    NotEnoughData { points: usize, span_hours: i64 },
+    /// The level is not falling.
+    NotDecreasing,
+    /// Runs out on `date`.
+    Predicted {
+        date: DateTime<Utc>,
+        rate_per_day: f64,
+        level_now: f64,
+    },
+}
+
+impl Fit {
+    /// The forecast at `now` of a supply that runs out `until`: days left until the predicted
+    /// date (0 when it is past).
+    pub fn at(&self, until: RunsOut, now: DateTime<Utc>) -> Forecast {
+        match *self {
+            Fit::NotEnoughData { points, span_hours } => {
+                Forecast::NotEnoughData { points, span_hours }
+            }
+            Fit::NotDecreasing => Forecast::NotDecreasing,
+            Fit::Predicted {
+                date,
+                rate_per_day,
+                level_now,
+            } => Forecast::Predicted {
+                until,
+                days_left: ((date - now).num_milliseconds() as f64 / 86_400_000.0).max(0.0),
+                date,
+                rate_per_day,
+                level_now,
+            },
+        }
+    }
+}
+
+/// The fit of one supply's level history (any order), predicting once the current cartridge's
+/// points span at least `min_span`. Depends on neither the time nor the class: see [`Fit::at`].
+pub fn fit(points: &[LevelPoint], min_span: Duration) -> Fit {
     let mut usable: Vec<(DateTime<Utc>, f64, bool)> = points
         .iter()
         .filter_map(|p| p.value().map(|(v, pct)| (p.at, v, pct)))
@@ -143,7 +193,7 @@ pub fn forecast_with(
     };
     let span_hours = span.num_hours();
     if current.len() < MIN_POINTS || span < min_span {
-        return Forecast::NotEnoughData {
+        return Fit::NotEnoughData {
             points: current.len(),
             span_hours,
         };
@@ -161,7 +211,7 @@ pub fn forecast_with(
     let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
     let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
     if sxx <= 0.0 {
-        return Forecast::NotEnoughData {
+        return Fit::NotEnoughData {
             points: current.len(),
             span_hours,
         };
@@ -170,16 +220,13 @@ pub fn forecast_with(
     let last_x = xs[xs.len() - 1];
     let level_now = (my + slope * (last_x - mx)).clamp(0.0, scale.max(0.0));
     if slope >= 0.0 || (level_now > 0.0 && level_now / -slope > MAX_DAYS) {
-        return Forecast::NotDecreasing;
+        return Fit::NotDecreasing;
     }
     let rate = -slope;
     let last_at = current[current.len() - 1].0;
     let days_from_last = level_now / rate;
     let date = last_at + Duration::milliseconds((days_from_last * 86_400_000.0).round() as i64);
-    let days_left = ((date - now).num_milliseconds() as f64 / 86_400_000.0).max(0.0);
-    Forecast::Predicted {
-        until,
-        days_left,
+    Fit::Predicted {
         date,
         rate_per_day: rate,
         level_now,

@@ -188,13 +188,6 @@ pub trait FleetStorage: Send + Sync + 'static {
     ) -> Result<Vec<StoredReading>>;
     /// Every device an agent reported, with its last reading (by customer name, then serial).
     async fn fleet_devices(&self, partner_id: Uuid) -> Result<Vec<FleetDeviceSummary>>;
-    /// `limit` of them from `offset` in the same order, and how many there are in all.
-    async fn fleet_devices_page(
-        &self,
-        partner_id: Uuid,
-        offset: u32,
-        limit: u32,
-    ) -> Result<(Vec<FleetDeviceSummary>, u64)>;
     /// These devices (by serial) of the partner, if an agent reported them, with their last reading.
     async fn fleet_devices_of(
         &self,
@@ -1166,29 +1159,6 @@ where
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(summary).collect()
-    }
-
-    async fn fleet_devices_page(
-        &self,
-        partner_id: Uuid,
-        offset: u32,
-        limit: u32,
-    ) -> Result<(Vec<FleetDeviceSummary>, u64)> {
-        let total = sqlx::query("SELECT COUNT(*) AS n FROM fleet_devices WHERE partner_id = $1")
-            .bind(partner_id.to_string())
-            .fetch_one(&self.pool)
-            .await?
-            .int("n")?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{FLEET_DEVICE_SELECT} WHERE f.partner_id = $1 ORDER BY c.name, d.serial LIMIT $2 OFFSET $3"
-        )))
-        .bind(partner_id.to_string())
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(&self.pool)
-        .await?;
-        let page = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
-        Ok((page, u64::try_from(total).unwrap_or(0)))
     }
 
     async fn fleet_devices_of(

@@ -48,5 +48,3 @@ impl PgStore {
         Ok(())
     }
 }
-
-crate::fleet::devices::supply_history_store!(PgStore);

@@ -35,5 +35,3 @@ impl SqliteStore {
         Ok(Self { pool, writer, ctx })
     }
 }
-
-crate::fleet::devices::supply_history_store!(SqliteStore);

@@ -1,9 +1,11 @@
 //! `GET /api/v1/fleet/devices` (issue 13) on both backends: supplies with forecasts from the
 //! stored readings, open alerts, paging, tenant isolation.
 
-use crate::helpers::{Backend, both_backends, spawn_app, t0};
+use crate::helpers::{Backend, TestApp, both_backends, spawn_app, t0};
 use chrono::Duration;
 use manager::auth::token_hash;
+use manager::clock::Clock;
+use manager::fleet::devices::{HISTORY_DAYS, HISTORY_ROWS, supply_forecasts};
 use manager::storage::Storage;
 use proto::fleet::*;
 use serde_json::Value;
@@ -185,6 +187,156 @@ async fn fleet_devices_show_forecasts_alerts_pages_and_only_the_partners_devices
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
+}
+
+both_backends!(the_pages_forecasts_are_those_computed_from_the_history);
+
+/// The supplies with forecasts as computed from the stored history at the app's clock (what the
+/// forecasts were before they were stored), as JSON.
+async fn computed(app: &TestApp, serial: &str) -> Value {
+    let store = &*app.store.store;
+    let partner = app.a.partner_id;
+    let now = app.store.clock.now();
+    let last = store
+        .list_readings(partner, serial, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let history = store
+        .supply_history(
+            partner,
+            serial,
+            now - Duration::days(HISTORY_DAYS),
+            HISTORY_ROWS,
+        )
+        .await
+        .unwrap();
+    let customer = store.list_customers(partner).await.unwrap()[0].id;
+    let policy = manager::fleet::policy::load(store, partner)
+        .await
+        .unwrap()
+        .effective(Some(customer), Some(serial));
+    serde_json::to_value(supply_forecasts(
+        &last,
+        &history,
+        now,
+        policy.forecast_min_history(),
+    ))
+    .unwrap()
+}
+
+/// The device's supplies on the API's page.
+async fn on_page(app: &TestApp, serial: &str) -> Value {
+    let page: Value = app
+        .http
+        .get(app.url("/api/v1/fleet/devices?limit=200"))
+        .bearer_auth(&app.a.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["serial"] == serial)
+        .unwrap_or_else(|| panic!("{serial} not on the page"))["supplies"]
+        .clone()
+}
+
+/// When the device's stored forecasts were computed (`None`: none stored).
+async fn computed_at(app: &TestApp, serial: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    app.store
+        .store
+        .stored_fits(app.a.partner_id, &[serial.to_string()])
+        .await
+        .unwrap()
+        .remove(serial)
+        .map(|f| f.computed_at)
+}
+
+async fn the_pages_forecasts_are_those_computed_from_the_history(b: Backend) {
+    let app = spawn_app(b).await;
+    let store = &*app.store.store;
+    let credential = crate::fleet_rules::agent(store, app.a.partner_id).await;
+    // FX-1 through the ingestion API: the evaluation after each batch stores its forecasts.
+    // The toner falls unevenly, so dropping a point changes the fit.
+    let toner = [800, 770, 700, 680, 610, 590];
+    let readings: Vec<Reading> = (0..=5)
+        .map(|d| {
+            let mut r = reading("FX-1", d, false);
+            r.supplies[0].level = Some(toner[d as usize]);
+            r.supplies[0].percent = u8::try_from(toner[d as usize] / 10).ok();
+            r
+        })
+        .collect();
+    crate::fleet_rules::send(&app, &credential, readings).await;
+    assert_eq!(computed_at(&app, "FX-1").await, Some(t0()));
+    // FX-2 stored without an evaluation (as data from before forecasts were stored): none yet,
+    // the page computes and stores them.
+    report(store, app.a.partner_id, &["FX-2"]).await;
+    assert_eq!(computed_at(&app, "FX-2").await, None);
+    let first = on_page(&app, "FX-1").await;
+    assert_eq!(first, computed(&app, "FX-1").await);
+    assert_eq!(first[0]["forecast"], "predicted");
+    assert_eq!(first[1]["forecast"], "predicted");
+    assert_eq!(first[2]["forecast"], "not_enough_data");
+    assert_eq!(on_page(&app, "FX-2").await, computed(&app, "FX-2").await);
+    assert_eq!(computed_at(&app, "FX-2").await, Some(t0()));
+
+    // Three days later: the stored fits, days left from the clock.
+    app.store.clock.advance(Duration::days(3));
+    let later = on_page(&app, "FX-1").await;
+    assert_eq!(later, computed(&app, "FX-1").await);
+    assert_eq!(on_page(&app, "FX-2").await, computed(&app, "FX-2").await);
+    assert_eq!(later[0]["predicted_date"], first[0]["predicted_date"]);
+    assert_ne!(later[0]["days_left"], first[0]["days_left"]);
+    assert_eq!(computed_at(&app, "FX-1").await, Some(t0()));
+
+    // An older reading uploaded late (the last reading stays the same): the evaluation after its
+    // batch computes and stores again.
+    app.store.clock.set(t0() + Duration::hours(12));
+    let mut late = reading("FX-1", 4, false);
+    late.read_at = t0() - Duration::hours(12);
+    late.supplies[0].level = Some(560);
+    late.supplies[0].percent = Some(56);
+    crate::fleet_rules::send(&app, &credential, vec![late]).await;
+    assert_eq!(
+        computed_at(&app, "FX-1").await,
+        Some(t0() + Duration::hours(12))
+    );
+    let with_late = on_page(&app, "FX-1").await;
+    assert_eq!(with_late, computed(&app, "FX-1").await);
+    assert_ne!(with_late[0]["predicted_date"], first[0]["predicted_date"]);
+
+    // Past 30 days after the first reading it leaves the window: computed again, another fit.
+    app.store
+        .clock
+        .set(t0() + Duration::days(25) + Duration::hours(1));
+    let window = on_page(&app, "FX-1").await;
+    assert_eq!(window, computed(&app, "FX-1").await);
+    assert_ne!(window[0]["predicted_date"], with_late[0]["predicted_date"]);
+    assert_eq!(
+        computed_at(&app, "FX-1").await,
+        Some(t0() + Duration::days(25) + Duration::hours(1))
+    );
+
+    // Another minimum span in the policy: computed again (not enough data for 30 days).
+    let res = app
+        .http
+        .put(app.url("/api/v1/fleet/policies/partner"))
+        .bearer_auth(&app.a.api_key)
+        .json(&serde_json::json!({ "forecast_min_history_minutes": 43_200 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let strict = on_page(&app, "FX-1").await;
+    assert_eq!(strict, computed(&app, "FX-1").await);
+    assert_eq!(strict[0]["forecast"], "not_enough_data");
+    assert_eq!(on_page(&app, "FX-2").await, computed(&app, "FX-2").await);
 }
 
 /// Benchmark (prints numbers, asserts nothing about time): requests per second of

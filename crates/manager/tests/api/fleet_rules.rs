@@ -17,7 +17,7 @@ use uuid::Uuid;
 const SERIAL: &str = "SN-100";
 
 /// An enrolled agent of the partner's first customer; returns its credential.
-async fn agent(store: &dyn Storage, partner: Uuid) -> String {
+pub(crate) async fn agent(store: &dyn Storage, partner: Uuid) -> String {
     let customer = store.list_customers(partner).await.unwrap()[0].id;
     let token = format!("sae_{}", Uuid::new_v4().simple());
     let credential = format!("saa_{}", Uuid::new_v4().simple());
@@ -91,7 +91,7 @@ fn reading(at: DateTime<Utc>, supplies: Vec<FleetSupply>, alerts: Vec<FleetAlert
 }
 
 /// Posts one batch as the agent does (the evaluation runs after it is stored).
-async fn send(app: &TestApp, credential: &str, readings: Vec<Reading>) {
+pub(crate) async fn send(app: &TestApp, credential: &str, readings: Vec<Reading>) {
     let res = app
         .http
         .post(app.url("/api/v1/agents/readings"))
