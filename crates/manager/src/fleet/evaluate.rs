@@ -151,7 +151,10 @@ fn alert_wants(
 ) -> Vec<Want> {
     let mut out = Vec::new();
     let persist = chrono::Duration::minutes(i64::from(policy.persist_minutes));
-    let mut push = |key: String, raises: bool, persisting: bool, detail: String| {
+    // `said` is the incident's description, which the person at the panel reads: the printer's own
+    // words (prtAlertDescription, in the language the printer is set to), not the codes of `detail`
+    // (which the console's alert history and the notifications carry).
+    let mut push = |key: String, raises: bool, persisting: bool, detail: String, said: String| {
         if !(raises || persisting) {
             return;
         }
@@ -172,7 +175,7 @@ fn alert_wants(
             due,
             incident: Some(AutoIncident {
                 kind: IncidentKind::Service,
-                description: format!("Printer alert: {detail}"),
+                description: said,
                 supplies: vec![],
             }),
             level: None,
@@ -211,13 +214,13 @@ fn alert_wants(
         if !seen.insert(key.clone()) {
             continue;
         }
+        let said = if a.description.trim().is_empty() {
+            a.code_name.clone()
+        } else {
+            a.description.trim().to_string()
+        };
         let detail = format!(
-            "{} ({}, {}{})",
-            if a.description.trim().is_empty() {
-                &a.code_name
-            } else {
-                a.description.trim()
-            },
+            "{said} ({}, {}{})",
             a.code_name,
             a.severity,
             a.training_level
@@ -225,7 +228,7 @@ fn alert_wants(
                 .map(|t| format!(", {t}"))
                 .unwrap_or_default()
         );
-        push(key, raises, persisting, detail);
+        push(key, raises, persisting, detail, said);
     }
     for bit in &last.status.errors {
         let covered = SAME_AS_ALERT.iter().any(|(b, codes)| {
@@ -245,6 +248,7 @@ fn alert_wants(
             raises,
             persisting,
             format!("the printer reports {bit} (hrPrinterDetectedErrorState)"),
+            format!("The printer reports {bit}"),
         );
     }
     out

@@ -415,12 +415,15 @@ async fn an_alert_raises_one_incident_and_it_is_resolved_when_it_clears(b: Backe
     let store = app.store.store.clone();
     let credential = agent(&*store, app.a.partner_id).await;
     let t = t0();
-    let failure = alert(
-        30,
-        "subunitUnrecoverableFailure",
-        "critical",
-        "field_service",
-    );
+    let failure = FleetAlert {
+        description: "Service call: fuser failure\r\n".into(),
+        ..alert(
+            30,
+            "subunitUnrecoverableFailure",
+            "critical",
+            "field_service",
+        )
+    };
     let jam = FleetAlert {
         index: "2".into(),
         group: Some("media_path".into()),
@@ -449,12 +452,8 @@ async fn an_alert_raises_one_incident_and_it_is_resolved_when_it_clears(b: Backe
     assert_eq!(list.len(), 1, "only the failure at once: {list:?}");
     assert_eq!(list[0]["kind"], "service");
     assert_eq!(list[0]["source"], "automatic");
-    assert!(
-        list[0]["description"]
-            .as_str()
-            .unwrap()
-            .contains("subunitUnrecoverableFailure")
-    );
+    // The panel shows the description: the printer's own words, not the policy's codes.
+    assert_eq!(list[0]["description"], "Service call: fuser failure");
 
     // The failure lasts: updated, not repeated. The jam after 10 minutes: still waiting.
     send(
