@@ -255,16 +255,7 @@ async fn render(
                         .map(|p| l.percent(u32::from(p.min(100))))
                         .unwrap_or_default(),
                     status: label(l, "supply-status-", &s.status),
-                    outlook: match (s.days_left, s.predicted_date) {
-                        (Some(days), Some(date)) => t_args(
-                            l,
-                            &format!("console-runs-out-{}", s.runs_out),
-                            &Args::new()
-                                .text("days", l.number(days, 1))
-                                .text("date", l.date(date.date_naive())),
-                        ),
-                        _ => label(l, "console-forecast-", &s.forecast),
-                    },
+                    outlook: outlook(l, &s.runs_out, s.days_left, s.predicted_date, &s.forecast),
                 })
                 .collect(),
             alerts: d
@@ -451,7 +442,7 @@ pub async fn device_fleet(
                         .unwrap_or_default(),
                     status: label(l, "supply-status-", &s.status),
                     days_left: match s.days_left {
-                        Some(d) => l.number(d, 1),
+                        Some(d) => days_left(l, d),
                         None => label(l, "console-forecast-", &s.forecast),
                     },
                     date: s
@@ -704,4 +695,59 @@ async fn billing_csv(
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
+}
+
+/// Days left in a table cell: "3.5" (the language's decimal sign); under a day "< 1", as "0.0"
+/// read as a mistake.
+fn days_left(l: Locale, days: f64) -> String {
+    if days < 1.0 {
+        format!("< {}", l.number(1.0, 0))
+    } else {
+        l.number(days, 1)
+    }
+}
+
+/// A supply's outlook on the fleet page: "empty in 3.5 days (14 Mar 2026)", "empty within a day
+/// (…)" under a day, or why there is no forecast.
+fn outlook(
+    l: Locale,
+    runs_out: &str,
+    days: Option<f64>,
+    date: Option<chrono::DateTime<chrono::Utc>>,
+    forecast: &str,
+) -> String {
+    match (days, date) {
+        (Some(days), Some(date)) if days < 1.0 => l.t1(
+            &format!("console-runs-out-{runs_out}-within-a-day"),
+            "date",
+            &l.date(date.date_naive()),
+        ),
+        (Some(days), Some(date)) => t_args(
+            l,
+            &format!("console-runs-out-{runs_out}"),
+            &Args::new()
+                .text("days", l.number(days, 1))
+                .text("date", l.date(date.date_naive())),
+        ),
+        _ => label(l, "console-forecast-", forecast),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_a_day_is_said_so_not_zero_days() {
+        let date = chrono::DateTime::parse_from_rfc3339("2026-03-14T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let de = Locale::De;
+        assert_eq!(days_left(de, 0.04), "< 1");
+        assert_eq!(days_left(de, 3.45), de.number(3.45, 1));
+        let soon = outlook(de, "empty", Some(0.04), Some(date), "ok");
+        assert!(soon.starts_with("leer in weniger als einem Tag"), "{soon}");
+        let later = outlook(Locale::En, "full", Some(3.5), Some(date), "ok");
+        assert!(later.starts_with("full in 3.5 days"), "{later}");
+    }
 }
