@@ -342,6 +342,31 @@ async fn the_help_desk_override_falls_back_to_our_incident_number_when_no_ticket
         mails(&sys).is_empty(),
         "the e-mail waits for the ticket number"
     );
+    // The first try has asked for the ticket number and put the confirmation off (one second on
+    // the fixed clock); moving the clock before that try ends would put it off from the new time,
+    // which the fixed clock then never reaches.
+    let db = format!(
+        "sqlite://{}",
+        sys.assistant
+            .mail_dir
+            .parent()
+            .expect("dir")
+            .join("assistant.db")
+            .display()
+    );
+    let outbox = sqlx::SqlitePool::connect(&db).await.expect("outbox");
+    eventually("the first try waits for the help desk", || {
+        let outbox = outbox.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<String>>("SELECT last_error FROM outbox")
+                .fetch_one(&outbox)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|e| e.contains("help desk"))
+        }
+    })
+    .await;
     clock.advance(
         chrono::Duration::from_std(assistant::worker::HELP_DESK_WAIT).expect("wait")
             + chrono::Duration::seconds(1),
