@@ -329,6 +329,45 @@ fn auto_incident_row<'a>(
     }
 }
 
+impl<DB> SqlStore<DB>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    DB::QueryResult: RowsAffected,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    /// Raises `auto` for the condition `condition_id` of the device (its id, its customer's id)
+    /// in `tx`: the incident, numbered from the partner's counter, and the condition's link to it.
+    /// The one place a condition's incident is made, whether the condition opens raising or is
+    /// raised later (a jam that persists).
+    async fn raise_auto_incident(
+        &self,
+        tx: &mut sqlx::Transaction<'_, DB>,
+        partner_id: Uuid,
+        (device_id, customer_id): (String, String),
+        auto: &AutoIncident,
+        condition_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<IncidentNumber> {
+        let incident_id = self.ctx.ids.new_id().to_string();
+        let row = auto_incident_row(&incident_id, partner_id, device_id, customer_id, auto, now);
+        let number = self
+            .insert_incident(tx, &row, "fleet", "created automatically")
+            .await?;
+        sqlx::query("UPDATE fleet_conditions SET incident_id = $1 WHERE id = $2")
+            .bind(&incident_id)
+            .bind(condition_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(number)
+    }
+}
+
 // The SQL of this module, run on either backend (the bounds are what its queries need of sqlx).
 #[async_trait::async_trait]
 impl<DB> FleetRulesStorage for SqlStore<DB>
@@ -585,18 +624,9 @@ where
             .bind(serial)
             .fetch_one(&mut *tx)
             .await?;
-            let device_id: String = dev.try_get("id")?;
-            let customer_id: String = dev.try_get("customer_id")?;
-            let incident_id = self.ctx.ids.new_id().to_string();
-            let row =
-                auto_incident_row(&incident_id, partner_id, device_id, customer_id, auto, now);
+            let device = (dev.try_get("id")?, dev.try_get("customer_id")?);
             let number = self
-                .insert_incident(&mut tx, &row, "fleet", "created automatically")
-                .await?;
-            sqlx::query("UPDATE fleet_conditions SET incident_id = $1 WHERE id = $2")
-                .bind(&incident_id)
-                .bind(id.to_string())
-                .execute(&mut *tx)
+                .raise_auto_incident(&mut tx, partner_id, device, auto, &id.to_string(), now)
                 .await?;
             incident = Some(number);
         }
@@ -640,18 +670,16 @@ where
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(dev) = dev {
-                let device_id: String = dev.try_get("id")?;
-                let customer_id: String = dev.try_get("customer_id")?;
-                let incident_id = self.ctx.ids.new_id().to_string();
-                let row =
-                    auto_incident_row(&incident_id, partner_id, device_id, customer_id, auto, now);
+                let device = (dev.try_get("id")?, dev.try_get("customer_id")?);
                 let number = self
-                    .insert_incident(&mut tx, &row, "fleet", "created automatically")
-                    .await?;
-                sqlx::query("UPDATE fleet_conditions SET incident_id = $1 WHERE id = $2")
-                    .bind(&incident_id)
-                    .bind(condition_id.to_string())
-                    .execute(&mut *tx)
+                    .raise_auto_incident(
+                        &mut tx,
+                        partner_id,
+                        device,
+                        auto,
+                        &condition_id.to_string(),
+                        now,
+                    )
                     .await?;
                 incident = Some(number);
             }
