@@ -518,6 +518,10 @@ pub async fn device_forecasts(
             !t.last.supplies.is_empty()
         })
         .collect();
+    // Stored at the end in one transaction: on SQLite every write transaction waits for the one
+    // writer, which the batches being ingested hold in turn, so one wait per evaluation instead of
+    // one per chunk of devices.
+    let mut changed = Vec::new();
     for chunk in with_supplies.chunks(DEVICES_PER_QUERY) {
         let serials: Vec<String> = chunk.iter().map(|t| t.serial.to_string()).collect();
         let mut stored = store.stored_fits(partner, &serials).await?;
@@ -537,7 +541,6 @@ pub async fn device_forecasts(
         let mut histories = store
             .supply_histories(partner, &serials, since, HISTORY_ROWS)
             .await?;
-        let mut changed = Vec::new();
         for t in compute {
             let history = histories.remove(t.serial).unwrap_or_default();
             let fits = DeviceFits::compute(t.serial, t.last, &history, t.min_span, now);
@@ -546,14 +549,17 @@ pub async fn device_forecasts(
                 changed.push(fits);
             }
         }
-        match store.store_fits(partner, &changed).await {
-            Ok(()) => {}
-            // A reader answers with what it computed; storing is for the next reader.
-            Err(e) if refresh == Refresh::IfStale => {
-                tracing::warn!(error = %e, "storing computed supply forecasts failed")
-            }
-            Err(e) => return Err(e),
+    }
+    if changed.is_empty() {
+        return Ok(out);
+    }
+    match store.store_fits(partner, &changed).await {
+        Ok(()) => {}
+        // A reader answers with what it computed; storing is for the next reader.
+        Err(e) if refresh == Refresh::IfStale => {
+            tracing::warn!(error = %e, "storing computed supply forecasts failed")
         }
+        Err(e) => return Err(e),
     }
     Ok(out)
 }
