@@ -115,6 +115,11 @@ fn init_logs(json: bool, command: &Command) {
     }
 }
 
+/// mimalloc instead of glibc's malloc: under ingestion glibc's allocator took a fifth of the
+/// manager's CPU (perf, bench-ingest on SQLite; ARCHITECTURE.md has the numbers).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
