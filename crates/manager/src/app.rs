@@ -81,6 +81,8 @@ pub struct AppState {
     /// Permits for console password checks (`AppConfig::password_checks`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
     pub api_keys: Arc<ApiKeyCache>,
+    /// The evaluation of stored batches' devices, after their uploads are answered.
+    pub after_batch: Arc<crate::fleet::evaluate::AfterBatch>,
 }
 
 /// Known API keys (by hash) for a minute, so that not every API request costs a key lookup.
@@ -125,6 +127,7 @@ impl AppState {
             config: Arc::new(config),
             password_checks,
             api_keys: Arc::new(ApiKeyCache::new(chrono::Duration::seconds(60))),
+            after_batch: Default::default(),
         }
     }
 }

@@ -1021,6 +1021,28 @@ async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_languag
         "{}",
         res.text().await.unwrap_or_default()
     );
+    // The manager evaluates the reading after answering: wait (10 s at most) for its incident.
+    let mut incidents = 0;
+    for _ in 0..200 {
+        let list: serde_json::Value = http
+            .get(format!("{}/api/v1/devices/{SERIAL_A}/incidents", m.base))
+            .bearer_auth(&m.api_key)
+            .send()
+            .await
+            .expect("incidents")
+            .json()
+            .await
+            .expect("json");
+        incidents = list
+            .as_array()
+            .or_else(|| list["incidents"].as_array())
+            .map_or(0, Vec::len);
+        if incidents >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(incidents, 2, "the walk-up and the automatic incident");
 
     for (lang, mark) in [
         ("en", "Reported by the printer"),

@@ -99,7 +99,9 @@ pub async fn enroll(
 }
 
 /// Stores a batch of readings. Idempotent: a batch (or a reading) sent again is not stored twice.
-/// Readings with meters also become meter reads with source `automatic`.
+/// Readings with meters also become meter reads with source `automatic`. Answered once the readings
+/// are stored; the fleet policies (supply orders, alert incidents) and forecasts are evaluated for
+/// their devices right after.
 #[utoipa::path(post, path = "/api/v1/agents/readings", request_body = ReadingBatch,
     security(("agent_credential" = [])),
     responses((status = 200, body = BatchReceipt), (status = 401, body = Problem, description = "unknown or revoked agent"),
@@ -184,19 +186,14 @@ pub async fn ingest(
         }
         receipt.results.push(result);
     }
-    // The devices of the readings stored now or before (a replay is evaluated again: harmless).
-    let serials: std::collections::HashSet<String> = valid
-        .iter()
-        .zip(&ingested.results)
-        .filter(|(_, done)| done.outcome != ReadingOutcome::Rejected)
-        .map(|(r, _)| r.identity.serial.clone())
-        .collect();
-    let evaluating = st.clock.instant();
-    super::evaluate::after_batch(&*st.store, &agent, serials, st.clock.now()).await;
-    let evaluated_in = st.clock.instant().saturating_duration_since(evaluating);
+    // The stored readings' devices await evaluation (durably, since the commit): evaluated after
+    // this answer, by this instance's drain task (a crash leaves them to the periodic run).
+    if receipt.stored > 0 {
+        st.after_batch.nudge(st.store.clone(), st.clock.clone());
+    }
     tracing::info!(agent = %agent.id, batch = %batch.batch_id, stored = receipt.stored,
         duplicates = receipt.duplicates, rejected = receipt.rejected, replay = !ingested.first_time,
-        store_ms = millis(stored_in), evaluate_ms = millis(evaluated_in), "readings received");
+        store_ms = millis(stored_in), "readings received");
     Ok(Json(receipt))
 }
 

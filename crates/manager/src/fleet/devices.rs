@@ -522,9 +522,12 @@ pub async fn device_forecasts(
     // writer, which the batches being ingested hold in turn, so one wait per evaluation instead of
     // one per chunk of devices.
     let mut changed = Vec::new();
+    let clock = platform::clock::SystemClock;
+    let mut phases = super::store::Phases::new(&clock);
     for chunk in with_supplies.chunks(DEVICES_PER_QUERY) {
         let serials: Vec<String> = chunk.iter().map(|t| t.serial.to_string()).collect();
         let mut stored = store.stored_fits(partner, &serials).await?;
+        phases.mark("stored_fits");
         let mut compute = Vec::new();
         for t in chunk {
             match stored.get(t.serial) {
@@ -541,6 +544,7 @@ pub async fn device_forecasts(
         let mut histories = store
             .supply_histories(partner, &serials, since, HISTORY_ROWS)
             .await?;
+        phases.mark("histories");
         for t in compute {
             let history = histories.remove(t.serial).unwrap_or_default();
             let fits = DeviceFits::compute(t.serial, t.last, &history, t.min_span, now);
@@ -549,11 +553,15 @@ pub async fn device_forecasts(
                 changed.push(fits);
             }
         }
+        phases.mark("compute");
     }
     if changed.is_empty() {
         return Ok(out);
     }
-    match store.store_fits(partner, &changed).await {
+    let stored = store.store_fits(partner, &changed).await;
+    phases.mark("store_fits");
+    tracing::debug!(%phases, changed = changed.len(), "forecasts (ms per phase)");
+    match stored {
         Ok(()) => {}
         // A reader answers with what it computed; storing is for the next reader.
         Err(e) if refresh == Refresh::IfStale => {

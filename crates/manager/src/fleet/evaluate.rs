@@ -4,8 +4,9 @@
 //! raises waiting ones (a jam that persisted), clears gone ones (resolving or closing the incident
 //! with a history entry) and sends the notifications.
 //!
-//! It runs after each stored batch (for the agent's customer) and periodically for every partner,
-//! the periodic run under a lease in the database so that of several manager instances one runs it.
+//! It runs after stored batches, for their devices ([`AfterBatch`], off the upload's path: the
+//! devices await evaluation durably in `fleet_devices`), and periodically for every partner, the
+//! periodic run under a lease in the database so that of several manager instances one runs it.
 //! Either way the unique open condition per key keeps a second run from doing anything twice.
 
 use chrono::{DateTime, Utc};
@@ -261,6 +262,8 @@ pub async fn evaluate(
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
+    let clock = platform::clock::SystemClock;
+    let mut phases = super::store::Phases::new(&clock);
     let policies = policy::load(store, partner).await?;
     let contracts = store.supplies_contracts(partner).await?;
     // Scoped to a batch's devices, every query is about those devices only: the cost of an
@@ -278,6 +281,7 @@ pub async fn evaluate(
             )
         }
     };
+    phases.mark("load");
     // The forecasts, computed from the history (a few devices per query) and stored for the
     // readers (the fleet API and console): new readings are why an evaluation runs.
     let mut all_forecasts = {
@@ -299,6 +303,7 @@ pub async fn evaluate(
             .collect();
         device_forecasts(store, partner, &targets, now, Refresh::Always).await?
     };
+    phases.mark("forecasts");
     let open: HashMap<String, Condition> = open.into_iter().map(|c| (c.key.clone(), c)).collect();
     let customers: HashMap<String, Uuid> = devices
         .iter()
@@ -397,6 +402,7 @@ pub async fn evaluate(
         }
     }
 
+    phases.mark("wants");
     let wanted: HashSet<String> = wants.iter().map(|w| w.key.clone()).collect();
     for w in wants {
         let raised = match open.get(&w.key) {
@@ -445,6 +451,7 @@ pub async fn evaluate(
         }
     }
 
+    phases.mark("conditions");
     for c in open.values() {
         if wanted.contains(&c.key) {
             continue;
@@ -537,6 +544,8 @@ pub async fn evaluate(
             .await?;
         }
     }
+    phases.mark("clears");
+    tracing::debug!(%phases, "evaluated (ms per phase)");
     Ok(outcome)
 }
 
@@ -568,20 +577,100 @@ async fn announce(
     Ok(())
 }
 
-/// After an agent's batch was stored: evaluates the devices it holds readings of (`serials`, those
-/// of its readings stored now or before). Failures are logged, not returned (the readings are
-/// stored; the periodic run catches up).
-pub async fn after_batch(
-    store: &dyn Storage,
-    agent: &super::AgentIdentity,
-    serials: HashSet<String>,
-    now: DateTime<Utc>,
-) {
-    if serials.is_empty() {
-        return;
+/// Devices evaluated at once by [`drain`]: one evaluation (its queries and one write of the
+/// forecasts), then one write recording it.
+pub const DRAIN_CHUNK: usize = 1000;
+
+/// One pass over the devices whose stored readings await evaluation
+/// ([`FleetStorage::devices_to_evaluate`]): up to `limit` of them, as waiting when the pass starts,
+/// [`DRAIN_CHUNK`] at a time; returns how many it evaluated. A device whose evaluation fails stays
+/// waiting (for the next pass), and the error is returned once the others are done. Several
+/// passes at once (several instances) are harmless: the unique open condition per key keeps a
+/// second evaluation from doing anything twice, and a device stays waiting while a batch stored
+/// after its evaluation began is not evaluated.
+///
+/// [`FleetStorage::devices_to_evaluate`]: super::FleetStorage::devices_to_evaluate
+pub async fn drain(store: &dyn Storage, clock: &dyn Clock, limit: u32) -> Result<usize> {
+    let waiting = store.devices_to_evaluate(limit).await?;
+    let mut by_partner: HashMap<Uuid, Vec<super::ToEvaluate>> = HashMap::new();
+    for d in waiting {
+        by_partner.entry(d.partner_id).or_default().push(d);
     }
-    if let Err(e) = evaluate(store, agent.partner_id, Scope::Devices(serials), now).await {
-        tracing::warn!(error = %e, agent = %agent.id, "fleet evaluation after a batch failed");
+    let mut evaluated = 0;
+    let mut failed = None;
+    for (partner, devices) in by_partner {
+        for chunk in devices.chunks(DRAIN_CHUNK) {
+            let serials: HashSet<String> = chunk.iter().map(|d| d.serial.clone()).collect();
+            let done = match evaluate(store, partner, Scope::Devices(serials), clock.now()).await {
+                Ok(_) => store.mark_evaluated(chunk).await,
+                Err(e) => Err(e),
+            };
+            match done {
+                Ok(()) => evaluated += chunk.len(),
+                // The other partners' devices are still evaluated.
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(evaluated),
+    }
+}
+
+/// The evaluation after ingestion, off the upload's path: an upload is answered once its readings
+/// are stored (the devices then await evaluation, durably), and [`AfterBatch::nudge`] starts one
+/// [`drain`] task in this process unless one runs, which then runs again for what arrived
+/// meanwhile. Under load one evaluation covers several batches of a device. What a crash or a
+/// failure leaves waiting, the periodic [`Evaluator`] drains.
+#[derive(Debug, Default)]
+pub struct AfterBatch {
+    running: std::sync::atomic::AtomicBool,
+    again: std::sync::atomic::AtomicBool,
+}
+
+/// Devices one pass of the drain task takes on.
+const PER_PASS: u32 = 50_000;
+
+/// After a pass that evaluated something, the wait before the next (the first pass after a quiet
+/// spell starts at once): under load, the next pass covers this while's batches of a device with
+/// one evaluation, whose cost is the device's history whatever the number of new readings.
+pub const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl AfterBatch {
+    /// A batch was stored: its devices are evaluated soon, in a task of this process.
+    pub fn nudge(self: &Arc<Self>, store: Arc<dyn Storage>, clock: Arc<dyn Clock>) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.again.store(true, SeqCst);
+        if self.running.swap(true, SeqCst) {
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                me.again.store(false, SeqCst);
+                match drain(&*store, &*clock, PER_PASS).await {
+                    Ok(n) if n > 0 => {
+                        tracing::debug!(devices = n, "evaluated after batches");
+                        tokio::time::sleep(BUSY_PAUSE).await;
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "fleet evaluation after batches failed; the periodic run retries")
+                    }
+                }
+                me.running.store(false, SeqCst);
+                // A nudge after this pass read the waiting devices: run again, unless that
+                // nudge started a task of its own.
+                if !me.again.load(SeqCst) || me.running.swap(true, SeqCst) {
+                    break;
+                }
+            }
+        });
     }
 }
 
@@ -611,6 +700,8 @@ impl Evaluator {
     /// One run over every partner if this instance holds the lease for `every`; `None` when
     /// another instance holds it.
     pub async fn run_once(&self, every: std::time::Duration) -> Result<Option<Outcome>> {
+        // What ingestion left waiting (a crash, a failed evaluation), on every instance.
+        drain(&*self.store, &*self.clock, PER_PASS).await?;
         let now = self.clock.now();
         let lease = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::minutes(5));
         if !self

@@ -18,7 +18,7 @@ pub mod rules_store;
 pub mod store;
 pub mod webhook_guard;
 
-pub use store::{AgentIdentity, FleetStorage};
+pub use store::{AgentIdentity, FleetStorage, ToEvaluate};
 
 /// A fresh enrolment token (shown once): `sae_` and 32 random bytes in hex.
 pub fn generate_enrol_token() -> String {

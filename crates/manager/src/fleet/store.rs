@@ -110,6 +110,16 @@ pub(crate) fn meters_not_recorded(e: &StoreError) -> String {
     format!("reading stored, meters not recorded as a meter read: {e}")
 }
 
+/// A device whose stored readings await evaluation ([`FleetStorage::devices_to_evaluate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToEvaluate {
+    pub partner_id: Uuid,
+    pub device_id: String,
+    pub serial: String,
+    /// Batches stored for it so far (`fleet_devices.batch_seq`).
+    pub seq: i64,
+}
+
 /// A device's last reading, for the console.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FleetDeviceSummary {
@@ -194,6 +204,12 @@ pub trait FleetStorage: Send + Sync + 'static {
         partner_id: Uuid,
         serials: &[String],
     ) -> Result<Vec<FleetDeviceSummary>>;
+    /// Up to `limit` devices whose stored readings await evaluation (a batch stored since their
+    /// last evaluation, oldest partner first), with the count to pass to [`Self::mark_evaluated`].
+    async fn devices_to_evaluate(&self, limit: u32) -> Result<Vec<ToEvaluate>>;
+    /// Records that these devices were evaluated with the readings of `seq` batches: a batch
+    /// stored meanwhile keeps its device waiting. Only counts up (two evaluators may overlap).
+    async fn mark_evaluated(&self, done: &[ToEvaluate]) -> Result<()>;
     /// The supply levels of these devices (by serial) read at or after `since`: per device its
     /// newest `limit` rows, newest first, as [`crate::fleet::devices::SupplyHistoryStorage`] gives
     /// them for one device; one query for all of them (an evaluation after a batch).
@@ -301,6 +317,14 @@ struct PendingRead<'r> {
     meters: Vec<(&'r str, &'r str, i64)>,
 }
 
+/// What [`SqlStore::meter_snapshot`] read: device id → meter version, and (device id, meter id) →
+/// newest stored (read_at, value).
+#[derive(Debug, Default)]
+struct MeterSnapshot {
+    versions: HashMap<String, i64>,
+    latest: HashMap<(String, String), (i64, i64)>,
+}
+
 impl<DB> SqlStore<DB>
 where
     DB: sqlx::Database,
@@ -331,7 +355,25 @@ where
         let batch = batch_id.to_string();
         let now = ms(self.ctx.clock.now());
         let mut phases = Phases::new(&*self.ctx.clock);
+        // Read before the write lock, on a reader connection (SQLite's one writer waits for
+        // nobody's reads): the newest stored meter values, valid in the transaction for the
+        // devices whose meter version did not move meanwhile (`ingest_meter_reads`).
+        let snapshot = self.meter_snapshot(&partner, readings).await?;
+        // The readings as stored (JSON), made before the lock too.
+        let bodies = readings
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<std::result::Result<Vec<String>, _>>()
+            .map_err(json_err)?;
+        phases.mark("meter_snapshot");
         let mut tx = self.writer.begin().await?;
+        if DB::NAME == "SQLite" {
+            // Meter values are written before their meter read (see `flush_meter_reads`): SQLite
+            // checks that key at the commit. PostgreSQL has no key there (migration 0130).
+            sqlx::query("PRAGMA defer_foreign_keys = ON")
+                .execute(&mut *tx)
+                .await?;
+        }
         // Begin with a write (SQLite takes its lock up front).
         let first_time = sqlx::query(
             "INSERT INTO fleet_batches (agent_id, batch_id, readings, received_at) VALUES ($1, $2, $3, $4) \
@@ -421,12 +463,7 @@ where
         let accepted: Vec<usize> = (0..readings.len())
             .filter(|&i| device_of[i].is_some())
             .collect();
-        let bodies = accepted
-            .iter()
-            .map(|&i| serde_json::to_string(&readings[i]))
-            .collect::<std::result::Result<Vec<String>, _>>()
-            .map_err(json_err)?;
-        let rows: Vec<(usize, &String)> = accepted.iter().copied().zip(bodies.iter()).collect();
+        let rows: Vec<(usize, &String)> = accepted.iter().map(|&i| (i, &bodies[i])).collect();
         let mut inserted: HashSet<String> = HashSet::new();
         for chunk in rows.chunks(rows_per_statement(12)) {
             let mut q = QueryBuilder::<DB>::new(
@@ -535,7 +572,7 @@ where
         for chunk in newest.chunks(rows_per_statement(7)) {
             let mut q = QueryBuilder::<DB>::new(
                 "INSERT INTO fleet_devices (device_id, partner_id, agent_id, is_new, first_seen_at, \
-                 last_reading_id, last_read_at) ",
+                 last_reading_id, last_read_at, batch_seq) ",
             );
             q.push_values(chunk, |mut b, (device, i)| {
                 let r = &readings[*i];
@@ -545,10 +582,13 @@ where
                     .push_bind(i64::from(created.contains(r.identity.serial.as_str())))
                     .push_bind(now)
                     .push_bind(r.reading_id.to_string())
-                    .push_bind(ms(r.read_at));
+                    .push_bind(ms(r.read_at))
+                    .push_bind(1_i64);
             });
+            // batch_seq: the device awaits evaluation (see `devices_to_evaluate`).
             q.push(
                 " ON CONFLICT (device_id) DO UPDATE SET agent_id = excluded.agent_id, \
+                 batch_seq = fleet_devices.batch_seq + 1, \
                  last_reading_id = CASE WHEN fleet_devices.last_read_at IS NULL OR excluded.last_read_at >= fleet_devices.last_read_at \
                    THEN excluded.last_reading_id ELSE fleet_devices.last_reading_id END, \
                  last_read_at = CASE WHEN fleet_devices.last_read_at IS NULL OR excluded.last_read_at >= fleet_devices.last_read_at \
@@ -567,6 +607,7 @@ where
             &accepted,
             &device_of,
             &mut results,
+            snapshot,
         )
         .await?;
         tx.commit().await?;
@@ -594,6 +635,7 @@ where
         accepted: &[usize],
         device_of: &[Option<&'r str>],
         results: &mut [Ingested],
+        snapshot: MeterSnapshot,
     ) -> Result<()> {
         let keyed: Vec<(usize, String, String)> = accepted
             .iter()
@@ -606,9 +648,16 @@ where
         if keyed.is_empty() {
             return Ok(());
         }
-        // Meter reads made by an earlier upload of the same reading: they stand.
+        // Meter reads made by an earlier upload of the same reading: they stand. Only a reading
+        // stored before can have one (its meter read is written in the transaction that stores
+        // it), so only the duplicates are looked up: none in the usual batch, whose lookup of a
+        // thousand keys cost PostgreSQL 1.5 s when the table had no statistics yet.
+        let replayed: Vec<&(usize, String, String)> = keyed
+            .iter()
+            .filter(|(i, ..)| results[*i].outcome == ReadingOutcome::Duplicate)
+            .collect();
         let mut earlier: HashMap<String, String> = HashMap::new();
-        for chunk in keyed.chunks(MAX_PARAMS - 1) {
+        for chunk in replayed.chunks(MAX_PARAMS - 1) {
             let mut q = QueryBuilder::<DB>::new(
                 "SELECT key, request_hash FROM idempotency_keys WHERE operation = 'record_meter_read' \
                  AND partner_id = ",
@@ -650,6 +699,9 @@ where
                 .map(|(i, ..)| device_of[*i].unwrap_or_default())
                 .collect();
             let locked: Vec<&str> = locked.into_iter().collect();
+            // Each device's version after this batch's bump: one more than in the snapshot
+            // means no meter read was stored since, and the snapshot's values stand.
+            let mut moved: HashSet<String> = HashSet::new();
             for chunk in locked.chunks(MAX_PARAMS) {
                 let mut q = QueryBuilder::<DB>::new(
                     "UPDATE devices SET meter_version = meter_version + 1 WHERE id IN (",
@@ -659,14 +711,23 @@ where
                     for id in chunk {
                         list.push_bind(*id);
                     }
-                    list.push_unseparated(")");
+                    list.push_unseparated(") RETURNING id, meter_version");
                 }
-                q.build().execute(&mut **tx).await?;
+                for row in q.build().fetch_all(&mut **tx).await? {
+                    let id: String = row.try_get("id")?;
+                    let version: i64 = row.try_get("meter_version")?;
+                    if snapshot.versions.get(&id) != Some(&(version - 1)) {
+                        moved.insert(id);
+                    }
+                }
             }
             phases.mark("meter_device_locks");
-            // The newest stored value of every (device, meter) of the batch.
+            let mut latest = snapshot.latest;
+            latest.retain(|(device, _), _| !moved.contains(device));
+            // The newest stored value of every (device, meter) of the moved devices.
             let pairs: BTreeSet<(&str, &str)> = fresh
                 .iter()
+                .filter(|(i, ..)| moved.contains(device_of[*i].unwrap_or_default()))
                 .flat_map(|(i, ..)| {
                     let device = device_of[*i].unwrap_or_default();
                     readings[*i]
@@ -676,29 +737,7 @@ where
                 })
                 .collect();
             let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
-            let mut latest: HashMap<(String, String), (i64, i64)> = HashMap::new();
-            for chunk in pairs.chunks(rows_per_statement(2)) {
-                let mut q = QueryBuilder::<DB>::new(
-                    "SELECT p.column1 AS device_id, p.column2 AS meter_id, \
-                     (SELECT MAX(v.read_at) FROM meter_values v WHERE v.device_id = p.column1 AND v.meter_id = p.column2) AS read_at, \
-                     (SELECT v.value FROM meter_values v WHERE v.device_id = p.column1 AND v.meter_id = p.column2 \
-                      ORDER BY v.read_at DESC, v.value DESC LIMIT 1) AS value FROM (",
-                );
-                q.push_values(chunk, |mut b, (device, meter)| {
-                    b.push_bind(*device).push_bind(*meter);
-                });
-                q.push(") AS p");
-                for row in q.build().fetch_all(&mut **tx).await? {
-                    let at: Option<i64> = row.try_get("read_at")?;
-                    let value: Option<i64> = row.try_get("value")?;
-                    if let (Some(at), Some(value)) = (at, value) {
-                        latest.insert(
-                            (row.try_get("device_id")?, row.try_get("meter_id")?),
-                            (at, value),
-                        );
-                    }
-                }
-            }
+            latest.extend(Self::latest_meter_values(&mut **tx, &pairs).await?);
             phases.mark("meter_latest");
             let mut pending: Vec<PendingRead<'r>> = Vec::new();
             for (i, key, hash) in fresh {
@@ -806,8 +845,30 @@ where
         phases.mark("meter_keys_claim");
         let (mine, raced): (Vec<_>, Vec<_>) =
             pending.drain(..).partition(|p| claimed.contains(&p.key));
+        // The values first (their read's row follows; SQLite defers the key to the commit, see
+        // `ingest_batch_tx`): the counter below is then locked for the reads' insert only.
+        let values: Vec<(&PendingRead<'_>, &(&str, &str, i64))> = mine
+            .iter()
+            .flat_map(|p| p.meters.iter().map(move |m| (p, m)))
+            .collect();
+        for chunk in values.chunks(rows_per_statement(6)) {
+            let mut q = QueryBuilder::<DB>::new(
+                "INSERT INTO meter_values (read_id, device_id, meter_id, name, value, read_at) ",
+            );
+            q.push_values(chunk, |mut b, (p, (id, name, value))| {
+                b.push_bind(p.id.as_str())
+                    .push_bind(p.device_id)
+                    .push_bind(*id)
+                    .push_bind(*name)
+                    .push_bind(*value)
+                    .push_bind(p.read_at);
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        phases.mark("meter_values");
         // One block of MR numbers for the whole batch, from the per-partner counter the
-        // walk-up meter reads use.
+        // walk-up meter reads use: its row stays locked until the commit, so it is taken last
+        // (concurrent batches of the partner wait for each other only from here).
         let numbers = if mine.is_empty() {
             Vec::new()
         } else {
@@ -848,25 +909,6 @@ where
             q.build().execute(&mut **tx).await?;
         }
         phases.mark("meter_reads");
-        let values: Vec<(&PendingRead<'_>, &(&str, &str, i64))> = mine
-            .iter()
-            .flat_map(|p| p.meters.iter().map(move |m| (p, m)))
-            .collect();
-        for chunk in values.chunks(rows_per_statement(6)) {
-            let mut q = QueryBuilder::<DB>::new(
-                "INSERT INTO meter_values (read_id, device_id, meter_id, name, value, read_at) ",
-            );
-            q.push_values(chunk, |mut b, (p, (id, name, value))| {
-                b.push_bind(p.id.as_str())
-                    .push_bind(p.device_id)
-                    .push_bind(*id)
-                    .push_bind(*name)
-                    .push_bind(*value)
-                    .push_bind(p.read_at);
-            });
-            q.build().execute(&mut **tx).await?;
-        }
-        phases.mark("meter_values");
         for p in &mine {
             results[p.index].meter_read = true;
         }
@@ -889,6 +931,88 @@ where
             }
         }
         Ok(())
+    }
+
+    /// The meter versions of the readings' known devices, then the newest stored value of each of
+    /// their meters, read outside any transaction: valid for the devices whose version has not
+    /// moved when the batch's transaction bumps it (versions read first: a meter read stored
+    /// between the two reads moves the version).
+    async fn meter_snapshot(&self, partner: &str, readings: &[Reading]) -> Result<MeterSnapshot> {
+        let mut snapshot = MeterSnapshot::default();
+        let serials: BTreeSet<&str> = readings
+            .iter()
+            .filter(|r| !r.meters.is_empty())
+            .map(|r| r.identity.serial.as_str())
+            .collect();
+        if serials.is_empty() {
+            return Ok(snapshot);
+        }
+        let serials: Vec<&str> = serials.into_iter().collect();
+        let mut conn = self.pool.acquire().await?;
+        let mut ids: HashMap<String, String> = HashMap::new();
+        for chunk in serials.chunks(MAX_PARAMS - 1) {
+            let mut q = QueryBuilder::<DB>::new(
+                "SELECT id, serial, meter_version FROM devices WHERE partner_id = ",
+            );
+            q.push_bind(partner).push(" AND serial IN (");
+            {
+                let mut list = q.separated(", ");
+                for serial in chunk {
+                    list.push_bind(*serial);
+                }
+                list.push_unseparated(")");
+            }
+            for row in q.build().fetch_all(&mut *conn).await? {
+                let id = row.text("id")?;
+                snapshot
+                    .versions
+                    .insert(id.clone(), row.int("meter_version")?);
+                ids.insert(row.text("serial")?, id);
+            }
+        }
+        let pairs: BTreeSet<(&str, &str)> = readings
+            .iter()
+            .filter_map(|r| ids.get(&r.identity.serial).map(|id| (id.as_str(), r)))
+            .flat_map(|(id, r)| r.meters.iter().map(move |m| (id, m.id.as_str())))
+            .collect();
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        snapshot.latest = Self::latest_meter_values(&mut *conn, &pairs).await?;
+        Ok(snapshot)
+    }
+
+    /// The newest stored (read_at, value) of each (device id, meter id) that has one; of two
+    /// values read at the same instant the higher. Per pair two lookups in the index on
+    /// (device_id, meter_id, read_at), so the cost does not grow with the history.
+    async fn latest_meter_values(
+        conn: &mut DB::Connection,
+        pairs: &[(&str, &str)],
+    ) -> Result<HashMap<(String, String), (i64, i64)>> {
+        let mut latest = HashMap::with_capacity(pairs.len());
+        for chunk in pairs.chunks(rows_per_statement(2)) {
+            let mut q = QueryBuilder::<DB>::new(
+                "SELECT p.column1 AS device_id, p.column2 AS meter_id, \
+                 (SELECT MAX(w.read_at) FROM meter_values w WHERE w.device_id = p.column1 \
+                  AND w.meter_id = p.column2) AS read_at, \
+                 (SELECT MAX(v.value) FROM meter_values v WHERE v.device_id = p.column1 \
+                  AND v.meter_id = p.column2 AND v.read_at = (SELECT MAX(w.read_at) FROM meter_values w \
+                  WHERE w.device_id = p.column1 AND w.meter_id = p.column2)) AS value FROM (",
+            );
+            q.push_values(chunk, |mut b, (device, meter)| {
+                b.push_bind(*device).push_bind(*meter);
+            });
+            q.push(") AS p");
+            for row in q.build().fetch_all(&mut *conn).await? {
+                let at: Option<i64> = row.try_get("read_at")?;
+                let value: Option<i64> = row.try_get("value")?;
+                if let (Some(at), Some(value)) = (at, value) {
+                    latest.insert(
+                        (row.try_get("device_id")?, row.try_get("meter_id")?),
+                        (at, value),
+                    );
+                }
+            }
+        }
+        Ok(latest)
     }
 
     /// The partner's devices of these serials: serial → (id, customer id).
@@ -1120,15 +1244,27 @@ where
         // PostgreSQL may pick the transaction as a deadlock victim when two batches
         // touch the same devices; it is then run again, at most three more times.
         let mut attempt = 0;
-        loop {
+        let done = loop {
             match self
                 .ingest_batch_tx(agent, batch_id, received, readings)
                 .await
             {
                 Err(e) if attempt < 3 && is_transient(&e) => attempt += 1,
-                done => return done,
+                done => break done,
+            }
+        };
+        if DB::NAME == "SQLite" {
+            // Copies the log into the database file on a reader connection, while the one
+            // writer goes on with the next batch (the writer's own checkpoints wait for 64 MiB of
+            // log, see storage/sqlite.rs). PASSIVE: it waits for nobody; busy is no error.
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await
+            {
+                tracing::debug!(error = %e, "checkpoint after a batch");
             }
         }
+        done
     }
 
     async fn list_readings(
@@ -1186,6 +1322,52 @@ where
         }
         out.sort_by(|a, b| (&a.customer_name, &a.serial).cmp(&(&b.customer_name, &b.serial)));
         Ok(out)
+    }
+
+    async fn devices_to_evaluate(&self, limit: u32) -> Result<Vec<ToEvaluate>> {
+        let rows = sqlx::query(
+            "SELECT f.partner_id, f.device_id, d.serial, f.batch_seq FROM fleet_devices f \
+             JOIN devices d ON d.id = f.device_id WHERE f.batch_seq > f.evaluated_seq \
+             ORDER BY f.partner_id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ToEvaluate {
+                    partner_id: uuid(&r.text("partner_id")?)?,
+                    device_id: r.text("device_id")?,
+                    serial: r.text("serial")?,
+                    seq: r.int("batch_seq")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_evaluated(&self, done: &[ToEvaluate]) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        // In device id order: concurrent batches lock fleet_devices rows in that order too.
+        let mut done: Vec<&ToEvaluate> = done.iter().collect();
+        done.sort_by(|a, b| a.device_id.cmp(&b.device_id));
+        let mut tx = self.writer.begin().await?;
+        for chunk in done.chunks(rows_per_statement(2)) {
+            let mut q = QueryBuilder::<DB>::new(
+                "UPDATE fleet_devices SET evaluated_seq = v.column2 FROM (",
+            );
+            q.push_values(chunk, |mut b, d| {
+                b.push_bind(d.device_id.as_str()).push_bind(d.seq);
+            });
+            q.push(
+                ") AS v WHERE fleet_devices.device_id = v.column1 \
+                 AND fleet_devices.evaluated_seq < v.column2",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn supply_histories(

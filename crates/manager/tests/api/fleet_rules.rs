@@ -90,8 +90,18 @@ fn reading(at: DateTime<Utc>, supplies: Vec<FleetSupply>, alerts: Vec<FleetAlert
     }
 }
 
-/// Posts one batch as the agent does (the evaluation runs after it is stored).
+/// Posts one batch as the agent does, then evaluates what it stored (the server evaluates it too,
+/// after answering, in a task of its own: see `an_upload_is_evaluated_after_its_answer`; evaluated
+/// here, the test need not wait for that task).
 pub(crate) async fn send(app: &TestApp, credential: &str, readings: Vec<Reading>) {
+    post(app, credential, readings).await;
+    manager::fleet::evaluate::drain(&*app.store.store, &*app.store.clock, u32::MAX)
+        .await
+        .unwrap();
+}
+
+/// Posts one batch as the agent does.
+async fn post(app: &TestApp, credential: &str, readings: Vec<Reading>) {
     let res = app
         .http
         .post(app.url("/api/v1/agents/readings"))
@@ -146,7 +156,102 @@ both_backends!(
     an_alert_raises_one_incident_and_it_is_resolved_when_it_clears,
     a_silent_device_alerts_once,
     webhooks_are_signed_and_retried_after_the_receiver_was_down,
+    an_upload_is_evaluated_after_its_answer,
+    a_device_left_waiting_is_evaluated_by_the_periodic_run,
 );
+
+/// Waits (5 s at most) until no device awaits evaluation; false if some still does.
+async fn evaluated(store: &dyn Storage) -> bool {
+    for _ in 0..100 {
+        if store.devices_to_evaluate(10).await.unwrap().is_empty() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+fn fuser_failure() -> FleetAlert {
+    FleetAlert {
+        description: "Service call: fuser failure".into(),
+        ..alert(
+            30,
+            "subunitUnrecoverableFailure",
+            "critical",
+            "field_service",
+        )
+    }
+}
+
+/// The upload is answered once stored; the server's own task then evaluates its device (nothing
+/// else evaluates here): the incident appears and the device no longer waits.
+async fn an_upload_is_evaluated_after_its_answer(b: Backend) {
+    let app = spawn_app(b).await;
+    let store = app.store.store.clone();
+    let credential = agent(&*store, app.a.partner_id).await;
+    post(
+        &app,
+        &credential,
+        vec![reading(t0(), vec![toner(80)], vec![fuser_failure()])],
+    )
+    .await;
+    assert!(
+        evaluated(&*store).await,
+        "the device still awaits evaluation"
+    );
+    let list = incidents(&app, &app.a.api_key).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["source"], "automatic");
+    // A second batch of the device: evaluated again (the first pass's pause included).
+    post(
+        &app,
+        &credential,
+        vec![reading(
+            t0() + Duration::minutes(15),
+            vec![toner(79)],
+            vec![],
+        )],
+    )
+    .await;
+    assert!(
+        evaluated(&*store).await,
+        "the second batch was not evaluated"
+    );
+    let list = incidents(&app, &app.a.api_key).await;
+    assert_eq!(list[0]["status"], "resolved", "{list:?}");
+}
+
+/// A batch stored but never evaluated (the instance stopped right after its commit) waits in
+/// the database; the periodic evaluator of any instance evaluates it.
+async fn a_device_left_waiting_is_evaluated_by_the_periodic_run(b: Backend) {
+    let app = spawn_app(b).await;
+    let store = app.store.store.clone();
+    let credential = agent(&*store, app.a.partner_id).await;
+    let me = store
+        .agent_for_credential(&token_hash(&credential), None)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .ingest_batch(
+            &me,
+            Uuid::new_v4(),
+            1,
+            &[reading(t0(), vec![toner(80)], vec![fuser_failure()])],
+        )
+        .await
+        .unwrap();
+    let waiting = store.devices_to_evaluate(10).await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].serial, SERIAL);
+    assert!(incidents(&app, &app.a.api_key).await.is_empty());
+    Evaluator::new(store.clone(), app.store.clock.clone())
+        .run_once(std::time::Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert!(store.devices_to_evaluate(10).await.unwrap().is_empty());
+    assert_eq!(incidents(&app, &app.a.api_key).await.len(), 1);
+}
 
 async fn policies_have_defaults_overrides_checks_and_stay_within_the_partner(b: Backend) {
     let app = spawn_app(b).await;
