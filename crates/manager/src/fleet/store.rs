@@ -406,7 +406,7 @@ where
             });
         }
         let serials: Vec<&str> = models.keys().copied().collect();
-        let mut devices = self.devices_by_serial(&mut tx, &partner, &serials).await?;
+        let mut devices = Self::devices_by_serial(&mut tx, &partner, &serials).await?;
         let missing: Vec<(&str, &String)> = models
             .iter()
             .filter(|(s, _)| !devices.contains_key(**s))
@@ -433,7 +433,7 @@ where
         }
         if !missing.is_empty() {
             let missing: Vec<&str> = missing.iter().map(|(s, _)| *s).collect();
-            devices.extend(self.devices_by_serial(&mut tx, &partner, &missing).await?);
+            devices.extend(Self::devices_by_serial(&mut tx, &partner, &missing).await?);
         }
 
         phases.mark("devices");
@@ -442,7 +442,7 @@ where
         let mut device_of: Vec<Option<&str>> = Vec::with_capacity(readings.len());
         for r in readings {
             let serial = r.identity.serial.as_str();
-            let (id, owner) = devices.get(serial).ok_or_else(|| {
+            let (id, owner, _) = devices.get(serial).ok_or_else(|| {
                 StoreError::Corrupt(format!("device {serial} neither added nor found"))
             })?;
             let mine = *owner == customer;
@@ -950,25 +950,11 @@ where
         let serials: Vec<&str> = serials.into_iter().collect();
         let mut conn = self.pool.acquire().await?;
         let mut ids: HashMap<String, String> = HashMap::new();
-        for chunk in serials.chunks(MAX_PARAMS - 1) {
-            let mut q = QueryBuilder::<DB>::new(
-                "SELECT id, serial, meter_version FROM devices WHERE partner_id = ",
-            );
-            q.push_bind(partner).push(" AND serial IN (");
-            {
-                let mut list = q.separated(", ");
-                for serial in chunk {
-                    list.push_bind(*serial);
-                }
-                list.push_unseparated(")");
-            }
-            for row in q.build().fetch_all(&mut *conn).await? {
-                let id = row.text("id")?;
-                snapshot
-                    .versions
-                    .insert(id.clone(), row.int("meter_version")?);
-                ids.insert(row.text("serial")?, id);
-            }
+        for (serial, (id, _, version)) in
+            Self::devices_by_serial(&mut conn, partner, &serials).await?
+        {
+            snapshot.versions.insert(id.clone(), version);
+            ids.insert(serial, id);
         }
         let pairs: BTreeSet<(&str, &str)> = readings
             .iter()
@@ -1015,17 +1001,16 @@ where
         Ok(latest)
     }
 
-    /// The partner's devices of these serials: serial → (id, customer id).
+    /// The partner's devices of these serials: serial → (id, customer id, meter version).
     async fn devices_by_serial(
-        &self,
-        tx: &mut sqlx::Transaction<'static, DB>,
+        conn: &mut DB::Connection,
         partner: &str,
         serials: &[&str],
-    ) -> Result<HashMap<String, (String, String)>> {
+    ) -> Result<HashMap<String, (String, String, i64)>> {
         let mut devices = HashMap::with_capacity(serials.len());
         for chunk in serials.chunks(MAX_PARAMS - 1) {
             let mut q = QueryBuilder::<DB>::new(
-                "SELECT id, customer_id, serial FROM devices WHERE partner_id = ",
+                "SELECT id, customer_id, serial, meter_version FROM devices WHERE partner_id = ",
             );
             q.push_bind(partner).push(" AND serial IN (");
             {
@@ -1035,10 +1020,14 @@ where
                 }
                 list.push_unseparated(")");
             }
-            for row in q.build().fetch_all(&mut **tx).await? {
+            for row in q.build().fetch_all(&mut *conn).await? {
                 devices.insert(
                     row.text("serial")?,
-                    (row.text("id")?, row.text("customer_id")?),
+                    (
+                        row.text("id")?,
+                        row.text("customer_id")?,
+                        row.int("meter_version")?,
+                    ),
                 );
             }
         }
