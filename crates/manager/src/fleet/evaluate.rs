@@ -700,8 +700,11 @@ impl Evaluator {
     /// One run over every partner if this instance holds the lease for `every`; `None` when
     /// another instance holds it.
     pub async fn run_once(&self, every: std::time::Duration) -> Result<Option<Outcome>> {
-        // What ingestion left waiting (a crash, a failed evaluation), on every instance.
-        drain(&*self.store, &*self.clock, PER_PASS).await?;
+        // What ingestion left waiting (a crash, a failed evaluation), on every instance; a device
+        // that fails again stays waiting and holds up no partner's periodic run.
+        if let Err(e) = drain(&*self.store, &*self.clock, PER_PASS).await {
+            tracing::warn!(error = %e, "evaluating the devices left waiting failed");
+        }
         let now = self.clock.now();
         let lease = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::minutes(5));
         if !self
