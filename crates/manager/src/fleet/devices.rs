@@ -28,6 +28,7 @@ use crate::api::ApiPartner;
 use crate::api::error::ApiError;
 use crate::api::types::Problem;
 use crate::app::AppState;
+use crate::storage::sql::push_list;
 use crate::storage::{Result, SqlStore, Storage, StoreError, from_ms, ms, uuid};
 
 /// Days of supply levels the forecasts look at.
@@ -239,8 +240,11 @@ where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
+    DB::QueryResult: platform::sql::RowsAffected,
     for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<i64>: sqlx::Encode<'q, DB>,
@@ -294,14 +298,8 @@ where
                      f.span_hours FROM fleet_supply_forecasts f JOIN devices d ON d.id = f.device_id \
                      WHERE d.partner_id = ",
             );
-            q.push_bind(partner.as_str()).push(" AND d.serial IN (");
-            {
-                let mut list = q.separated(", ");
-                for serial in chunk {
-                    list.push_bind(serial.as_str());
-                }
-                list.push_unseparated(")");
-            }
+            q.push_bind(partner.as_str()).push(" AND d.serial IN ");
+            push_list(&mut q, chunk.iter().map(|serial| serial.as_str()));
             for r in q.build().fetch_all(&self.pool).await? {
                 let serial: String = r.try_get("serial")?;
                 let index: String = r.try_get("supply_index")?;
@@ -353,22 +351,15 @@ where
         }
         let partner = partner_id.to_string();
         // The devices' ids (a serial the partner has no device of is skipped).
-        let mut ids: HashMap<String, String> = HashMap::new();
-        for chunk in fits.chunks(MAX_PARAMS - 1) {
-            let mut q =
-                QueryBuilder::<DB>::new("SELECT id, serial FROM devices WHERE partner_id = ");
-            q.push_bind(partner.as_str()).push(" AND serial IN (");
-            {
-                let mut list = q.separated(", ");
-                for f in chunk {
-                    list.push_bind(f.serial.as_str());
-                }
-                list.push_unseparated(")");
-            }
-            for r in q.build().fetch_all(&self.pool).await? {
-                ids.insert(r.try_get("serial")?, r.try_get("id")?);
-            }
-        }
+        let serials: Vec<&str> = fits.iter().map(|f| f.serial.as_str()).collect();
+        let ids: HashMap<String, String> = {
+            let mut conn = self.pool.acquire().await?;
+            Self::devices_by_serial(&mut conn, &partner, &serials)
+                .await?
+                .into_iter()
+                .map(|(serial, (id, _, _))| (serial, id))
+                .collect()
+        };
         let rows: Vec<(&str, &DeviceFits, &str, _)> = fits
             .iter()
             .filter_map(|d| ids.get(&d.serial).map(|id| (id.as_str(), d)))
@@ -393,14 +384,8 @@ where
                 // has included); writing starts the transaction (SQLite's write lock up front).
                 for chunk in device_ids.chunks(MAX_PARAMS) {
                     let mut q =
-                        QueryBuilder::<DB>::new("DELETE FROM fleet_supply_forecasts WHERE device_id IN (");
-                    {
-                        let mut list = q.separated(", ");
-                        for id in chunk {
-                            list.push_bind(*id);
-                        }
-                        list.push_unseparated(")");
-                    }
+                        QueryBuilder::<DB>::new("DELETE FROM fleet_supply_forecasts WHERE device_id IN ");
+                    push_list(&mut q, chunk.iter().copied());
                     q.build().execute(&mut *tx).await?;
                 }
                 for chunk in rows.chunks(rows_per_statement(13)) {

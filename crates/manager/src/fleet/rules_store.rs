@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::policy::{PolicyDocument, PolicyScope};
 use crate::domain::{DeviceSerial, IncidentKind, IncidentNumber, IncidentStatus};
-use crate::storage::sql::{Columns, IncidentRow, corrupt};
+use crate::storage::sql::{Columns, IncidentRow, corrupt, push_list};
 use crate::storage::{Result, SqlStore, StoreError, SupplyItem, from_ms, ms, uuid};
 use platform::sql::RowsAffected;
 use sqlx::Row;
@@ -547,16 +547,8 @@ where
             let mut q = sqlx::QueryBuilder::<DB>::new(CONDITION_SELECT);
             q.push(" WHERE k.partner_id = ")
                 .push_bind(partner.as_str())
-                .push(
-                    " AND k.cleared_at IS NULL AND d.partner_id = k.partner_id AND d.serial IN (",
-                );
-            {
-                let mut list = q.separated(", ");
-                for serial in chunk {
-                    list.push_bind(serial.as_str());
-                }
-                list.push_unseparated(")");
-            }
+                .push(" AND k.cleared_at IS NULL AND d.partner_id = k.partner_id AND d.serial IN ");
+            push_list(&mut q, chunk.iter().map(|serial| serial.as_str()));
             for r in q.build().fetch_all(&self.pool).await? {
                 out.push(condition(&r)?);
             }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::MeterSource;
 use crate::fleet::forecast::LevelPoint;
-use crate::storage::sql::Columns;
+use crate::storage::sql::{Columns, push_list};
 use crate::storage::{Result, SqlStore, StoreError, from_ms, ms, uuid};
 
 /// An agent found by its credential.
@@ -662,14 +662,8 @@ where
                 "SELECT key, request_hash FROM idempotency_keys WHERE operation = 'record_meter_read' \
                  AND partner_id = ",
             );
-            q.push_bind(partner).push(" AND key IN (");
-            {
-                let mut list = q.separated(", ");
-                for (_, key, _) in chunk {
-                    list.push_bind(key.as_str());
-                }
-                list.push_unseparated(")");
-            }
+            q.push_bind(partner).push(" AND key IN ");
+            push_list(&mut q, chunk.iter().map(|(_, key, _)| key.as_str()));
             for row in q.build().fetch_all(&mut **tx).await? {
                 earlier.insert(row.try_get("key")?, row.try_get("request_hash")?);
             }
@@ -704,15 +698,10 @@ where
             let mut moved: HashSet<String> = HashSet::new();
             for chunk in locked.chunks(MAX_PARAMS) {
                 let mut q = QueryBuilder::<DB>::new(
-                    "UPDATE devices SET meter_version = meter_version + 1 WHERE id IN (",
+                    "UPDATE devices SET meter_version = meter_version + 1 WHERE id IN ",
                 );
-                {
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    list.push_unseparated(") RETURNING id, meter_version");
-                }
+                push_list(&mut q, chunk.iter().copied());
+                q.push(" RETURNING id, meter_version");
                 for row in q.build().fetch_all(&mut **tx).await? {
                     let id: String = row.try_get("id")?;
                     let version: i64 = row.try_get("meter_version")?;
@@ -1002,7 +991,7 @@ where
     }
 
     /// The partner's devices of these serials: serial → (id, customer id, meter version).
-    async fn devices_by_serial(
+    pub(crate) async fn devices_by_serial(
         conn: &mut DB::Connection,
         partner: &str,
         serials: &[&str],
@@ -1012,14 +1001,8 @@ where
             let mut q = QueryBuilder::<DB>::new(
                 "SELECT id, customer_id, serial, meter_version FROM devices WHERE partner_id = ",
             );
-            q.push_bind(partner).push(" AND serial IN (");
-            {
-                let mut list = q.separated(", ");
-                for serial in chunk {
-                    list.push_bind(*serial);
-                }
-                list.push_unseparated(")");
-            }
+            q.push_bind(partner).push(" AND serial IN ");
+            push_list(&mut q, chunk.iter().copied());
             for row in q.build().fetch_all(&mut *conn).await? {
                 devices.insert(
                     row.text("serial")?,
@@ -1297,14 +1280,8 @@ where
             let mut q = QueryBuilder::<DB>::new(FLEET_DEVICE_SELECT);
             q.push(" WHERE f.partner_id = ")
                 .push_bind(partner.as_str())
-                .push(" AND d.partner_id = f.partner_id AND d.serial IN (");
-            {
-                let mut list = q.separated(", ");
-                for serial in chunk {
-                    list.push_bind(serial.as_str());
-                }
-                list.push_unseparated(")");
-            }
+                .push(" AND d.partner_id = f.partner_id AND d.serial IN ");
+            push_list(&mut q, chunk.iter().map(|serial| serial.as_str()));
             for r in q.build().fetch_all(&self.pool).await? {
                 out.push(summary(&r)?);
             }
@@ -1379,14 +1356,8 @@ where
             q.push_bind(partner.as_str())
                 .push(" AND l.read_at >= ")
                 .push_bind(ms(since))
-                .push(" AND d.serial IN (");
-            {
-                let mut list = q.separated(", ");
-                for serial in chunk {
-                    list.push_bind(serial.as_str());
-                }
-                list.push_unseparated(")");
-            }
+                .push(" AND d.serial IN ");
+            push_list(&mut q, chunk.iter().map(|serial| serial.as_str()));
             q.push(") h WHERE h.n <= ")
                 .push_bind(i64::from(limit))
                 .push(" ORDER BY h.serial, h.read_at DESC");

@@ -107,6 +107,22 @@ pub(crate) fn supplies_from_json(text: &str) -> Option<Vec<super::SupplyItem>> {
 
 /// Reads a column of a row of either backend (the row mapping below is written once, as plain
 /// functions, instead of once per backend inside `sql_store!`).
+/// Appends `(v1, v2, …)`, each value bound: the list of an `IN`.
+pub(crate) fn push_list<'t, DB, T>(
+    q: &mut sqlx::QueryBuilder<DB>,
+    values: impl IntoIterator<Item = T>,
+) where
+    DB: sqlx::Database,
+    T: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push("(");
+    let mut list = q.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    list.push_unseparated(")");
+}
+
 pub(crate) trait Columns {
     fn text(&self, column: &str) -> Result<String>;
     fn opt_text(&self, column: &str) -> Result<Option<String>>;
