@@ -367,13 +367,6 @@ where
             .map_err(json_err)?;
         phases.mark("meter_snapshot");
         let mut tx = self.writer.begin().await?;
-        if DB::NAME == "SQLite" {
-            // Meter values are written before their meter read (see `flush_meter_reads`): SQLite
-            // checks that key at the commit. PostgreSQL has no key there (migration 0130).
-            sqlx::query("PRAGMA defer_foreign_keys = ON")
-                .execute(&mut *tx)
-                .await?;
-        }
         // Begin with a write (SQLite takes its lock up front).
         let first_time = sqlx::query(
             "INSERT INTO fleet_batches (agent_id, batch_id, readings, received_at) VALUES ($1, $2, $3, $4) \
@@ -834,8 +827,8 @@ where
         phases.mark("meter_keys_claim");
         let (mine, raced): (Vec<_>, Vec<_>) =
             pending.drain(..).partition(|p| claimed.contains(&p.key));
-        // The values first (their read's row follows; SQLite defers the key to the commit, see
-        // `ingest_batch_tx`): the counter below is then locked for the reads' insert only.
+        // The values first (their read's row follows: neither backend has a key there, migrations
+        // 0130 and 0140): the counter below is then locked for the reads' insert only.
         let values: Vec<(&PendingRead<'_>, &(&str, &str, i64))> = mine
             .iter()
             .flat_map(|p| p.meters.iter().map(move |m| (p, m)))

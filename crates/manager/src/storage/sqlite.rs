@@ -31,7 +31,11 @@ impl SqliteStore {
                     // the one writer (`FleetStorage::ingest_batch`); the writer itself checkpoints
                     // only when the log reaches 64 MiB (SQLite's default: every 4 MiB, which a
                     // batch of a thousand readings passed each commit).
-                    .pragma("wal_autocheckpoint", "16384"),
+                    .pragma("wal_autocheckpoint", "16384")
+                    // 64 MiB of pages (SQLite's default: 2 MiB): a batch of a thousand readings
+                    // changes more pages than 2 MiB hold, which SQLite then wrote to the log
+                    // before the commit as well as at it.
+                    .pragma("cache_size", "-65536"),
             )
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
