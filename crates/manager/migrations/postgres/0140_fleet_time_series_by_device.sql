@@ -8,3 +8,6 @@ ALTER TABLE fleet_supply_levels ADD PRIMARY KEY (device_id, supply_index, read_a
 ALTER TABLE fleet_alerts DROP CONSTRAINT fleet_alerts_pkey;
 DROP INDEX IF EXISTS fleet_alerts_device;
 ALTER TABLE fleet_alerts ADD PRIMARY KEY (device_id, read_at, reading_id, alert_index);
+-- Nothing reads readings by batch since the evaluation after a batch finds its devices by
+-- `fleet_devices.batch_seq` (0130): one index fewer written per reading.
+DROP INDEX IF EXISTS fleet_readings_batch;

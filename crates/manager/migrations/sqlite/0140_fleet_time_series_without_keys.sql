@@ -10,6 +10,8 @@
 -- key is the table): one b-tree written per row instead of three (the rowid table, the key by
 -- reading and the index by device). The key holds the reading, so it stays unique as before.
 -- Meter values likewise by their read (the key they are read by), beside their index by device.
+-- The index of readings by batch goes: nothing reads it since the evaluation after a batch finds
+-- its devices by `fleet_devices.batch_seq` (0130).
 CREATE TABLE fleet_supply_levels_new (
     reading_id TEXT NOT NULL,
     device_id TEXT NOT NULL,
@@ -68,7 +70,6 @@ INSERT INTO fleet_readings_new SELECT id, partner_id, device_id, agent_id, batch
 DROP TABLE fleet_readings;
 ALTER TABLE fleet_readings_new RENAME TO fleet_readings;
 CREATE INDEX fleet_readings_device ON fleet_readings(device_id, read_at);
-CREATE INDEX fleet_readings_batch ON fleet_readings(agent_id, batch_id);
 
 CREATE TABLE meter_values_new (
     read_id TEXT NOT NULL,

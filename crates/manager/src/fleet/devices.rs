@@ -360,34 +360,38 @@ where
                 .map(|(serial, (id, _, _))| (serial, id))
                 .collect()
         };
-        let rows: Vec<(&str, &DeviceFits, &str, _)> = fits
+        // By device id, then supply: concurrent writers of the same devices lock in one order.
+        let mut devices: Vec<(&str, &DeviceFits)> = fits
             .iter()
             .filter_map(|d| ids.get(&d.serial).map(|id| (id.as_str(), d)))
-            .flat_map(|(id, d)| {
-                d.fits
+            .collect();
+        devices.sort_unstable_by_key(|(id, _)| *id);
+        let rows: Vec<(&str, &DeviceFits, &str, _)> = devices
+            .iter()
+            .flat_map(|&(id, d)| {
+                let mut fits: Vec<_> = d
+                    .fits
                     .iter()
                     .map(move |(index, f)| (id, d, index.as_str(), fit_columns(f)))
+                    .collect();
+                fits.sort_unstable_by(|a, b| a.2.cmp(b.2));
+                fits
             })
             .collect();
-        let device_ids: Vec<&str> = {
-            let mut v: Vec<&str> = ids.values().map(String::as_str).collect();
-            v.sort_unstable();
-            v
-        };
+        // Each device's reading, as its rows now carry it.
+        let readings: Vec<(&str, String)> = devices
+            .iter()
+            .map(|(id, d)| (*id, d.reading_id.to_string()))
+            .collect();
         // Two writers of the same devices (pages, an evaluation) may deadlock on PostgreSQL: the
         // transaction is then run again, at most three more times.
         let mut attempt = 0;
         loop {
             let done: Result<()> = async {
                 let mut tx = self.writer.begin().await?;
-                // What was stored for these devices goes (supplies the last reading no longer
-                // has included); writing starts the transaction (SQLite's write lock up front).
-                for chunk in device_ids.chunks(MAX_PARAMS) {
-                    let mut q =
-                        QueryBuilder::<DB>::new("DELETE FROM fleet_supply_forecasts WHERE device_id IN ");
-                    push_list(&mut q, chunk.iter().copied());
-                    q.build().execute(&mut *tx).await?;
-                }
+                // Each supply's row is written over in place (upsert; a delete and an insert
+                // were four B-tree writes per row); writing starts the transaction (SQLite's
+                // write lock up front).
                 for chunk in rows.chunks(rows_per_statement(13)) {
                     let mut q = QueryBuilder::<DB>::new(
                         "INSERT INTO fleet_supply_forecasts (device_id, supply_index, reading_id, \
@@ -419,6 +423,18 @@ where
                              rate_per_day = excluded.rate_per_day, level_now = excluded.level_now, \
                              points = excluded.points, span_hours = excluded.span_hours",
                     );
+                    q.build().execute(&mut *tx).await?;
+                }
+                // Then what is left of an earlier reading goes (a supply the device's last
+                // reading no longer has): the rows just written carry the device's reading, and
+                // a reading id belongs to one device.
+                for chunk in readings.chunks(MAX_PARAMS / 2) {
+                    let mut q = QueryBuilder::<DB>::new(
+                        "DELETE FROM fleet_supply_forecasts WHERE device_id IN ",
+                    );
+                    push_list(&mut q, chunk.iter().map(|(id, _)| *id));
+                    q.push(" AND reading_id NOT IN ");
+                    push_list(&mut q, chunk.iter().map(|(_, reading)| reading.as_str()));
                     q.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;

@@ -957,18 +957,21 @@ where
     ) -> Result<HashMap<(String, String), (i64, i64)>> {
         let mut latest = HashMap::with_capacity(pairs.len());
         for chunk in pairs.chunks(rows_per_statement(2)) {
+            // Two index probes per pair: the newest time, kept (MATERIALIZED, both backends)
+            // so that the value's probe reads it instead of looking it up again.
             let mut q = QueryBuilder::<DB>::new(
-                "SELECT p.column1 AS device_id, p.column2 AS meter_id, \
-                 (SELECT MAX(w.read_at) FROM meter_values w WHERE w.device_id = p.column1 \
-                  AND w.meter_id = p.column2) AS read_at, \
-                 (SELECT MAX(v.value) FROM meter_values v WHERE v.device_id = p.column1 \
-                  AND v.meter_id = p.column2 AND v.read_at = (SELECT MAX(w.read_at) FROM meter_values w \
-                  WHERE w.device_id = p.column1 AND w.meter_id = p.column2)) AS value FROM (",
+                "WITH p AS MATERIALIZED (SELECT x.column1 AS device_id, x.column2 AS meter_id, \
+                 (SELECT MAX(w.read_at) FROM meter_values w WHERE w.device_id = x.column1 \
+                  AND w.meter_id = x.column2) AS read_at FROM (",
             );
             q.push_values(chunk, |mut b, (device, meter)| {
                 b.push_bind(*device).push_bind(*meter);
             });
-            q.push(") AS p");
+            q.push(
+                ") AS x) SELECT p.device_id, p.meter_id, p.read_at, \
+                 (SELECT MAX(v.value) FROM meter_values v WHERE v.device_id = p.device_id \
+                  AND v.meter_id = p.meter_id AND v.read_at = p.read_at) AS value FROM p",
+            );
             for row in q.build().fetch_all(&mut *conn).await? {
                 let at: Option<i64> = row.try_get("read_at")?;
                 let value: Option<i64> = row.try_get("value")?;

@@ -412,3 +412,51 @@ async fn bench_fleet_devices_sqlite() {
 async fn bench_fleet_devices_postgres() {
     bench_fleet_devices(Backend::Postgres).await
 }
+
+both_backends!(a_supply_the_last_reading_no_longer_has_loses_its_stored_forecast);
+
+/// The supply indexes of the device's stored forecasts.
+async fn stored_supplies(app: &TestApp, serial: &str) -> Vec<String> {
+    let mut fits = app
+        .store
+        .store
+        .stored_fits(app.a.partner_id, &[serial.to_string()])
+        .await
+        .unwrap();
+    let mut supplies: Vec<String> = fits
+        .remove(serial)
+        .map(|f| f.fits.into_iter().map(|(index, _)| index).collect())
+        .unwrap_or_default();
+    supplies.sort();
+    supplies
+}
+
+async fn a_supply_the_last_reading_no_longer_has_loses_its_stored_forecast(b: Backend) {
+    let app = spawn_app(b).await;
+    let credential = crate::fleet_rules::agent(&*app.store.store, app.a.partner_id).await;
+    let readings: Vec<Reading> = (0..=5).map(|d| reading("FX-3", d, false)).collect();
+    crate::fleet_rules::send(&app, &credential, readings).await;
+    assert_eq!(stored_supplies(&app, "FX-3").await, ["1.1", "1.2", "1.3"]);
+    // A later reading without the waste container and the drum: their forecasts go, the toner's
+    // is written over with the new reading's.
+    app.store.clock.set(t0() + Duration::hours(1));
+    let mut later = reading("FX-3", 5, false);
+    later.read_at = t0() + Duration::hours(1);
+    later.supplies.truncate(1);
+    later.supplies[0].level = Some(540);
+    crate::fleet_rules::send(&app, &credential, vec![later.clone()]).await;
+    assert_eq!(stored_supplies(&app, "FX-3").await, ["1.1"]);
+    let stored = app
+        .store
+        .store
+        .stored_fits(app.a.partner_id, &["FX-3".to_string()])
+        .await
+        .unwrap()
+        .remove("FX-3")
+        .unwrap();
+    assert_eq!(stored.reading_id, later.reading_id);
+    assert_eq!(stored.computed_at, t0() + Duration::hours(1));
+    let page = on_page(&app, "FX-3").await;
+    assert_eq!(page, computed(&app, "FX-3").await);
+    assert_eq!(page.as_array().map(Vec::len), Some(1));
+}
