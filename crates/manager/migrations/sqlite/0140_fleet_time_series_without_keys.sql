@@ -9,13 +9,17 @@
 -- Supply levels and alerts are kept in the order they are read in, by device (WITHOUT ROWID, the
 -- key is the table): one b-tree written per row instead of three (the rowid table, the key by
 -- reading and the index by device). The key holds the reading, so it stays unique as before.
+-- Their key's columns come first, in the key's order: SQLite 3.40.0 to 3.41.0 (Debian 12's sqlite3
+-- shell among them) report false "NULL value in" errors from PRAGMA integrity_check on a WITHOUT
+-- ROWID table whose key is not in the order its columns are declared in.
 -- Meter values likewise by their read (the key they are read by), beside their index by device.
 -- The index of readings by batch goes: nothing reads it since the evaluation after a batch finds
 -- its devices by `fleet_devices.batch_seq` (0130).
 CREATE TABLE fleet_supply_levels_new (
-    reading_id TEXT NOT NULL,
     device_id TEXT NOT NULL,
     supply_index TEXT NOT NULL,
+    read_at BIGINT NOT NULL,
+    reading_id TEXT NOT NULL,
     description TEXT NOT NULL,
     kind TEXT NOT NULL,
     class TEXT NOT NULL,
@@ -24,17 +28,19 @@ CREATE TABLE fleet_supply_levels_new (
     max_capacity BIGINT,
     percent BIGINT,
     status TEXT NOT NULL,
-    read_at BIGINT NOT NULL,
     PRIMARY KEY (device_id, supply_index, read_at, reading_id)
 ) WITHOUT ROWID;
-INSERT INTO fleet_supply_levels_new SELECT reading_id, device_id, supply_index, description, kind,
-    class, colorant, level, max_capacity, percent, status, read_at FROM fleet_supply_levels;
+INSERT INTO fleet_supply_levels_new (device_id, supply_index, read_at, reading_id, description, kind,
+    class, colorant, level, max_capacity, percent, status)
+    SELECT device_id, supply_index, read_at, reading_id, description, kind, class, colorant, level,
+    max_capacity, percent, status FROM fleet_supply_levels;
 DROP TABLE fleet_supply_levels;
 ALTER TABLE fleet_supply_levels_new RENAME TO fleet_supply_levels;
 
 CREATE TABLE fleet_alerts_new (
-    reading_id TEXT NOT NULL,
     device_id TEXT NOT NULL,
+    read_at BIGINT NOT NULL,
+    reading_id TEXT NOT NULL,
     alert_index TEXT NOT NULL,
     severity TEXT NOT NULL,
     training_level TEXT,
@@ -43,11 +49,12 @@ CREATE TABLE fleet_alerts_new (
     code_name TEXT NOT NULL,
     description TEXT NOT NULL,
     device_time BIGINT,
-    read_at BIGINT NOT NULL,
     PRIMARY KEY (device_id, read_at, reading_id, alert_index)
 ) WITHOUT ROWID;
-INSERT INTO fleet_alerts_new SELECT reading_id, device_id, alert_index, severity, training_level,
-    alert_group, code, code_name, description, device_time, read_at FROM fleet_alerts;
+INSERT INTO fleet_alerts_new (device_id, read_at, reading_id, alert_index, severity, training_level,
+    alert_group, code, code_name, description, device_time)
+    SELECT device_id, read_at, reading_id, alert_index, severity, training_level, alert_group, code,
+    code_name, description, device_time FROM fleet_alerts;
 DROP TABLE fleet_alerts;
 ALTER TABLE fleet_alerts_new RENAME TO fleet_alerts;
 
