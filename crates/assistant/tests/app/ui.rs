@@ -968,15 +968,22 @@ async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_languag
     // manager's default policy raises an automatic service incident.
     let http = reqwest::Client::new();
     let m = &sys.manager;
-    let device: serde_json::Value = http
-        .get(format!("{}/api/v1/devices/{SERIAL_A}", m.base))
-        .bearer_auth(&m.api_key)
-        .send()
-        .await
-        .expect("device")
-        .json()
-        .await
-        .expect("json");
+    // A GET of the manager's API with the partner's key, as JSON.
+    let get = |path: String| {
+        let request = http
+            .get(format!("{}{path}", m.base))
+            .bearer_auth(&m.api_key);
+        async move {
+            request
+                .send()
+                .await
+                .expect(&path)
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let device = get(format!("/api/v1/devices/{SERIAL_A}")).await;
     let created: serde_json::Value = http
         .post(format!("{}/api/v1/agents", m.base))
         .bearer_auth(&m.api_key)
@@ -1024,15 +1031,7 @@ async fn the_services_tab_marks_incidents_raised_by_the_printer_in_every_languag
     // The manager evaluates the reading after answering: wait (10 s at most) for its incident.
     let mut incidents = 0;
     for _ in 0..200 {
-        let list: serde_json::Value = http
-            .get(format!("{}/api/v1/devices/{SERIAL_A}/incidents", m.base))
-            .bearer_auth(&m.api_key)
-            .send()
-            .await
-            .expect("incidents")
-            .json()
-            .await
-            .expect("json");
+        let list = get(format!("/api/v1/devices/{SERIAL_A}/incidents")).await;
         incidents = list
             .as_array()
             .or_else(|| list["incidents"].as_array())
