@@ -22,6 +22,19 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
     }
 }
 
+/// The session settings every service's PostgreSQL connections start with (sent at connection,
+/// so they hold on every connection of the pool, whatever the server's defaults).
+/// `jit=off`: PostgreSQL compiles a query to machine code when its estimated cost passes
+/// `jit_above_cost`, and a table no ANALYZE has seen yet (a fleet's first minutes) gives short
+/// lookups estimates far above it. The compiling then takes longer than the query: 130-150 ms
+/// for a supply-history query that runs in 76 ms (issue 12, EXPLAIN ANALYZE on PostgreSQL 15).
+/// The services run short queries only, which JIT does not speed up.
+pub fn service_session(
+    options: sqlx::postgres::PgConnectOptions,
+) -> sqlx::postgres::PgConnectOptions {
+    options.options([("jit", "off")])
+}
+
 /// Whether `name` may name a PostgreSQL schema in SQL text without quoting: a lowercase letter or
 /// `_`, then lowercase letters, digits and `_`, at most 63 bytes (PostgreSQL keeps
 /// `NAMEDATALEN - 1` = 63 bytes of an identifier and cuts the rest; "Identifiers and Key Words"

@@ -492,7 +492,9 @@ impl PgStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(16)
-            .connect(url)
+            .connect_with(platform::sql::service_session(
+                <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)?,
+            ))
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(Self::new(pool))

@@ -32,7 +32,7 @@ impl PgStore {
     ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .connect_with(options)
+            .connect_with(platform::sql::service_session(options))
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self {
@@ -46,5 +46,36 @@ impl PgStore {
     pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
         platform::sql::drop_schema(&PgConnectOptions::from_str(url)?, schema).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{SystemClock, UuidV7};
+    use crate::crypto::KeyRing;
+    use std::sync::Arc;
+
+    /// The manager's own pool opens its sessions with JIT off ([`platform::sql::service_session`]),
+    /// whatever the server's default (`on` in PostgreSQL 15).
+    #[tokio::test]
+    async fn the_stores_sessions_run_without_jit() {
+        let url = std::env::var("DATABASE_URL_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let ctx = StoreContext {
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+            keys: Arc::new(KeyRing::single("test1", [42; 32]).expect("key ring")),
+        };
+        let store = PgStore::connect_in_schema(&url, &schema, ctx)
+            .await
+            .expect("PostgreSQL at DATABASE_URL_PG");
+        let jit: Result<String, _> = sqlx::query_scalar("SHOW jit").fetch_one(&store.pool).await;
+        store.pool.close().await;
+        PgStore::drop_schema(&url, &schema)
+            .await
+            .expect("drop schema");
+        assert_eq!(jit.expect("SHOW jit"), "off");
     }
 }
