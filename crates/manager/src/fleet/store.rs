@@ -14,6 +14,11 @@ use crate::fleet::forecast::LevelPoint;
 use crate::storage::sql::{Columns, push_list};
 use crate::storage::{Result, SqlStore, StoreError, from_ms, ms, uuid};
 
+/// How old an agent's recorded last contact may grow before a request records it again (ms): one
+/// write per agent and minute, not one per request. On SQLite each upload waited for the one
+/// writer twice before, for this record and for its batch. The silent-agent check counts days.
+pub const CONTACT_RESOLUTION_MS: i64 = 60_000;
+
 /// An agent found by its credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentIdentity {
@@ -153,7 +158,8 @@ pub trait FleetStorage: Send + Sync + 'static {
         version: &str,
         host: Option<&str>,
     ) -> Result<Option<AgentIdentity>>;
-    /// The agent a credential belongs to, unless revoked; records the contact and version.
+    /// The agent a credential belongs to, unless revoked; records the contact (when the one
+    /// recorded is [`CONTACT_RESOLUTION_MS`] old or more) and a new version.
     async fn agent_for_credential(
         &self,
         credential_hash: &str,
@@ -1155,8 +1161,8 @@ where
         version: Option<&str>,
     ) -> Result<Option<AgentIdentity>> {
         let r = sqlx::query(
-            "SELECT a.id, a.partner_id, a.customer_id, c.name AS customer_name FROM agents a \
-             JOIN customers c ON c.id = a.customer_id \
+            "SELECT a.id, a.partner_id, a.customer_id, c.name AS customer_name, a.last_contact_at, \
+             a.version FROM agents a JOIN customers c ON c.id = a.customer_id \
              WHERE a.credential_hash = $1 AND a.revoked_at IS NULL",
         )
         .bind(credential_hash)
@@ -1164,14 +1170,22 @@ where
         .await?;
         let Some(r) = r else { return Ok(None) };
         let agent = identity_row(&r)?;
-        sqlx::query(
-            "UPDATE agents SET last_contact_at = $2, version = COALESCE($3, version) WHERE id = $1",
-        )
-        .bind(agent.id.to_string())
-        .bind(ms(self.ctx.clock.now()))
-        .bind(version)
-        .execute(&self.writer)
-        .await?;
+        let now = ms(self.ctx.clock.now());
+        let stale = r
+            .opt_int("last_contact_at")?
+            .is_none_or(|last| now - last >= CONTACT_RESOLUTION_MS);
+        let recorded = r.opt_text("version")?;
+        let new_version = version.is_some_and(|v| recorded.as_deref() != Some(v));
+        if stale || new_version {
+            sqlx::query(
+                "UPDATE agents SET last_contact_at = $2, version = COALESCE($3, version) WHERE id = $1",
+            )
+            .bind(agent.id.to_string())
+            .bind(now)
+            .bind(version)
+            .execute(&self.writer)
+            .await?;
+        }
         Ok(Some(agent))
     }
 

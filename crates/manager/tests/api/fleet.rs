@@ -14,6 +14,7 @@ both_backends!(
     concurrent_uploads_of_one_large_batch_store_it_once,
     a_supply_class_or_status_outside_the_contract_is_refused_at_the_door,
     readings_outside_the_documented_limits_are_rejected_alone_naming_the_field,
+    an_agents_contact_is_recorded_to_the_minute_and_a_new_version_at_once,
 );
 
 async fn add_agent(app: &TestApp) -> (Uuid, String) {
@@ -880,4 +881,48 @@ async fn readings_outside_the_documented_limits_are_rejected_alone_naming_the_fi
     assert_eq!(res.status(), 200, "whole numbers with a zero fraction");
     let receipt: BatchReceipt = res.json().await.unwrap();
     assert_eq!(receipt.stored, 1, "{:?}", receipt.results);
+}
+
+async fn an_agents_contact_is_recorded_to_the_minute_and_a_new_version_at_once(b: Backend) {
+    use manager::clock::Clock;
+    let app = spawn_app(b).await;
+    let (_, credential) = add_agent(&app).await;
+    let store = &*app.store.store;
+    let hash = manager::auth::token_hash(&credential);
+    let contact = || async {
+        let agents = store.list_agents(app.a.partner_id).await.unwrap();
+        (agents[0].last_contact_at, agents[0].version.clone())
+    };
+    let start = app.store.clock.now();
+    store
+        .agent_for_credential(&hash, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let (first, _) = contact().await;
+    assert_eq!(first, Some(start));
+    // Within the minute: the recorded contact stands (no write for each request).
+    app.store.clock.advance(chrono::Duration::seconds(59));
+    store
+        .agent_for_credential(&hash, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact().await.0, Some(start));
+    // A new version is recorded at once, with the contact.
+    store
+        .agent_for_credential(&hash, Some("0.2.0"))
+        .await
+        .unwrap()
+        .unwrap();
+    let now = app.store.clock.now();
+    assert_eq!(contact().await, (Some(now), Some("0.2.0".to_string())));
+    // A minute after the recorded contact, it is recorded again.
+    app.store.clock.advance(chrono::Duration::seconds(60));
+    store
+        .agent_for_credential(&hash, Some("0.2.0"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact().await.0, Some(app.store.clock.now()));
 }
