@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::MeterSource;
 use crate::fleet::forecast::LevelPoint;
-use crate::storage::sql::{Columns, push_list};
+use crate::storage::sql::{Columns, is_postgres, push_list};
 use crate::storage::{Result, SqlStore, StoreError, from_ms, ms, uuid};
 
 /// How old an agent's recorded last contact may grow before a request records it again (ms): one
@@ -1235,7 +1235,7 @@ where
                 done => break done,
             }
         };
-        if DB::NAME == "SQLite" {
+        if !is_postgres::<DB>() {
             // Copies the log into the database file on a reader connection, while the one
             // writer goes on with the next batch (the writer's own checkpoints wait for 64 MiB of
             // log, see storage/sqlite.rs). PASSIVE: it waits for nobody; busy is no error.
@@ -1356,21 +1356,45 @@ where
         let partner = partner_id.to_string();
         let mut out: HashMap<String, Vec<(String, LevelPoint)>> = HashMap::new();
         for chunk in serials.chunks(MAX_PARAMS - 3) {
-            // ROW_NUMBER per device: its newest `limit` rows (SQLite ≥ 3.25 and PostgreSQL).
-            let mut q = QueryBuilder::<DB>::new(
-                "SELECT h.serial, h.supply_index, h.level, h.max_capacity, h.read_at FROM (\
-                 SELECT d.serial, l.supply_index, l.level, l.max_capacity, l.read_at, \
-                 ROW_NUMBER() OVER (PARTITION BY l.device_id ORDER BY l.read_at DESC) AS n \
-                 FROM fleet_supply_levels l JOIN devices d ON d.id = l.device_id WHERE d.partner_id = ",
-            );
-            q.push_bind(partner.as_str())
-                .push(" AND l.read_at >= ")
-                .push_bind(ms(since))
-                .push(" AND d.serial IN ");
-            push_list(&mut q, chunk.iter().map(|serial| serial.as_str()));
-            q.push(") h WHERE h.n <= ")
-                .push_bind(i64::from(limit))
-                .push(" ORDER BY h.serial, h.read_at DESC");
+            let mut q = if is_postgres::<DB>() {
+                // Each device's newest `limit` rows by a LATERAL walk of its key (device, time),
+                // newest first. The window form below made PostgreSQL, before ANALYZE had seen the
+                // table (a fleet's first minutes), read the whole table in parallel for every
+                // 1 000 devices evaluated: 204 ms against 76 ms (EXPLAIN ANALYZE, 80 000 rows).
+                let mut q = QueryBuilder::<DB>::new(
+                    "SELECT d.serial, l.supply_index, l.level, l.max_capacity, l.read_at \
+                     FROM devices d CROSS JOIN LATERAL (SELECT s.supply_index, s.level, \
+                     s.max_capacity, s.read_at FROM fleet_supply_levels s WHERE s.device_id = d.id \
+                     AND s.read_at >= ",
+                );
+                q.push_bind(ms(since))
+                    .push(" ORDER BY s.read_at DESC LIMIT ")
+                    .push_bind(i64::from(limit))
+                    .push(") l WHERE d.partner_id = ")
+                    .push_bind(partner.as_str())
+                    .push(" AND d.serial IN ");
+                push_list(&mut q, chunk.iter().map(|serial| serial.as_str()));
+                q.push(" ORDER BY d.serial, l.read_at DESC");
+                q
+            } else {
+                // SQLite has no LATERAL: ROW_NUMBER per device (SQLite ≥ 3.25), which its
+                // planner runs from the devices by serial, then each one's rows by the key.
+                let mut q = QueryBuilder::<DB>::new(
+                    "SELECT h.serial, h.supply_index, h.level, h.max_capacity, h.read_at FROM (\
+                     SELECT d.serial, l.supply_index, l.level, l.max_capacity, l.read_at, \
+                     ROW_NUMBER() OVER (PARTITION BY l.device_id ORDER BY l.read_at DESC) AS n \
+                     FROM fleet_supply_levels l JOIN devices d ON d.id = l.device_id WHERE d.partner_id = ",
+                );
+                q.push_bind(partner.as_str())
+                    .push(" AND l.read_at >= ")
+                    .push_bind(ms(since))
+                    .push(" AND d.serial IN ");
+                push_list(&mut q, chunk.iter().map(|serial| serial.as_str()));
+                q.push(") h WHERE h.n <= ")
+                    .push_bind(i64::from(limit))
+                    .push(" ORDER BY h.serial, h.read_at DESC");
+                q
+            };
             for r in q.build().fetch_all(&self.pool).await? {
                 out.entry(r.try_get("serial")?).or_default().push((
                     r.try_get::<String, _>("supply_index")?,

@@ -41,6 +41,12 @@ impl<DB: sqlx::Database> std::fmt::Debug for SqlStore<DB> {
     }
 }
 
+/// Whether `DB` is PostgreSQL: for the few statements whose best form differs between the two
+/// backends (each says why where it branches).
+pub(crate) fn is_postgres<DB: sqlx::Database>() -> bool {
+    DB::NAME == "PostgreSQL"
+}
+
 /// Columns and joins to read an incident.
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
