@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::MeterSource;
 use crate::fleet::forecast::LevelPoint;
-use crate::storage::sql::{Columns, is_postgres, push_list};
+use crate::storage::sql::{Columns, is_postgres, pg_json_rows, push_list};
 use crate::storage::{Result, SqlStore, StoreError, from_ms, ms, uuid};
 
 /// How old an agent's recorded last contact may grow before a request records it again (ms): one
@@ -310,6 +310,18 @@ fn stored(r: &impl Columns) -> Result<StoredReading> {
     })
 }
 
+/// The columns of a supply level as ingestion writes them, and their SQL types in that order
+/// (for [`pg_json_rows`]).
+const SUPPLY_LEVEL_COLUMNS: &str = "reading_id, device_id, supply_index, description, kind, class, \
+     colorant, level, max_capacity, percent, status, read_at";
+const SUPPLY_LEVEL_TYPES: [&str; 12] = [
+    "text", "text", "text", "text", "text", "text", "text", "bigint", "bigint", "bigint", "text",
+    "bigint",
+];
+/// The columns of a meter value as ingestion writes them, and their SQL types.
+const METER_VALUE_COLUMNS: &str = "read_id, device_id, meter_id, name, value, read_at";
+const METER_VALUE_TYPES: [&str; 6] = ["text", "text", "text", "text", "bigint", "bigint"];
+
 /// A meter read made of a reading's meters, waiting to be written with the batch's others.
 struct PendingRead<'r> {
     /// The reading's place in the batch.
@@ -507,28 +519,57 @@ where
             .iter()
             .flat_map(|&i| readings[i].supplies.iter().map(move |s| (i, s)))
             .collect();
-        for chunk in supplies.chunks(rows_per_statement(12)) {
-            let mut q = QueryBuilder::<DB>::new(
-                "INSERT INTO fleet_supply_levels (reading_id, device_id, supply_index, description, kind, \
-                 class, colorant, level, max_capacity, percent, status, read_at) ",
-            );
-            q.push_values(chunk, |mut b, (i, s)| {
-                let r = &readings[*i];
-                b.push_bind(r.reading_id.to_string())
-                    .push_bind(device_of[*i].unwrap_or_default())
-                    .push_bind(s.index.as_str())
-                    .push_bind(s.description.as_str())
-                    .push_bind(s.kind.as_str())
-                    .push_bind(s.class.as_str())
-                    .push_bind(s.colorant.as_deref())
-                    .push_bind(s.level)
-                    .push_bind(s.max_capacity)
-                    .push_bind(s.percent.map(i64::from))
-                    .push_bind(s.status.as_str())
-                    .push_bind(ms(r.read_at));
-            });
-            q.push(" ON CONFLICT DO NOTHING");
-            q.build().execute(&mut *tx).await?;
+        if is_postgres::<DB>() {
+            let rows: Vec<_> = supplies
+                .iter()
+                .map(|(i, s)| {
+                    let r = &readings[*i];
+                    (
+                        r.reading_id,
+                        device_of[*i].unwrap_or_default(),
+                        s.index.as_str(),
+                        s.description.as_str(),
+                        s.kind.as_str(),
+                        s.class.as_str(),
+                        s.colorant.as_deref(),
+                        s.level,
+                        s.max_capacity,
+                        s.percent,
+                        s.status.as_str(),
+                        ms(r.read_at),
+                    )
+                })
+                .collect();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO fleet_supply_levels ({SUPPLY_LEVEL_COLUMNS}) {} ON CONFLICT DO NOTHING",
+                pg_json_rows(&SUPPLY_LEVEL_TYPES)
+            )))
+            .bind(serde_json::to_string(&rows).map_err(json_err)?)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            for chunk in supplies.chunks(rows_per_statement(SUPPLY_LEVEL_TYPES.len())) {
+                let mut q = QueryBuilder::<DB>::new(format!(
+                    "INSERT INTO fleet_supply_levels ({SUPPLY_LEVEL_COLUMNS}) "
+                ));
+                q.push_values(chunk, |mut b, (i, s)| {
+                    let r = &readings[*i];
+                    b.push_bind(r.reading_id.to_string())
+                        .push_bind(device_of[*i].unwrap_or_default())
+                        .push_bind(s.index.as_str())
+                        .push_bind(s.description.as_str())
+                        .push_bind(s.kind.as_str())
+                        .push_bind(s.class.as_str())
+                        .push_bind(s.colorant.as_deref())
+                        .push_bind(s.level)
+                        .push_bind(s.max_capacity)
+                        .push_bind(s.percent.map(i64::from))
+                        .push_bind(s.status.as_str())
+                        .push_bind(ms(r.read_at));
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut *tx).await?;
+            }
         }
         let alerts: Vec<(usize, &proto::fleet::FleetAlert)> = stored
             .iter()
@@ -839,19 +880,35 @@ where
             .iter()
             .flat_map(|p| p.meters.iter().map(move |m| (p, m)))
             .collect();
-        for chunk in values.chunks(rows_per_statement(6)) {
-            let mut q = QueryBuilder::<DB>::new(
-                "INSERT INTO meter_values (read_id, device_id, meter_id, name, value, read_at) ",
-            );
-            q.push_values(chunk, |mut b, (p, (id, name, value))| {
-                b.push_bind(p.id.as_str())
-                    .push_bind(p.device_id)
-                    .push_bind(*id)
-                    .push_bind(*name)
-                    .push_bind(*value)
-                    .push_bind(p.read_at);
-            });
-            q.build().execute(&mut **tx).await?;
+        if is_postgres::<DB>() {
+            let rows: Vec<_> = values
+                .iter()
+                .map(|(p, (id, name, value))| {
+                    (p.id.as_str(), p.device_id, id, name, value, p.read_at)
+                })
+                .collect();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO meter_values ({METER_VALUE_COLUMNS}) {}",
+                pg_json_rows(&METER_VALUE_TYPES)
+            )))
+            .bind(serde_json::to_string(&rows).map_err(json_err)?)
+            .execute(&mut **tx)
+            .await?;
+        } else {
+            for chunk in values.chunks(rows_per_statement(METER_VALUE_TYPES.len())) {
+                let mut q = QueryBuilder::<DB>::new(format!(
+                    "INSERT INTO meter_values ({METER_VALUE_COLUMNS}) "
+                ));
+                q.push_values(chunk, |mut b, (p, (id, name, value))| {
+                    b.push_bind(p.id.as_str())
+                        .push_bind(p.device_id)
+                        .push_bind(*id)
+                        .push_bind(*name)
+                        .push_bind(*value)
+                        .push_bind(p.read_at);
+                });
+                q.build().execute(&mut **tx).await?;
+            }
         }
         phases.mark("meter_values");
         // One block of MR numbers for the whole batch, from the per-partner counter the

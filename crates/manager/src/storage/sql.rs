@@ -47,6 +47,27 @@ pub(crate) fn is_postgres<DB: sqlx::Database>() -> bool {
     DB::NAME == "PostgreSQL"
 }
 
+/// On PostgreSQL, a `SELECT` of the rows bound as `$1`: one JSON array holding each row as an
+/// array of its values in column order, `types` the columns' SQL types (`text`, `bigint`). One
+/// statement and one parameter for any number of rows, where a VALUES list binds each value
+/// (chunked under [`crate::fleet::store::MAX_PARAMS`]): PostgreSQL 15 inserted 8 000 supply levels
+/// this way in 56 ms, against 116-132 ms as a VALUES list (psql, same table, issue 12). SQLite
+/// keeps VALUES lists: its `json_each` took twice as long as them (Python's SQLite 3.40).
+pub(crate) fn pg_json_rows(types: &[&str]) -> String {
+    let columns: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match *t {
+            "text" => format!("e->>{i}"),
+            t => format!("CAST(e->>{i} AS {t})"),
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM jsonb_array_elements(CAST($1 AS jsonb)) AS e",
+        columns.join(", ")
+    )
+}
+
 /// Columns and joins to read an incident.
 pub(crate) const INCIDENT_SELECT: &str = "SELECT i.id, i.number, i.partner_id, i.customer_id, \
     c.name AS customer_name, d.serial, i.kind, i.issue_code, i.description, i.supplies, \
