@@ -1012,29 +1012,49 @@ where
     }
 
     /// The newest stored (read_at, value) of each (device id, meter id) that has one; of two
-    /// values read at the same instant the higher. Per pair two lookups in the index on
-    /// (device_id, meter_id, read_at), so the cost does not grow with the history.
+    /// values read at the same instant the higher. Per pair one walk (PostgreSQL) or two lookups
+    /// (SQLite) in the index on (device_id, meter_id, read_at), so the cost does not grow with the
+    /// history.
     async fn latest_meter_values(
         conn: &mut DB::Connection,
         pairs: &[(&str, &str)],
     ) -> Result<HashMap<(String, String), (i64, i64)>> {
         let mut latest = HashMap::with_capacity(pairs.len());
         for chunk in pairs.chunks(rows_per_statement(2)) {
-            // Two index probes per pair: the newest time, kept (MATERIALIZED, both backends)
-            // so that the value's probe reads it instead of looking it up again.
-            let mut q = QueryBuilder::<DB>::new(
-                "WITH p AS MATERIALIZED (SELECT x.column1 AS device_id, x.column2 AS meter_id, \
-                 (SELECT MAX(w.read_at) FROM meter_values w WHERE w.device_id = x.column1 \
-                  AND w.meter_id = x.column2) AS read_at FROM (",
-            );
-            q.push_values(chunk, |mut b, (device, meter)| {
-                b.push_bind(*device).push_bind(*meter);
-            });
-            q.push(
-                ") AS x) SELECT p.device_id, p.meter_id, p.read_at, \
-                 (SELECT MAX(v.value) FROM meter_values v WHERE v.device_id = p.device_id \
-                  AND v.meter_id = p.meter_id AND v.read_at = p.read_at) AS value FROM p",
-            );
+            let mut q = if is_postgres::<DB>() {
+                // One backward walk of the index per pair, by LATERAL: PostgreSQL's incremental
+                // sort on the value reads the newest instant's rows only. 23 ms against 40 ms for
+                // the form below with 6 000 pairs (EXPLAIN ANALYZE, PostgreSQL 15).
+                let mut q = QueryBuilder::<DB>::new(
+                    "SELECT x.column1 AS device_id, x.column2 AS meter_id, l.read_at, l.value FROM (",
+                );
+                q.push_values(chunk, |mut b, (device, meter)| {
+                    b.push_bind(*device).push_bind(*meter);
+                });
+                q.push(
+                    ") AS x CROSS JOIN LATERAL (SELECT v.read_at, v.value FROM meter_values v \
+                     WHERE v.device_id = x.column1 AND v.meter_id = x.column2 \
+                     ORDER BY v.read_at DESC, v.value DESC LIMIT 1) AS l",
+                );
+                q
+            } else {
+                // SQLite has no LATERAL. Two index probes per pair: the newest time, kept
+                // (MATERIALIZED) so that the value's probe reads it instead of looking it up again.
+                let mut q = QueryBuilder::<DB>::new(
+                    "WITH p AS MATERIALIZED (SELECT x.column1 AS device_id, x.column2 AS meter_id, \
+                     (SELECT MAX(w.read_at) FROM meter_values w WHERE w.device_id = x.column1 \
+                      AND w.meter_id = x.column2) AS read_at FROM (",
+                );
+                q.push_values(chunk, |mut b, (device, meter)| {
+                    b.push_bind(*device).push_bind(*meter);
+                });
+                q.push(
+                    ") AS x) SELECT p.device_id, p.meter_id, p.read_at, \
+                     (SELECT MAX(v.value) FROM meter_values v WHERE v.device_id = p.device_id \
+                      AND v.meter_id = p.meter_id AND v.read_at = p.read_at) AS value FROM p",
+                );
+                q
+            };
             for row in q.build().fetch_all(&mut *conn).await? {
                 let at: Option<i64> = row.try_get("read_at")?;
                 let value: Option<i64> = row.try_get("value")?;
