@@ -519,27 +519,28 @@ where
             .iter()
             .flat_map(|&i| readings[i].supplies.iter().map(move |s| (i, s)))
             .collect();
+        // Each supply level's row, in the order of SUPPLY_LEVEL_COLUMNS.
+        let rows: Vec<_> = supplies
+            .iter()
+            .map(|(i, s)| {
+                let r = &readings[*i];
+                (
+                    r.reading_id.to_string(),
+                    device_of[*i].unwrap_or_default(),
+                    s.index.as_str(),
+                    s.description.as_str(),
+                    s.kind.as_str(),
+                    s.class.as_str(),
+                    s.colorant.as_deref(),
+                    s.level,
+                    s.max_capacity,
+                    s.percent.map(i64::from),
+                    s.status.as_str(),
+                    ms(r.read_at),
+                )
+            })
+            .collect();
         if is_postgres::<DB>() {
-            let rows: Vec<_> = supplies
-                .iter()
-                .map(|(i, s)| {
-                    let r = &readings[*i];
-                    (
-                        r.reading_id,
-                        device_of[*i].unwrap_or_default(),
-                        s.index.as_str(),
-                        s.description.as_str(),
-                        s.kind.as_str(),
-                        s.class.as_str(),
-                        s.colorant.as_deref(),
-                        s.level,
-                        s.max_capacity,
-                        s.percent,
-                        s.status.as_str(),
-                        ms(r.read_at),
-                    )
-                })
-                .collect();
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO fleet_supply_levels ({SUPPLY_LEVEL_COLUMNS}) {} ON CONFLICT DO NOTHING",
                 pg_json_rows(&SUPPLY_LEVEL_TYPES)
@@ -548,24 +549,23 @@ where
             .execute(&mut *tx)
             .await?;
         } else {
-            for chunk in supplies.chunks(rows_per_statement(SUPPLY_LEVEL_TYPES.len())) {
+            for chunk in rows.chunks(rows_per_statement(SUPPLY_LEVEL_TYPES.len())) {
                 let mut q = QueryBuilder::<DB>::new(format!(
                     "INSERT INTO fleet_supply_levels ({SUPPLY_LEVEL_COLUMNS}) "
                 ));
-                q.push_values(chunk, |mut b, (i, s)| {
-                    let r = &readings[*i];
-                    b.push_bind(r.reading_id.to_string())
-                        .push_bind(device_of[*i].unwrap_or_default())
-                        .push_bind(s.index.as_str())
-                        .push_bind(s.description.as_str())
-                        .push_bind(s.kind.as_str())
-                        .push_bind(s.class.as_str())
-                        .push_bind(s.colorant.as_deref())
-                        .push_bind(s.level)
-                        .push_bind(s.max_capacity)
-                        .push_bind(s.percent.map(i64::from))
-                        .push_bind(s.status.as_str())
-                        .push_bind(ms(r.read_at));
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.0.as_str())
+                        .push_bind(r.1)
+                        .push_bind(r.2)
+                        .push_bind(r.3)
+                        .push_bind(r.4)
+                        .push_bind(r.5)
+                        .push_bind(r.6)
+                        .push_bind(r.7)
+                        .push_bind(r.8)
+                        .push_bind(r.9)
+                        .push_bind(r.10)
+                        .push_bind(r.11);
                 });
                 q.push(" ON CONFLICT DO NOTHING");
                 q.build().execute(&mut *tx).await?;
@@ -880,13 +880,14 @@ where
             .iter()
             .flat_map(|p| p.meters.iter().map(move |m| (p, m)))
             .collect();
+        // Each meter value's row, in the order of METER_VALUE_COLUMNS.
+        let rows: Vec<_> = values
+            .iter()
+            .map(|(p, (id, name, value))| {
+                (p.id.as_str(), p.device_id, *id, *name, *value, p.read_at)
+            })
+            .collect();
         if is_postgres::<DB>() {
-            let rows: Vec<_> = values
-                .iter()
-                .map(|(p, (id, name, value))| {
-                    (p.id.as_str(), p.device_id, id, name, value, p.read_at)
-                })
-                .collect();
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO meter_values ({METER_VALUE_COLUMNS}) {}",
                 pg_json_rows(&METER_VALUE_TYPES)
@@ -895,17 +896,17 @@ where
             .execute(&mut **tx)
             .await?;
         } else {
-            for chunk in values.chunks(rows_per_statement(METER_VALUE_TYPES.len())) {
+            for chunk in rows.chunks(rows_per_statement(METER_VALUE_TYPES.len())) {
                 let mut q = QueryBuilder::<DB>::new(format!(
                     "INSERT INTO meter_values ({METER_VALUE_COLUMNS}) "
                 ));
-                q.push_values(chunk, |mut b, (p, (id, name, value))| {
-                    b.push_bind(p.id.as_str())
-                        .push_bind(p.device_id)
-                        .push_bind(*id)
-                        .push_bind(*name)
-                        .push_bind(*value)
-                        .push_bind(p.read_at);
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.0)
+                        .push_bind(r.1)
+                        .push_bind(r.2)
+                        .push_bind(r.3)
+                        .push_bind(r.4)
+                        .push_bind(r.5);
                 });
                 q.build().execute(&mut **tx).await?;
             }
