@@ -46,3 +46,38 @@ impl SqliteStore {
         Ok(Self { pool, writer, ctx })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{SystemClock, UuidV7};
+    use crate::crypto::KeyRing;
+    use std::sync::Arc;
+
+    /// The SQLite linked in is built as `.cargo/config.toml` asks (`LIBSQLITE3_FLAGS`): each
+    /// connection with a page cache of its own (no `SQLITE_ENABLE_MEMORY_MANAGEMENT`) and no
+    /// allocation counting. Fails if that file is lost or no longer read.
+    #[tokio::test]
+    async fn the_bundled_sqlite_gives_each_connection_its_own_page_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("m.db").display());
+        let ctx = StoreContext {
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+            keys: Arc::new(KeyRing::single("test1", [42; 32]).expect("key ring")),
+        };
+        let store = SqliteStore::connect(&url, ctx).await.expect("sqlite store");
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&store.pool)
+            .await
+            .expect("compile options");
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+    }
+}
