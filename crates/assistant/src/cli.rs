@@ -31,7 +31,8 @@ pub struct ServeArgs {
     /// The App Gallery's base URL (public keys, revocations, entitlements).
     #[arg(long, default_value = "http://127.0.0.1:8082", value_name = "URL")]
     pub gallery_url: String,
-    /// The configuration sealing keys shared with the gallery (`ID:BASE64URL[,ID:BASE64URL…]`, current first).
+    /// The configuration sealing keys shared with the gallery (its seal keys):
+    /// KEY_ID=BASE64URL_32_BYTES[,older…]; the first is the current one.
     #[arg(long, env = "SA_CONFIG_KEYS", hide_env_values = true)]
     pub config_keys: String,
     /// The assistant's own keys for contact details at rest (same form).
